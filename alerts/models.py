@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.db import models
+
+
+class Alert(models.Model):
+    """At most one open alert per customer: the latest risk verdict, updated by each re-score."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        SNOOZED = "snoozed", "Snoozed"
+        CLOSED = "closed", "Closed"
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="alerts")
+    # Equals customer_id while the alert is open or snoozed, NULL once closed: a plain unique
+    # column (NULLs are distinct) that both SQLite and PostgreSQL accept as an ON CONFLICT target.
+    open_key = models.BigIntegerField(null=True, blank=True, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    probability = models.FloatField()
+    tier = models.PositiveSmallIntegerField()
+    max_tier = models.PositiveSmallIntegerField()
+    rules_fired = models.JSONField(default=list)
+    is_rule_high_risk = models.BooleanField(default=False)
+    factors = models.JSONField(default=list)
+    is_control = models.BooleanField(default=False)
+    first_raised_at = models.DateTimeField()
+    first_run_as_of = models.DateField()
+    last_run_as_of = models.DateField()
+    updated_at = models.DateTimeField(auto_now=True)
+    snoozed_until = models.DateField(null=True, blank=True)
+    snooze_reason = models.TextField(blank=True)
+    snoozed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["tier", "-probability"]
+        indexes = [models.Index(fields=["status", "tier"], name="alert_status_tier")]
+
+    def __str__(self):
+        return f"alert {self.customer_id} tier {self.tier}"

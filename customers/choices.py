@@ -1,0 +1,16 @@
+from django.db import models
+
+
+class EventKind(models.TextChoices):
+    VISIT = "visit", "Service visit"
+    LOGIN = "login", "Login / app use"
+    PURCHASE = "purchase", "Purchase"
+    TICKET_OPENED = "ticket_opened", "Support ticket opened"
+    TICKET_CLOSED = "ticket_closed", "Support ticket closed"
+    SURVEY = "survey", "Satisfaction / NPS survey (value = score 0-10)"
+    CAMPAIGN = "campaign", "Campaign / event attendance"
+    RENEWAL = "renewal", "Contract renewal"
+    COMPETITOR = "competitor", "Competitor signal"
+
+
+EVENT_KINDS = frozenset(EventKind.values)

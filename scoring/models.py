@@ -1,0 +1,139 @@
+from django.conf import settings
+from django.db import models
+
+
+class Rule(models.Model):
+    """An admin-defined early-warning rule: a named AND of `feature operator value` conditions."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    conditions = models.JSONField(default=list)
+    is_enabled = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class RuleSetVersion(models.Model):
+    """A snapshot of all rules, written on every rule change, with author, comment and diff."""
+
+    number = models.PositiveIntegerField(unique=True)
+    rules = models.JSONField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    comment = models.TextField(blank=True)
+    diff = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self):
+        return f"rules v{self.number}"
+
+
+class PolicyVersion(models.Model):
+    """One version of the risk policy (tiers, SLAs, costs, churn definition); the newest is in force."""
+
+    number = models.PositiveIntegerField(unique=True)
+    data = models.JSONField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    comment = models.TextField(blank=True)
+    diff = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self):
+        return f"policy v{self.number}"
+
+
+class ModelVersion(models.Model):
+    """A trained churn model with its features, training window, metrics and serialized pipeline."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    algorithm = models.CharField(max_length=64)
+    features = models.JSONField()
+    horizon_days = models.PositiveIntegerField()
+    train_from = models.DateField(null=True, blank=True)
+    train_to = models.DateField(null=True, blank=True)
+    sklearn_version = models.CharField(max_length=20)
+    metrics = models.JSONField(default=dict)
+    artifact = models.BinaryField()
+    is_active = models.BooleanField(default=False)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="one_active_model"
+            )
+        ]
+
+    def __str__(self):
+        return f"model #{self.pk} {self.algorithm}"
+
+
+class ScoreRun(models.Model):
+    """One nightly scoring run for an as-of date; re-running the same date updates it in place."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    as_of = models.DateField(unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL)
+    policy_version = models.ForeignKey(PolicyVersion, null=True, on_delete=models.PROTECT)
+    ruleset_version = models.ForeignKey(RuleSetVersion, null=True, on_delete=models.PROTECT)
+    chunks_total = models.PositiveIntegerField(default=0)
+    stats = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-as_of"]
+
+    def __str__(self):
+        return f"run {self.as_of} ({self.status})"
+
+
+class ScoreChunk(models.Model):
+    """A slice of customers (by id range) scored by one task; `done_at` makes retries no-ops."""
+
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    id_from = models.BigIntegerField()
+    id_to = models.BigIntegerField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="chunk_unique_index")]
+
+
+class CustomerScore(models.Model):
+    """A customer's score in one run: probability, tier, rules fired, top factors and features."""
+
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="scores")
+    as_of = models.DateField()
+    probability = models.FloatField()
+    tier = models.PositiveSmallIntegerField(null=True, blank=True)
+    rules_fired = models.JSONField(default=list)
+    is_rule_high_risk = models.BooleanField(default=False)
+    factors = models.JSONField(default=list)
+    features = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "customer"], name="score_unique_run_customer")]
+        indexes = [models.Index(fields=["customer", "as_of"], name="score_customer_asof")]
