@@ -1,0 +1,72 @@
+"""Writes for alerts: the per-chunk upsert from a score run, snoozing, closing."""
+
+from datetime import date
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Alert
+
+ALERT_UPDATE_FIELDS = ["probability", "tier", "max_tier", "rules_fired", "is_rule_high_risk", "factors",
+                       "last_run_as_of", "updated_at"]
+
+
+def control_draw(customer_ids: np.ndarray, as_of: date) -> np.ndarray:
+    """A reproducible uniform [0, 1) draw per (customer, first flag date): splitmix64 of both."""
+    with np.errstate(over="ignore"):
+        x = customer_ids.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(as_of.toordinal())
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    return (x >> np.uint64(11)).astype(np.float64) / float(2**53)
+
+
+def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dict[int, Alert]:
+    """Create or update the one open alert of each scored at-risk customer; returns alerts by customer id.
+
+    `rows` have customer_id, probability, tier, rules_fired, is_rule_high_risk, factors. New alerts
+    are drawn into the control group with probability `control_share`; existing ones keep their draw.
+    """
+    ids = [r["customer_id"] for r in rows]
+    existing = {a.customer_id: a for a in Alert.objects.filter(open_key__in=ids)}
+    now = timezone.now()
+    draws = dict(zip(ids, control_draw(np.array(ids, dtype=np.int64), as_of), strict=True)) if ids else {}
+    to_create, to_update = [], []
+    for r in rows:
+        alert = existing.get(r["customer_id"])
+        if alert is None:
+            to_create.append(Alert(
+                customer_id=r["customer_id"], open_key=r["customer_id"], status=Alert.Status.OPEN,
+                probability=r["probability"], tier=r["tier"], max_tier=r["tier"], rules_fired=r["rules_fired"],
+                is_rule_high_risk=r["is_rule_high_risk"], factors=r["factors"],
+                is_control=bool(draws[r["customer_id"]] < control_share),
+                first_raised_at=now, first_run_as_of=as_of, last_run_as_of=as_of,
+            ))
+            continue
+        alert.probability, alert.tier = r["probability"], r["tier"]
+        alert.max_tier = min(alert.max_tier, r["tier"])
+        alert.rules_fired, alert.is_rule_high_risk, alert.factors = r["rules_fired"], r["is_rule_high_risk"], r["factors"]
+        alert.last_run_as_of, alert.updated_at = as_of, now
+        to_update.append(alert)
+    Alert.objects.bulk_create(to_create, batch_size=1000)
+    Alert.objects.bulk_update(to_update, ALERT_UPDATE_FIELDS, batch_size=1000)
+    created = {a.customer_id: a for a in Alert.objects.filter(open_key__in=[a.customer_id for a in to_create])}
+    return {**{a.customer_id: a for a in to_update}, **created}
+
+
+def alerts_close_cleared(*, customer_ids_in_range, keep_customer_ids, id_from: int, id_to: int, reason: str) -> int:
+    """Close open alerts in the id range whose customer is no longer at risk and has no open work order."""
+    qs = Alert.objects.filter(open_key__gte=id_from, open_key__lt=id_to, status=Alert.Status.OPEN)
+    qs = qs.exclude(customer_id__in=keep_customer_ids).exclude(customer__work_orders__open_key__isnull=False)
+    return qs.update(status=Alert.Status.CLOSED, open_key=None, closed_at=timezone.now(), close_reason=reason)
+
+
+@transaction.atomic
+def alert_snooze(*, alert: Alert, until: date, reason: str, by) -> Alert:
+    if not reason.strip():
+        raise ValueError("a snooze needs a reason")
+    Alert.objects.filter(pk=alert.pk).update(status=Alert.Status.SNOOZED, snoozed_until=until,
+                                             snooze_reason=reason, snoozed_by=by)
+    alert.refresh_from_db()
+    return alert

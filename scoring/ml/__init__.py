@@ -1,0 +1,1 @@
+"""Pure numpy/pandas/scikit-learn code: no Django imports here."""

@@ -1,0 +1,222 @@
+"""The nightly loop: features -> rules + model -> tier -> alert -> work order, in idempotent chunks."""
+
+import logging
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from alerts.services import alerts_close_cleared, alerts_upsert
+from customers.models import Customer
+from interventions.services import work_orders_open_for_alerts
+
+from .features import compute_features
+from .ml import model as ml
+from .ml.catalog import FEATURES_BY_NAME
+from .ml.policy import assign_tiers
+from .ml.rules import evaluate
+from .models import CustomerScore, ScoreChunk, ScoreRun
+from .selectors import model_active, policy_current, rule_specs, ruleset_current
+from .services import defaults_install
+from .training import load_estimator
+
+log = logging.getLogger(__name__)
+
+SCORE_BATCH = 2000  # rows per INSERT; keeps statements well under SQLite's variable limit
+
+
+def _chunk_bounds(chunk_size: int) -> list[tuple[int, int]]:
+    """Customer-id ranges of about `chunk_size` customers each, from one window query."""
+    sql = ("SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS rn FROM customers_customer) numbered "
+           "WHERE (rn - 1) %% %s = 0 ORDER BY id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [chunk_size])
+        starts = [row[0] for row in cursor.fetchall()]
+    if not starts:
+        return []
+    ends = [*starts[1:], Customer.objects.order_by("-id").values_list("id", flat=True)[0] + 1]
+    return list(zip(starts, ends, strict=True))
+
+
+@transaction.atomic
+def run_start(*, as_of: date, chunk_size: int | None = None) -> ScoreRun:
+    """Create (or find) the run for a date, pinning the policy, rules and model versions in force."""
+    defaults_install()
+    run, created = ScoreRun.objects.select_for_update().get_or_create(
+        as_of=as_of,
+        defaults={"policy_version": policy_current(), "ruleset_version": ruleset_current(),
+                  "model_version": model_active()},
+    )
+    if created or not run.chunks.exists():
+        bounds = _chunk_bounds(chunk_size or settings.SCORING_CHUNK_SIZE)
+        ScoreChunk.objects.bulk_create(
+            [ScoreChunk(run=run, index=i, id_from=lo, id_to=hi) for i, (lo, hi) in enumerate(bounds)],
+            ignore_conflicts=True,
+        )
+        run.chunks_total = len(bounds)
+        run.save(update_fields=["chunks_total"])
+    return run
+
+
+def _phrase(name: str, row: dict) -> str:
+    pct = {k: _pct(row.get(k.replace("_pct", "_ratio"))) for k in
+           ("visit_change_pct", "login_change_pct", "purchase_change_pct", "spend_change_pct", "activity_change_pct")}
+    values = {k: (np.nan if v is None else v) for k, v in row.items()}
+    try:
+        return FEATURES_BY_NAME[name].phrase.format(**values, **pct)
+    except (KeyError, ValueError, TypeError):
+        return f"{FEATURES_BY_NAME[name].description}: {row.get(name)}"
+
+
+def _pct(ratio) -> str:
+    if ratio is None or pd.isna(ratio):
+        return "unchanged"
+    if ratio <= -0.995:
+        return "stopped (down 100% vs the prior 90 days)"
+    return f"{'up' if ratio > 0 else 'down'} {abs(ratio) * 100:.0f}% vs the prior 90 days"
+
+
+def explain_rows(algorithm: str, estimator, reference: dict, X: pd.DataFrame) -> list[list[dict]]:
+    """Top factors per row, with signed log-odds weights and a sentence for the account manager."""
+    if X.empty:
+        return []
+    contrib = ml.contributions(algorithm, estimator, X, reference)
+    factors = ml.top_factors(contrib, list(X.columns))
+    records = X.to_dict("records")
+    return [
+        [{"feature": f, "weight": round(w, 4), "text": _phrase(f, _clean(rec))} for f, w in row]
+        for row, rec in zip(factors, records, strict=True)
+    ]
+
+
+def _clean(row: dict) -> dict:
+    return {k: (None if pd.isna(v) else float(v)) for k, v in row.items()}
+
+
+def _baseline_probability(fired_count: np.ndarray, n_rules: int) -> np.ndarray:
+    """Without a trained model the rules alone give the probability (share of rules fired)."""
+    return fired_count / max(n_rules, 1)
+
+
+def score_frame(*, features: pd.DataFrame, policy: dict, rules, model_bundle: dict | None):
+    """Pure scoring of a feature frame: probabilities, rules fired, tiers. Returns a DataFrame."""
+    fired = evaluate(rules, features)
+    fired_count = fired.sum(axis=1)
+    rule_high = fired_count >= policy["high_risk_min_rules"]
+    if model_bundle:
+        probability = ml.predict(model_bundle["estimator"], features[model_bundle["features"]])
+    else:
+        probability = _baseline_probability(fired_count, len(rules))
+    tiers = assign_tiers(policy, probability, rule_high)
+    names = np.array([r.name for r in rules], dtype=object)
+    return pd.DataFrame({
+        "probability": probability,
+        "tier": tiers,
+        "is_rule_high_risk": rule_high,
+        "rules_fired": [list(names[row]) for row in fired],
+    }, index=features.index)
+
+
+def _model_bundle(run: ScoreRun) -> dict | None:
+    if run.model_version is None:
+        return None
+    bundle = load_estimator(run.model_version)
+    return {**bundle, "features": run.model_version.features, "algorithm": run.model_version.algorithm}
+
+
+def score_chunk(*, chunk_id: int) -> dict:
+    """Score one chunk and write its scores, alerts and work orders in one transaction.
+
+    The chunk row is locked and marked done in the same transaction, so a retried or duplicated
+    task finds it done and writes nothing.
+    """
+    with transaction.atomic():
+        chunk = ScoreChunk.objects.select_for_update().select_related("run__policy_version",
+                                                                       "run__ruleset_version",
+                                                                       "run__model_version").get(pk=chunk_id)
+        if chunk.done_at is not None:
+            return chunk.stats
+        run = chunk.run
+        stats = _score_and_write(run, chunk)
+        chunk.done_at = timezone.now()
+        chunk.stats = stats
+        chunk.save(update_fields=["done_at", "stats"])
+    return stats
+
+
+def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
+    policy = run.policy_version.data
+    rules = rule_specs(run.ruleset_version)
+    features = compute_features(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
+    bundle = _model_bundle(run)
+    scored = score_frame(features=features, policy=policy, rules=rules, model_bundle=bundle)
+    at_risk = scored[scored["tier"] > 0]
+    X_risk = features.loc[at_risk.index]
+    if bundle:
+        factors = explain_rows(bundle["algorithm"], bundle["estimator"], bundle["reference"],
+                               X_risk[bundle["features"]])
+    else:
+        factors = [[] for _ in range(len(at_risk))]
+    factor_map = dict(zip(at_risk.index, factors, strict=True))
+    _write_scores(run, features, scored, factor_map)
+    rows = [{"customer_id": int(cid), "probability": float(r.probability), "tier": int(r.tier),
+             "rules_fired": r.rules_fired, "is_rule_high_risk": bool(r.is_rule_high_risk),
+             "factors": factor_map[cid]} for cid, r in at_risk.iterrows()]
+    alerts = alerts_upsert(as_of=run.as_of, rows=rows, control_share=policy["control_share"])
+    closed = alerts_close_cleared(customer_ids_in_range=features.index, keep_customer_ids=list(alerts),
+                                  id_from=chunk.id_from, id_to=chunk.id_to, reason="risk cleared")
+    work_tiers = {t["tier"] for t in policy["tiers"] if t["creates_work_order"]}
+    eligible = [a for a in alerts.values() if a.tier in work_tiers and not a.is_control and not _snoozed(a, run.as_of)]
+    customers = Customer.objects.select_related("owner__agent").in_bulk([a.customer_id for a in eligible])
+    candidates = [{"customer": customers[a.customer_id], "alert": a, "tier": a.tier, "probability": a.probability}
+                  for a in eligible]
+    opened = work_orders_open_for_alerts(as_of=run.as_of, candidates=candidates, policy=policy)
+    tiers = scored["tier"].value_counts().to_dict()
+    return {"customers": len(features), "at_risk": len(rows), "rule_high": int(scored["is_rule_high_risk"].sum()),
+            "work_orders_opened": opened, "alerts_closed": closed,
+            "tiers": {str(int(k)): int(v) for k, v in tiers.items() if k > 0}}
+
+
+def _snoozed(alert, as_of: date) -> bool:
+    return alert.status == alert.Status.SNOOZED and alert.snoozed_until and alert.snoozed_until >= as_of
+
+
+def _write_scores(run, features, scored, factor_map) -> None:
+    records = features.to_dict("index") if factor_map else {}
+    objs = [
+        CustomerScore(run=run, customer_id=int(cid), as_of=run.as_of, probability=float(r.probability),
+                      tier=int(r.tier) or None, rules_fired=r.rules_fired, is_rule_high_risk=bool(r.is_rule_high_risk),
+                      factors=factor_map.get(cid, []),
+                      features=_clean(records[cid]) if cid in factor_map else {})
+        for cid, r in scored.iterrows()
+    ]
+    CustomerScore.objects.bulk_create(
+        objs, batch_size=SCORE_BATCH, update_conflicts=True, unique_fields=["run", "customer"],
+        update_fields=["probability", "tier", "rules_fired", "is_rule_high_risk", "factors", "features"],
+    )
+
+
+@transaction.atomic
+def run_finish(*, run_id: int) -> ScoreRun:
+    """Close the run once every chunk is done: roll up chunk stats."""
+    run = ScoreRun.objects.select_for_update().get(pk=run_id)
+    chunks = list(run.chunks.all())
+    pending = [c.index for c in chunks if c.done_at is None]
+    if pending:
+        run.status = ScoreRun.Status.FAILED
+        run.stats = {**run.stats, "pending_chunks": pending}
+    else:
+        total: dict = {"tiers": {}}
+        for c in chunks:
+            for k, v in c.stats.items():
+                if k == "tiers":
+                    for t, n in v.items():
+                        total["tiers"][t] = total["tiers"].get(t, 0) + n
+                else:
+                    total[k] = total.get(k, 0) + v
+        run.status, run.stats, run.finished_at = ScoreRun.Status.DONE, total, timezone.now()
+    run.save(update_fields=["status", "stats", "finished_at"])
+    return run

@@ -1,0 +1,32 @@
+"""Thin Celery tasks: ids in, one service call each."""
+
+from celery import chord, shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from . import pipeline
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
+def score_chunk_task(chunk_id: int) -> dict:
+    return pipeline.score_chunk(chunk_id=chunk_id)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def finish_run_task(_results, run_id: int) -> str:
+    return pipeline.run_finish(run_id=run_id).status
+
+
+@shared_task
+def nightly_run_task(as_of: str | None = None) -> int:
+    """Start the run for a date and fan its chunks out as a Celery chord."""
+    from datetime import date
+
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    run = pipeline.run_start(as_of=day)
+    chunk_ids = list(run.chunks.filter(done_at__isnull=True).values_list("id", flat=True))
+    if chunk_ids:
+        chord(score_chunk_task.si(cid) for cid in chunk_ids)(finish_run_task.s(run.id))
+    else:
+        pipeline.run_finish(run_id=run.id)
+    return run.id

@@ -1,0 +1,161 @@
+"""Building training sets from history with time-based cut-offs, training and evaluating models."""
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import joblib
+import numpy as np
+import pandas as pd
+from django.db import connection, transaction
+from django.utils import timezone
+
+from customers.models import Customer
+
+from .features import _param, compute_features, cutoff_for
+from .ml import model as ml
+from .models import ModelVersion
+from .selectors import model_active, policy_current, rule_specs, ruleset_current
+
+# Training cut-offs step back this many days from the validation cut-off.
+CUTOFF_STEP_DAYS = 30
+TRAIN_CUTOFFS = 6
+
+
+class TrainingError(Exception):
+    """Not enough history or labels to train a model."""
+
+
+def _active_customer_ids(start, end) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT customer_id FROM customers_event WHERE occurred_at >= %s AND occurred_at < %s",
+            [_param(start), _param(end)],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def labels_for(*, customer_ids, as_of: date, horizon_days: int, churn_definition: dict) -> np.ndarray:
+    """1 where the customer churned in (cut-off, cut-off + horizon], per the policy's churn definition."""
+    cutoff = cutoff_for(as_of)
+    end = cutoff + timedelta(days=horizon_days)
+    ids = pd.Index(customer_ids)
+    churned = pd.Series(False, index=ids)
+    mode = churn_definition.get("mode", "explicit_or_inactive")
+    if mode in ("explicit", "explicit_or_inactive"):
+        explicit = Customer.objects.filter(churned_at__gte=cutoff, churned_at__lt=end).values_list("id", flat=True)
+        churned[ids.intersection(list(explicit))] = True
+    if mode in ("inactive", "explicit_or_inactive"):
+        active_after = _active_customer_ids(cutoff, end)
+        churned |= ~ids.isin(list(active_after))
+    return churned.to_numpy(dtype=int)
+
+
+def examples_at(*, as_of: date, horizon_days: int, churn_definition: dict, active_days: int | None):
+    """Features as of the cut-off (nothing after it) and labels from the horizon after it."""
+    X = compute_features(as_of=as_of)
+    if active_days:
+        X = X[X["days_since_last_activity"] < active_days]
+    y = labels_for(customer_ids=X.index, as_of=as_of, horizon_days=horizon_days, churn_definition=churn_definition)
+    return X, y
+
+
+def _policy_active_days(policy: dict) -> int | None:
+    churn = policy["churn_definition"]
+    return churn["inactive_days"] if churn["mode"] != "explicit" else None
+
+
+@dataclass
+class TrainOutcome:
+    version: ModelVersion
+    promoted: bool
+    reason: str
+
+
+def _tier_thresholds(policy: dict) -> dict[str, float]:
+    return {f"tier{t['tier']}": t["min_probability"] for t in policy["tiers"]}
+
+
+def train(*, as_of: date, horizon_days: int | None = None, policy: dict | None = None,
+          active_days: int | None = -1, n_cutoffs: int = TRAIN_CUTOFFS) -> ml.TrainResult:
+    """Train on cut-offs stepping back from `as_of - horizon` and validate on the latest one."""
+    policy = policy or policy_current().data
+    horizon = horizon_days or policy["horizon_days"]
+    active = _policy_active_days(policy) if active_days == -1 else active_days
+    val_cutoff = as_of - timedelta(days=horizon)
+    train_cutoffs = [val_cutoff - timedelta(days=horizon + CUTOFF_STEP_DAYS * k) for k in range(n_cutoffs)]
+    churn_def = policy["churn_definition"]
+    frames, labels = [], []
+    for cutoff in train_cutoffs:
+        X, y = examples_at(as_of=cutoff, horizon_days=horizon, churn_definition=churn_def, active_days=active)
+        frames.append(X)
+        labels.append(y)
+    X_train, y_train = pd.concat(frames), np.concatenate(labels)
+    X_val, y_val = examples_at(as_of=val_cutoff, horizon_days=horizon, churn_definition=churn_def, active_days=active)
+    for name, y in (("training", y_train), ("validation", y_val)):
+        if len(y) < 20 or y.sum() < 3 or y.sum() == len(y):
+            raise TrainingError(f"{name} set has {len(y)} examples with {int(y.sum())} churners: not enough history")
+    result = ml.train_and_select(X_train, y_train, X_val, y_val, _tier_thresholds(policy))
+    result.metrics = {**result.metrics, "train_cutoffs": [str(c) for c in train_cutoffs],
+                      "validation_cutoff": str(val_cutoff), "n_train": int(len(y_train)),
+                      "candidates": result.candidates}
+    return result
+
+
+def _serialize(result: ml.TrainResult) -> bytes:
+    buffer = io.BytesIO()
+    joblib.dump({"estimator": result.estimator, "reference": result.reference}, buffer, compress=3)
+    return buffer.getvalue()
+
+
+def load_estimator(version: ModelVersion) -> dict:
+    return joblib.load(io.BytesIO(bytes(version.artifact)))
+
+
+def is_at_least_as_good(new: dict, current: dict | None) -> bool:
+    """Promotion gate: the new model's validation PR AUC (then ROC AUC) must not be worse."""
+    if not current or current.get("pr_auc") is None:
+        return True
+    return (new.get("pr_auc") or 0) >= current["pr_auc"] and (new.get("roc_auc") or 0) >= (current.get("roc_auc") or 0) - 0.005
+
+
+@transaction.atomic
+def model_store(*, result: ml.TrainResult, horizon_days: int, train_from: date, train_to: date,
+                promote: str = "if_better") -> TrainOutcome:
+    """Store a trained model version; promote it if asked ('always', 'if_better' or 'never')."""
+    version = ModelVersion.objects.create(
+        algorithm=result.algorithm, features=result.features, horizon_days=horizon_days,
+        train_from=train_from, train_to=train_to, sklearn_version=result.sklearn_version,
+        metrics=result.metrics, artifact=_serialize(result),
+    )
+    active = model_active()
+    if promote == "never":
+        return TrainOutcome(version, False, "not promoted (asked not to)")
+    if promote == "if_better" and not is_at_least_as_good(result.metrics, active.metrics if active else None):
+        return TrainOutcome(version, False, f"not promoted: validation PR AUC {result.metrics.get('pr_auc'):.3f} "
+                                            f"< active model #{active.pk} {active.metrics.get('pr_auc'):.3f}")
+    model_promote(version=version)
+    return TrainOutcome(version, True, "promoted")
+
+
+@transaction.atomic
+def model_promote(*, version: ModelVersion) -> None:
+    ModelVersion.objects.filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+    ModelVersion.objects.filter(pk=version.pk).update(is_active=True, promoted_at=timezone.now())
+    version.refresh_from_db()
+
+
+def model_train(*, as_of: date, horizon_days: int | None = None, promote: str = "if_better") -> TrainOutcome:
+    policy = policy_current().data
+    horizon = horizon_days or policy["horizon_days"]
+    result = train(as_of=as_of, horizon_days=horizon, policy=policy)
+    cutoffs = sorted(result.metrics["train_cutoffs"])
+    return model_store(result=result, horizon_days=horizon, train_from=date.fromisoformat(cutoffs[0]),
+                       train_to=as_of, promote=promote)
+
+
+def rules_only_scores(X: pd.DataFrame) -> np.ndarray:
+    from .ml.rules import evaluate
+
+    fired = evaluate(rule_specs(ruleset_current()), X)
+    return fired.sum(axis=1).astype(float)

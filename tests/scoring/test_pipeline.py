@@ -1,0 +1,164 @@
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from alerts.models import Alert
+from interventions.models import WorkOrder
+from scoring.models import CustomerScore, ScoreRun
+from scoring.pipeline import run_finish, run_start, score_chunk
+from scoring.services import policy_save
+from scoring.selectors import policy_current
+
+from .builders import add_events, at, customer, every
+
+AS_OF = date(2025, 6, 30)
+
+
+def two_rule_customer(external_id, **fields):
+    """Fires 'Visits stopped' and 'Competitor signal' (and nothing else)."""
+    c = customer(external_id, **fields)
+    add_events(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
+    add_events(c, "competitor", [AS_OF - timedelta(days=5)])
+    return c
+
+
+def one_rule_customer(external_id, **fields):
+    c = customer(external_id, **fields)
+    add_events(c, "visit", every(AS_OF - timedelta(days=60), AS_OF, 7))
+    add_events(c, "competitor", [AS_OF - timedelta(days=5)])
+    return c
+
+
+def calm_customer(external_id, **fields):
+    c = customer(external_id, **fields)
+    add_events(c, "visit", every(AS_OF - timedelta(days=300), AS_OF, 7))
+    return c
+
+
+def run(as_of=AS_OF):
+    call_command("run_nightly", as_of=as_of)
+    return ScoreRun.objects.get(as_of=as_of)
+
+
+@pytest.mark.django_db
+def test_two_rules_make_high_risk_and_one_rule_does_not(am_user):
+    # given (no model yet: the rules alone give probability = share of rules fired)
+    high = two_rule_customer("HIGH", owner=am_user)
+    low = one_rule_customer("LOW", owner=am_user)
+    calm = calm_customer("CALM", owner=am_user)
+
+    # when
+    run()
+
+    # then
+    scores = {s.customer_id: s for s in CustomerScore.objects.all()}
+    assert scores[high.id].rules_fired == ["Visits stopped", "Competitor signal"]
+    assert scores[high.id].is_rule_high_risk is True
+    assert scores[high.id].tier == 2  # rule-high lifts to at least tier 2
+    assert scores[low.id].rules_fired == ["Competitor signal"]
+    assert scores[low.id].is_rule_high_risk is False
+    assert scores[low.id].tier == 4  # 1 of 5 rules = 0.2 -> monitor
+    assert scores[calm.id].tier is None
+    assert list(WorkOrder.objects.values_list("customer__external_id", flat=True)) == ["HIGH"]
+
+
+@pytest.mark.django_db
+def test_rerun_same_date_changes_nothing_and_keeps_one_open_alert(am_user):
+    # given
+    two_rule_customer("HIGH", owner=am_user)
+    one_rule_customer("LOW", owner=am_user)
+    run()
+    snapshot = (
+        list(Alert.objects.values_list("id", "customer_id", "tier", "status").order_by("id")),
+        list(WorkOrder.objects.values_list("id", "customer_id", "tier", "assignee_id", "first_contact_due_at")),
+        CustomerScore.objects.count(),
+    )
+
+    # when: the same date again, and the next day
+    run()
+    again = (
+        list(Alert.objects.values_list("id", "customer_id", "tier", "status").order_by("id")),
+        list(WorkOrder.objects.values_list("id", "customer_id", "tier", "assignee_id", "first_contact_due_at")),
+        CustomerScore.objects.count(),
+    )
+    run(AS_OF + timedelta(days=1))
+
+    # then
+    assert again == snapshot
+    assert Alert.objects.filter(status=Alert.Status.OPEN).count() == 2
+    assert Alert.objects.count() == 2
+    assert WorkOrder.objects.count() == 1
+    assert CustomerScore.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_work_order_follows_policy_tier_sla_and_owner(am_user):
+    # given: tier 2 has a 72 hour first-contact SLA and the customer's owner is available
+    c = two_rule_customer("HIGH", owner=am_user)
+
+    # when
+    with time_machine.travel(at(AS_OF, 9), tick=False):
+        run()
+
+    # then
+    wo = WorkOrder.objects.get(customer=c)
+    assert wo.tier == 2
+    assert wo.assignee == am_user
+    assert wo.first_contact_due_at == at(AS_OF, 9) + timedelta(hours=72)
+    assert wo.resolution_due_at == at(AS_OF, 9) + timedelta(hours=14 * 24)
+    assert wo.events.get().field == "created"
+
+
+@pytest.mark.django_db
+def test_customer_without_owner_goes_to_least_loaded_member_of_the_role(am_user, other_am_user):
+    # given: am1 already has one open work order, am2 none; two ownerless high-risk customers
+    two_rule_customer("BUSY", owner=am_user)
+    run(AS_OF - timedelta(days=1))
+    two_rule_customer("N1")
+
+    # when
+    run()
+
+    # then
+    assert WorkOrder.objects.get(customer__external_id="N1").assignee == other_am_user
+
+
+@pytest.mark.django_db
+def test_chunk_retry_writes_nothing_twice(am_user):
+    # given: a started run whose chunks were all scored once
+    for i in range(3):
+        two_rule_customer(f"H{i}", owner=am_user)
+    scoring_run = run_start(as_of=AS_OF, chunk_size=2)
+    chunks = list(scoring_run.chunks.order_by("index"))
+    for chunk in chunks:
+        score_chunk(chunk_id=chunk.id)
+    counts = (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count())
+
+    # when: every chunk is delivered again (at-least-once delivery)
+    for chunk in chunks:
+        score_chunk(chunk_id=chunk.id)
+    finished = run_finish(run_id=scoring_run.id)
+
+    # then
+    assert len(chunks) == 2
+    assert (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count()) == counts == (3, 3, 3)
+    assert finished.status == ScoreRun.Status.DONE
+    assert finished.stats["work_orders_opened"] == 3
+
+
+@pytest.mark.django_db
+def test_run_records_the_versions_in_force(am_user):
+    # given
+    data = policy_current().data
+    data["high_risk_min_rules"] = 3
+    version = policy_save(data=data, comment="stricter")
+    two_rule_customer("HIGH", owner=am_user)
+
+    # when
+    scoring_run = run()
+
+    # then: with N = 3 two rules are not high risk any more
+    assert scoring_run.policy_version == version
+    assert CustomerScore.objects.get().is_rule_high_risk is False
