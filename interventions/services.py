@@ -121,7 +121,7 @@ def _event(wo, *, by, field: str, before, after, note: str = "", at=None):
 
 
 def _locked(work_order: WorkOrder) -> WorkOrder:
-    return WorkOrder.objects.select_for_update().select_related("assignee").get(pk=work_order.pk)
+    return WorkOrder.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=work_order.pk)
 
 
 @transaction.atomic

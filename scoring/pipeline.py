@@ -134,7 +134,7 @@ def score_chunk(*, chunk_id: int) -> dict:
     task finds it done and writes nothing.
     """
     with transaction.atomic():
-        chunk = ScoreChunk.objects.select_for_update().select_related("run__policy_version",
+        chunk = ScoreChunk.objects.select_for_update(of=("self",)).select_related("run__policy_version",
                                                                        "run__ruleset_version",
                                                                        "run__model_version").get(pk=chunk_id)
         if chunk.done_at is not None:

@@ -18,12 +18,12 @@ def finish_run_task(_results, run_id: int) -> str:
 
 
 @shared_task
-def nightly_run_task(as_of: str | None = None) -> int:
+def nightly_run_task(as_of: str | None = None, chunk_size: int | None = None) -> int:
     """Start the run for a date and fan its chunks out as a Celery chord."""
     from datetime import date
 
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
-    run = pipeline.run_start(as_of=day)
+    run = pipeline.run_start(as_of=day, chunk_size=chunk_size)
     chunk_ids = list(run.chunks.filter(done_at__isnull=True).values_list("id", flat=True))
     if chunk_ids:
         chord(score_chunk_task.si(cid) for cid in chunk_ids)(finish_run_task.s(run.id))

@@ -1,0 +1,54 @@
+# ChurnOps: `make demo` runs the whole product on this machine; `make test` runs the suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_CUSTOMERS ?= 2000
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export OMP_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+
+.PHONY: install demo demo-data serve test test-postgres lint format worker beat bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo-data: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --customers $(DEMO_CUSTOMERS)
+	$(PY) manage.py train_model --promote always
+	$(PY) manage.py run_nightly
+
+demo: demo-data
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff format .
+
+# Production set-up: set DATABASE_URL and CELERY_BROKER_URL, then run these (one per process).
+worker: install
+	$(VENV)/bin/celery -A churnops worker --loglevel INFO --concurrency 2 --prefetch-multiplier 1
+
+beat: install
+	$(VENV)/bin/celery -A churnops beat --loglevel INFO
+
+bench: install
+	$(PY) bench/nightly.py --customers 100000 --events-per-customer 20
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

@@ -1,0 +1,33 @@
+"""Import commands; ``run_import`` is the CSV plumbing they share."""
+
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from customers.importers import ImportFileError, ImportValidationError, csv_rows, format_errors, parse_column_map
+
+
+def run_import(command, path, *, required, column_map, upsert, constants=None):
+    """Open ``path``, check its header, run ``upsert(rows)`` and report errors on the command's stderr.
+
+    Raises CommandError for an unreadable file, a bad header or (without skipping) invalid rows.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CommandError(f"{path}: no such file")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = csv_rows(fh, required=required, renames=parse_column_map(column_map), constants=constants)
+            result = upsert(rows)
+    except ImportFileError as exc:
+        raise CommandError(f"{path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except ImportValidationError as exc:
+        for line in format_errors(exc.errors):
+            command.stderr.write(line)
+        invalid = len({error.line for error in exc.errors})
+        raise CommandError(f"{path}: {invalid} invalid row(s); nothing was imported") from exc
+    for line in format_errors(result.errors):
+        command.stderr.write(command.style.WARNING(f"skipped: {line}"))
+    return result

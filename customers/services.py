@@ -1,0 +1,214 @@
+"""Bulk upsert of customers and events; shared by the CSV import commands and the REST API.
+
+Both services validate every row first, then write inside one transaction with bulk queries only.
+If any row is invalid and ``skip_invalid`` is False they raise ImportValidationError and write nothing.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .importers import (
+    CustomerRecord,
+    EventRecord,
+    ImportValidationError,
+    Row,
+    RowError,
+    validate_customer_rows,
+    validate_event_rows,
+)
+from .models import Customer, Event
+
+BATCH_SIZE = 1000  # rows per bulk INSERT (Django lowers it further to respect the backend's parameter limit)
+LOOKUP_CHUNK = 900  # values per `__in` lookup; SQLite allows 999 parameters per query
+
+
+@dataclass
+class ImportResult:
+    """Counts of one import. For events ``unchanged`` counts rows that were already stored."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    customers_created: int = 0
+
+    @property
+    def skipped_duplicates(self):
+        return self.unchanged
+
+
+def _chunks(items, size=LOOKUP_CHUNK) -> Iterator[list]:
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _gate(errors, *, skip_invalid):
+    """Sort errors by line; raise unless skipping. Returns (errors, set of invalid lines)."""
+    errors = sorted(errors, key=lambda error: error.line)
+    if errors and not skip_invalid:
+        raise ImportValidationError(errors)
+    return errors, {error.line for error in errors}
+
+
+# --- customers ---------------------------------------------------------------------------------------------------
+
+
+def _users_by_username(usernames):
+    user_model = get_user_model()
+    key = user_model.USERNAME_FIELD
+    found = {}
+    for chunk in _chunks(sorted(usernames)):
+        found.update((getattr(u, key), u) for u in user_model.objects.filter(**{f"{key}__in": chunk}))
+    return found
+
+
+def _customers_by_external_id(external_ids) -> dict[str, Customer]:
+    found = {}
+    for chunk in _chunks(sorted(set(external_ids))):
+        found.update((c.external_id, c) for c in Customer.objects.filter(external_id__in=chunk))
+    return found
+
+
+def _owner_errors(records: list[CustomerRecord], owners) -> list[RowError]:
+    return [
+        RowError(r.line, "owner", f"no user with username '{r.fields['owner']}'")
+        for r in records
+        if r.fields.get("owner") and r.fields["owner"] not in owners
+    ]
+
+
+def _apply_customer(customer: Customer, record: CustomerRecord, owners) -> bool:
+    """Copy the record's values onto the customer; return whether anything changed."""
+    changed = False
+    for name, value in record.fields.items():
+        attname, value = ("owner_id", owners[value].pk if value else None) if name == "owner" else (name, value)
+        if getattr(customer, attname) != value:
+            setattr(customer, attname, value)
+            changed = True
+    if record.attributes:
+        merged = {**customer.attributes, **record.attributes}
+        attributes = {key: value for key, value in merged.items() if value is not None}
+        if attributes != customer.attributes:
+            customer.attributes, changed = attributes, True
+    return changed
+
+
+def _write_customers(customers_by_fields):
+    """Insert-or-update by external_id, one bulk upsert per set of written columns."""
+    for fields, customers in customers_by_fields.items():
+        Customer.objects.bulk_create(
+            customers,
+            batch_size=BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=["external_id"],
+            update_fields=[*sorted(fields), "updated_at"],
+        )
+
+
+def customers_upsert(*, rows: Iterable[Row], skip_invalid: bool = False) -> ImportResult:
+    """Create or update customers by external_id from ``(line, row)`` pairs.
+
+    Only columns present in a row are written; rows whose values already match are left untouched
+    (counted as unchanged). ``owner`` must be the username of an existing user.
+    Raises ImportValidationError (writing nothing) on any invalid row unless ``skip_invalid``.
+    """
+    records, errors = validate_customer_rows(rows)
+    with transaction.atomic():
+        owners = _users_by_username({r.fields["owner"] for r in records if r.fields.get("owner")})
+        errors, bad_lines = _gate(errors + _owner_errors(records, owners), skip_invalid=skip_invalid)
+        result = ImportResult(invalid=len(bad_lines), errors=errors)
+        good = [r for r in records if r.line not in bad_lines]
+        existing = _customers_by_external_id(r.external_id for r in good)
+        to_write = defaultdict(list)
+        for record in good:
+            customer = existing.get(record.external_id)
+            is_new = customer is None
+            customer = customer or Customer(external_id=record.external_id)
+            if not _apply_customer(customer, record, owners) and not is_new:
+                result.unchanged += 1
+                continue
+            result.created, result.updated = result.created + is_new, result.updated + (not is_new)
+            customer.pk = None  # written through the INSERT ... ON CONFLICT (external_id) DO UPDATE path
+            to_write[frozenset(record.fields) | ({"attributes"} if record.attributes else set())].append(customer)
+        _write_customers(to_write)
+    return result
+
+
+# --- events ------------------------------------------------------------------------------------------------------
+
+
+def _customer_ids(external_ids) -> dict[str, int]:
+    found = {}
+    for chunk in _chunks(sorted(set(external_ids))):
+        found.update(Customer.objects.filter(external_id__in=chunk).values_list("external_id", "pk"))
+    return found
+
+
+def _create_bare_customers(external_ids) -> int:
+    customers = [Customer(external_id=external_id) for external_id in sorted(external_ids)]
+    Customer.objects.bulk_create(customers, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    return len(customers)
+
+
+def _missing_customer_errors(records: list[EventRecord], missing) -> list[RowError]:
+    return [
+        RowError(r.line, "customer_external_id", f"no customer with external_id '{r.customer_external_id}'")
+        for r in records
+        if r.customer_external_id in missing
+    ]
+
+
+def _existing_event_keys(keys) -> set[tuple[int, str]]:
+    """Which (customer_id, external_id) pairs are stored; queried in chunks that stay within the index."""
+    found = set()
+    for chunk in _chunks(sorted(keys), LOOKUP_CHUNK // 2):
+        customer_ids, external_ids = {k[0] for k in chunk}, {k[1] for k in chunk}
+        stored = Event.objects.filter(customer_id__in=customer_ids, external_id__in=external_ids)
+        found.update(set(stored.values_list("customer_id", "external_id")) & set(chunk))
+    return found
+
+
+def _event(record: EventRecord, customer_id: int) -> Event:
+    return Event(
+        customer_id=customer_id,
+        kind=record.kind,
+        occurred_at=record.occurred_at,
+        amount=record.amount,
+        value=record.value,
+        external_id=record.external_id,
+    )
+
+
+def events_upsert(
+    *, rows: Iterable[Row], create_missing_customers: bool = False, skip_invalid: bool = False
+) -> ImportResult:
+    """Insert events from ``(line, row)`` pairs; events already stored (same customer and external_id)
+    are skipped and counted as unchanged, so re-importing the same input is a no-op.
+
+    Unknown customers are errors unless ``create_missing_customers`` (then bare customers are created).
+    Raises ImportValidationError (writing nothing) on any invalid row unless ``skip_invalid``.
+    """
+    records, errors = validate_event_rows(rows)
+    with transaction.atomic():
+        customer_ids = _customer_ids(r.customer_external_id for r in records)
+        missing = {r.customer_external_id for r in records} - customer_ids.keys()
+        if not create_missing_customers:
+            errors += _missing_customer_errors(records, missing)
+        errors, bad_lines = _gate(errors, skip_invalid=skip_invalid)
+        result = ImportResult(invalid=len(bad_lines), errors=errors)
+        good = [r for r in records if r.line not in bad_lines]
+        if create_missing_customers and missing:
+            result.customers_created = _create_bare_customers(missing)
+            customer_ids.update(_customer_ids(missing))
+        events = [_event(r, customer_ids[r.customer_external_id]) for r in good]
+        stored = _existing_event_keys({(e.customer_id, e.external_id) for e in events})
+        new = [e for e in events if (e.customer_id, e.external_id) not in stored]
+        Event.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        result.created, result.unchanged = len(new), len(events) - len(new)
+    return result
