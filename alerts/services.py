@@ -46,7 +46,8 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
             continue
         alert.probability, alert.tier = r["probability"], r["tier"]
         alert.max_tier = min(alert.max_tier, r["tier"])
-        alert.rules_fired, alert.is_rule_high_risk, alert.factors = r["rules_fired"], r["is_rule_high_risk"], r["factors"]
+        alert.rules_fired, alert.factors = r["rules_fired"], r["factors"]
+        alert.is_rule_high_risk = r["is_rule_high_risk"]
         alert.last_run_as_of, alert.updated_at = as_of, now
         to_update.append(alert)
     Alert.objects.bulk_create(to_create, batch_size=1000)

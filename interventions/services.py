@@ -20,11 +20,8 @@ class WorkOrderError(Exception):
 
 def _is_available(user, on: date) -> bool:
     agent = getattr(user, "agent", None)
-    if not user.is_active:
-        return False
-    if agent and agent.leave_from and agent.leave_from <= on <= (agent.leave_until or date.max):
-        return False
-    return True
+    on_leave = bool(agent and agent.leave_from and agent.leave_from <= on <= (agent.leave_until or date.max))
+    return user.is_active and not on_leave
 
 
 def _capacity(user) -> int:

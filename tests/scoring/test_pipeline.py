@@ -8,8 +8,8 @@ from alerts.models import Alert
 from interventions.models import WorkOrder
 from scoring.models import CustomerScore, ScoreRun
 from scoring.pipeline import run_finish, run_start, score_chunk
-from scoring.services import policy_save
 from scoring.selectors import policy_current
+from scoring.services import policy_save
 
 from .builders import add_events, at, customer, every
 
