@@ -55,7 +55,7 @@ def examples_at(*, as_of: date, horizon_days: int, churn_definition: dict, activ
     """Features as of the cut-off (nothing after it) and labels from the horizon after it."""
     X = compute_features(as_of=as_of)
     if active_days:
-        X = X[X["days_since_last_activity"] < active_days]
+        X = X[X["days_since_last_activity"] <= active_days]
     y = labels_for(customer_ids=X.index, as_of=as_of, horizon_days=horizon_days, churn_definition=churn_definition)
     return X, y
 
