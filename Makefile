@@ -21,7 +21,7 @@ install: $(STAMP)
 
 demo-data: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --customers $(DEMO_CUSTOMERS)
+	$(PY) manage.py seed_demo --customers $(DEMO_CUSTOMERS) --reset
 	$(PY) manage.py train_model --promote always
 	$(PY) manage.py run_nightly
 

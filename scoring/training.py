@@ -16,6 +16,7 @@ from .features import _param, compute_features, cutoff_for
 from .ml import model as ml
 from .models import ModelVersion
 from .selectors import model_active, policy_current, rule_specs, ruleset_current
+from .services import defaults_install
 
 # Training cut-offs step back this many days from the validation cut-off.
 CUTOFF_STEP_DAYS = 30
@@ -148,6 +149,7 @@ def model_promote(*, version: ModelVersion) -> None:
 
 
 def model_train(*, as_of: date, horizon_days: int | None = None, promote: str = "if_better") -> TrainOutcome:
+    defaults_install()
     policy = policy_current().data
     horizon = horizon_days or policy["horizon_days"]
     result = train(as_of=as_of, horizon_days=horizon, policy=policy)

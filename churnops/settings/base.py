@@ -118,6 +118,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customers, activity, alerts and retention work orders.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a `status` or `kind` with different choices: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "AlertStatusEnum": "alerts.models.Alert.Status",
+        "WorkOrderStatusEnum": "interventions.choices.WorkOrderStatus",
+        "ScoreRunStatusEnum": "scoring.models.ScoreRun.Status",
+        "ActionKindEnum": "interventions.choices.ActionKind",
+        "EventKindEnum": "customers.choices.EventKind",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------
@@ -159,5 +167,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "celery.app.trace": {"level": "WARNING"}},
 }

@@ -1,0 +1,505 @@
+"""Synthetic demo population: customers and their activity, with the churn behaviour the seed articles describe.
+
+Pure numpy, no ORM: ``generate_population`` returns plain lists and arrays that the ``seed_demo`` command
+writes in bulk. Churners decline the way the seeds observe it before customers leave: service visits fall
+~50% from 60-90 days before, app logins ~70% from 30-60 days before, satisfaction drops in the last months
+(~70% of churners), competitor signals show up in the last 30 days (~50%), tickets pile up; ~20% of churners
+leave silently, with nothing but fading activity.
+
+Each customer draws from its own stream ``default_rng([seed, index])``, so customer ``C000007`` is the same
+whatever ``n_customers`` is: a bigger run with the same seed, as-of and months extends a smaller one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
+
+import numpy as np
+
+from customers.choices import EventKind
+from interventions.choices import Role
+
+DEMO_PASSWORD = "churnops-demo"
+DEMO_SOURCE = "seed_demo"  # Customer.attributes["source"] of every generated customer
+
+
+class DemoUser(NamedTuple):
+    username: str
+    role: str
+    password: str
+
+
+DEMO_USERS = (
+    DemoUser("admin", Role.ADMIN.value, DEMO_PASSWORD),
+    DemoUser("lead", Role.TEAM_LEAD.value, DEMO_PASSWORD),
+    DemoUser("am1", Role.ACCOUNT_MANAGER.value, DEMO_PASSWORD),
+    DemoUser("am2", Role.ACCOUNT_MANAGER.value, DEMO_PASSWORD),
+    DemoUser("am3", Role.ACCOUNT_MANAGER.value, DEMO_PASSWORD),
+    DemoUser("cs1", Role.CUSTOMER_SERVICE.value, DEMO_PASSWORD),
+    DemoUser("cs2", Role.CUSTOMER_SERVICE.value, DEMO_PASSWORD),
+)
+TEAM_LEAD_USERNAME = "lead"
+OWNER_USERNAMES = tuple(u.username for u in DEMO_USERS if u.role == Role.ACCOUNT_MANAGER)
+UNOWNED_SHARE = 0.04
+
+MIN_MONTHS = 18  # the features look back 365 + 90 days; less history than that starves them
+
+# Event kinds in a fixed order: Population.event_kind holds indexes into this tuple.
+KINDS = (
+    EventKind.VISIT.value,
+    EventKind.LOGIN.value,
+    EventKind.PURCHASE.value,
+    EventKind.TICKET_OPENED.value,
+    EventKind.TICKET_CLOSED.value,
+    EventKind.SURVEY.value,
+    EventKind.CAMPAIGN.value,
+    EventKind.RENEWAL.value,
+    EventKind.COMPETITOR.value,
+)
+(K_VISIT, K_LOGIN, K_PURCHASE, K_TICKET_OPENED, K_TICKET_CLOSED, K_SURVEY, K_CAMPAIGN, K_RENEWAL, K_COMPETITOR) = range(
+    len(KINDS)
+)
+
+# Hours of the day (UTC, start and end) in which each kind happens.
+KIND_HOURS = {
+    K_VISIT: (8, 18),
+    K_LOGIN: (6, 23),
+    K_PURCHASE: (9, 20),
+    K_TICKET_OPENED: (8, 20),
+    K_SURVEY: (9, 21),
+    K_CAMPAIGN: (10, 19),
+    K_RENEWAL: (9, 17),
+    K_COMPETITOR: (0, 24),
+}
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    share: float
+    ltv_mu: float  # lognormal LTV: median exp(mu)
+    ltv_sigma: float
+    has_contract: bool  # annual contract renewed on the anniversary of contract_start
+    visits_per_month: float
+    purchases_per_month: float
+    purchase_mu: float  # lognormal purchase amount
+    churn_rate: float  # share churning in the window or within 90 days after as-of
+
+
+SEGMENTS = (
+    Segment("retail", 0.45, 7.0, 0.7, False, 0.9, 1.1, 3.8, 0.35),
+    Segment("smb", 0.30, 8.6, 0.8, True, 1.3, 0.9, 5.5, 0.30),
+    Segment("enterprise", 0.10, 10.8, 0.9, True, 2.2, 0.7, 7.5, 0.18),
+    Segment("premium", 0.15, 9.3, 0.6, True, 1.1, 1.0, 5.0, 0.23),
+)
+REGIONS = ("north", "south", "east", "west")
+REGION_WEIGHTS = (0.3, 0.25, 0.25, 0.2)
+
+ABOUT_TO_CHURN_SHARE = 0.15  # of churners: churn 10-90 days after as-of, decline already underway
+SILENT_SHARE = 0.20  # of churners: no complaint, no survey drop, no competitor signal
+SATISFACTION_DROP_SHARE = 0.70 / (1 - SILENT_SHARE)  # of the others, so ~70% of all churners
+COMPETITOR_SHARE = 0.50 / (1 - SILENT_SHARE)  # of the others, so ~50% of all churners
+ANNIVERSARY_CHURN_SHARE = 0.75  # of contract churners: leave by not renewing
+ABANDON_APP_SHARE = 0.35  # of churners: stop using the app altogether in the last weeks
+
+SYLLABLES = (
+    "ka", "lo", "ve", "mar", "tin", "so", "ra", "del", "no", "bri", "an", "ta", "lu", "mi", "sen", "dor",
+    "el", "fa", "gro", "hen", "is", "jo", "ko", "len", "mo", "ny", "pa", "qui", "ros", "sa", "tor", "ul",
+)  # fmt: skip
+COMPANY_SUFFIXES = ("Logistics", "Trading", "Systems", "Foods", "Motors", "Partners", "Works", "Group", "Labs")
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    """One generated customer; churn_date is the planned day of leaving (None: stays), churned_at only if past."""
+
+    external_id: str
+    name: str
+    segment: str
+    region: str
+    owner: str | None  # username of the owning account manager
+    lifetime_value: float
+    contract_start: date
+    contract_end: date | None
+    churn_date: date | None
+    churned_at: datetime | None
+    is_silent_churner: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Population:
+    """Customers and their events; events are parallel arrays sorted by customer, then time."""
+
+    as_of: date
+    seed: int
+    months: int
+    customers: list[DemoCustomer]
+    event_customer: np.ndarray  # int32 index into customers
+    event_kind: np.ndarray  # int8 index into KINDS
+    event_at: np.ndarray  # datetime64[s], UTC
+    event_amount: np.ndarray  # float64, NaN = none
+    event_value: np.ndarray  # float64, NaN = none
+    event_seq: np.ndarray  # int32, number of the event within its customer
+
+    @property
+    def churned(self) -> list[DemoCustomer]:
+        return [c for c in self.customers if c.churned_at is not None]
+
+    @property
+    def about_to_churn(self) -> list[DemoCustomer]:
+        return [c for c in self.customers if c.churn_date is not None and c.churned_at is None]
+
+    def event_rows(self, start: int = 0, stop: int | None = None) -> list[tuple]:
+        """(customer external id, event external id, kind, aware occurred_at, amount | None, value | None)."""
+        part = slice(start, stop)
+        customer_ids = [c.external_id for c in self.customers]
+        occurred = [t.replace(tzinfo=UTC) for t in self.event_at[part].astype("datetime64[us]").tolist()]
+        amounts = [None if math.isnan(a) else a for a in self.event_amount[part].tolist()]
+        values = [None if math.isnan(v) else v for v in self.event_value[part].tolist()]
+        rows = []
+        for ci, seq, k, at, amount, value in zip(
+            self.event_customer[part].tolist(), self.event_seq[part].tolist(), self.event_kind[part].tolist(),
+            occurred, amounts, values, strict=True,
+        ):  # fmt: skip
+            cid = customer_ids[ci]
+            rows.append((cid, event_external_id(cid, seq), KINDS[k], at, amount, value))
+        return rows
+
+
+def event_external_id(customer_external_id: str, seq: int) -> str:
+    return f"demo-{customer_external_id}-{seq}"
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    as_of: date
+    window_days: int  # events happen in [-window_days, 0) days relative to as-of midnight UTC
+    as_of_doy: int
+    campaign_days: np.ndarray  # day offsets of brand events, shared by all customers
+
+
+@dataclass
+class _Profile:
+    segment: Segment
+    start: int  # contract_start, days relative to as-of
+    churn: int | None  # churn day relative to as-of
+    is_silent: bool
+    has_sat_drop: bool
+    has_competitor: bool
+    visit_low_at: float  # days before churn by which visits (purchases, campaigns) are down to ~50%
+    login_low_at: float  # days before churn by which logins are down ~70% (~90% for those who drop the app)
+    login_low: float
+    login_end: float
+    onset_sat: float  # days before churn satisfaction starts to drop
+    visit_rate: float  # per day
+    login_rate: float
+    purchase_rate: float
+    ticket_rate: float
+    survey_rate: float
+    campaign_p: float
+    base_sat: float
+    sat_drop: float
+    noise: np.ndarray  # engagement factor per 30-day block of the window
+    renewal_days: np.ndarray = field(default_factory=lambda: np.empty(0))
+    annual_value: float = 0.0
+
+
+def generate_population(n_customers: int, seed: int, as_of: date, months: int = 20) -> Population:
+    """Generate ``n_customers`` customers and their events over ``months`` before ``as_of``, reproducibly."""
+    if n_customers < 0:
+        raise ValueError("n_customers must be >= 0")
+    if months < MIN_MONTHS:
+        raise ValueError(f"months must be >= {MIN_MONTHS}")
+    calendar = _calendar(seed, as_of, months)
+    customers, chunks = [], []
+    for index in range(n_customers):
+        rng = np.random.default_rng([seed, index])
+        customer, profile = _draw_customer(rng, index, calendar)
+        customers.append(customer)
+        chunks.append(_customer_events(rng, profile, calendar))
+    return _assemble(seed, months, calendar, customers, chunks)
+
+
+def _calendar(seed: int, as_of: date, months: int) -> _Calendar:
+    window_days = round(months * 365.25 / 12)
+    rng = np.random.default_rng(seed)
+    gaps = rng.uniform(30, 60, size=window_days // 30 + 2)  # a brand event every 30-60 days
+    campaign_days = np.floor(-window_days + np.cumsum(gaps))
+    return _Calendar(as_of, window_days, as_of.timetuple().tm_yday, campaign_days[campaign_days < 0])
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _name(rng: np.random.Generator, is_person: bool) -> str:
+    def word(n):
+        return "".join(SYLLABLES[i] for i in rng.integers(0, len(SYLLABLES), n)).capitalize()
+
+    if is_person:
+        return f"{word(2)} {word(rng.integers(2, 4))}"
+    return f"{word(rng.integers(2, 4))} {COMPANY_SUFFIXES[rng.integers(len(COMPANY_SUFFIXES))]}"
+
+
+def _draw_churn(rng: np.random.Generator, segment: Segment, calendar: _Calendar) -> tuple[int | None, int]:
+    """Churn day and contract_start, both relative to as-of (contract_start 1-5 years back)."""
+    churn = None
+    if rng.random() < segment.churn_rate:
+        if rng.random() < ABOUT_TO_CHURN_SHARE:
+            churn = int(rng.integers(10, 91))
+        else:
+            churn = int(rng.integers(-(calendar.window_days - 90), 1))
+    if churn is not None and segment.has_contract and rng.random() < ANNIVERSARY_CHURN_SHARE:
+        # Leaves by not renewing: churn day is an anniversary of contract_start.
+        k_min, k_max = (1 if churn <= 0 else 2), (1825 + churn) // 365
+        churn_day = calendar.as_of + timedelta(days=churn)
+        start_day = _add_years(churn_day, -int(rng.integers(k_min, k_max + 1)))
+        return churn, (start_day - calendar.as_of).days
+    latest_start = -365 if churn is None else min(-365, churn - 180)
+    return churn, int(rng.integers(-1825, latest_start + 1))
+
+
+def _draw_contract(rng, segment: Segment, start: int, churn: int | None, as_of: date) -> tuple[date | None, np.ndarray]:
+    """contract_end and the renewal days (relative to as-of) of an annual contract renewed 3-40 days early.
+
+    contract_end is the end of the first term not renewed by as-of: the churn anniversary for those who
+    leave by not renewing, the next anniversary for the rest.
+    """
+    if not segment.has_contract:
+        return None, np.empty(0)
+    contract_start = as_of + timedelta(days=start)
+    renewals = []
+    for k in range(1, 8):
+        anniversary = (_add_years(contract_start, k) - as_of).days
+        renewal = anniversary - int(rng.integers(3, 41))
+        if (churn is not None and anniversary >= churn) or renewal >= 0:
+            return _add_years(contract_start, k), np.asarray(renewals, dtype=float)
+        renewals.append(renewal)
+    raise AssertionError("contract_start is at most 5 years before as-of")
+
+
+def _draw_customer(rng: np.random.Generator, index: int, calendar: _Calendar) -> tuple[DemoCustomer, _Profile]:
+    segment = SEGMENTS[rng.choice(len(SEGMENTS), p=[s.share for s in SEGMENTS])]
+    churn, start = _draw_churn(rng, segment, calendar)
+    lifetime_value = round(float(rng.lognormal(segment.ltv_mu, segment.ltv_sigma)), 2)
+    contract_end, renewal_days = _draw_contract(rng, segment, start, churn, calendar.as_of)
+    profile = _draw_behaviour(rng, segment, churn, start, calendar)
+    profile.renewal_days = renewal_days
+    profile.annual_value = lifetime_value * rng.uniform(0.15, 0.3)
+    owner = None if rng.random() < UNOWNED_SHARE else OWNER_USERNAMES[rng.integers(len(OWNER_USERNAMES))]
+    churn_date = None if churn is None else calendar.as_of + timedelta(days=churn)
+    churned_at = None
+    if churn is not None and churn <= 0:
+        churned_at = datetime.combine(churn_date, datetime.min.time(), tzinfo=UTC)
+    customer = DemoCustomer(
+        external_id=f"C{index + 1:06d}",
+        name=_name(rng, is_person=segment.name == "retail"),
+        segment=segment.name,
+        region=REGIONS[rng.choice(len(REGIONS), p=REGION_WEIGHTS)],
+        owner=owner,
+        lifetime_value=lifetime_value,
+        contract_start=calendar.as_of + timedelta(days=start),
+        contract_end=contract_end,
+        churn_date=churn_date,
+        churned_at=churned_at,
+        is_silent_churner=profile.is_silent,
+    )
+    return customer, profile
+
+
+def _draw_behaviour(
+    rng: np.random.Generator, segment: Segment, churn: int | None, start: int, calendar: _Calendar
+) -> _Profile:
+    is_churner = churn is not None
+    is_silent = is_churner and rng.random() < SILENT_SHARE
+    ahead = max(churn or 0, 0)  # days from as-of to churn: the decline must already show at as-of
+    is_app_user = rng.random() < (0.9 if segment.name == "enterprise" else 0.8)
+    is_lukewarm = rng.random() < 0.12
+    abandons_app = is_churner and rng.random() < ABANDON_APP_SHARE
+    return _Profile(
+        segment=segment,
+        start=start,
+        churn=churn,
+        is_silent=is_silent,
+        has_sat_drop=is_churner and not is_silent and rng.random() < SATISFACTION_DROP_SHARE,
+        has_competitor=is_churner and not is_silent and rng.random() < COMPETITOR_SHARE,
+        visit_low_at=max(rng.uniform(60, 90), ahead + 45),
+        login_low_at=max(rng.uniform(30, 60), ahead + 15),
+        login_low=0.1 if abandons_app else 0.3,
+        login_end=0.0 if abandons_app else 0.1,
+        onset_sat=max(rng.uniform(60, 120), ahead + 60),
+        visit_rate=segment.visits_per_month / 30 * rng.lognormal(0, 0.35),
+        login_rate=(min(rng.lognormal(math.log(1.6), 0.5), 8) if is_app_user else 0.03) / 7,
+        purchase_rate=segment.purchases_per_month / 30 * rng.lognormal(0, 0.4),
+        ticket_rate=0.15 / 30 * rng.lognormal(0, 0.5),
+        survey_rate=1 / rng.uniform(60, 100),
+        campaign_p=0.0 if rng.random() < 0.35 else rng.uniform(0.2, 0.7),
+        base_sat=rng.normal(7.0, 0.8) if is_lukewarm else float(np.clip(rng.normal(8.7, 0.6), 7.0, 9.8)),
+        sat_drop=rng.uniform(3, 5),
+        noise=rng.gamma(12, 1 / 12, size=calendar.window_days // 30 + 1),
+    )
+
+
+# --- events -----------------------------------------------------------------------------------------
+
+
+class _Events:
+    """Collects one customer's events per kind before they are merged and sorted."""
+
+    def __init__(self):
+        self.parts: list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray | None]] = []
+
+    def add(self, kind: int, at: np.ndarray, amount: np.ndarray | None = None, value: np.ndarray | None = None):
+        if len(at):
+            self.parts.append((kind, at, amount, value))
+
+
+def _season(t: np.ndarray, calendar: _Calendar, amplitude: float, peak_doy: float) -> np.ndarray:
+    return 1 + amplitude * np.cos(2 * np.pi * (calendar.as_of_doy + t - peak_doy) / 365.25)
+
+
+def _decline(t: np.ndarray, churn: int | None, low_at: float, low: float, end: float) -> np.ndarray:
+    """Activity multiplier: 1, falling over 30 days to ``low`` at ``low_at`` days before churn, ``end`` at churn."""
+    if churn is None:
+        return np.ones_like(t)
+    return np.interp(churn - t, [0, low_at, low_at + 30], [end, low, 1.0])
+
+
+def _poisson_times(rng, rate_max: float, t0: float, t1: float) -> np.ndarray:
+    if t1 <= t0 or rate_max <= 0:
+        return np.empty(0)
+    return rng.uniform(t0, t1, rng.poisson(rate_max * (t1 - t0)))
+
+
+def _thinned(rng, t0, t1, base_rate, intensity, bound: float) -> np.ndarray:
+    """Arrival times of an inhomogeneous Poisson process with rate base_rate * intensity(t) <= base_rate * bound."""
+    t = _poisson_times(rng, base_rate * bound, t0, t1)
+    return t[rng.random(len(t)) * bound < intensity(t)]
+
+
+def _at_hours(rng, t: np.ndarray, kind: int) -> np.ndarray:
+    lo, hi = KIND_HOURS[kind]
+    return np.floor(t) + (lo + rng.random(len(t)) * (hi - lo)) / 24
+
+
+def _customer_events(rng, p: _Profile, calendar: _Calendar) -> _Events:
+    t0 = float(max(-calendar.window_days, p.start))
+    t1 = float(0 if p.churn is None else min(0, p.churn))
+    events = _Events()
+    _activity_events(rng, p, calendar, t0, t1, events)
+    _ticket_events(rng, p, t0, t1, events)
+    _survey_events(rng, p, t0, t1, events)
+    _campaign_events(rng, p, calendar, t0, t1, events)
+    _competitor_events(rng, p, t0, t1, events)
+    _renewal_events(rng, p, t0, t1, events)
+    return events
+
+
+def _activity_events(rng, p: _Profile, calendar: _Calendar, t0: float, t1: float, events: _Events) -> None:
+    blocks = len(p.noise) - 1
+
+    def engagement(t):
+        return p.noise[np.clip(((t + calendar.window_days) // 30).astype(int), 0, blocks)]
+
+    bound = float(p.noise.max()) * 1.3
+
+    def visits(t):
+        return _season(t, calendar, 0.1, 120) * engagement(t) * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)
+
+    def logins(t):
+        return (
+            _season(t, calendar, 0.1, 30)
+            * engagement(t)
+            * _decline(t, p.churn, p.login_low_at, p.login_low, p.login_end)
+        )
+
+    def purchases(t):
+        return _season(t, calendar, 0.25, 350) * engagement(t) * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)
+
+    events.add(K_VISIT, _at_hours(rng, _thinned(rng, t0, t1, p.visit_rate, visits, bound), K_VISIT))
+    events.add(K_LOGIN, _at_hours(rng, _thinned(rng, t0, t1, p.login_rate, logins, bound), K_LOGIN))
+    t = _at_hours(rng, _thinned(rng, t0, t1, p.purchase_rate, purchases, bound), K_PURCHASE)
+    spend = 0.6 + 0.4 * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)  # fading customers also spend less
+    amount = rng.lognormal(p.segment.purchase_mu, 0.6, len(t)) * spend
+    events.add(K_PURCHASE, t, np.round(amount, 2))
+
+
+def _ticket_events(rng, p: _Profile, t0: float, t1: float, events: _Events) -> None:
+    opened = _poisson_times(rng, p.ticket_rate, t0, t1)
+    if p.churn is not None and not p.is_silent:  # unhappy churners complain more in their last months
+        opened = np.concatenate([opened, _poisson_times(rng, 0.04, max(t0, p.churn - p.onset_sat), t1)])
+    opened = _at_hours(rng, opened, K_TICKET_OPENED)
+    closed = opened + rng.lognormal(math.log(1.5), 0.9, len(opened))  # median 1.5 days to close
+    events.add(K_TICKET_OPENED, opened)
+    events.add(K_TICKET_CLOSED, closed[closed < t1])  # still open at as-of or churn otherwise
+
+
+def _survey_events(rng, p: _Profile, t0: float, t1: float, events: _Events) -> None:
+    t = _poisson_times(rng, p.survey_rate, t0, t1)
+    if p.has_sat_drop:  # a survey after the last bad experience
+        latest = rng.uniform(max(t0, t1 - 40), t1 - 3, 1) if t1 - 3 > t0 else np.empty(0)
+        t = np.concatenate([t, latest])
+    t = _at_hours(rng, t, K_SURVEY)
+    drop = 0.0
+    if p.has_sat_drop:
+        drop_start = p.churn - p.onset_sat
+        drop = p.sat_drop * np.interp(t, [drop_start, drop_start + 45], [0.0, 1.0])
+    score = np.clip(np.round(p.base_sat + rng.normal(0, 0.8, len(t)) - drop), 0, 10)
+    events.add(K_SURVEY, t, value=score)
+
+
+def _campaign_events(rng, p: _Profile, calendar: _Calendar, t0: float, t1: float, events: _Events) -> None:
+    days = calendar.campaign_days[(calendar.campaign_days >= t0) & (calendar.campaign_days < t1)]
+    attend = rng.random(len(days)) < p.campaign_p * _decline(days, p.churn, p.visit_low_at, 0.2, 0.05)
+    events.add(K_CAMPAIGN, _at_hours(rng, days[attend], K_CAMPAIGN))
+
+
+def _competitor_events(rng, p: _Profile, t0: float, t1: float, events: _Events) -> None:
+    t = _poisson_times(rng, 0.06 / 365, t0, t1)  # rare for everyone
+    if p.has_competitor:
+        # The last 30 days before leaving; for those leaving after as-of, the weeks just before as-of.
+        start = p.churn - max(30, p.churn + 25)
+        t = np.concatenate([t, rng.uniform(max(t0, start), t1, 1 + rng.poisson(0.8))])
+    events.add(K_COMPETITOR, _at_hours(rng, t[(t >= t0) & (t < t1)], K_COMPETITOR))
+
+
+def _renewal_events(rng, p: _Profile, t0: float, t1: float, events: _Events) -> None:
+    days = p.renewal_days[(p.renewal_days >= t0) & (p.renewal_days < t1)]
+    amount = np.round(p.annual_value * rng.uniform(0.9, 1.1, len(days)), 2)
+    events.add(K_RENEWAL, _at_hours(rng, days, K_RENEWAL), amount)
+
+
+def _assemble(seed, months, calendar: _Calendar, customers: list[DemoCustomer], chunks: list[_Events]) -> Population:
+    cust, kind, seconds = [np.empty(0, np.int32)], [np.empty(0, np.int8)], [np.empty(0, np.int64)]
+    amount, value = [np.empty(0)], [np.empty(0)]
+    for index, events in enumerate(chunks):
+        for k, t, a, v in events.parts:
+            n = len(t)
+            cust.append(np.full(n, index, dtype=np.int32))
+            kind.append(np.full(n, k, dtype=np.int8))
+            # floor, not round: an event must stay strictly before the churn / as-of midnight it precedes
+            seconds.append(np.floor(t * 86400).astype(np.int64))
+            amount.append(np.full(n, np.nan) if a is None else np.asarray(a, dtype=float))
+            value.append(np.full(n, np.nan) if v is None else np.asarray(v, dtype=float))
+    cust, kind, seconds = np.concatenate(cust), np.concatenate(kind), np.concatenate(seconds)
+    order = np.lexsort((kind, seconds, cust))
+    cust, kind, seconds = cust[order], kind[order], seconds[order]
+    first_of_customer = np.searchsorted(cust, cust, side="left")
+    return Population(
+        as_of=calendar.as_of,
+        seed=seed,
+        months=months,
+        customers=customers,
+        event_customer=cust,
+        event_kind=kind,
+        event_at=np.datetime64(calendar.as_of.isoformat(), "s") + seconds.astype("timedelta64[s]"),
+        event_amount=np.concatenate(amount)[order],
+        event_value=np.concatenate(value)[order],
+        event_seq=(np.arange(len(cust)) - first_of_customer).astype(np.int32),
+    )
