@@ -19,6 +19,7 @@ urlpatterns = [
     path("work/", include("interventions.urls")),
     path("customers/", include("customers.urls")),
     path("scoring/", include("scoring.urls")),
+    path("reports/", include("reports.urls")),
     path("api/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "scoring",
     "alerts",
     "interventions",
+    "reports",
 ]
 
 MIDDLEWARE = [
