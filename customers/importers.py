@@ -111,7 +111,7 @@ def parse_number(value):
         raise _Invalid(f"expected a number, got {value!r}")
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise _Invalid(f"cannot parse '{value}' as a number") from None
     if not math.isfinite(number):
         raise _Invalid(f"'{value}' is not a finite number")
@@ -126,7 +126,7 @@ def parse_date(value):
         return value
     try:
         return date.fromisoformat(str(value).strip())
-    except ValueError:
+    except (ValueError, OverflowError):
         raise _Invalid(f"cannot parse '{value}' as a date (expected YYYY-MM-DD)") from None
 
 
@@ -144,7 +144,7 @@ def parse_datetime(value):
     else:
         try:
             parsed = datetime.fromisoformat(str(value).strip())
-        except ValueError:
+        except (ValueError, OverflowError):
             raise _Invalid(f"cannot parse '{value}' as a date/time") from None
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
         raise _Invalid(f"year {parsed.year} in '{value}' is outside {MIN_YEAR}..{MAX_YEAR}")

@@ -148,6 +148,20 @@ def model_promote(*, version: ModelVersion) -> None:
     version.refresh_from_db()
 
 
+@transaction.atomic
+def model_rollback() -> ModelVersion:
+    """Re-activate the most recently promoted model before the active one."""
+    active = model_active()
+    if active is None:
+        raise ValueError("no active model to roll back from")
+    previous = (ModelVersion.objects.filter(promoted_at__isnull=False, promoted_at__lt=active.promoted_at)
+                .order_by("-promoted_at").first())
+    if previous is None:
+        raise ValueError(f"model #{active.pk} is the first promoted model: nothing to roll back to")
+    model_promote(version=previous)
+    return previous
+
+
 def model_train(*, as_of: date, horizon_days: int | None = None, promote: str = "if_better") -> TrainOutcome:
     defaults_install()
     policy = policy_current().data

@@ -1,0 +1,31 @@
+"""Alerts API: the latest risk verdict per customer, with the rules and factors behind it."""
+
+from rest_framework import serializers
+
+from alerts.models import Alert
+from customers.api.serializers import CustomerSummarySerializer
+
+
+class FactorSerializer(serializers.Serializer):
+    """One model factor behind a probability, strongest first."""
+
+    feature = serializers.CharField()
+    weight = serializers.FloatField(help_text="signed contribution in log-odds")
+    text = serializers.CharField(help_text="the factor in words, for the account manager")
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    customer = CustomerSummarySerializer(read_only=True)
+    rules_fired = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="names of the early-warning rules that fired"
+    )
+    factors = FactorSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id", "customer", "status", "probability", "tier", "max_tier", "rules_fired", "is_rule_high_risk",
+            "factors", "is_control", "first_raised_at", "first_run_as_of", "last_run_as_of", "updated_at",
+            "snoozed_until", "snooze_reason", "closed_at", "close_reason",
+        ]  # fmt: skip
+        read_only_fields = fields

@@ -1,0 +1,139 @@
+"""Customers API: customers visible to the user, and bulk upserts of customers and events."""
+
+import codecs
+
+from django.conf import settings
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError
+from rest_framework.filters import SearchFilter
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.utils import json
+
+from customers.importers import ImportValidationError
+from customers.models import Customer
+from customers.selectors import customer_list
+from customers.services import customers_upsert, events_upsert
+from interventions.permissions import is_admin
+
+from .serializers import (
+    CustomerBulkInputSerializer,
+    CustomerImportResultSerializer,
+    CustomerSerializer,
+    EventBulkInputSerializer,
+    EventImportResultSerializer,
+    RowErrorsSerializer,
+)
+
+INTEGRATION_GROUP = "integration"
+# A JSON integer longer than this does not fit a double (max ~1.8e308); no real value is that long.
+MAX_INTEGER_DIGITS = 308
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INTEGER_DIGITS:
+        raise ValueError(f"integer of {digits} digits is out of range")
+    return int(text)
+
+
+class BulkJSONParser(JSONParser):
+    """JSON only, refusing integers that no number field could hold (as a parse error, not a crash later)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            return json.load(
+                codecs.getreader(encoding)(stream), parse_constant=json.strict_constant, parse_int=_bounded_int
+            )
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
+
+
+def can_bulk_upsert(user) -> bool:
+    return is_admin(user) or bool(
+        user and user.is_authenticated and user.groups.filter(name=INTEGRATION_GROUP).exists()
+    )
+
+
+class CanBulkUpsert(permissions.BasePermission):
+    """Admins and integration accounts (group 'integration') may load customers and events."""
+
+    message = "only admins and integration accounts may bulk-upsert"
+
+    def has_permission(self, request, view):
+        return can_bulk_upsert(request.user)
+
+
+def _row_errors_response(exc: ImportValidationError) -> Response:
+    return Response(RowErrorsSerializer({"errors": exc.errors}).data, status=status.HTTP_400_BAD_REQUEST)
+
+
+BULK_RESPONSES = {
+    400: OpenApiResponse(RowErrorsSerializer, description="invalid rows (nothing written) or a malformed body"),
+    403: OpenApiResponse(description="not an admin or integration account"),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Customers visible to the user"),
+    retrieve=extend_schema(summary="One customer"),
+)
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Customer.objects.none()  # the real rows come from customer_list(user=...)
+    serializer_class = CustomerSerializer
+    filter_backends = [filters.DjangoFilterBackend, SearchFilter]
+    filterset_fields = ["segment", "region", "owner"]
+    search_fields = ["external_id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Customer.objects.none()
+        return customer_list(user=self.request.user)
+
+    @extend_schema(
+        summary="Create or update customers by external_id",
+        request=CustomerBulkInputSerializer,
+        responses={200: CustomerImportResultSerializer, **BULK_RESPONSES},
+    )
+    @action(detail=False, methods=["post"], permission_classes=[CanBulkUpsert], parser_classes=[BulkJSONParser])
+    def bulk(self, request):
+        payload = CustomerBulkInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            result = customers_upsert(
+                rows=enumerate(payload.validated_data["customers"]),
+                skip_invalid=payload.validated_data["skip_invalid"],
+            )
+        except ImportValidationError as exc:
+            return _row_errors_response(exc)
+        return Response(CustomerImportResultSerializer(result).data)
+
+
+class EventViewSet(viewsets.GenericViewSet):
+    queryset = Customer.objects.none()
+    serializer_class = EventBulkInputSerializer
+    permission_classes = [CanBulkUpsert]
+    parser_classes = [BulkJSONParser]
+
+    @extend_schema(
+        summary="Insert events; events already stored are skipped",
+        request=EventBulkInputSerializer,
+        responses={200: EventImportResultSerializer, **BULK_RESPONSES},
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        payload = EventBulkInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            result = events_upsert(
+                rows=enumerate(payload.validated_data["events"]),
+                create_missing_customers=payload.validated_data["create_missing_customers"],
+                skip_invalid=payload.validated_data["skip_invalid"],
+            )
+        except ImportValidationError as exc:
+            return _row_errors_response(exc)
+        return Response(EventImportResultSerializer(result).data)

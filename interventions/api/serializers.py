@@ -1,0 +1,86 @@
+"""Work orders API: work orders with their history, and the inputs of each state change."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from customers.api.serializers import CustomerSummarySerializer, UserSummarySerializer
+from interventions.choices import ActionKind, Outcome, Reason, WorkOrderStatus
+from interventions.models import Action, WorkOrder, WorkOrderEvent
+
+
+class WorkOrderSerializer(serializers.ModelSerializer):
+    customer = CustomerSummarySerializer(read_only=True)
+    assignee = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "id", "customer", "alert", "tier", "status", "assignee", "probability", "priority",
+            "opened_at", "first_contact_due_at", "resolution_due_at", "first_contact_at",
+            "is_at_risk", "is_breached", "breached_at", "resolved_at", "outcome", "reason", "resolution_note",
+            "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    author = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Action
+        fields = ["id", "kind", "note", "author", "at"]
+        read_only_fields = fields
+
+
+class WorkOrderEventSerializer(serializers.ModelSerializer):
+    actor = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = WorkOrderEvent
+        fields = ["id", "at", "actor", "field", "before", "after", "note"]
+        read_only_fields = fields
+
+
+class WorkOrderDetailSerializer(WorkOrderSerializer):
+    """A work order with its actions (newest first) and its full change history (oldest first)."""
+
+    actions = ActionSerializer(many=True, read_only=True)
+    events = WorkOrderEventSerializer(many=True, read_only=True)
+
+    class Meta(WorkOrderSerializer.Meta):
+        fields = [*WorkOrderSerializer.Meta.fields, "actions", "events"]
+        read_only_fields = fields
+
+
+# --- inputs --------------------------------------------------------------------------------------------------------
+
+
+class WorkOrderResolveInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    reason = serializers.ChoiceField(choices=Reason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WorkOrderLogActionInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ActionKind.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WorkOrderSetStatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=WorkOrderStatus.choices, help_text="resolving needs an outcome and a reason: use resolve/"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class WorkOrderAssignInputSerializer(serializers.Serializer):
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        allow_null=True,
+        help_text="id of an active user; null leaves the work order unassigned",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

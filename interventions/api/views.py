@@ -1,0 +1,149 @@
+"""Work orders API: list and read through work_order_list(user=...), change state through the services."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from interventions.models import Action, WorkOrder, WorkOrderEvent
+from interventions.permissions import can_reassign, can_work_on
+from interventions.selectors import work_order_list
+from interventions.services import (
+    WorkOrderError,
+    work_order_assign,
+    work_order_log_action,
+    work_order_resolve,
+    work_order_set_status,
+)
+
+from .serializers import (
+    ActionSerializer,
+    ErrorSerializer,
+    WorkOrderAssignInputSerializer,
+    WorkOrderDetailSerializer,
+    WorkOrderLogActionInputSerializer,
+    WorkOrderResolveInputSerializer,
+    WorkOrderSerializer,
+    WorkOrderSetStatusInputSerializer,
+)
+
+
+class CanWorkOn(permissions.BasePermission):
+    message = "you may not change this work order"
+
+    def has_object_permission(self, request, view, obj):
+        return can_work_on(request.user, obj)
+
+
+class CanReassign(permissions.BasePermission):
+    message = "only team leads and admins can reassign work orders"
+
+    def has_object_permission(self, request, view, obj):
+        return can_reassign(request.user, obj)
+
+
+def _refused(exc: WorkOrderError) -> Response:
+    return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+
+
+REFUSALS = {
+    400: OpenApiResponse(ErrorSerializer, description="invalid input, or the change is not allowed in this state"),
+    403: OpenApiResponse(ErrorSerializer, description="the user may not make this change"),
+    404: OpenApiResponse(ErrorSerializer, description="no such work order among those the user may see"),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Work orders visible to the user (own; team leads their team's; admins all)"),
+    retrieve=extend_schema(summary="One work order with its actions and history"),
+)
+class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = WorkOrder.objects.none()  # the real rows come from work_order_list(user=...)
+    serializer_class = WorkOrderSerializer
+    filterset_fields = ["status", "tier", "is_breached"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return WorkOrder.objects.none()
+        # queue order, then id so that pages never overlap
+        work_orders = work_order_list(user=self.request.user).order_by(
+            "-is_breached", "first_contact_due_at", "-priority", "id"
+        )
+        if self.action == "retrieve":
+            work_orders = work_orders.prefetch_related(
+                Prefetch("actions", queryset=Action.objects.select_related("author")),
+                Prefetch("events", queryset=WorkOrderEvent.objects.select_related("actor")),
+            )
+        return work_orders
+
+    def get_serializer_class(self):
+        return WorkOrderDetailSerializer if self.action == "retrieve" else WorkOrderSerializer
+
+    @extend_schema(
+        summary="Resolve with an outcome and a reason",
+        request=WorkOrderResolveInputSerializer,
+        responses={200: WorkOrderSerializer, **REFUSALS},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, CanWorkOn])
+    def resolve(self, request, pk=None):
+        work_order = self.get_object()  # 404 / 403 before the input is looked at
+        payload = WorkOrderResolveInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            work_order = work_order_resolve(work_order=work_order, by=request.user, **payload.validated_data)
+        except WorkOrderError as exc:
+            return _refused(exc)
+        return Response(WorkOrderSerializer(work_order).data)
+
+    @extend_schema(
+        summary="Log an action (a call, e-mail, visit, offer, escalation or note)",
+        request=WorkOrderLogActionInputSerializer,
+        responses={201: ActionSerializer, **REFUSALS},
+    )
+    @action(
+        detail=True, methods=["post"], url_path="actions", permission_classes=[permissions.IsAuthenticated, CanWorkOn]
+    )
+    def log_action(self, request, pk=None):
+        work_order = self.get_object()  # 404 / 403 before the input is looked at
+        payload = WorkOrderLogActionInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            logged = work_order_log_action(work_order=work_order, by=request.user, **payload.validated_data)
+        except WorkOrderError as exc:
+            return _refused(exc)
+        return Response(ActionSerializer(logged).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Move to another status along the allowed transitions",
+        request=WorkOrderSetStatusInputSerializer,
+        responses={200: WorkOrderSerializer, **REFUSALS},
+    )
+    @action(
+        detail=True, methods=["post"], url_path="status", permission_classes=[permissions.IsAuthenticated, CanWorkOn]
+    )
+    def set_status(self, request, pk=None):
+        work_order = self.get_object()  # 404 / 403 before the input is looked at
+        payload = WorkOrderSetStatusInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            work_order = work_order_set_status(work_order=work_order, by=request.user, **payload.validated_data)
+        except WorkOrderError as exc:
+            return _refused(exc)
+        return Response(WorkOrderSerializer(work_order).data)
+
+    @extend_schema(
+        summary="Reassign (team leads and admins)",
+        request=WorkOrderAssignInputSerializer,
+        responses={200: WorkOrderSerializer, **REFUSALS},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, CanReassign])
+    def assign(self, request, pk=None):
+        work_order = self.get_object()  # 404 / 403 before the input is looked at
+        payload = WorkOrderAssignInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            work_order = work_order_assign(work_order=work_order, by=request.user, **payload.validated_data)
+        except WorkOrderError as exc:
+            return _refused(exc)
+        return Response(WorkOrderSerializer(work_order).data)
