@@ -1,3 +1,136 @@
-from django.shortcuts import render
+"""The customer page: profile, latest score and why, score history, activity and past work orders."""
 
-# Create your views here.
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from interventions.models import WorkOrder
+from interventions.permissions import is_admin, is_team_lead
+from interventions.selectors import work_order_list
+from interventions.views import factor_rows, nav_context, policy_tiers, tier_names, user_roles
+from scoring.models import CustomerScore, Rule
+from scoring.selectors import score_history
+
+from .choices import EventKind
+from .models import Customer
+
+EVENT_LIMIT = 50
+HISTORY_LIMIT = 90
+
+# Geometry of the score history chart, in SVG user units. The SVG scales to its container; this width
+# is about the card's width on a laptop, so the 11px labels render at roughly their nominal size.
+CHART_WIDTH, CHART_HEIGHT = 1200, 200
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 44, 12, 10, 26
+
+
+def can_view_customer(user, customer: Customer) -> bool:
+    """Admins, the owner, the owner's team lead, and anyone who has (had) a work order for the customer."""
+    if is_admin(user) or (customer.owner_id is not None and customer.owner_id == user.id):
+        return True
+    if customer.owner_id and is_team_lead(user):
+        agent = getattr(customer.owner, "agent", None)
+        if agent and agent.team_lead_id == user.id:
+            return True
+    return WorkOrder.objects.filter(customer=customer, assignee=user).exists()
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    left: int
+    right: int
+    axis_y: int
+    plot_width: int
+    label_x: int
+    points: list[dict]
+    polyline: str
+    grid: list[dict]
+    bands: list[dict]
+    x_labels: list[dict]
+
+
+def _y(probability: float) -> float:
+    plot = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    return round(CHART_TOP + (1 - min(max(probability, 0.0), 1.0)) * plot, 1)
+
+
+def _day(d) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def history_chart(scores: list[CustomerScore], tiers: list[dict]) -> Chart | None:
+    """A server-side SVG line chart of probability over time, with the tier thresholds as bands."""
+    if not scores:
+        return None
+    first, last = scores[0].as_of, scores[-1].as_of
+    span = max((last - first).days, 1)
+    plot_w = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
+    points = []
+    for s in scores:
+        x = CHART_LEFT + plot_w / 2 if first == last else CHART_LEFT + (s.as_of - first).days / span * plot_w
+        points.append({"x": round(x, 1), "y": _y(s.probability), "as_of": s.as_of, "p": s.probability, "tier": s.tier})
+    grid = [{"y": _y(v / 100), "label": f"{v}%"} for v in (0, 20, 40, 60, 80, 100)]
+    bands, upper = [], 1.0
+    for t in sorted(tiers, key=lambda t: t["tier"]):
+        lower = float(t["min_probability"])
+        bands.append({"tier": t["tier"], "y": _y(upper), "height": round(_y(lower) - _y(upper), 1)})
+        upper = lower
+    x_labels = [{"x": points[0]["x"], "text": _day(first), "anchor": "start"}]
+    if first != last:
+        x_labels.append({"x": points[-1]["x"], "text": _day(last), "anchor": "end"})
+    return Chart(
+        width=CHART_WIDTH,
+        height=CHART_HEIGHT,
+        left=CHART_LEFT,
+        right=CHART_WIDTH - CHART_RIGHT,
+        axis_y=CHART_HEIGHT - 6,
+        plot_width=plot_w,
+        label_x=CHART_LEFT - 6,
+        points=points,
+        polyline=" ".join(f"{p['x']},{p['y']}" for p in points),
+        grid=grid,
+        bands=bands,
+        x_labels=x_labels,
+    )
+
+
+def _kind_label(kind: str) -> str:
+    """The event kind's label without its parenthetical data hint ("Satisfaction / NPS survey")."""
+    return dict(EventKind.choices).get(kind, kind).split(" (")[0]
+
+
+@login_required
+@require_GET
+def customer_detail(request, pk: int):
+    customer = get_object_or_404(Customer.objects.select_related("owner__agent"), pk=pk)
+    user = request.user
+    if not can_view_customer(user, customer):
+        raise Http404("No customer matches the given query.")
+    roles = user_roles(user)
+    tiers = policy_tiers()
+    names = tier_names(tiers)
+    history = list(reversed(score_history(customer=customer, limit=HISTORY_LIMIT)))
+    latest = history[-1] if history else None
+    rules_fired = list(latest.rules_fired) if latest else []
+    descriptions = dict(Rule.objects.filter(name__in=rules_fired).values_list("name", "description"))
+    factors = factor_rows(latest.factors if latest else [])
+    work_orders = list(customer.work_orders.select_related("assignee").order_by("-opened_at", "-id"))
+    openable = set(work_order_list(user=user).filter(customer=customer).values_list("id", flat=True))
+    context = {
+        "customer": customer,
+        "latest": latest,
+        "latest_tier_name": names.get(latest.tier, "") if latest and latest.tier else "",
+        "rules": [(name, descriptions.get(name, "")) for name in rules_fired],
+        "factors": factors,
+        "chart": history_chart(history, tiers),
+        "history_count": len(history),
+        "events": [(e, _kind_label(e.kind)) for e in customer.events.order_by("-occurred_at", "-id")[:EVENT_LIMIT]],
+        "event_limit": EVENT_LIMIT,
+        "work_orders": [(wo, names.get(wo.tier, ""), wo.id in openable) for wo in work_orders],
+        **nav_context(user, roles, ""),
+    }
+    return render(request, "customers/customer_detail.html", context)

@@ -64,6 +64,8 @@ def run_start(*, as_of: date, chunk_size: int | None = None) -> ScoreRun:
 def _phrase(name: str, row: dict) -> str:
     pct = {k: _pct(row.get(k.replace("_pct", "_ratio"))) for k in
            ("visit_change_pct", "login_change_pct", "purchase_change_pct", "spend_change_pct", "activity_change_pct")}
+    if row.get(name) is None:
+        return f"{FEATURES_BY_NAME[name].description}: not recorded"
     values = {k: (np.nan if v is None else v) for k, v in row.items()}
     try:
         return FEATURES_BY_NAME[name].phrase.format(**values, **pct)

@@ -6,7 +6,8 @@ from interventions.choices import Role
 
 
 def make_user(username, role, **extra):
-    user = User.objects.create_user(username=username, password="pw-Test-12345", email=f"{username}@example.com", **extra)
+    user = User.objects.create_user(username=username, password="pw-Test-12345", email=f"{username}@example.com",
+                                    **extra)
     group, _ = Group.objects.get_or_create(name=role)
     user.groups.add(group)
     return user

@@ -1,6 +1,12 @@
 """Test settings: fast hashers, locmem e-mail; the database and broker still come from the environment."""
 
+import os
+
 from .base import *  # noqa: F403
+
+# Two OpenMP threads per process on two cores thrash as soon as anything else runs (PERF_NOTES).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -155,3 +155,10 @@ def test_phrases_read_like_an_account_manager_would_say_them():
     row = {"visits_90d": 1.0, "visits_prev_90d": 6.0, "visit_change_ratio": -5 / 6}
     assert _phrase("visits_90d", row) == "visits last 90 days: 1 (was 6 the 90 days before)"
     assert _phrase("visit_change_ratio", row) == "visits down 83% vs the prior 90 days"
+
+
+def test_a_missing_value_is_phrased_as_not_recorded():
+    from scoring.pipeline import _phrase
+
+    assert _phrase("days_to_contract_end", {"days_to_contract_end": None}) == (
+        "Days until the contract ends (negative = ended): not recorded")

@@ -1,0 +1,180 @@
+"""The customer page: who may see it and what it shows."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.models import Customer
+from interventions.choices import Role, WorkOrderStatus
+from interventions.models import AgentProfile, WorkOrder
+from scoring.models import CustomerScore
+from scoring.selectors import policy_current
+from scoring.services import defaults_install, policy_save
+from tests.conftest import make_user
+from tests.scoring.builders import add_events, customer, every
+
+AS_OF = date(2025, 6, 30)
+
+
+@pytest.fixture
+def no_control_group(db):
+    defaults_install()
+    data = policy_current().data
+    data["control_share"] = 0.0
+    policy_save(data=data, comment="test: no control group")
+
+
+def at_risk_customer(external_id, **fields) -> Customer:
+    """Fires 'Visits stopped' and 'Competitor signal': tier 2 and a work order for the owner."""
+    c = customer(external_id, **fields)
+    add_events(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
+    add_events(c, "competitor", [AS_OF - timedelta(days=5)])
+    return c
+
+
+def work_order_for(c: Customer, assignee, **fields) -> WorkOrder:
+    now = timezone.now()
+    fields.setdefault("open_key", c.id)
+    return WorkOrder.objects.create(
+        customer=c,
+        tier=2,
+        assignee=assignee,
+        probability=0.7,
+        opened_at=now,
+        first_contact_due_at=now + timedelta(hours=72),
+        resolution_due_at=now + timedelta(days=14),
+        **fields,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("owner", 200),
+        ("admin", 200),
+        ("owner_lead", 200),
+        ("other_lead", 404),
+        ("assignee", 200),
+        ("other_am", 404),
+        ("customer_service", 404),
+    ],
+)
+def test_customer_page_is_visible_only_to_those_involved(client, am_user, admin_user, who, expected):
+    # given: am1 owns the customer, lead1 leads am1, am3 has a work order for the customer
+    lead = make_user("lead1", Role.TEAM_LEAD)
+    AgentProfile.objects.create(user=am_user, team_lead=lead)
+    c = customer("C1", owner=am_user)
+    assignee = make_user("am3", Role.ACCOUNT_MANAGER)
+    work_order_for(c, assignee)
+    users = {
+        "owner": am_user,
+        "admin": admin_user,
+        "owner_lead": lead,
+        "other_lead": make_user("lead2", Role.TEAM_LEAD),
+        "assignee": assignee,
+        "other_am": make_user("am2", Role.ACCOUNT_MANAGER),
+        "customer_service": make_user("cs9", Role.CUSTOMER_SERVICE),
+    }
+    client.force_login(users[who])
+
+    # when
+    response = client.get(reverse("customers:detail", args=[c.pk]))
+
+    # then
+    assert response.status_code == expected
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login(client):
+    # given
+    c = customer("C1")
+    url = reverse("customers:detail", args=[c.pk])
+
+    # when
+    response = client.get(url)
+
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url}"
+
+
+@pytest.mark.django_db
+def test_customer_page_shows_profile_latest_score_history_activity_and_work_orders(client, am_user, no_control_group):
+    # given: three nightly runs, and a past work order resolved as retained
+    c = at_risk_customer(
+        "ACME-7",
+        owner=am_user,
+        segment="retail",
+        region="north",
+        lifetime_value=12500.0,
+        contract_end=date(2025, 9, 30),
+    )
+    past = work_order_for(
+        c,
+        am_user,
+        open_key=None,
+        status=WorkOrderStatus.RESOLVED,
+        outcome="retained",
+        reason="price",
+        resolved_at=timezone.now(),
+    )
+    for days_back in (2, 1, 0):
+        call_command("run_nightly", as_of=AS_OF - timedelta(days=days_back))
+    client.force_login(am_user)
+
+    # when
+    response = client.get(reverse("customers:detail", args=[c.pk]))
+
+    # then
+    html = response.content.decode()
+    latest = CustomerScore.objects.get(customer=c, as_of=AS_OF)
+    current = WorkOrder.objects.get(customer=c, open_key__isnull=False)
+    assert response.status_code == 200
+    assert response.context["latest"] == latest
+    assert [p["as_of"] for p in response.context["chart"].points] == [
+        AS_OF - timedelta(days=2),
+        AS_OF - timedelta(days=1),
+        AS_OF,
+    ]
+    assert html.count("<circle ") == 3
+    assert "<polyline " in html
+    for text in [
+        "ACME-7",
+        "retail",
+        "north",
+        "12,500",
+        "30 Sep 2025",
+        "T2 · important",
+        "Visits stopped",
+        "Competitor signal",
+        "Competitor signal</td>",
+        "Retained",
+        "Price",
+    ]:
+        assert text in html, text
+    assert [row[0] for row in response.context["work_orders"]] == [current, past]
+    assert response.context["work_orders"][1][2] is True  # the owner may open their past work order
+    assert len(response.context["events"]) == 14  # 13 visits + 1 competitor signal, all within the latest 50
+
+
+@pytest.mark.django_db
+def test_customer_page_lists_only_the_latest_fifty_events(client, am_user):
+    # given
+    c = customer("C1", owner=am_user)
+    add_events(c, "login", every(AS_OF - timedelta(days=59), AS_OF, 1))
+    client.force_login(am_user)
+
+    # when
+    response = client.get(reverse("customers:detail", args=[c.pk]))
+
+    # then
+    events = [event for event, _kind in response.context["events"]]
+    assert len(events) == 50
+    assert events[0].occurred_at.date() == AS_OF
+    assert events[-1].occurred_at.date() == AS_OF - timedelta(days=49)
+    assert response.context["chart"] is None
+    assert "Not scored yet" in response.content.decode()
