@@ -24,7 +24,9 @@ class WorkOrder(models.Model):
     """A retention case for one at-risk customer, with an SLA clock and an assignee."""
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="work_orders")
-    alert = models.ForeignKey("alerts.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="work_orders")
+    alert = models.ForeignKey(
+        "alerts.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="work_orders"
+    )
     # customer_id while open, NULL once resolved: enforces one open work order per customer.
     open_key = models.BigIntegerField(null=True, blank=True, unique=True)
     tier = models.PositiveSmallIntegerField()
