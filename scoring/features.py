@@ -83,6 +83,10 @@ def _aggregate_sql() -> str:
         cols[f"{plural}_90d"] = _count(kind, "t90")
         cols[f"{plural}_prev_90d"] = _count(kind, "t180", "t90")
         cols[f"{plural}_365d"] = _count(kind, "t365")
+    if connection.vendor == "postgresql":
+        # One pass: the latest survey per customer rides along in the same aggregate.
+        cols["survey_latest"] = ("(ARRAY_AGG(value ORDER BY occurred_at DESC, id DESC) "
+                                 "FILTER (WHERE kind = 'survey'))[1]")
     select = ",\n  ".join(f"{expr} AS {name}" for name, expr in cols.items())
     return (
         f"SELECT customer_id,\n  {select}\nFROM customers_event\n"
@@ -129,9 +133,14 @@ def raw_aggregates(*, as_of: date, id_from: int = 0, id_to: int = 2**62) -> pd.D
                                                   "contract_end_epoch"])
     agg_sql, agg_cols = _aggregate_sql()
     events = _frame(agg_sql, params, ["customer_id", *agg_cols])
-    surveys = _frame(SURVEY_SQL, params, ["customer_id", "survey_latest"])
-    raw = customers.join(events, how="left").join(surveys, how="left")
-    return raw.astype(float)
+    raw = customers.join(events, how="left")
+    if "survey_latest" not in raw.columns:
+        raw = raw.join(_frame(SURVEY_SQL, params, ["customer_id", "survey_latest"]), how="left")
+    raw = raw.astype(float)
+    # SQLite's julianday arithmetic is off by microseconds; whole milliseconds agree across databases.
+    epochs = [c for c in raw.columns if c.endswith(("_at", "_epoch"))]
+    raw[epochs] = raw[epochs].round(3)
+    return raw
 
 
 def compute_features(*, as_of: date, id_from: int = 0, id_to: int = 2**62, active_only: bool = True) -> pd.DataFrame:
