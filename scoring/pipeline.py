@@ -13,6 +13,7 @@ from alerts.services import alerts_close_cleared, alerts_upsert
 from customers.models import Customer
 from interventions.services import work_orders_open_for_alerts
 
+from .bulk import copy_upsert
 from .features import compute_features
 from .ml import model as ml
 from .ml.catalog import FEATURES_BY_NAME
@@ -50,6 +51,9 @@ def run_start(*, as_of: date, chunk_size: int | None = None) -> ScoreRun:
         defaults={"policy_version": policy_current(), "ruleset_version": ruleset_current(),
                   "model_version": model_active()},
     )
+    if not created and run.status != ScoreRun.Status.DONE:
+        run.status = ScoreRun.Status.RUNNING  # a re-run of a failed date resumes its pending chunks
+        run.save(update_fields=["status"])
     if created or not run.chunks.exists():
         bounds = _chunk_bounds(chunk_size or settings.SCORING_CHUNK_SIZE)
         ScoreChunk.objects.bulk_create(
@@ -186,19 +190,31 @@ def _snoozed(alert, as_of: date) -> bool:
     return alert.status == alert.Status.SNOOZED and alert.snoozed_until and alert.snoozed_until >= as_of
 
 
+SCORE_COLUMNS = ("run_id", "customer_id", "as_of", "probability", "tier", "rules_fired", "is_rule_high_risk",
+                 "factors", "features")
+SCORE_UPDATE = ("probability", "tier", "rules_fired", "is_rule_high_risk", "factors", "features")
+
+
 def _write_scores(run, features, scored, factor_map) -> None:
-    records = features.to_dict("index") if factor_map else {}
-    objs = [
-        CustomerScore(run=run, customer_id=int(cid), as_of=run.as_of, probability=float(r.probability),
-                      tier=int(r.tier) or None, rules_fired=r.rules_fired, is_rule_high_risk=bool(r.is_rule_high_risk),
-                      factors=factor_map.get(cid, []),
-                      features=_clean(records[cid]) if cid in factor_map else {})
-        for cid, r in scored.iterrows()
-    ]
-    CustomerScore.objects.bulk_create(
-        objs, batch_size=SCORE_BATCH, update_conflicts=True, unique_fields=["run", "customer"],
-        update_fields=["probability", "tier", "rules_fired", "is_rule_high_risk", "factors", "features"],
+    """Upsert one score row per customer; features are kept for the at-risk ones (for explanations)."""
+    at_risk = features.loc[list(factor_map)].to_dict("index") if factor_map else {}
+    rows = (
+        (run.id, int(cid), run.as_of, float(p), int(t) or None, fired, bool(high), factor_map.get(cid, []),
+         _clean(at_risk[cid]) if cid in at_risk else {})
+        for cid, p, t, fired, high in zip(scored.index, scored["probability"], scored["tier"], scored["rules_fired"],
+                                          scored["is_rule_high_risk"], strict=True)
     )
+    if connection.vendor == "postgresql":
+        copy_upsert(table=CustomerScore._meta.db_table, columns=SCORE_COLUMNS, rows=rows,
+                    conflict=("run_id", "customer_id"), update=SCORE_UPDATE)
+        return
+    objs = [CustomerScore(**dict(zip(SCORE_COLUMNS, row, strict=True))) for row in rows]
+    CustomerScore.objects.bulk_create(objs, batch_size=SCORE_BATCH, update_conflicts=True,
+                                      unique_fields=["run", "customer"], update_fields=list(SCORE_UPDATE))
+
+
+def chunk_failed(*, chunk_id: int, error: str) -> None:
+    ScoreChunk.objects.filter(pk=chunk_id, done_at__isnull=True).update(stats={"error": error[:2000]})
 
 
 @transaction.atomic
@@ -214,6 +230,8 @@ def run_finish(*, run_id: int) -> ScoreRun:
         total: dict = {"tiers": {}}
         for c in chunks:
             for k, v in c.stats.items():
+                if k == "error":
+                    continue
                 if k == "tiers":
                     for t, n in v.items():
                         total["tiers"][t] = total["tiers"].get(t, 0) + n

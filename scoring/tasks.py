@@ -1,15 +1,28 @@
 """Thin Celery tasks: ids in, one service call each."""
 
+import logging
+
 from celery import chord, shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
 from . import pipeline
 
+log = logging.getLogger(__name__)
+
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
 def score_chunk_task(chunk_id: int) -> dict:
-    return pipeline.score_chunk(chunk_id=chunk_id)
+    try:
+        return pipeline.score_chunk(chunk_id=chunk_id)
+    except OperationalError:
+        raise  # retried: the database may be back next time
+    except Exception as exc:
+        # Not retryable: record it and let the chord finish, so the run ends FAILED with this chunk pending
+        # (re-running the date scores only the pending chunks).
+        log.exception("chunk %s failed", chunk_id)
+        pipeline.chunk_failed(chunk_id=chunk_id, error=repr(exc))
+        return {"error": repr(exc)}
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

@@ -162,3 +162,34 @@ def test_run_records_the_versions_in_force(am_user):
     # then: with N = 3 two rules are not high risk any more
     assert scoring_run.policy_version == version
     assert CustomerScore.objects.get().is_rule_high_risk is False
+
+
+@pytest.mark.django_db
+def test_a_failing_chunk_fails_the_run_and_a_rerun_resumes_only_pending_chunks(am_user, monkeypatch):
+    # given: 4 customers in 2 chunks; the second chunk's scoring blows up once
+    for i in range(4):
+        two_rule_customer(f"H{i}", owner=am_user)
+    real = score_chunk
+    calls = []
+
+    def flaky(*, chunk_id):
+        calls.append(chunk_id)
+        if len(calls) == 2:
+            raise RuntimeError("disk on fire")
+        return real(chunk_id=chunk_id)
+
+    monkeypatch.setattr("scoring.pipeline.score_chunk", flaky)
+    from scoring.tasks import nightly_run_task
+
+    # when
+    run_id = nightly_run_task.delay(AS_OF.isoformat(), chunk_size=2).get()
+    failed = ScoreRun.objects.get(pk=run_id)
+    nightly_run_task.delay(AS_OF.isoformat(), chunk_size=2).get()
+    resumed = ScoreRun.objects.get(pk=run_id)
+
+    # then
+    assert failed.status == ScoreRun.Status.FAILED
+    assert failed.stats["pending_chunks"] == [1]
+    assert len(calls) == 3  # chunk 0, chunk 1 (failed), chunk 1 again
+    assert resumed.status == ScoreRun.Status.DONE
+    assert WorkOrder.objects.count() == 4

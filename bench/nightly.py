@@ -1,0 +1,198 @@
+"""Nightly pipeline at scale: the full pipeline with real Celery workers vs a plain pandas script.
+
+    .venv/bin/python bench/nightly.py --customers 1000000 --events-per-customer 20
+
+Creates a fresh PostgreSQL database, loads customers and events with COPY (customer order), trains a
+model on a sample, then times (1) the whole nightly run (features, rules, model, tiers, alerts, work
+orders) dispatched as a Celery chord to real workers over Redis and (2) bench/baseline.py computing
+the same features, rules and probabilities from the same rows. Last line: ratio=<pipeline/baseline>.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG = "postgres://postgres@127.0.0.1:5432"
+
+
+def _setup_env(db: str, broker: str, queue: str) -> None:
+    os.environ.update({
+        "DATABASE_URL": f"{PG}/{db}", "CELERY_BROKER_URL": broker, "CELERY_QUEUE": queue,
+        "DJANGO_SETTINGS_MODULE": "churnops.settings.local", "DEBUG": "false", "LOG_LEVEL": "WARNING",
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    })
+
+
+def _recreate_db(db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {db}")
+
+
+def _peak_rss_mb(pids) -> float:
+    peak = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except FileNotFoundError:
+            pass
+    return peak / 1024
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+
+def load(args, as_of: date) -> dict:
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.datagen import copy_customers, copy_events
+
+    call_command("migrate", verbosity=0)
+    group, _ = Group.objects.get_or_create(name="account_manager")
+    owners = []
+    for i in range(args.account_managers):
+        user = User.objects.create_user(f"am{i:03d}", password="x")
+        user.groups.add(group)
+        owners.append(user.id)
+    started = time.perf_counter()
+    connection.ensure_connection()
+    copy_customers(connection.connection, n=args.customers, owner_ids=owners, as_of=as_of)
+    events = copy_events(connection.connection, n=args.customers, per_customer=args.events_per_customer, as_of=as_of)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    return {"events": events, "load_s": round(time.perf_counter() - started, 1)}
+
+
+def train_sample(as_of: date, sample: int) -> dict:
+    """Train the model on the first `sample` customers at two earlier cut-offs (the nightly run only scores)."""
+    import numpy as np
+    import pandas as pd
+
+    from scoring.ml import model as ml
+    from scoring.selectors import policy_current
+    from scoring.services import defaults_install
+    from scoring.training import examples_at, model_store
+
+    defaults_install()
+    churn = policy_current().data["churn_definition"]
+    frames = [examples_at(as_of=as_of - timedelta(days=d), horizon_days=60, churn_definition=churn, active_days=90)
+              for d in (60, 150)]
+    X_val, y_val = frames[0]
+    X_tr, y_tr = frames[1]
+    keep_tr, keep_val = X_tr.index <= sample, X_val.index <= sample
+    result = ml.train_and_select(X_tr[keep_tr], y_tr[keep_tr], X_val[keep_val], y_val[keep_val])
+    model_store(result=result, horizon_days=60, train_from=as_of - timedelta(days=150),
+                train_to=as_of - timedelta(days=60), promote="always")
+    return {"algorithm": result.algorithm, "val_roc_auc": round(result.metrics["roc_auc"], 3),
+            "train_rows": int(keep_tr.sum()), "churn_rate": round(float(np.mean(pd.Series(y_val))), 3)}
+
+
+def run_pipeline(args, as_of: date, queue: str) -> dict:
+    from scoring.models import ScoreRun
+    from scoring.tasks import nightly_run_task
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "churnops", "worker", "-Q", queue, "-c", str(args.workers),
+         "--pool", "prefork", "--loglevel", "WARNING", "-n", f"{queue}@%h", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=os.environ.copy(),
+    )
+    try:
+        time.sleep(4)  # let the worker connect before the clock starts
+        started = time.perf_counter()
+        run_id = nightly_run_task.delay(as_of.isoformat(), chunk_size=args.chunk_size).get(timeout=3600)
+        run = ScoreRun.objects.get(pk=run_id)
+        while run.status == ScoreRun.Status.RUNNING:
+            time.sleep(0.2)
+            run.refresh_from_db()
+        elapsed = time.perf_counter() - started
+        peak = _peak_rss_mb(_children(worker.pid))
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    return {"pipeline_s": round(elapsed, 2), "status": run.status, "chunks": run.chunks_total,
+            "worker_peak_rss_mb": round(peak, 1), **{k: run.stats.get(k) for k in
+                                                    ("customers", "at_risk", "rule_high", "work_orders_opened")}}
+
+
+def run_baseline(db: str, as_of: date, out: Path) -> dict:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "baseline.py"), "--dsn", f"postgresql://postgres@127.0.0.1:5432/{db}",
+         "--as-of", as_of.isoformat(), "--out", str(out)],
+        capture_output=True, text=True, check=True, env=os.environ.copy(),
+    )
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["baseline_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    return result
+
+
+def compare(out: Path, as_of: date) -> dict:
+    """Check that the pipeline and the baseline agree on probabilities and high-risk flags."""
+    import numpy as np
+
+    from scoring.models import CustomerScore
+
+    base = np.load(out)
+    rows = CustomerScore.objects.filter(as_of=as_of).values_list("customer_id", "probability", "is_rule_high_risk")
+    ids, prob, high = (np.array(c) for c in zip(*rows, strict=True))
+    order = np.argsort(ids)
+    ids, prob, high = ids[order], prob[order], high[order]
+    same_ids = np.array_equal(ids, base["ids"])
+    return {"same_customers": bool(same_ids),
+            "max_probability_diff": float(np.abs(prob - base["probability"]).max()) if same_ids else None,
+            "high_risk_mismatches": int((high != base["high"]).sum()) if same_ids else None}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--events-per-customer", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunk-size", type=int, default=10_000)
+    parser.add_argument("--account-managers", type=int, default=50)
+    parser.add_argument("--train-sample", type=int, default=50_000)
+    parser.add_argument("--db", default="churnops_bench")
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/5")
+    args = parser.parse_args()
+    as_of = date(2026, 6, 30)
+    queue = f"bench-{uuid.uuid4().hex[:6]}"
+    _setup_env(args.db, args.broker, queue)
+    _recreate_db(args.db)
+    report = {"customers": args.customers, "events_per_customer": args.events_per_customer,
+              "workers": args.workers, "chunk_size": args.chunk_size}
+    report.update(load(args, as_of))
+    print(f"loaded: {report}", flush=True)
+    report["model"] = train_sample(as_of, args.train_sample)
+    print(f"model: {report['model']}", flush=True)
+    report.update(run_pipeline(args, as_of, queue))
+    print(f"pipeline: {report['pipeline_s']} s", flush=True)
+    out = Path("/tmp") / f"{queue}.npz"
+    report.update(run_baseline(args.db, as_of, out))
+    report.update(compare(out, as_of))
+    report["ratio"] = round(report["pipeline_s"] / report["baseline_s"], 3)
+    print(json.dumps(report, indent=2))
+    print(f"pipeline={report['pipeline_s']}s baseline={report['baseline_s']}s ratio={report['ratio']}")
+
+
+if __name__ == "__main__":
+    main()
