@@ -65,16 +65,30 @@ def run_start(*, as_of: date, chunk_size: int | None = None) -> ScoreRun:
     return run
 
 
-def _phrase(name: str, row: dict) -> str:
-    pct = {k: _pct(row.get(k.replace("_pct", "_ratio"))) for k in
-           ("visit_change_pct", "login_change_pct", "purchase_change_pct", "spend_change_pct", "activity_change_pct")}
-    if row.get(name) is None:
-        return f"{FEATURES_BY_NAME[name].description}: not recorded"
+_CHANGE_PCTS = ("visit_change_pct", "login_change_pct", "purchase_change_pct", "spend_change_pct",
+                "activity_change_pct")
+
+
+def _phrase_values(row: dict) -> dict:
+    """A feature row plus the 'down 75% vs the prior 90 days' wordings, ready for the catalog phrases."""
     values = {k: (np.nan if v is None else v) for k, v in row.items()}
+    values.update({k: _pct(values.get(k.replace("_pct", "_ratio"))) for k in _CHANGE_PCTS})
+    return values
+
+
+def _phrase_of(name: str, values: dict) -> str:
+    value = values.get(name)
+    if value is None or value != value:  # NaN
+        return f"{FEATURES_BY_NAME[name].description}: not recorded"
     try:
-        return FEATURES_BY_NAME[name].phrase.format(**values, **pct)
+        return FEATURES_BY_NAME[name].phrase.format_map(values)
     except (KeyError, ValueError, TypeError):
-        return f"{FEATURES_BY_NAME[name].description}: {row.get(name)}"
+        return f"{FEATURES_BY_NAME[name].description}: {value}"
+
+
+def _phrase(name: str, row: dict) -> str:
+    """How an account manager would say what feature `name` of this customer shows."""
+    return _phrase_of(name, _phrase_values(row))
 
 
 def _pct(ratio) -> str:
@@ -92,10 +106,11 @@ def explain_rows(algorithm: str, estimator, reference: dict, X: pd.DataFrame) ->
     contrib = ml.contributions(algorithm, estimator, X, reference)
     factors = ml.top_factors(contrib, list(X.columns))
     records = X.to_dict("records")
-    return [
-        [{"feature": f, "weight": round(w, 4), "text": _phrase(f, _clean(rec))} for f, w in row]
-        for row, rec in zip(factors, records, strict=True)
-    ]
+    out = []
+    for row, rec in zip(factors, records, strict=True):
+        values = _phrase_values(rec)
+        out.append([{"feature": f, "weight": round(w, 4), "text": _phrase_of(f, values)} for f, w in row])
+    return out
 
 
 def _clean(row: dict) -> dict:
