@@ -5,7 +5,7 @@ Events per customer ~ Poisson(M) over the 540 days before the as-of date; ~12% o
 """
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
@@ -87,5 +87,26 @@ def copy_events(conn, *, n: int, per_customer: int, as_of: date, seed: int = 11)
     return total
 
 
-def as_of_default() -> date:
-    return date.today() - timedelta(days=1)
+def without_indexes(conn, table: str):
+    """Drop a table's secondary indexes and constraints for a bulk load; returns the DDL that restores them."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')", [table])
+        constraints = cur.fetchall()
+        cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)", [table, table])
+        indexes = cur.fetchall()
+        for name, _ in constraints:
+            cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
+    return [d for _, d in indexes] + [f'ALTER TABLE {table} ADD CONSTRAINT "{n}" {d}' for n, d in constraints]
+
+
+def restore(conn, ddl: list[str]) -> None:
+    with conn.cursor() as cur:
+        cur.execute("SET maintenance_work_mem = '1GB'")
+        for statement in ddl:
+            cur.execute(statement)
