@@ -1,3 +1,84 @@
-from django.shortcuts import render
+"""The weekly report pages: the latest week, one week with its charts, its CSV, and an explicit rebuild."""
 
-# Create your views here.
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from interventions.views import nav_context, user_roles
+
+from .exports import report_csv
+from .permissions import can_rebuild_reports, can_view_reports
+from .presenters import week_context
+from .selectors import report_get, report_list
+from .services import report_trend_reports, weekly_report_build
+from .weeks import IsoWeek
+
+
+def _week_or_404(text: str) -> IsoWeek:
+    try:
+        return IsoWeek.parse(text)
+    except ValueError as exc:
+        raise Http404(str(exc)) from exc
+
+
+def _allowed(request) -> None:
+    if not can_view_reports(request.user):
+        raise PermissionDenied("the weekly report is for admins and team leads")
+
+
+def _base(request) -> dict:
+    return {**nav_context(request.user, user_roles(request.user), "reports"),
+            "weeks": list(report_list().values_list("week", flat=True)),
+            "can_rebuild": can_rebuild_reports(request.user)}
+
+
+@login_required
+@require_GET
+def index(request):
+    _allowed(request)
+    latest = report_list().first()
+    if latest:
+        return redirect("reports:week", week=latest.week)
+    return render(request, "reports/weeklyreport_empty.html", _base(request))
+
+
+@login_required
+@require_GET
+def week(request, week: str):
+    _allowed(request)
+    report = report_get(_week_or_404(week))
+    if report is None:
+        raise Http404(f"no report has been built for {week}")
+    base = _base(request)
+    weeks = base["weeks"]  # newest first
+    at = weeks.index(report.week)
+    older = weeks[at + 1] if at + 1 < len(weeks) else None
+    newer = weeks[at - 1] if at > 0 else None
+    return render(request, "reports/weeklyreport_detail.html",
+                  {**base, **week_context(report), "older_week": older, "newer_week": newer})
+
+
+@login_required
+@require_GET
+def week_csv(request, week: str):
+    _allowed(request)
+    report = report_get(_week_or_404(week))
+    if report is None:
+        raise Http404(f"no report has been built for {week}")
+    response = HttpResponse(report_csv(report_trend_reports(report)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="churnops-report-{report.week}.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def rebuild(request, week: str):
+    if not can_rebuild_reports(request.user):
+        raise PermissionDenied("only admins can rebuild a report")
+    iso = _week_or_404(week)
+    weekly_report_build(week=iso, rebuild=True)
+    messages.success(request, f"Rebuilt the report of {iso} from the data as it is now.")
+    return redirect("reports:week", week=str(iso))

@@ -1,0 +1,353 @@
+"""The weekly report's figures as pure functions: plain rows and window bounds in, plain dicts out.
+
+No Django here: the selectors read the rows, these functions count. Every figure is decided by
+timestamps inside the window [start, end), so a week's figures do not depend on when they are built.
+"""
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+OUTCOMES = ("retained", "churned", "unreachable", "false_alarm")
+# Save rate = retained / (retained + churned + unreachable); a false alarm was never at risk.
+SAVE_DENOMINATOR = ("retained", "churned", "unreachable")
+# Below this many customers in the worked or the control group the uplift is "too small to tell".
+UPLIFT_MIN_GROUP = 30
+Z_95 = 1.959963984540054
+PSI_EPSILON = 1e-4  # floor for empty bins so that ln(a / e) stays finite
+PSI_BINS = 10
+
+
+@dataclass(frozen=True)
+class WorkOrderFacts:
+    """What the report needs of one work order; first_contact_at comes from the first contact action."""
+
+    id: int
+    tier: int
+    assignee: str
+    opened_at: datetime
+    first_contact_due_at: datetime
+    resolution_due_at: datetime
+    first_contact_at: datetime | None
+    resolved_at: datetime | None
+    outcome: str
+    reason: str
+    lifetime_value: float
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    """An alert as it was raised: tier, model probability and rule verdict of its first score."""
+
+    customer_id: int
+    tier: int
+    probability: float
+    is_rule_high_risk: bool
+    is_control: bool
+
+
+@dataclass(frozen=True)
+class FlagFacts:
+    """A customer first flagged in the uplift window: control draw, work done and churn after the flag."""
+
+    customer_id: int
+    flagged_at: datetime
+    is_control: bool
+    reached_work_tier: bool  # the alert reached a tier that gets a work order
+    worked_at: datetime | None  # first work order opened at or after the flag, inside the window
+    churned_at: datetime | None
+
+
+def utc(ts: datetime) -> datetime:
+    """Python compares and subtracts two datetimes of the same zone on the wall clock; in UTC it is real time."""
+    return ts.astimezone(UTC)
+
+
+def in_window(ts: datetime | None, start: datetime, end: datetime) -> bool:
+    return ts is not None and utc(start) <= utc(ts) < utc(end)
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def median(values: list[float]) -> float | None:
+    return float(np.median(values)) if values else None
+
+
+def percentile_nearest_rank(values: list[float], q: float) -> float | None:
+    """The smallest observed value with at least q% of values at or below it (an actual case, not a blend)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return float(ordered[rank - 1])
+
+
+def hours_between(a: datetime, b: datetime) -> float:
+    return (utc(b) - utc(a)).total_seconds() / 3600
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+
+def alert_figures(alerts: list[AlertFacts], *, tiers: list[int], high_risk_tier: int, model_threshold: float) -> dict:
+    """Alerts raised by tier, and the high-risk ones split by what made them high risk.
+
+    High risk = the rules fired enough (is_rule_high_risk) or the model alone put the customer at
+    `high_risk_tier` or above (probability >= that tier's threshold).
+    """
+    by_tier = Counter(a.tier for a in alerts)
+    rules = [a.is_rule_high_risk for a in alerts]
+    model = [a.probability >= model_threshold for a in alerts]
+    return {
+        "raised": len(alerts),
+        "by_tier": {str(t): by_tier.get(t, 0) for t in tiers},
+        "control": sum(a.is_control for a in alerts),
+        "high_risk": {
+            "rules_only": sum(r and not m for r, m in zip(rules, model, strict=True)),
+            "model_only": sum(m and not r for r, m in zip(rules, model, strict=True)),
+            "both": sum(r and m for r, m in zip(rules, model, strict=True)),
+        },
+        "high_risk_tier": high_risk_tier,
+        "model_threshold": model_threshold,
+    }
+
+
+# --- work orders and SLA -------------------------------------------------------------------------
+
+
+def _first_contact_met(wo: WorkOrderFacts) -> bool:
+    """Contacted by the deadline; resolving before it (e.g. a false alarm) also stops the clock."""
+    due = utc(wo.first_contact_due_at)
+    return (wo.first_contact_at is not None and utc(wo.first_contact_at) <= due) or (
+        wo.resolved_at is not None and utc(wo.resolved_at) <= due)
+
+
+def _resolution_met(wo: WorkOrderFacts) -> bool:
+    return wo.resolved_at is not None and utc(wo.resolved_at) <= utc(wo.resolution_due_at)
+
+
+def _breached_in(wo: WorkOrderFacts, start: datetime, end: datetime) -> bool:
+    """A deadline (first contact or resolution) fell in the window and was missed."""
+    return (in_window(wo.first_contact_due_at, start, end) and not _first_contact_met(wo)) or (
+        in_window(wo.resolution_due_at, start, end) and not _resolution_met(wo))
+
+
+def _work_counts(rows: list[WorkOrderFacts], start: datetime, end: datetime) -> dict:
+    return {
+        "opened": sum(in_window(w.opened_at, start, end) for w in rows),
+        "resolved": sum(in_window(w.resolved_at, start, end) for w in rows),
+        "open_at_end": sum(utc(w.opened_at) < utc(end) and (w.resolved_at is None or utc(w.resolved_at) >= utc(end))
+                           for w in rows),
+        "breached": sum(_breached_in(w, start, end) for w in rows),
+    }
+
+
+def work_order_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, *, tiers: list[int]) -> dict:
+    """Opened and resolved in the window, still open at its end, breached in it; overall and by tier."""
+    return {**_work_counts(rows, start, end),
+            "by_tier": {str(t): _work_counts([w for w in rows if w.tier == t], start, end) for t in tiers}}
+
+
+def _sla(rows: list[WorkOrderFacts], start: datetime, end: datetime) -> dict:
+    fc_due = [w for w in rows if in_window(w.first_contact_due_at, start, end)]
+    res_due = [w for w in rows if in_window(w.resolution_due_at, start, end)]
+    fc_met = sum(_first_contact_met(w) for w in fc_due)
+    res_met = sum(_resolution_met(w) for w in res_due)
+    return {"first_contact_due": len(fc_due), "first_contact_met": fc_met,
+            "first_contact_rate": share(fc_met, len(fc_due)),
+            "resolution_due": len(res_due), "resolution_met": res_met,
+            "resolution_rate": share(res_met, len(res_due))}
+
+
+def sla_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, *, tiers: list[int]) -> dict:
+    """SLA compliance of the deadlines that fell in the window: met / due, for first contact and resolution."""
+    return {**_sla(rows, start, end), "by_tier": {str(t): _sla([w for w in rows if w.tier == t], start, end)
+                                                  for t in tiers}}
+
+
+def _contact_hours(rows: list[WorkOrderFacts], start: datetime, end: datetime) -> dict:
+    hours = [hours_between(w.opened_at, w.first_contact_at) for w in rows if in_window(w.first_contact_at, start, end)]
+    return {"n": len(hours), "median": median(hours), "p90": percentile_nearest_rank(hours, 90)}
+
+
+def first_contact_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, *, tiers: list[int]) -> dict:
+    """Hours from opening to the first contact, for first contacts made in the window (median, p90)."""
+    return {**_contact_hours(rows, start, end),
+            "by_tier": {str(t): _contact_hours([w for w in rows if w.tier == t], start, end) for t in tiers}}
+
+
+# --- outcomes and value ----------------------------------------------------------------------------
+
+
+def outcome_counts(outcomes: list[str]) -> dict:
+    counts = Counter(outcomes)
+    out = {o: counts.get(o, 0) for o in OUTCOMES}
+    out["total"] = len(outcomes)
+    out["save_rate"] = share(out["retained"], sum(out[o] for o in SAVE_DENOMINATOR))
+    return out
+
+
+def outcome_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, *, tiers: list[int],
+                    reasons: list[str]) -> dict:
+    """Outcomes of the work orders resolved in the window: overall, by tier, by reason, by assignee."""
+    done = [w for w in rows if in_window(w.resolved_at, start, end) and w.outcome]
+    assignees = sorted({w.assignee for w in done})
+    return {
+        "total": outcome_counts([w.outcome for w in done]),
+        "by_tier": {str(t): outcome_counts([w.outcome for w in done if w.tier == t]) for t in tiers},
+        "by_reason": {r: outcome_counts([w.outcome for w in done if w.reason == r]) for r in reasons},
+        "by_assignee": {a: outcome_counts([w.outcome for w in done if w.assignee == a]) for a in assignees},
+    }
+
+
+def _value(done: list[WorkOrderFacts], costs: dict[int, float]) -> dict:
+    retained = [w for w in done if w.outcome == "retained"]
+    ltv = sum(w.lifetime_value for w in retained)
+    cost = sum(costs.get(w.tier, 0.0) for w in done)
+    return {"ltv_retained": round(ltv, 2), "retained": len(retained), "work_cost": round(cost, 2),
+            "resolved": len(done), "return_on_cost": round(ltv / cost, 2) if cost else None}
+
+
+def value_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, *, costs: dict[int, float],
+                  tiers: list[int]) -> dict:
+    """LTV of customers resolved as retained, and the policy's expected cost of the work resolved; by tier too."""
+    done = [w for w in rows if in_window(w.resolved_at, start, end) and w.outcome]
+    return {**_value(done, costs), "by_tier": {str(t): _value([w for w in done if w.tier == t], costs)
+                                               for t in tiers}}
+
+
+# --- lead time ---------------------------------------------------------------------------------------
+
+
+def lead_time_figures(churners: list[tuple[datetime, datetime | None]], *, bar_days: int) -> dict:
+    """For each churner (churned_at, first alert before churn or None): days of warning.
+
+    The share counts every churner in the denominator: one never alerted is one not alerted in time.
+    """
+    days = sorted((utc(churned) - utc(alerted)).total_seconds() / 86400 for churned, alerted in churners if alerted)
+    ahead = sum(d >= bar_days for d in days)
+    return {
+        "churners": len(churners),
+        "alerted": len(days),
+        "alerted_ahead": ahead,
+        "share_ahead": share(ahead, len(churners)),
+        "median_days": median(days),
+        "bar_days": bar_days,
+        "days": [round(d, 2) for d in days],
+    }
+
+
+# --- uplift --------------------------------------------------------------------------------------------
+
+
+def wilson_interval(k: int, n: int, z: float = Z_95) -> tuple[float, float] | None:
+    """Wilson score interval for a proportion k / n."""
+    if n == 0:
+        return None
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def newcombe_interval(k1: int, n1: int, k2: int, n2: int, z: float = Z_95) -> tuple[float, float, float] | None:
+    """Difference p2 - p1 with Newcombe's hybrid score interval (method 10), from the two Wilson intervals."""
+    if not n1 or not n2:
+        return None
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = wilson_interval(k1, n1, z)
+    l2, u2 = wilson_interval(k2, n2, z)
+    d = p2 - p1
+    return d, d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2), d + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+
+
+def flagged_group(flag: FlagFacts) -> str:
+    """worked: got a work order; control: drawn into the control group at a tier that would have got one;
+    flagged_other: monitor-only tiers, snoozed or unassignable alerts."""
+    if flag.is_control:
+        return "control" if flag.reached_work_tier else "flagged_other"
+    return "worked" if flag.worked_at is not None else "flagged_other"
+
+
+def cohort_counts(flags: list[FlagFacts], end: datetime, not_flagged: tuple[int, int]) -> dict[str, tuple[int, int]]:
+    """(customers, churned) per group; a flagged customer counts as churned if they left after the flag."""
+    counts = {"worked": [0, 0], "control": [0, 0], "flagged_other": [0, 0]}
+    for flag in flags:
+        group = counts[flagged_group(flag)]
+        group[0] += 1
+        group[1] += int(flag.churned_at is not None and in_window(flag.churned_at, flag.flagged_at, end))
+    return {**{g: (n, k) for g, (n, k) in counts.items()}, "not_flagged": not_flagged}
+
+
+def _group(n: int, churned: int) -> dict:
+    interval = wilson_interval(churned, n)
+    return {"n": n, "churned": churned, "rate": share(churned, n),
+            "low": interval[0] if interval else None, "high": interval[1] if interval else None}
+
+
+def _pp(x: float) -> str:
+    return f"{abs(x) * 100:.1f} points"
+
+
+def uplift_verdict(worked: dict, control: dict, interval, min_group: int) -> tuple[str, str]:
+    """A code and a plain sentence for leadership."""
+    if interval is None or worked["n"] < min_group or control["n"] < min_group:
+        return "too_small", (f"Too small to tell yet: each group needs at least {min_group} customers "
+                             f"(worked {worked['n']}, control {control['n']}).")
+    d, low, high = interval
+    span = f"95% interval {low * 100:+.1f} to {high * 100:+.1f} points"
+    if low > 0:
+        return "fewer_churned", f"Working the cases cut churn by {_pp(d)} against the control group ({span})."
+    if high < 0:
+        return "more_churned", f"Worked customers churned {_pp(d)} more than the control group ({span})."
+    return "no_difference", f"No clear difference yet between worked and control customers ({span})."
+
+
+def cohort_figures(counts: dict[str, tuple[int, int]], *, min_group: int = UPLIFT_MIN_GROUP) -> dict:
+    """Churn rate per group (with Wilson intervals) and the uplift = control rate - worked rate, with
+    Newcombe's interval; "too small to tell" while either group has fewer than `min_group` customers."""
+    groups = {g: _group(*counts[g]) for g in ("worked", "control", "flagged_other", "not_flagged")}
+    w, c = groups["worked"], groups["control"]
+    interval = newcombe_interval(w["churned"], w["n"], c["churned"], c["n"])
+    verdict, text = uplift_verdict(w, c, interval, min_group)
+    uplift = {"difference": None, "low": None, "high": None, "verdict": verdict, "text": text,
+              "min_group": min_group}
+    if interval:
+        uplift.update(difference=interval[0], low=interval[1], high=interval[2])
+    return {**groups, "uplift": uplift}
+
+
+# --- drift ------------------------------------------------------------------------------------------------
+
+
+def quantile_edges(values: np.ndarray, bins: int = PSI_BINS) -> list[float]:
+    """Inner bin edges at the quantiles of the reference values (duplicates dropped, NaN ignored)."""
+    finite = values[~np.isnan(values)]
+    if finite.size == 0:
+        return []
+    qs = np.quantile(finite, np.linspace(0, 1, bins + 1)[1:-1])
+    return [float(x) for x in np.unique(qs)]
+
+
+def bin_shares(values: np.ndarray, edges: list[float]) -> list[float]:
+    """Share of values per bin: len(edges) + 1 bins of (edge_i-1, edge_i], then one bin for missing values."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return [0.0] * (len(edges) + 2)
+    missing = np.isnan(values)
+    idx = np.searchsorted(np.asarray(edges, dtype=float), values[~missing], side="left")
+    counts = np.bincount(idx, minlength=len(edges) + 1).tolist() + [int(missing.sum())]
+    return [c / values.size for c in counts]
+
+
+def psi(expected: list[float], actual: list[float], eps: float = PSI_EPSILON) -> float:
+    """Population stability index: sum of (a - e) * ln(a / e) over bins, empty bins floored at eps."""
+    e = np.maximum(np.asarray(expected, dtype=float), eps)
+    a = np.maximum(np.asarray(actual, dtype=float), eps)
+    return float(np.sum((a - e) * np.log(a / e)))

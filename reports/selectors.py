@@ -1,0 +1,134 @@
+"""Reads for the weekly report: rows of other apps' data inside a time window, and stored reports.
+
+Every fact is taken from an event timestamp (alert raised, work order opened, first contact action,
+resolution, churn), never from a last-modified time, so later edits do not move a figure.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from alerts.models import Alert
+from customers.models import Customer, Event
+from interventions.choices import CONTACT_ACTIONS, Role
+from interventions.models import Action, WorkOrder
+from scoring.models import CustomerScore
+
+from .metrics import AlertFacts, FlagFacts, WorkOrderFacts
+from .models import RetrainRun, WeeklyReport
+from .weeks import IsoWeek
+
+UNASSIGNED = "(unassigned)"
+
+
+def work_order_facts(*, start: datetime, end: datetime) -> list[WorkOrderFacts]:
+    """Work orders that were open at some point of [start, end) or had a deadline in it."""
+    first_contact = (Action.objects.filter(work_order=OuterRef("pk"), kind__in=CONTACT_ACTIONS)
+                     .order_by("at", "id").values("at")[:1])
+    rows = (
+        WorkOrder.objects.filter(opened_at__lt=end)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start) | Q(first_contact_due_at__gte=start)
+                | Q(resolution_due_at__gte=start))
+        .annotate(first_contact=Subquery(first_contact))
+        .values_list("id", "tier", "assignee__username", "opened_at", "first_contact_due_at", "resolution_due_at",
+                     "first_contact", "resolved_at", "outcome", "reason", "customer__lifetime_value")
+        .order_by("id")
+    )
+    return [WorkOrderFacts(id=r[0], tier=r[1], assignee=r[2] or UNASSIGNED, opened_at=r[3],
+                           first_contact_due_at=r[4], resolution_due_at=r[5], first_contact_at=r[6],
+                           resolved_at=r[7], outcome=r[8], reason=r[9], lifetime_value=r[10] or 0.0)
+            for r in rows]
+
+
+def alert_facts(*, start: datetime, end: datetime) -> list[AlertFacts]:
+    """Alerts first raised in the window, with the tier, probability and rule verdict of their first score."""
+    first_score = CustomerScore.objects.filter(customer_id=OuterRef("customer_id"), as_of=OuterRef("first_run_as_of"))
+    rows = (
+        Alert.objects.filter(first_raised_at__gte=start, first_raised_at__lt=end)
+        .annotate(
+            first_tier=Coalesce(Subquery(first_score.values("tier")[:1]), F("max_tier")),
+            first_probability=Coalesce(Subquery(first_score.values("probability")[:1]), F("probability")),
+            first_rule_high=Coalesce(Subquery(first_score.values("is_rule_high_risk")[:1]), F("is_rule_high_risk")),
+        )
+        .values_list("customer_id", "first_tier", "first_probability", "first_rule_high", "is_control")
+        .order_by("id")
+    )
+    return [AlertFacts(customer_id=r[0], tier=r[1], probability=r[2], is_rule_high_risk=bool(r[3]),
+                       is_control=r[4]) for r in rows]
+
+
+def churner_facts(*, start: datetime, end: datetime) -> list[tuple[datetime, datetime | None]]:
+    """(churned_at, first alert raised before the churn or None) of each customer who churned in the window."""
+    rows = (
+        Customer.objects.filter(churned_at__gte=start, churned_at__lt=end)
+        .annotate(first_alert=Min("alerts__first_raised_at", filter=Q(alerts__first_raised_at__lt=F("churned_at"))))
+        .values_list("churned_at", "first_alert")
+        .order_by("id")
+    )
+    return list(rows)
+
+
+def flag_facts(*, start: datetime, end: datetime, work_tiers: list[int]) -> list[FlagFacts]:
+    """Customers whose first alert of the window was raised in [start, end), with what followed before `end`."""
+    alerts = (Alert.objects.filter(first_raised_at__gte=start, first_raised_at__lt=end)
+              .values_list("customer_id", "first_raised_at", "is_control", "max_tier", "customer__churned_at")
+              .order_by("customer_id", "first_raised_at", "id"))
+    first: dict[int, tuple] = {}
+    for row in alerts:
+        first.setdefault(row[0], row)
+    opened: dict[int, list[datetime]] = {}
+    for customer_id, at in (WorkOrder.objects.filter(customer_id__in=list(first), opened_at__gte=start,
+                                                     opened_at__lt=end)
+                            .values_list("customer_id", "opened_at").order_by("opened_at")):
+        opened.setdefault(customer_id, []).append(at)
+    facts = []
+    for customer_id, (_, flagged_at, is_control, max_tier, churned_at) in first.items():
+        worked_at = next((at for at in opened.get(customer_id, []) if at >= flagged_at), None)
+        facts.append(FlagFacts(customer_id=customer_id, flagged_at=flagged_at, is_control=is_control,
+                               reached_work_tier=max_tier in work_tiers, worked_at=worked_at, churned_at=churned_at))
+    return facts
+
+
+def not_flagged_counts(*, start: datetime, end: datetime) -> tuple[int, int]:
+    """(customers, churned in the window) of those never alerted before `end`, active before it, not churned
+    before `start`."""
+    alerted = Alert.objects.filter(customer_id=OuterRef("pk"), first_raised_at__lt=end)
+    active = Event.objects.filter(customer_id=OuterRef("pk"), occurred_at__lt=end)
+    counts = (
+        Customer.objects.filter(Q(churned_at__isnull=True) | Q(churned_at__gte=start))
+        .filter(Exists(active)).exclude(Exists(alerted))
+        .aggregate(n=Count("id"), churned=Count("id", filter=Q(churned_at__gte=start, churned_at__lt=end)))
+    )
+    return counts["n"], counts["churned"]
+
+
+def retrain_runs(*, start: datetime, end: datetime):
+    return RetrainRun.objects.filter(started_at__gte=start, started_at__lt=end).select_related("candidate")
+
+
+def retrain_latest(*, before: datetime) -> RetrainRun | None:
+    return RetrainRun.objects.filter(started_at__lt=before).select_related("candidate").order_by("-started_at").first()
+
+
+def report_list():
+    return WeeklyReport.objects.order_by("-week_start")
+
+
+def report_get(week: IsoWeek) -> WeeklyReport | None:
+    return WeeklyReport.objects.filter(week=str(week)).first()
+
+
+def report_trend(week: IsoWeek, count: int) -> list[tuple[IsoWeek, WeeklyReport | None]]:
+    """The stored reports of `week` and the weeks before it, oldest first (None where a week was not built)."""
+    weeks = week.previous(count)
+    stored = {r.week: r for r in WeeklyReport.objects.filter(week__in=[str(w) for w in weeks])}
+    return [(w, stored.get(str(w))) for w in weeks]
+
+
+def report_recipients(*, roles=(Role.ADMIN, Role.TEAM_LEAD)) -> list[str]:
+    """E-mail addresses of active users in the given roles (Django groups), each once."""
+    emails = (User.objects.filter(groups__name__in=list(roles), is_active=True).exclude(email="")
+              .values_list("email", flat=True).distinct().order_by("email"))
+    return list(emails)

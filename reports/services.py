@@ -1,0 +1,258 @@
+"""Writes for reports: building and storing a week's report, e-mailing it, notifying drift, retraining."""
+
+import logging
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from interventions.choices import Reason, Role
+from scoring.ml.policy import default_policy
+from scoring.models import ModelVersion, ScoreRun
+from scoring.selectors import model_active, policy_current
+from scoring.training import TrainingError, model_store, model_train, train
+
+from . import health
+from .exports import report_csv
+from .metrics import (
+    alert_figures,
+    cohort_counts,
+    cohort_figures,
+    first_contact_figures,
+    lead_time_figures,
+    outcome_figures,
+    sla_figures,
+    value_figures,
+    work_order_figures,
+)
+from .models import RetrainRun, WeeklyReport
+from .presenters import week_context
+from .selectors import (
+    alert_facts,
+    churner_facts,
+    flag_facts,
+    not_flagged_counts,
+    report_recipients,
+    report_trend,
+    retrain_latest,
+    retrain_runs,
+    work_order_facts,
+)
+from .weeks import IsoWeek, local_midnight
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1
+LEAD_TIME_BAR_DAYS = 30  # the seeds' bar: a churner warned at least 30 days ahead can still be worked
+
+
+def _policy() -> tuple[dict, int | None]:
+    current = policy_current()
+    return (current.data, current.number) if current else (default_policy(), None)
+
+
+def _model_for(week: IsoWeek) -> ModelVersion | None:
+    """The model that scored the week (its latest finished run), else the one in force."""
+    run = (ScoreRun.objects.filter(status=ScoreRun.Status.DONE, as_of__gte=week.monday, as_of__lte=week.sunday)
+           .select_related("model_version").order_by("-as_of").first())
+    return run.model_version if run and run.model_version else model_active()
+
+
+def _retrain_row(run: RetrainRun) -> dict:
+    return {"as_of": run.as_of.isoformat(), "status": run.status, "status_text": run.get_status_display(),
+            "candidate": run.candidate_id, "algorithm": run.candidate.algorithm if run.candidate else None,
+            "roc_auc": run.metrics.get("roc_auc"), "pr_auc": run.metrics.get("pr_auc"), "reason": run.reason}
+
+
+def _model_row(version: ModelVersion | None) -> dict | None:
+    if version is None:
+        return None
+    return {"id": version.pk, "algorithm": version.algorithm, "train_to": str(version.train_to or ""),
+            "validation_roc_auc": version.metrics.get("roc_auc"), "validation_pr_auc": version.metrics.get("pr_auc")}
+
+
+def health_figures(*, week: IsoWeek, policy: dict) -> dict:
+    version = _model_for(week)
+    drift = health.drift_check(version=version, as_of=week.sunday, policy=policy)
+    performance = health.realised_performance(last_day=week.sunday, policy=policy)
+    latest = retrain_latest(before=week.end)
+    return {
+        "model": _model_row(version),
+        "drift": drift,
+        "performance": performance,
+        "retraining": [_retrain_row(r) for r in retrain_runs(start=week.start, end=week.end)],
+        "latest_retraining": _retrain_row(latest) if latest else None,
+        "suggest_retrain": bool(drift["flagged"]) or performance["is_degraded"],
+    }
+
+
+def report_figures(*, week: IsoWeek, policy: dict) -> dict:
+    """Every figure of the week, computed from event timestamps inside the week (or trailing windows)."""
+    start, end = week.start, week.end
+    tiers = [t["tier"] for t in policy["tiers"]]
+    work_tiers = [t["tier"] for t in policy["tiers"] if t["creates_work_order"]]
+    high_tier, threshold = health.high_risk_threshold(policy)
+    rows = work_order_facts(start=start, end=end)
+    horizon = policy["horizon_days"]
+    window_start = local_midnight(week.monday + timedelta(days=7 - horizon))
+    counts = cohort_counts(flag_facts(start=window_start, end=end, work_tiers=work_tiers), end,
+                           not_flagged_counts(start=window_start, end=end))
+    return {
+        "alerts": alert_figures(alert_facts(start=start, end=end), tiers=tiers, high_risk_tier=high_tier,
+                                model_threshold=threshold),
+        "work_orders": work_order_figures(rows, start, end, tiers=work_tiers),
+        "sla": sla_figures(rows, start, end, tiers=work_tiers),
+        "first_contact_hours": first_contact_figures(rows, start, end, tiers=work_tiers),
+        "outcomes": outcome_figures(rows, start, end, tiers=work_tiers, reasons=list(Reason.values)),
+        "cohorts": {**cohort_figures(counts), "window_from": window_start.date().isoformat(),
+                    "window_days": horizon},
+        "lead_time": lead_time_figures(churner_facts(start=start, end=end), bar_days=LEAD_TIME_BAR_DAYS),
+        "value": value_figures(rows, start, end, costs={t["tier"]: t["expected_cost"] for t in policy["tiers"]},
+                               tiers=work_tiers),
+        "health": health_figures(week=week, policy=policy),
+    }
+
+
+def _report_data(week: IsoWeek) -> tuple[dict, int | None]:
+    policy, number = _policy()
+    data = {
+        "schema": SCHEMA, "week": str(week), "week_start": week.monday.isoformat(),
+        "week_end": week.sunday.isoformat(), "time_zone": settings.TIME_ZONE, "policy_version": number,
+        "tiers": [{"tier": t["tier"], "name": t["name"], "creates_work_order": t["creates_work_order"],
+                   "expected_cost": t["expected_cost"]} for t in policy["tiers"]],
+        **report_figures(week=week, policy=policy),
+    }
+    model = data["health"]["model"]
+    return data, model["id"] if model else None
+
+
+def weekly_report_build(*, week: IsoWeek, rebuild: bool = False, notify: bool = True) -> tuple[WeeklyReport, bool]:
+    """Build and store a week's report; an existing one is returned unchanged unless `rebuild`.
+
+    With `notify`, drift or under-performance found in it is e-mailed to the admins once, after commit.
+
+    The figures are computed outside the transaction (they read a lot); the write is short and keyed
+    by the week, so two workers building the same week store one report.
+    """
+    existing = WeeklyReport.objects.filter(week=str(week)).first()
+    if existing and not rebuild:
+        return existing, False
+    data, model_id = _report_data(week)
+    now = timezone.now()
+    with transaction.atomic():
+        report, created = WeeklyReport.objects.select_for_update().get_or_create(
+            week=str(week), defaults={"week_start": week.monday, "data": data, "model_version_id": model_id,
+                                      "built_at": now})
+        if not created:
+            if not rebuild:
+                return report, False
+            WeeklyReport.objects.filter(pk=report.pk).update(data=data, model_version_id=model_id, built_at=now,
+                                                             build_count=F("build_count") + 1)
+            report.refresh_from_db()
+        if notify and data["health"]["suggest_retrain"]:
+            transaction.on_commit(lambda: health_notify(report_id=report.pk))
+    return report, True
+
+
+def report_url(report: WeeklyReport) -> str:
+    base = getattr(settings, "CHURNOPS_BASE_URL", "") or settings.REPORT_SITE_URL
+    return base.rstrip("/") + reverse("reports:week", args=[report.week])
+
+
+def _email_context(report: WeeklyReport) -> dict:
+    return {**week_context(report), "url": report_url(report)}
+
+
+def report_email_send(*, report_id: int, force: bool = False) -> bool:
+    """E-mail the report (HTML + CSV) to admins and team leads, once; returns whether it was sent now."""
+    now = timezone.now()
+    claim = WeeklyReport.objects.filter(pk=report_id)
+    if not force:
+        claim = claim.filter(emailed_at__isnull=True)
+    if not claim.update(emailed_at=now):
+        return False
+    report = WeeklyReport.objects.get(pk=report_id)
+    recipients = report_recipients()
+    try:
+        if recipients:
+            context = _email_context(report)
+            message = EmailMultiAlternatives(
+                subject=f"ChurnOps weekly outcome report {report.week} ({context['period']})",
+                body=render_to_string("reports/weekly_report_email.txt", context),
+                to=recipients,
+            )
+            message.attach_alternative(render_to_string("reports/weekly_report_email.html", context), "text/html")
+            message.attach(f"churnops-report-{report.week}.csv", report_csv(report_trend_reports(report)), "text/csv")
+            message.send()
+    except Exception:
+        WeeklyReport.objects.filter(pk=report_id, emailed_at=now).update(emailed_at=None)  # let a retry send it
+        raise
+    return True
+
+
+def report_trend_reports(report: WeeklyReport) -> list[WeeklyReport]:
+    return [r for _, r in report_trend(IsoWeek.parse(report.week), settings.REPORT_TREND_WEEKS) if r]
+
+
+def health_notify(*, report_id: int) -> bool:
+    """Tell the admins (once per report) that features drifted or the model under-performs."""
+    if not WeeklyReport.objects.filter(pk=report_id, health_notified_at__isnull=True).update(
+            health_notified_at=timezone.now()):
+        return False
+    report = WeeklyReport.objects.get(pk=report_id)
+    recipients = report_recipients(roles=(Role.ADMIN,))
+    if not recipients:
+        return True
+    health_data = report.data["health"]
+    lines = [f"Model health in {report.week} needs attention.", ""]
+    if health_data["drift"]["flagged"]:
+        lines.append(health_data["drift"]["text"])
+        lines += [f"  {f['name']}: PSI {f['psi']:.2f}" for f in health_data["drift"]["features"] if f["is_flagged"]]
+    if health_data["performance"]["is_degraded"]:
+        lines.append(health_data["performance"]["text"])
+    lines += ["", "Consider retraining the model (manage.py train_model --promote if_better).", "",
+              f"Report: {report_url(report)}"]
+    EmailMultiAlternatives(subject=f"ChurnOps model health warning {report.week}", body="\n".join(lines),
+                           to=recipients).send()
+    return True
+
+
+def _train(as_of: date, n_cutoffs: int | None):
+    if n_cutoffs is None:
+        return model_train(as_of=as_of, promote="if_better")
+    policy = policy_current().data  # a quicker retrain (the demo's): fewer training cut-offs, same gate
+    result = train(as_of=as_of, policy=policy, n_cutoffs=n_cutoffs)
+    return model_store(result=result, horizon_days=policy["horizon_days"], train_to=as_of, promote="if_better",
+                       train_from=date.fromisoformat(min(result.metrics["train_cutoffs"])))
+
+
+def monthly_retrain(*, as_of: date, n_cutoffs: int | None = None) -> RetrainRun:
+    """Train a model as of `as_of` and promote it only if it validates at least as well (idempotent per date)."""
+    now = timezone.now()
+    run, created = RetrainRun.objects.get_or_create(as_of=as_of, defaults={"started_at": now})
+    if not created:
+        if run.status in (RetrainRun.Status.PROMOTED, RetrainRun.Status.KEPT):
+            return run
+        if not RetrainRun.objects.filter(pk=run.pk, status=run.status).update(status=RetrainRun.Status.RUNNING,
+                                                                               started_at=now):
+            return run  # another worker claimed the retry
+    active = model_active()
+    try:
+        outcome = _train(as_of, n_cutoffs)
+    except TrainingError as exc:
+        RetrainRun.objects.filter(pk=run.pk).update(status=RetrainRun.Status.FAILED, finished_at=timezone.now(),
+                                                    active_before=active, reason=str(exc))
+        run.refresh_from_db()
+        return run
+    status = RetrainRun.Status.PROMOTED if outcome.promoted else RetrainRun.Status.KEPT
+    metrics = {k: outcome.version.metrics.get(k) for k in ("roc_auc", "pr_auc", "brier", "n", "churn_rate")}
+    RetrainRun.objects.filter(pk=run.pk).update(status=status, finished_at=timezone.now(), candidate=outcome.version,
+                                                active_before=active, reason=outcome.reason, metrics=metrics)
+    run.refresh_from_db()
+    log.info("monthly retrain %s: model #%s %s", as_of, outcome.version.pk, outcome.reason)
+    return run
