@@ -3,19 +3,32 @@ from django.contrib import admin
 from .models import CustomerScore, ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
 
 
+class VersionedReadOnlyAdmin(admin.ModelAdmin):
+    """Rules and policy change only on the Rules / Policy pages, which version, audit and preview every change."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Rule)
-class RuleAdmin(admin.ModelAdmin):
+class RuleAdmin(VersionedReadOnlyAdmin):
     list_display = ("name", "is_enabled", "position", "updated_at")
 
 
 @admin.register(RuleSetVersion)
-class RuleSetVersionAdmin(admin.ModelAdmin):
+class RuleSetVersionAdmin(VersionedReadOnlyAdmin):
     list_display = ("number", "author", "comment", "created_at")
     readonly_fields = ("number", "rules", "author", "comment", "diff", "created_at")
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(admin.ModelAdmin):
+class PolicyVersionAdmin(VersionedReadOnlyAdmin):
     list_display = ("number", "author", "comment", "created_at")
     readonly_fields = ("number", "data", "author", "comment", "diff", "created_at")
 

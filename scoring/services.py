@@ -1,4 +1,7 @@
-"""Writes for scoring configuration: rules, rule-set versions and policy versions."""
+"""Writes for scoring configuration: rules, rule-set versions and policy versions.
+
+A change made by a person (`by` set) is refused unless scoring.permissions allows it; `by=None` is the system.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -7,6 +10,7 @@ from .defaults import DEFAULT_RULES
 from .ml.policy import default_policy, validate_policy
 from .ml.rules import validate_conditions
 from .models import PolicyVersion, Rule, RuleSetVersion
+from .permissions import require_scoring_editor
 
 RULE_FIELDS = ("name", "description", "conditions", "is_enabled", "position")
 
@@ -56,6 +60,7 @@ def rule_validate(*, name: str, conditions) -> None:
 @transaction.atomic
 def rule_save(*, rule: Rule | None = None, by=None, comment: str = "", **fields) -> Rule:
     """Create or update a rule after validating it, and snapshot the rule set."""
+    require_scoring_editor(by)
     rule = rule or Rule()
     for key, value in fields.items():
         if key not in RULE_FIELDS:
@@ -70,6 +75,7 @@ def rule_save(*, rule: Rule | None = None, by=None, comment: str = "", **fields)
 
 @transaction.atomic
 def rule_delete(*, rule: Rule, by=None, comment: str = "") -> None:
+    require_scoring_editor(by)
     rule.delete()
     ruleset_snapshot(by=by, comment=comment)
 
@@ -77,6 +83,7 @@ def rule_delete(*, rule: Rule, by=None, comment: str = "") -> None:
 @transaction.atomic
 def policy_save(*, data: dict, by=None, comment: str = "") -> PolicyVersion:
     """Validate and store a new policy version; it is in force from the next run on."""
+    require_scoring_editor(by)
     errors = validate_policy(data)
     if errors:
         raise ValidationError({"policy": errors})
@@ -84,6 +91,61 @@ def policy_save(*, data: dict, by=None, comment: str = "") -> PolicyVersion:
     number = (previous.number + 1) if previous else 1
     diff = _diff(previous.data if previous else {}, data)
     return PolicyVersion.objects.create(number=number, data=data, author=by, comment=comment, diff=diff)
+
+
+@transaction.atomic
+def policy_rollback(*, version: PolicyVersion, by=None, comment: str = "") -> PolicyVersion:
+    """Put an earlier policy back in force as a new version (history is never rewritten)."""
+    require_scoring_editor(by)
+    current = PolicyVersion.objects.select_for_update().order_by("-number").first()
+    if current is not None and current.data == version.data:
+        raise ValidationError({"version": f"policy v{version.number} is the same as the policy in force "
+                                          f"(v{current.number}): nothing to roll back"})
+    return policy_save(data=version.data, by=by, comment=comment or f"rollback to policy v{version.number}")
+
+
+def rules_validate(rules) -> None:
+    """Raise ValidationError({'rules': [...]}) naming every problem of a whole rule set (e.g. a proposed one)."""
+    if not isinstance(rules, list):
+        raise ValidationError({"rules": ["must be a list of rules"]})
+    errors = []
+    names = [str(r.get("name", "")).strip() if isinstance(r, dict) else "" for r in rules]
+    for name in sorted({n for n in names if n and names.count(n) > 1}):
+        errors.append(f"rule '{name}': two rules have this name")
+    for i, spec in enumerate(rules, start=1):
+        if not isinstance(spec, dict):
+            errors.append(f"rule {i}: must be an object")
+            continue
+        label = f"rule '{spec.get('name')}'" if spec.get("name") else f"rule {i}"
+        if not str(spec.get("name", "")).strip():
+            errors.append(f"{label}: a rule needs a name")
+        errors += [f"{label}: {p}" for p in validate_conditions(spec.get("conditions"))]
+    if errors:
+        raise ValidationError({"rules": errors})
+
+
+@transaction.atomic
+def ruleset_rollback(*, version: RuleSetVersion, by=None, comment: str = "") -> RuleSetVersion:
+    """Make the rules equal to an earlier rule-set version again and record that as a new version.
+
+    Rules are matched by name, so a rule that survives keeps its id; rules not in the old version are deleted.
+    """
+    require_scoring_editor(by)
+    current = RuleSetVersion.objects.select_for_update().order_by("-number").first()
+    if current is not None and current.rules == version.rules:
+        raise ValidationError({"version": f"rules v{version.number} are the same as the rules in force "
+                                          f"(v{current.number}): nothing to roll back"})
+    rules_validate(version.rules)
+    existing = {r.name: r for r in Rule.objects.select_for_update()}
+    wanted = {spec["name"] for spec in version.rules}
+    Rule.objects.filter(pk__in=[r.pk for name, r in existing.items() if name not in wanted]).delete()
+    for spec in version.rules:
+        rule = existing.get(spec["name"]) or Rule()
+        for key in RULE_FIELDS:
+            if key in spec:
+                setattr(rule, key, spec[key])
+        rule.save()
+    return ruleset_snapshot(by=by, comment=comment or f"rollback to rules v{version.number}")
 
 
 @transaction.atomic

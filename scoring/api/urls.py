@@ -1,10 +1,12 @@
 from rest_framework.routers import DefaultRouter
 
-from .views import ModelVersionViewSet, RuleViewSet, ScoreRunViewSet
+from .views import ModelVersionViewSet, PolicyVersionViewSet, RuleSetVersionViewSet, RuleViewSet, ScoreRunViewSet
 
 router = DefaultRouter()
 router.register("score-runs", ScoreRunViewSet, basename="score-run")
 router.register("models", ModelVersionViewSet, basename="model-version")
 router.register("rules", RuleViewSet, basename="rule")
+router.register("policy-versions", PolicyVersionViewSet, basename="policy-version")
+router.register("ruleset-versions", RuleSetVersionViewSet, basename="ruleset-version")
 
 urlpatterns = router.urls

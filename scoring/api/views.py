@@ -1,34 +1,97 @@
-"""Scoring API, read-only: score runs (admins and team leads), models (admins), rules (everyone)."""
+"""Scoring API: score runs (admins and team leads), models (admins), rules (read: everyone; write: admins),
+policy and rule-set versions with rollback, and previews of a change (admins).
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, viewsets
+Every write goes through scoring.services, which versions it (author, comment, diff); a service's refusal
+(Django ValidationError) becomes a 400 naming the problems.
+"""
 
-from interventions.permissions import is_admin, is_team_lead
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from interventions.api.serializers import ErrorSerializer
 from scoring.models import ModelVersion, Rule, ScoreRun
+from scoring.permissions import can_edit_scoring, can_manage_models, can_view_score_runs
+from scoring.preview import PreviewUnavailable, preview_change
+from scoring.selectors import policy_current, policy_versions, ruleset_versions
+from scoring.services import policy_rollback, policy_save, rule_delete, rule_save, ruleset_rollback
 
-from .serializers import ModelVersionSerializer, RuleSerializer, ScoreRunSerializer
+from .serializers import (
+    ModelVersionSerializer,
+    PolicyInputSerializer,
+    PolicyPreviewInputSerializer,
+    PolicyVersionSerializer,
+    PreviewSerializer,
+    RollbackInputSerializer,
+    RuleInputSerializer,
+    RuleSerializer,
+    RuleSetVersionSerializer,
+    RulesPreviewInputSerializer,
+    ScoreRunSerializer,
+)
 
 
 class IsAdmin(permissions.BasePermission):
     def has_permission(self, request, view):
-        return is_admin(request.user)
+        return can_manage_models(request.user)
 
 
 class IsAdminOrTeamLead(permissions.BasePermission):
     def has_permission(self, request, view):
-        return is_admin(request.user) or is_team_lead(request.user)
+        return can_view_score_runs(request.user)
+
+
+class CanEditScoring(permissions.BasePermission):
+    message = "only admins may read or change the scoring configuration"
+
+    def has_permission(self, request, view):
+        return can_edit_scoring(request.user)
 
 
 class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     pass
 
 
+def _refused(exc: DjangoValidationError) -> ValidationError:
+    """A service's refusal as a DRF 400: {field: [messages]}."""
+    if hasattr(exc, "error_dict"):
+        return ValidationError(exc.message_dict)
+    return ValidationError({"detail": exc.messages})
+
+
+def _preview_response(**proposal) -> Response:
+    try:
+        result = preview_change(**proposal)
+    except PreviewUnavailable as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    except DjangoValidationError as exc:
+        raise _refused(exc) from exc
+    return Response(PreviewSerializer(result).data)
+
+
+WRITE_REFUSALS = {
+    400: OpenApiResponse(description="invalid input: each problem is named, nothing was saved"),
+    403: OpenApiResponse(ErrorSerializer, description="not an admin: nothing was saved"),
+}
+PREVIEW_RESPONSES = {
+    200: PreviewSerializer,
+    400: OpenApiResponse(description="invalid proposal: each problem is named"),
+    403: OpenApiResponse(ErrorSerializer, description="not an admin"),
+    409: OpenApiResponse(ErrorSerializer, description="no score run yet, so no snapshot to preview on"),
+}
+COMMENT_PARAMETER = OpenApiParameter("comment", str, description="why, kept in the history", required=False)
+
+
 @extend_schema_view(
-    list=extend_schema(summary="Score runs, newest first (admins and team leads)"),
+    list=extend_schema(summary="Score runs, newest first, with the versions they used (admins and team leads)"),
     retrieve=extend_schema(summary="One score run"),
 )
 class ScoreRunViewSet(ReadOnlyViewSet):
-    queryset = ScoreRun.objects.order_by("-as_of")
+    queryset = ScoreRun.objects.select_related("policy_version", "ruleset_version").order_by("-as_of")
     serializer_class = ScoreRunSerializer
     permission_classes = [permissions.IsAuthenticated, IsAdminOrTeamLead]
     filterset_fields = ["status"]
@@ -47,9 +110,150 @@ class ModelVersionViewSet(ReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Early-warning rules in evaluation order"), retrieve=extend_schema(summary="One rule")
+    list=extend_schema(summary="Early-warning rules in evaluation order"),
+    retrieve=extend_schema(summary="One rule"),
+    create=extend_schema(summary="Add a rule (admins); saves a new rule-set version",
+                         request=RuleInputSerializer, responses={201: RuleSerializer, **WRITE_REFUSALS}),
+    update=extend_schema(summary="Replace a rule (admins); saves a new rule-set version",
+                         request=RuleInputSerializer, responses={200: RuleSerializer, **WRITE_REFUSALS}),
+    partial_update=extend_schema(summary="Change some fields of a rule, e.g. is_enabled (admins)",
+                                 request=RuleInputSerializer, responses={200: RuleSerializer, **WRITE_REFUSALS}),
+    destroy=extend_schema(summary="Delete a rule (admins); saves a new rule-set version",
+                          parameters=[COMMENT_PARAMETER], responses={204: None, **WRITE_REFUSALS}),
 )
-class RuleViewSet(ReadOnlyViewSet):
+class RuleViewSet(viewsets.ModelViewSet):
     queryset = Rule.objects.order_by("position", "id")
     serializer_class = RuleSerializer
     filterset_fields = ["is_enabled"]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_permissions(self):
+        if self.action in ("list", "retrieve"):
+            return [permissions.IsAuthenticated()]
+        return [permissions.IsAuthenticated(), CanEditScoring()]
+
+    def _save(self, request, rule: Rule | None, *, partial: bool = False) -> Rule:
+        payload = RuleInputSerializer(data=request.data, partial=partial)
+        payload.is_valid(raise_exception=True)
+        fields = dict(payload.validated_data)
+        comment = fields.pop("comment", "")
+        try:
+            return rule_save(rule=rule, by=request.user, comment=comment or "changed through the API", **fields)
+        except DjangoValidationError as exc:
+            raise _refused(exc) from exc
+
+    def create(self, request, *args, **kwargs):
+        rule = self._save(request, None)
+        return Response(RuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        rule = self._save(request, self.get_object(), partial=kwargs.get("partial", False))
+        return Response(RuleSerializer(rule).data)
+
+    def destroy(self, request, *args, **kwargs):
+        rule = self.get_object()
+        comment = request.query_params.get("comment", "")[:1000]
+        rule_delete(rule=rule, by=request.user, comment=comment or f"deleted rule '{rule.name}' through the API")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="Preview a whole proposed rule set against the rules in force (admins); saves nothing",
+                   request=RulesPreviewInputSerializer, responses=PREVIEW_RESPONSES)
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        payload = RulesPreviewInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return _preview_response(rules=[dict(r) for r in payload.validated_data["rules"]])
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Policy versions, newest (in force) first (admins)"),
+    retrieve=extend_schema(summary="One policy version by its number"),
+    create=extend_schema(summary="Save a new policy version (admins); the next scoring run uses it",
+                         request=PolicyInputSerializer, responses={201: PolicyVersionSerializer, **WRITE_REFUSALS}),
+)
+class PolicyVersionViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
+    serializer_class = PolicyVersionSerializer
+    permission_classes = [permissions.IsAuthenticated, CanEditScoring]
+    lookup_field = "number"
+    lookup_value_regex = r"\d{1,9}"
+
+    def get_queryset(self):
+        return policy_versions()
+
+    def create(self, request, *args, **kwargs):
+        payload = PolicyInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        try:
+            version = policy_save(data=_plain(data["data"]), by=request.user,
+                                  comment=data["comment"] or "changed through the API")
+        except DjangoValidationError as exc:
+            raise _refused(exc) from exc
+        return Response(PolicyVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="The policy in force (admins)",
+                   responses={200: PolicyVersionSerializer, 404: OpenApiResponse(ErrorSerializer)})
+    @action(detail=False, methods=["get"])
+    def current(self, request):
+        version = policy_current()
+        if version is None:
+            raise NotFound("there is no policy yet: the first scoring run installs the default")
+        return Response(PolicyVersionSerializer(version).data)
+
+    @extend_schema(summary="Preview a proposed policy against the one in force (admins); saves nothing",
+                   request=PolicyPreviewInputSerializer, responses=PREVIEW_RESPONSES)
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        payload = PolicyPreviewInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return _preview_response(policy=_plain(payload.validated_data["data"]))
+
+    @extend_schema(summary="Put this version back in force as a new version (admins)",
+                   request=RollbackInputSerializer, responses={201: PolicyVersionSerializer, **WRITE_REFUSALS})
+    @action(detail=True, methods=["post"])
+    def rollback(self, request, number=None):
+        version = self.get_object()
+        payload = RollbackInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            new = policy_rollback(version=version, by=request.user, comment=payload.validated_data["comment"])
+        except DjangoValidationError as exc:
+            raise _refused(exc) from exc
+        return Response(PolicyVersionSerializer(new).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Rule-set versions, newest (in force) first (admins)"),
+    retrieve=extend_schema(summary="One rule-set version by its number"),
+)
+class RuleSetVersionViewSet(ReadOnlyViewSet):
+    serializer_class = RuleSetVersionSerializer
+    permission_classes = [permissions.IsAuthenticated, CanEditScoring]
+    lookup_field = "number"
+    lookup_value_regex = r"\d{1,9}"
+
+    def get_queryset(self):
+        return ruleset_versions()
+
+    @extend_schema(summary="Make the rules equal to this version again, as a new version (admins)",
+                   request=RollbackInputSerializer, responses={201: RuleSetVersionSerializer, **WRITE_REFUSALS})
+    @action(detail=True, methods=["post"])
+    def rollback(self, request, number=None):
+        version = self.get_object()
+        payload = RollbackInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                new = ruleset_rollback(version=version, by=request.user, comment=payload.validated_data["comment"])
+        except DjangoValidationError as exc:
+            raise _refused(exc) from exc
+        return Response(RuleSetVersionSerializer(new).data, status=status.HTTP_201_CREATED)
+
+
+def _plain(value):
+    """Validated data (OrderedDicts inside) as plain JSON-like dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,267 @@
+"""Forms of the rule and policy pages. They offer only catalog features, valid operators and known roles, and put
+every problem next to the field it concerns; the services in services.py validate again and write.
+"""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .ml.catalog import FEATURES, FEATURES_BY_NAME
+from .ml.policy import CHURN_MODES, ROLES, validate_policy
+from .ml.rules import OPERATORS
+from .models import Rule
+
+_OPERATOR_WORDS = {"<": "less than", "<=": "at most", ">": "more than", ">=": "at least", "==": "equal to",
+                   "!=": "not equal to"}
+OPERATOR_SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
+# Exactly the operators the rule engine knows, in its order.
+OPERATOR_LABELS = {op: f"{OPERATOR_SYMBOLS.get(op, op)} {_OPERATOR_WORDS.get(op, '')}".strip() for op in OPERATORS}
+ROLE_LABELS = {"team_lead": "Team lead", "account_manager": "Account manager", "customer_service": "Customer service",
+               "admin": "Admin", "automated": "Automated (no person)"}
+CHURN_MODE_LABELS = {"explicit": "Only an explicit churn date",
+                     "inactive": "N days without any activity",
+                     "explicit_or_inactive": "An explicit churn date, or N days without any activity"}
+# Rows of the condition editor: a rule rarely needs more than four conditions; two blank rows to add more.
+EXTRA_CONDITION_ROWS = 2
+MAX_CONDITIONS = 12
+
+
+def _feature_choices():
+    return [("", "Choose a feature…"), *((f.name, f"{f.description} ({f.unit})") for f in FEATURES)]
+
+
+def condition_text(condition: dict) -> str:
+    """A condition in words: 'Days since the last service visit ≥ 90 days'."""
+    feature = FEATURES_BY_NAME.get(condition.get("feature"))
+    symbol = OPERATOR_SYMBOLS.get(condition.get("op"), condition.get("op"))
+    value = condition.get("value")
+    value_text = f"{value:g}" if isinstance(value, int | float) else str(value)
+    if feature is None:
+        return f"{condition.get('feature')} {symbol} {value_text}"
+    return f"{feature.description} {symbol} {value_text} {feature.unit}"
+
+
+class CommentForm(forms.Form):
+    """Saving needs a comment (it is the 'why' of the history); a preview does not."""
+
+    comment = forms.CharField(
+        max_length=1000, label="Why (kept in the history)",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. fewer false alarms in tier 3"}),
+    )  # fmt: skip
+
+    def __init__(self, *args, saving: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].required = saving
+
+
+class ConditionForm(forms.Form):
+    """One `feature operator value` row; a row left blank is ignored."""
+
+    feature = forms.ChoiceField(choices=_feature_choices, required=False)
+    op = forms.ChoiceField(choices=[("", "…"), *OPERATOR_LABELS.items()], required=False, label="Operator")
+    value = forms.FloatField(required=False, widget=forms.NumberInput(attrs={"step": "any"}))
+
+    def clean(self):
+        data = super().clean()
+        feature, op, value = data.get("feature"), data.get("op"), data.get("value")
+        if not feature and not op and value is None and not self.errors:
+            return {}
+        for name, given in (("feature", feature), ("op", op), ("value", value)):
+            if (given is None or given == "") and name not in self.errors:
+                self.add_error(name, "Fill this in too, or clear the whole row.")
+        spec = FEATURES_BY_NAME.get(feature)
+        if spec is not None and value is not None and not spec.minimum <= value <= spec.maximum:
+            self.add_error("value", f"Must be between {spec.minimum:g} and {spec.maximum:g} {spec.unit} "
+                                    f"for this feature.")
+        return data
+
+    def condition(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("feature"):
+            return None
+        value = data["value"]
+        return {"feature": data["feature"], "op": data["op"], "value": int(value) if value.is_integer() else value}
+
+
+class BaseConditionFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        if not self.conditions():
+            raise ValidationError("A rule needs at least one condition.")
+
+    def conditions(self) -> list[dict]:
+        return [c for form in self.forms if (c := form.condition()) is not None]
+
+
+ConditionFormSet = forms.formset_factory(
+    ConditionForm, formset=BaseConditionFormSet, extra=EXTRA_CONDITION_ROWS, max_num=MAX_CONDITIONS,
+    validate_max=True, absolute_max=MAX_CONDITIONS,
+)  # fmt: skip
+
+
+class RuleForm(CommentForm):
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                                  help_text="What an account manager reads when the rule fires.")
+    is_enabled = forms.BooleanField(required=False, initial=True, label="Enabled")
+    position = forms.IntegerField(min_value=0, max_value=10_000, initial=0,
+                                  help_text="Rules are listed and evaluated in this order.")
+
+    field_order = ["name", "description", "is_enabled", "position", "comment"]
+
+    def __init__(self, *args, rule: Rule | None = None, **kwargs):
+        self.rule = rule
+        super().__init__(*args, **kwargs)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("A rule needs a name.")
+        others = Rule.objects.exclude(pk=self.rule.pk) if self.rule else Rule.objects.all()
+        if others.filter(name=name).exists():
+            raise ValidationError("Another rule already has this name.")
+        return name
+
+    def rule_fields(self, conditions: list[dict]) -> dict:
+        data = self.cleaned_data
+        return {"name": data["name"], "description": data["description"], "is_enabled": data["is_enabled"],
+                "position": data["position"], "conditions": conditions}
+
+
+def rule_forms(data=None, *, rule: Rule | None = None) -> tuple[RuleForm, ConditionFormSet]:
+    """The rule form and its condition rows, bound to POST data or filled from the rule."""
+    if data is not None:
+        return RuleForm(data, rule=rule, saving="preview" not in data), ConditionFormSet(data, prefix="cond")
+    if rule is None:
+        return RuleForm(rule=None), ConditionFormSet(prefix="cond")
+    initial = {"name": rule.name, "description": rule.description, "is_enabled": rule.is_enabled,
+               "position": rule.position}
+    return RuleForm(initial=initial, rule=rule), ConditionFormSet(initial=rule.conditions, prefix="cond")
+
+
+# --- policy --------------------------------------------------------------------------------------------------------
+
+TIER_ATTRS = ("min_probability", "assignee_role", "escalation_role", "first_contact_hours", "resolution_hours",
+              "expected_cost", "creates_work_order")
+_TIER_PATH = re.compile(r"^tiers\[(\d+)\]\.(\w+): (.*)$")
+_TOP_PATH = re.compile(r"^([\w.]+): (.*)$")
+_TOP_FIELDS = {"churn_definition.mode": "churn_mode", "churn_definition.inactive_days": "inactive_days"}
+
+
+def _tier_fields(tier: int) -> dict[str, forms.Field]:
+    roles = [(r, ROLE_LABELS.get(r, r)) for r in ROLES]
+    return {
+        "min_probability": forms.FloatField(min_value=0, max_value=1, label=f"Tier {tier} from P(churn)",
+                                            widget=forms.NumberInput(attrs={"step": "0.01"})),
+        "assignee_role": forms.ChoiceField(choices=roles, label="Assignee role"),
+        "escalation_role": forms.ChoiceField(choices=[("", "No escalation"), *roles], required=False,
+                                             label="Escalates to"),
+        "first_contact_hours": forms.IntegerField(min_value=1, max_value=24 * 365, required=False,
+                                                  label="First contact SLA (hours)"),
+        "resolution_hours": forms.IntegerField(min_value=1, max_value=24 * 365, required=False,
+                                               label="Resolution SLA (hours)"),
+        "expected_cost": forms.FloatField(min_value=0.01, max_value=1e9, label="Expected cost",
+                                          widget=forms.NumberInput(attrs={"step": "any"})),
+        "creates_work_order": forms.BooleanField(required=False, label="Creates work orders"),
+    }
+
+
+class PolicyForm(CommentForm):
+    """The policy in force as a flat form: global settings, then one row of fields per tier."""
+
+    high_risk_min_rules = forms.IntegerField(min_value=1, max_value=50, label="High risk when at least N rules fire")
+    rule_high_min_tier = forms.TypedChoiceField(coerce=int, label="Rule-high customers are at least tier")
+    horizon_days = forms.IntegerField(min_value=7, max_value=730, label="Prediction horizon (days)")
+    churn_mode = forms.ChoiceField(choices=[(m, CHURN_MODE_LABELS[m]) for m in CHURN_MODES],
+                                   label="A customer has churned when")
+    inactive_days = forms.IntegerField(min_value=7, max_value=3650, label="N days without activity")
+    control_share = forms.FloatField(min_value=0, max_value=0.5, label="Control-group share (0 to 0.5)",
+                                     widget=forms.NumberInput(attrs={"step": "0.01"}),
+                                     help_text="Flagged customers who get no work order, to measure uplift.")
+    recontact_quiet_days = forms.IntegerField(min_value=0, max_value=365, label="Re-contact quiet period (days)")
+
+    field_order = ["high_risk_min_rules", "rule_high_min_tier", "horizon_days", "churn_mode", "inactive_days",
+                   "control_share", "recontact_quiet_days"]
+
+    def __init__(self, *args, policy: dict, **kwargs):
+        self.base_policy = policy
+        self.tiers = [t["tier"] for t in policy["tiers"]]
+        kwargs.setdefault("initial", self.initial_from(policy))
+        super().__init__(*args, **kwargs)
+        self.fields["rule_high_min_tier"].choices = [(t["tier"], f"{t['tier']} · {t['name']}")
+                                                     for t in policy["tiers"]]
+        for tier in self.tiers:
+            for attr, field in _tier_fields(tier).items():
+                self.fields[f"tier_{tier}_{attr}"] = field
+        comment = self.fields.pop("comment")
+        self.fields["comment"] = comment  # last, next to the buttons
+
+    @staticmethod
+    def initial_from(policy: dict) -> dict:
+        initial = {k: policy[k] for k in ("high_risk_min_rules", "rule_high_min_tier", "horizon_days",
+                                          "control_share", "recontact_quiet_days")}
+        initial["churn_mode"] = policy["churn_definition"]["mode"]
+        initial["inactive_days"] = policy["churn_definition"]["inactive_days"]
+        for t in policy["tiers"]:
+            for attr in TIER_ATTRS:
+                initial[f"tier_{t['tier']}_{attr}"] = t.get(attr)
+        return initial
+
+    def tier_rows(self) -> list[tuple[dict, list]]:
+        """(tier, bound fields in TIER_ATTRS order) per tier, for the tier table."""
+        return [(t, [self[f"tier_{t['tier']}_{attr}"] for attr in TIER_ATTRS]) for t in self.base_policy["tiers"]]
+
+    def clean(self):
+        data = super().clean()
+        self._check_order(data)
+        if self.errors:
+            return data
+        for message in validate_policy(self.policy()):
+            self._add_policy_error(message)
+        return data
+
+    def _check_order(self, data):
+        previous = None
+        for tier in self.tiers:
+            p = data.get(f"tier_{tier}_min_probability")
+            if p is not None and previous is not None and p >= previous[1]:
+                self.add_error(f"tier_{tier}_min_probability",
+                               f"Must be lower than tier {previous[0]}'s {previous[1]:g}: "
+                               f"thresholds fall strictly from tier 1 down.")
+            if p is not None:
+                previous = (tier, p)
+
+    def _add_policy_error(self, message: str):
+        if m := _TIER_PATH.match(message):
+            index, attr, text = int(m[1]), m[2], m[3]
+            name = f"tier_{self.tiers[index]}_{attr}" if index < len(self.tiers) else None
+            if name in self.fields:
+                self.add_error(name, text[:1].upper() + text[1:] + ".")
+                return
+        if m := _TOP_PATH.match(message):
+            name = _TOP_FIELDS.get(m[1], m[1])
+            if name in self.fields:
+                self.add_error(name, m[2][:1].upper() + m[2][1:] + ".")
+                return
+        self.add_error(None, message)
+
+    def policy(self) -> dict:
+        """The edited policy: the policy the form started from with the form's values put in."""
+        data = self.cleaned_data
+        policy = {**self.base_policy}
+        for key in ("high_risk_min_rules", "rule_high_min_tier", "horizon_days", "control_share",
+                    "recontact_quiet_days"):
+            policy[key] = data[key]
+        policy["churn_definition"] = {**self.base_policy["churn_definition"], "mode": data["churn_mode"],
+                                      "inactive_days": data["inactive_days"]}
+        tiers = []
+        for t in self.base_policy["tiers"]:
+            tier = {**t}
+            for attr in TIER_ATTRS:
+                tier[attr] = data[f"tier_{t['tier']}_{attr}"]
+            tier["escalation_role"] = tier["escalation_role"] or ""
+            tiers.append(tier)
+        policy["tiers"] = tiers
+        return policy

@@ -1,0 +1,32 @@
+"""Who may read and change the scoring configuration; shared by pages, API and services.
+
+Roles are Django groups (interventions.choices.Role); `is_admin` and `is_team_lead` there define them.
+"""
+
+from django.core.exceptions import PermissionDenied
+
+from interventions.permissions import is_admin, is_team_lead
+
+
+def can_edit_scoring(user) -> bool:
+    """Rules, policy, previews of changes to them, their history and rollbacks: admins only."""
+    return is_admin(user)
+
+
+def can_manage_models(user) -> bool:
+    return is_admin(user)
+
+
+def can_view_score_runs(user) -> bool:
+    return is_admin(user) or is_team_lead(user)
+
+
+def can_view_rules(user) -> bool:
+    """Every signed-in user may read the rules: they explain why a customer is at risk."""
+    return bool(user and user.is_authenticated)
+
+
+def require_scoring_editor(user) -> None:
+    """For services: refuse a change by someone who is not allowed to make it (None = the system)."""
+    if user is not None and not can_edit_scoring(user):
+        raise PermissionDenied("only admins may change rules and policy")

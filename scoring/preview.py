@@ -1,0 +1,183 @@
+"""Dry runs of configuration changes: what a policy or rule edit would do, and how the rules did in the past.
+
+Nothing here writes. A preview scores the latest feature snapshot (the features as of the latest score run)
+twice, with the versions in force and with the proposed ones, using that run's model.
+"""
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+
+from customers.models import Customer
+
+from .backtest import backtest_rules
+from .features import compute_features
+from .ml import model as ml
+from .ml.policy import validate_policy
+from .models import Rule
+from .pipeline import _model_bundle, score_frame
+from .selectors import policy_current, rule_specs, rule_specs_from, ruleset_current, run_latest
+from .services import rules_validate
+
+# Customers listed as entering / leaving the high-risk set; the counts are always complete.
+PREVIEW_LIST_LIMIT = 50
+# A backtest reads the whole history once; its result only changes with the rules, the policy or a new run.
+BACKTEST_CACHE_SECONDS = 24 * 3600
+
+
+class PreviewUnavailable(Exception):
+    """There is no score run yet, so there is no feature snapshot to preview against."""
+
+
+class _KnownProbabilities:
+    """Stands in for the model: its probabilities do not depend on the policy or the rules, so predict once."""
+
+    def __init__(self, probability: np.ndarray):
+        self.probability = probability
+
+    def predict_proba(self, X):
+        return np.column_stack([1 - self.probability, self.probability])
+
+
+def rules_after_edit(*, rule_id: int | None = None, fields: dict | None = None, remove: bool = False) -> list[dict]:
+    """The rule set as it would be after one edit: a new rule (no id), a changed rule, or a removed one."""
+    rules = []
+    for rule in Rule.objects.order_by("position", "id"):
+        if rule.pk == rule_id:
+            if remove:
+                continue
+            rules.append({**_as_dict(rule), **(fields or {})})
+        else:
+            rules.append(_as_dict(rule))
+    if rule_id is None and fields is not None:
+        rules.append({"description": "", "is_enabled": True, "position": len(rules), **fields})
+    return sorted(rules, key=lambda r: r.get("position", 0))
+
+
+def _as_dict(rule) -> dict:
+    return {f: getattr(rule, f) for f in ("name", "description", "conditions", "is_enabled", "position")}
+
+
+def _tier_counts(tiers: np.ndarray) -> dict[int, int]:
+    values, counts = np.unique(tiers, return_counts=True)
+    return {int(v): int(c) for v, c in zip(values, counts, strict=True)}
+
+
+def _customer_rows(ids, now: pd.DataFrame, proposed: pd.DataFrame) -> list[dict]:
+    names = Customer.objects.in_bulk(list(ids))
+    return [
+        {
+            "customer_id": int(cid),
+            "external_id": names[cid].external_id if cid in names else "",
+            "name": names[cid].name if cid in names else "",
+            "probability": round(float(proposed.at[cid, "probability"]), 4),
+            "tier_now": int(now.at[cid, "tier"]) or None,
+            "tier_proposed": int(proposed.at[cid, "tier"]) or None,
+            "rules_now": list(now.at[cid, "rules_fired"]),
+            "rules_proposed": list(proposed.at[cid, "rules_fired"]),
+        }
+        for cid in ids
+    ]
+
+
+def _movers(mask: pd.Series, order: pd.Series) -> list[int]:
+    """Ids where mask holds, riskiest first (then by id, so the list is stable)."""
+    picked = pd.DataFrame({"p": order[mask]})
+    picked["id"] = picked.index
+    return [int(i) for i in picked.sort_values(["p", "id"], ascending=[False, True]).index[:PREVIEW_LIST_LIMIT]]
+
+
+def _tier_rows(policy_now: dict, policy_proposed: dict, now: pd.DataFrame, proposed: pd.DataFrame) -> list[dict]:
+    names = {t["tier"]: t["name"] for t in policy_now["tiers"]}
+    names.update({t["tier"]: t["name"] for t in policy_proposed["tiers"]})
+    counts_now, counts_proposed = _tier_counts(now["tier"].to_numpy()), _tier_counts(proposed["tier"].to_numpy())
+    rows = [{"tier": t, "name": names[t], "now": counts_now.get(t, 0), "proposed": counts_proposed.get(t, 0)}
+            for t in sorted(names)]
+    rows.append({"tier": None, "name": "no tier", "now": counts_now.get(0, 0), "proposed": counts_proposed.get(0, 0)})
+    return rows
+
+
+def _work_order_count(policy: dict, scored: pd.DataFrame) -> int:
+    tiers = [t["tier"] for t in policy["tiers"] if t.get("creates_work_order")]
+    return int(scored["tier"].isin(tiers).sum())
+
+
+def preview_change(*, policy: dict | None = None, rules: list[dict] | None = None) -> dict:
+    """What the proposed policy and/or rule set would do to the latest snapshot, against the versions in force.
+
+    Raises ValidationError for an invalid proposal and PreviewUnavailable before the first score run.
+    """
+    if policy is not None and (errors := validate_policy(policy)):
+        raise ValidationError({"policy": errors})
+    if rules is not None:
+        rules_validate(rules)
+    run = run_latest()
+    if run is None:
+        raise PreviewUnavailable("there is no score run yet: run the nightly pipeline once to have a snapshot")
+    policy_version, ruleset_version = policy_current(), ruleset_current()
+    if policy_version is None or ruleset_version is None:
+        raise PreviewUnavailable("there is no policy or rule set in force yet: the first scoring run installs them")
+    policy_now, rules_now = policy_version.data, rule_specs(ruleset_version)
+    policy_new = policy if policy is not None else policy_now
+    rules_new = rule_specs_from(rules) if rules is not None else rules_now
+
+    features = compute_features(as_of=run.as_of)
+    bundle = _model_bundle(run)
+    if bundle and len(features):
+        probability = ml.predict(bundle["estimator"], features[bundle["features"]])
+        bundle = {**bundle, "estimator": _KnownProbabilities(probability)}
+    now = score_frame(features=features, policy=policy_now, rules=rules_now, model_bundle=bundle)
+    new = score_frame(features=features, policy=policy_new, rules=rules_new, model_bundle=bundle)
+
+    entering = new["is_rule_high_risk"] & ~now["is_rule_high_risk"]
+    leaving = now["is_rule_high_risk"] & ~new["is_rule_high_risk"]
+    tier_now = now["tier"].replace(0, 99)  # no tier sorts after the least urgent tier
+    tier_new = new["tier"].replace(0, 99)
+    return {
+        "as_of": run.as_of,
+        "run_id": run.pk,
+        "model_version": run.model_version_id,
+        "customers": len(features),
+        "policy_version": policy_version.number,
+        "ruleset_version": ruleset_version.number,
+        "tiers": _tier_rows(policy_now, policy_new, now, new),
+        "high_risk": {"now": int(now["is_rule_high_risk"].sum()), "proposed": int(new["is_rule_high_risk"].sum())},
+        "work_orders": {"now": _work_order_count(policy_now, now), "proposed": _work_order_count(policy_new, new)},
+        "moved_up": int((tier_new < tier_now).sum()),
+        "moved_down": int((tier_new > tier_now).sum()),
+        "entering_count": int(entering.sum()),
+        "leaving_count": int(leaving.sum()),
+        "entering": _customer_rows(_movers(entering, new["probability"]), now, new),
+        "leaving": _customer_rows(_movers(leaving, now["probability"]), now, new),
+    }
+
+
+def _active_days(policy: dict) -> int | None:
+    """As in training: under an inactivity churn definition, the already inactive are not scored."""
+    churn = policy["churn_definition"]
+    return churn["inactive_days"] if churn["mode"] != "explicit" else None
+
+
+def rules_backtest() -> dict | None:
+    """Precision and recall of the enabled rules in force, as of one horizon before the latest run.
+
+    Cached per (rule-set version, policy version, run); None when there is no run or not enough history.
+    """
+    run = run_latest()
+    policy, ruleset = policy_current(), ruleset_current()
+    if run is None or policy is None or ruleset is None:
+        return None
+    horizon = policy.data["horizon_days"]
+    as_of = run.as_of - timedelta(days=horizon)
+    key = (f"scoring:backtest:{ruleset.pk}:{ruleset.created_at.timestamp()}:{policy.pk}:"
+           f"{policy.created_at.timestamp()}:{run.pk}:{run.as_of}:{run.finished_at}")
+    result = cache.get(key)
+    if result is None:
+        result = backtest_rules(as_of=as_of, horizon_days=horizon, active_days=_active_days(policy.data))
+        if not result["customers"]:
+            result = {**result, "rules": []}
+        cache.set(key, result, BACKTEST_CACHE_SECONDS)
+    return result
