@@ -24,3 +24,9 @@ def alert_list(*, user) -> QuerySet[Alert]:
         customer_id__in=work_order_list(user=user).values("customer_id")
     )
     return alerts.filter(visible, is_control=False)
+
+
+def control_group(*, since=None) -> QuerySet[Alert]:
+    """Alerts drawn into the control group (no work order by design), for admins and the weekly report."""
+    alerts = Alert.objects.filter(is_control=True).select_related("customer").order_by("-first_raised_at", "id")
+    return alerts.filter(first_raised_at__gte=since) if since is not None else alerts

@@ -1,15 +1,23 @@
 """Writes for alerts: the per-chunk upsert from a score run, snoozing, closing."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Alert
+from churnops.bulk import model_upsert
 
-ALERT_UPDATE_FIELDS = ["probability", "tier", "max_tier", "rules_fired", "is_rule_high_risk", "factors",
+from .models import Alert
+from .permissions import can_snooze
+
+ALERT_UPDATE_FIELDS = ["status", "probability", "tier", "max_tier", "rules_fired", "is_rule_high_risk", "factors",
                        "last_run_as_of", "updated_at"]
+MAX_SNOOZE_DAYS = 365
+
+
+class AlertError(Exception):
+    """A refused change to an alert (no reason, a date in the past, not the user's alert)."""
 
 
 def control_draw(customer_ids: np.ndarray, as_of: date) -> np.ndarray:
@@ -49,25 +57,56 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
         alert.rules_fired, alert.factors = r["rules_fired"], r["factors"]
         alert.is_rule_high_risk = r["is_rule_high_risk"]
         alert.last_run_as_of, alert.updated_at = as_of, now
+        if alert.status == Alert.Status.SNOOZED and (alert.snoozed_until is None or alert.snoozed_until < as_of):
+            alert.status = Alert.Status.OPEN  # the snooze is over; its reason and date stay for the record
         to_update.append(alert)
-    Alert.objects.bulk_create(to_create, batch_size=1000)
-    Alert.objects.bulk_update(to_update, ALERT_UPDATE_FIELDS, batch_size=1000)
+    # One upsert on the open key for new and re-scored rows alike: COPY on PostgreSQL, INSERT … ON CONFLICT
+    # elsewhere; several times faster than bulk_update's CASE WHEN per field (PERF_NOTES).
+    model_upsert(model=Alert, objs=to_create + to_update, unique_fields=("open_key",),
+                 update_fields=ALERT_UPDATE_FIELDS)
     created = {a.customer_id: a for a in Alert.objects.filter(open_key__in=[a.customer_id for a in to_create])}
     return {**{a.customer_id: a for a in to_update}, **created}
 
 
 def alerts_close_cleared(*, customer_ids_in_range, keep_customer_ids, id_from: int, id_to: int, reason: str) -> int:
     """Close open alerts in the id range whose customer is no longer at risk and has no open work order."""
-    qs = Alert.objects.filter(open_key__gte=id_from, open_key__lt=id_to, status=Alert.Status.OPEN)
+    qs = Alert.objects.filter(open_key__gte=id_from, open_key__lt=id_to,
+                              status__in=[Alert.Status.OPEN, Alert.Status.SNOOZED])
     qs = qs.exclude(customer_id__in=keep_customer_ids).exclude(customer__work_orders__open_key__isnull=False)
     return qs.update(status=Alert.Status.CLOSED, open_key=None, closed_at=timezone.now(), close_reason=reason)
 
 
 @transaction.atomic
 def alert_snooze(*, alert: Alert, until: date, reason: str, by) -> Alert:
+    """Snooze an open alert until a date (inclusive) with a reason: no work order opens for it meanwhile.
+
+    A work order already open stays open; the snooze keeps the nightly run from opening the next one.
+    """
+    if by is not None and not can_snooze(by, alert):
+        raise AlertError("you may not snooze this alert")
     if not reason.strip():
-        raise ValueError("a snooze needs a reason")
-    Alert.objects.filter(pk=alert.pk).update(status=Alert.Status.SNOOZED, snoozed_until=until,
-                                             snooze_reason=reason, snoozed_by=by)
+        raise AlertError("a snooze needs a reason")
+    today = timezone.localdate()
+    if until < today:
+        raise AlertError("the snooze must end today or later")
+    if until > today + timedelta(days=MAX_SNOOZE_DAYS):
+        raise AlertError(f"a snooze lasts at most {MAX_SNOOZE_DAYS} days")
+    claimed = Alert.objects.filter(pk=alert.pk, status__in=[Alert.Status.OPEN, Alert.Status.SNOOZED]).update(
+        status=Alert.Status.SNOOZED, snoozed_until=until, snooze_reason=reason.strip(), snoozed_by=by,
+        updated_at=timezone.now())
+    if not claimed:
+        raise AlertError("this alert is closed")
+    alert.refresh_from_db()
+    return alert
+
+
+@transaction.atomic
+def alert_unsnooze(*, alert: Alert, by) -> Alert:
+    """End a snooze early: the next nightly run treats the alert as open again."""
+    if by is not None and not can_snooze(by, alert):
+        raise AlertError("you may not change this alert")
+    if not Alert.objects.filter(pk=alert.pk, status=Alert.Status.SNOOZED).update(
+            status=Alert.Status.OPEN, updated_at=timezone.now()):
+        raise AlertError("this alert is not snoozed")
     alert.refresh_from_db()
     return alert

@@ -1,2 +1,92 @@
+"""Alert pages: the alerts a user may see (admins including the control group) and snoozing one."""
 
-# Create your views here.
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from interventions.forms import form_errors
+from interventions.permissions import is_admin
+from interventions.views import nav_context, policy_tiers, tier_names, user_roles
+
+from .forms import AlertFilterForm, SnoozeForm
+from .models import Alert
+from .selectors import alert_list
+from .services import AlertError, alert_snooze, alert_unsnooze
+
+ALERT_PAGE_SIZE = 50
+
+
+def _visible_alert(user, pk: int) -> Alert:
+    alert = alert_list(user=user).filter(pk=pk).first()
+    if alert is None:
+        raise Http404("No alert matches the given query.")
+    return alert
+
+
+@login_required
+@require_GET
+def alert_index(request):
+    """Open and snoozed alerts, most urgent first; admins also see (and can filter) the control group."""
+    user = request.user
+    admin = is_admin(user)
+    form = AlertFilterForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    alerts = alert_list(user=user).select_related("snoozed_by")
+    status = data.get("status")
+    alerts = alerts.filter(status=status) if status else alerts.exclude(status=Alert.Status.CLOSED)
+    if data.get("tier"):
+        alerts = alerts.filter(tier=data["tier"])
+    if admin and data.get("group") == "control":
+        alerts = alerts.filter(is_control=True)
+    elif admin and data.get("group") == "worked":
+        alerts = alerts.filter(is_control=False)
+    page = Paginator(alerts, ALERT_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "is_admin": admin,
+        "names": tier_names(policy_tiers()),
+        **nav_context(user, user_roles(user), "alerts"),
+    }
+    return render(request, "alerts/alert_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def alert_snooze_page(request, pk: int):
+    user = request.user
+    alert = _visible_alert(user, pk)
+    form = SnoozeForm(request.POST or None, initial={"until": alert.snoozed_until, "reason": alert.snooze_reason})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                alert = alert_snooze(alert=alert, by=user, **form.cleaned_data)
+            except AlertError as exc:
+                messages.error(request, f"Not snoozed: {exc}")
+            else:
+                messages.success(request, f"Alert for {alert.customer.name or alert.customer.external_id} snoozed "
+                                          f"until {alert.snoozed_until:%d %b %Y}.")
+                return redirect("interventions:alerts:list")
+        else:
+            messages.error(request, f"Not snoozed: {form_errors(form)}")
+    context = {"alert": alert, "form": form, "names": tier_names(policy_tiers()),
+               **nav_context(user, user_roles(user), "alerts")}
+    return render(request, "alerts/alert_snooze.html", context)
+
+
+@login_required
+@require_POST
+def alert_unsnooze_page(request, pk: int):
+    user = request.user
+    alert = _visible_alert(user, pk)
+    try:
+        alert_unsnooze(alert=alert, by=user)
+    except AlertError as exc:
+        messages.error(request, f"Not changed: {exc}")
+    else:
+        messages.success(request, "Snooze ended: the alert is open again.")
+    return redirect("interventions:alerts:list")

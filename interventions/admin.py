@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Action, AgentProfile, Notification, WorkOrder, WorkOrderEvent
+from .models import Action, AgentProfile, Notification, SlaSweep, WorkOrder, WorkOrderEvent
 
 
 @admin.register(AgentProfile)
@@ -24,8 +24,9 @@ class WorkOrderEventInline(admin.TabularInline):
 
 @admin.register(WorkOrder)
 class WorkOrderAdmin(admin.ModelAdmin):
-    list_display = ("id", "customer", "tier", "status", "assignee", "first_contact_due_at", "is_breached", "outcome")
-    list_filter = ("tier", "status", "is_breached", "outcome")
+    list_display = ("id", "customer", "tier", "status", "assignee", "sla_due_at", "is_at_risk", "is_breached",
+                    "breach_count", "outcome")
+    list_filter = ("tier", "status", "is_at_risk", "is_breached", "outcome")
     search_fields = ("customer__external_id", "assignee__username")
     raw_id_fields = ("customer", "alert", "assignee")
     inlines = [ActionInline, WorkOrderEventInline]
@@ -34,5 +35,12 @@ class WorkOrderAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("recipient", "kind", "subject", "created_at", "read_at")
+    list_display = ("recipient", "kind", "subject", "created_at", "read_at", "emailed_at")
     list_filter = ("kind",)
+    raw_id_fields = ("recipient", "work_order")
+
+
+@admin.register(SlaSweep)
+class SlaSweepAdmin(admin.ModelAdmin):
+    list_display = ("id", "started_at", "finished_at", "at_risk", "breached", "escalated", "reassigned", "notified")
+    readonly_fields = list_display

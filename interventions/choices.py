@@ -55,3 +55,31 @@ class Reason(models.TextChoices):
     COMPETITOR = "competitor", "Competitor"
     RELOCATION = "relocation", "Relocation"
     OTHER = "other", "Other"
+
+
+class SlaClock(models.TextChoices):
+    """The two SLA clocks of a work order: first contact until the customer is reached, then resolution."""
+
+    FIRST_CONTACT = "first_contact", "First contact"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification is about; with the recipient and the work order it is the notification's natural key."""
+
+    AT_RISK_FIRST_CONTACT = "at_risk_first_contact", "First-contact SLA at risk"
+    AT_RISK_RESOLUTION = "at_risk_resolution", "Resolution SLA at risk"
+    BREACHED_FIRST_CONTACT = "breached_first_contact", "First-contact SLA breached"
+    BREACHED_RESOLUTION = "breached_resolution", "Resolution SLA breached"
+    ESCALATED_FIRST_CONTACT = "escalated_first_contact", "Escalation: first-contact SLA breached"
+    ESCALATED_RESOLUTION = "escalated_resolution", "Escalation: resolution SLA breached"
+    ASSIGNED = "assigned", "Work order assigned to you"
+    ASSIGNED_MANY = "assigned_many", "Work orders assigned to you"
+
+
+AT_RISK_KIND = {SlaClock.FIRST_CONTACT: NotificationKind.AT_RISK_FIRST_CONTACT,
+                SlaClock.RESOLUTION: NotificationKind.AT_RISK_RESOLUTION}
+BREACHED_KIND = {SlaClock.FIRST_CONTACT: NotificationKind.BREACHED_FIRST_CONTACT,
+                 SlaClock.RESOLUTION: NotificationKind.BREACHED_RESOLUTION}
+ESCALATED_KIND = {SlaClock.FIRST_CONTACT: NotificationKind.ESCALATED_FIRST_CONTACT,
+                  SlaClock.RESOLUTION: NotificationKind.ESCALATED_RESOLUTION}

@@ -41,3 +41,44 @@ def form_errors(form: forms.Form) -> str:
         label = (field.label or name.replace("_", " ").capitalize()) if field else ""
         parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
     return "; ".join(parts)
+
+
+class IdListField(forms.Field):
+    """Ids posted as repeated values (the queue's checkboxes), cleaned to a sorted list of distinct ints."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        try:
+            return sorted({int(v) for v in value})
+        except (TypeError, ValueError):
+            raise forms.ValidationError("Select work orders from the list.") from None
+
+
+class BulkReassignForm(forms.Form):
+    work_orders = IdListField(error_messages={"required": "Select at least one work order."})
+    assignee = forms.ModelChoiceField(queryset=None, empty_label="Choose a person…", label="Reassign to")
+    note = forms.CharField(required=False, max_length=300)
+    next = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignees
+
+
+class AgentForm(forms.Form):
+    capacity = forms.IntegerField(min_value=0, max_value=10_000, help_text="most open work orders at a time")
+    leave_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    leave_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                  help_text="last day of leave; empty for an open-ended leave")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("leave_from"), data.get("leave_until")
+        if end and not start:
+            self.add_error("leave_from", "A leave needs its first day.")
+        elif start and end and end < start:
+            self.add_error("leave_until", "The leave cannot end before it starts.")
+        return data

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, F, Q, When
 
-from .choices import ActionKind, Outcome, Reason, WorkOrderStatus
+from .choices import ActionKind, NotificationKind, Outcome, Reason, SlaClock, WorkOrderStatus
 
 
 class AgentProfile(models.Model):
@@ -40,9 +41,24 @@ class WorkOrder(models.Model):
     first_contact_due_at = models.DateTimeField()
     resolution_due_at = models.DateTimeField()
     first_contact_at = models.DateTimeField(null=True, blank=True)
+    # The clock the queue counts down: first contact until the customer was reached, then resolution.
+    # Computed by the database so that no write path can let it drift from the two due times.
+    sla_due_at = models.GeneratedField(
+        expression=Case(When(first_contact_at__isnull=True, then=F("first_contact_due_at")),
+                        default=F("resolution_due_at")),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
+    # is_at_risk: 80% of the running clock has elapsed (cleared when the clock changes).
+    # is_breached / breached_at: an SLA was missed (kept, with the first breach time, for compliance figures).
     is_at_risk = models.BooleanField(default=False)
     is_breached = models.BooleanField(default=False)
     breached_at = models.DateTimeField(null=True, blank=True)
+    breached_clock = models.CharField(max_length=16, choices=SlaClock.choices, blank=True)
+    breach_count = models.PositiveSmallIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # The SLA sweep step that last claimed this row with a conditional UPDATE; read back to know which rows it won.
+    sla_claim = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     resolved_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
     reason = models.CharField(max_length=12, choices=Reason.choices, blank=True)
@@ -50,9 +66,15 @@ class WorkOrder(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-is_breached", "first_contact_due_at", "-priority"]
+        ordering = ["-is_breached", "sla_due_at", "-priority", "id"]
         indexes = [
-            models.Index(fields=["assignee", "open_key", "is_breached", "first_contact_due_at"], name="wo_queue"),
+            # Exactly the queue's order, open rows only: the first page is an index range scan, no sort.
+            # is_at_risk rides along after the unique id (it cannot change the order), so the queue's totals are an
+            # index-only scan; a key column rather than INCLUDE, which SQLite lacks.
+            models.Index(fields=["assignee", "-is_breached", "sla_due_at", "-priority", "id", "is_at_risk"],
+                         condition=Q(open_key__isnull=False), name="wo_queue_open"),
+            # The SLA sweep reads only open rows whose clock is near or past due.
+            models.Index(fields=["sla_due_at"], condition=Q(open_key__isnull=False), name="wo_open_sla_due"),
             models.Index(fields=["status"], name="wo_status"),
         ]
 
@@ -97,16 +119,37 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     work_order = models.ForeignKey(WorkOrder, null=True, blank=True, on_delete=models.CASCADE)
-    kind = models.CharField(max_length=32)
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set by the mailer's conditional UPDATE claim, so a retried or duplicated send task e-mails once.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "work_order", "kind"], name="notification_once_per_kind"
             )
         ]
+
+
+class SlaSweep(models.Model):
+    """One run of the SLA sweep and what it did; its id tags the rows it claimed."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    at_risk = models.PositiveIntegerField(default=0)
+    breached = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    reassigned = models.PositiveIntegerField(default=0)
+    notified = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"SLA sweep {self.pk} at {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,32 +1,60 @@
-"""Reads for work orders: queues scoped to the user, loads, learned save likelihoods."""
+"""Reads for work orders: queues scoped to the user, loads, team members, notifications, save likelihoods."""
+
+from datetime import date
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from .choices import OPEN_STATUSES, Outcome, Role
-from .models import WorkOrder
+from .models import Notification, WorkOrder
 from .permissions import is_admin, is_team_lead
 
 # Save likelihood is smoothed toward this prior with the weight of this many outcomes.
 SAVE_PRIOR = 0.35
 SAVE_PRIOR_WEIGHT = 10
 
+QUEUE_ORDER = ("-is_breached", "sla_due_at", "-priority", "id")
+# Roles whose members work retention cases (and so have a capacity, leave and a team).
+AGENT_ROLES = (Role.ACCOUNT_MANAGER, Role.TEAM_LEAD, Role.CUSTOMER_SERVICE)
 
-def work_order_list(*, user):
-    """Work orders the user may see: admins all, team leads their team's, everyone else their own."""
+
+def policy_in_force() -> dict:
+    """The policy of the latest version, or the default before the first nightly run installs one."""
+    from scoring.ml.policy import default_policy  # scoring imports interventions: import at call time
+    from scoring.models import PolicyVersion
+
+    # Only the data column: every queue page reads it, and the version's diff can be much larger.
+    data = PolicyVersion.objects.order_by("-number").values_list("data", flat=True).first()
+    return data if data is not None else default_policy()
+
+
+def work_order_list(*, user, roles=None):
+    """Work orders the user may see: admins all, team leads their team's, everyone else their own.
+
+    `roles` (the user's group names, if the caller has read them) spares the role queries.
+    """
     qs = WorkOrder.objects.select_related("customer", "assignee")
-    if is_admin(user):
+    if is_admin(user, roles):
         return qs
-    if is_team_lead(user):
-        return qs.filter(Q(assignee=user) | Q(assignee__agent__team_lead=user))
+    if is_team_lead(user, roles):
+        # An IN list of the team's ids (not a join on the profiles with an OR): PostgreSQL then walks the queue
+        # index per member instead of filtering every open work order.
+        team = User.objects.filter(Q(pk=user.pk) | Q(agent__team_lead=user)).values("pk")
+        return qs.filter(assignee__in=team)
     return qs.filter(assignee=user)
 
 
-def queue_for(*, user, team: bool = False):
-    """Open work orders in queue order: breached first, then due soonest, then priority."""
-    qs = work_order_list(user=user) if team else WorkOrder.objects.select_related("customer", "assignee").filter(
-        assignee=user)
-    return qs.filter(open_key__isnull=False).order_by("-is_breached", "first_contact_due_at", "-priority", "id")
+def queue_for(*, user, team: bool = False, roles=None):
+    """Open work orders in queue order: breached first, then the running SLA clock due soonest, then priority.
+
+    Control-group customers never appear: they get an alert but, by construction, no work order.
+    """
+    if team:
+        qs = work_order_list(user=user, roles=roles)
+    else:  # every row is the user's: no need to join the assignee (the page sets it from the user)
+        qs = WorkOrder.objects.select_related("customer").filter(assignee=user)
+    return qs.filter(open_key__isnull=False).order_by(*QUEUE_ORDER)
 
 
 def open_load(user_ids) -> dict[int, int]:
@@ -39,6 +67,39 @@ def role_members(role: str):
     return User.objects.filter(groups__name=role, is_active=True).select_related("agent").order_by("id")
 
 
+def assignable_users(*, by, roles=None) -> QuerySet[User]:
+    """Who `by` may hand work to: admins (and the system) any active agent, team leads themselves and their team."""
+    users = User.objects.filter(is_active=True).select_related("agent").order_by("username")
+    if by is None or is_admin(by, roles):
+        return users.filter(pk__in=User.objects.filter(groups__name__in=AGENT_ROLES).values("pk"))
+    if is_team_lead(by, roles):
+        return users.filter(Q(pk=by.pk) | Q(agent__team_lead=by))
+    return users.none()
+
+
+def agent_list(*, user) -> QuerySet[User]:
+    """The agents a person manages, with their open load: admins everyone, team leads their team."""
+    open_count = (WorkOrder.objects.filter(assignee=OuterRef("pk"), open_key__isnull=False).order_by()
+                  .values("assignee").annotate(n=Count("id")).values("n"))
+    return (assignable_users(by=user).select_related("agent__team_lead")
+            .annotate(open_work_orders=Coalesce(Subquery(open_count), 0)))
+
+
+def absent_with_open_work(*, on: date) -> QuerySet[User]:
+    """Users on leave on `on` who still hold open work orders."""
+    on_leave = Q(agent__leave_from__lte=on) & (Q(agent__leave_until__isnull=True) | Q(agent__leave_until__gte=on))
+    return User.objects.filter(on_leave, work_orders__open_key__isnull=False).distinct().select_related("agent")
+
+
+def notification_list(*, user) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).select_related("work_order__customer").order_by(
+        "-created_at", "-id")
+
+
+def unread_count(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
 def save_likelihoods(tiers) -> dict[int, float]:
     """Per tier: retained / (retained + churned + unreachable), smoothed toward the prior."""
     rows = (WorkOrder.objects.filter(open_key__isnull=True, tier__in=list(tiers))
@@ -49,4 +110,5 @@ def save_likelihoods(tiers) -> dict[int, float]:
             for t in tiers}
 
 
-__all__ = ["OPEN_STATUSES", "Role", "open_load", "queue_for", "role_members", "save_likelihoods", "work_order_list"]
+__all__ = ["OPEN_STATUSES", "Role", "agent_list", "assignable_users", "open_load", "queue_for", "role_members",
+           "save_likelihoods", "work_order_list"]

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from alerts.models import Alert
-from customers.api.serializers import CustomerSummarySerializer
+from customers.api.serializers import CustomerSummarySerializer, StrictSerializer
 
 
 class FactorSerializer(serializers.Serializer):
@@ -26,6 +26,11 @@ class AlertSerializer(serializers.ModelSerializer):
         fields = [
             "id", "customer", "status", "probability", "tier", "max_tier", "rules_fired", "is_rule_high_risk",
             "factors", "is_control", "first_raised_at", "first_run_as_of", "last_run_as_of", "updated_at",
-            "snoozed_until", "snooze_reason", "closed_at", "close_reason",
+            "snoozed_until", "snooze_reason", "snoozed_by", "closed_at", "close_reason",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class AlertSnoozeInputSerializer(StrictSerializer):
+    until = serializers.DateField(help_text="last day of the snooze (inclusive); no work order opens until then")
+    reason = serializers.CharField(max_length=2000)

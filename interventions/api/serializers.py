@@ -3,22 +3,27 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from customers.api.serializers import CustomerSummarySerializer, UserSummarySerializer
+from customers.api.serializers import CustomerSummarySerializer, StrictSerializer, UserSummarySerializer
 from interventions.choices import ActionKind, Outcome, Reason, WorkOrderStatus
-from interventions.models import Action, WorkOrder, WorkOrderEvent
+from interventions.models import Action, Notification, WorkOrder, WorkOrderEvent
 
 
 class WorkOrderSerializer(serializers.ModelSerializer):
     customer = CustomerSummarySerializer(read_only=True)
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
+    # Read-only model fields lose `blank` in DRF, so the schema would not allow the "" an open work order has.
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    reason = serializers.ChoiceField(choices=Reason.choices, allow_blank=True, read_only=True)
+    breached_clock = serializers.ChoiceField(choices=WorkOrder._meta.get_field("breached_clock").choices,
+                                             allow_blank=True, read_only=True)
 
     class Meta:
         model = WorkOrder
         fields = [
             "id", "customer", "alert", "tier", "status", "assignee", "probability", "priority",
             "opened_at", "first_contact_due_at", "resolution_due_at", "first_contact_at",
-            "is_at_risk", "is_breached", "breached_at", "resolved_at", "outcome", "reason", "resolution_note",
-            "updated_at",
+            "sla_due_at", "is_at_risk", "is_breached", "breached_at", "breached_clock", "breach_count", "escalated_at",
+            "resolved_at", "outcome", "reason", "resolution_note", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -55,31 +60,59 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
 # --- inputs --------------------------------------------------------------------------------------------------------
 
 
-class WorkOrderResolveInputSerializer(serializers.Serializer):
+class WorkOrderResolveInputSerializer(StrictSerializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     reason = serializers.ChoiceField(choices=Reason.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class WorkOrderLogActionInputSerializer(serializers.Serializer):
+class WorkOrderLogActionInputSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=ActionKind.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class WorkOrderSetStatusInputSerializer(serializers.Serializer):
+class WorkOrderSetStatusInputSerializer(StrictSerializer):
     status = serializers.ChoiceField(
         choices=WorkOrderStatus.choices, help_text="resolving needs an outcome and a reason: use resolve/"
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-class WorkOrderAssignInputSerializer(serializers.Serializer):
+class WorkOrderAssignInputSerializer(StrictSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
         allow_null=True,
         help_text="id of an active user; null leaves the work order unassigned",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class WorkOrderBulkReassignInputSerializer(StrictSerializer):
+    work_orders = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000,
+                                       help_text="ids of open work orders the caller may reassign")
+    assignee = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True),
+                                                  help_text="id of an active member of the caller's team")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class BulkReassignResultSerializer(serializers.Serializer):
+    reassigned = serializers.IntegerField(help_text="how many work orders changed hands")
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "subject", "body", "work_order", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class NotificationReadInputSerializer(StrictSerializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                help_text="the notifications to mark read; all unread ones when omitted")
+
+
+class MarkedSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
 
 
 class ErrorSerializer(serializers.Serializer):

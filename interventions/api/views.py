@@ -6,21 +6,28 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from interventions.models import Action, WorkOrder, WorkOrderEvent
-from interventions.permissions import can_reassign, can_work_on
-from interventions.selectors import work_order_list
+from interventions.models import Action, Notification, WorkOrder, WorkOrderEvent
+from interventions.permissions import can_bulk_reassign, can_reassign, can_work_on
+from interventions.selectors import QUEUE_ORDER, notification_list, work_order_list
 from interventions.services import (
     WorkOrderError,
+    notifications_mark_read,
     work_order_assign,
     work_order_log_action,
     work_order_resolve,
     work_order_set_status,
+    work_orders_reassign,
 )
 
 from .serializers import (
     ActionSerializer,
+    BulkReassignResultSerializer,
     ErrorSerializer,
+    MarkedSerializer,
+    NotificationReadInputSerializer,
+    NotificationSerializer,
     WorkOrderAssignInputSerializer,
+    WorkOrderBulkReassignInputSerializer,
     WorkOrderDetailSerializer,
     WorkOrderLogActionInputSerializer,
     WorkOrderResolveInputSerializer,
@@ -34,6 +41,13 @@ class CanWorkOn(permissions.BasePermission):
 
     def has_object_permission(self, request, view, obj):
         return can_work_on(request.user, obj)
+
+
+class CanBulkReassign(permissions.BasePermission):
+    message = "only team leads and admins can reassign work orders"
+
+    def has_permission(self, request, view):
+        return can_bulk_reassign(request.user)
 
 
 class CanReassign(permissions.BasePermission):
@@ -67,9 +81,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if getattr(self, "swagger_fake_view", False):
             return WorkOrder.objects.none()
         # queue order, then id so that pages never overlap
-        work_orders = work_order_list(user=self.request.user).order_by(
-            "-is_breached", "first_contact_due_at", "-priority", "id"
-        )
+        work_orders = work_order_list(user=self.request.user).order_by(*QUEUE_ORDER)
         if self.action == "retrieve":
             work_orders = work_orders.prefetch_related(
                 Prefetch("actions", queryset=Action.objects.select_related("author")),
@@ -147,3 +159,40 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         except WorkOrderError as exc:
             return _refused(exc)
         return Response(WorkOrderSerializer(work_order).data)
+
+    @extend_schema(
+        summary="Reassign many work orders at once (team leads within their team, admins); all or nothing",
+        request=WorkOrderBulkReassignInputSerializer,
+        responses={200: BulkReassignResultSerializer, **REFUSALS},
+    )
+    @action(detail=False, methods=["post"], permission_classes=[permissions.IsAuthenticated, CanBulkReassign])
+    def reassign(self, request):
+        payload = WorkOrderBulkReassignInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        try:
+            moved = work_orders_reassign(work_order_ids=data["work_orders"], assignee=data["assignee"],
+                                         by=request.user, note=data["note"])
+        except WorkOrderError as exc:
+            return _refused(exc)
+        return Response({"reassigned": moved})
+
+
+@extend_schema_view(list=extend_schema(summary="The caller's notifications, newest first"))
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Notification.objects.none()  # the real rows come from notification_list(user=...)
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return notification_list(user=self.request.user)
+
+    @extend_schema(summary="Mark notifications read", request=NotificationReadInputSerializer,
+                   responses={200: MarkedSerializer})
+    @action(detail=False, methods=["post"])
+    def read(self, request):
+        payload = NotificationReadInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        marked = notifications_mark_read(user=request.user, ids=payload.validated_data.get("ids"))
+        return Response({"marked": marked})

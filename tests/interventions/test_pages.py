@@ -268,7 +268,7 @@ def test_queue_uses_a_constant_number_of_queries(client, am_user, django_assert_
         make_work_order(f"C{i:02d}", am_user, tier=1 + i % 3)
     client.force_login(am_user)
 
-    # when / then: session, user, groups, policy, totals, page count, page rows
+    # when / then: session, user, groups, policy, totals (also the page count), page rows, unread notifications
     with django_assert_num_queries(7):
         response = client.get(reverse("interventions:queue"))
     assert len(queue_ids(response)) == n

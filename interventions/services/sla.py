@@ -1,0 +1,211 @@
+"""The SLA sweep: warn at 80% of a clock, escalate a breach, in bulk and safe to run twice at once.
+
+Each step selects candidate ids, then claims them in batches with one conditional UPDATE that re-checks the
+step's condition and tags the rows with the step's claim token. Two sweeps racing for a row cannot both win it:
+on PostgreSQL the loser's UPDATE waits for the winner's row lock and then finds the condition false; SQLite
+serialises writers, and the claim is each batch transaction's first statement. Only the winner writes the
+events and the notifications, and the notifications' unique key stops any repeat besides.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from interventions.choices import AT_RISK_KIND, BREACHED_KIND, ESCALATED_KIND, Role, SlaClock
+from interventions.models import SlaSweep, WorkOrder
+from interventions.selectors import policy_in_force, role_members
+
+from .assignment import Assigner, is_available
+from .common import batched, event_row, events_write, username
+from .notifications import Notice, notifications_send
+from .work_orders import reassign_rows
+
+log = logging.getLogger(__name__)
+
+# Rows per claim: one UPDATE, one read-back and a few bulk INSERTs per 1,000 work orders, so 100,000
+# breaching at once cost ~100 short transactions instead of 100,000 saves, and no lock is held for long.
+SWEEP_BATCH = 1000
+# A clock is at risk once 80% of it has elapsed: elapsed ≥ 4 × what is left.
+AT_RISK_ELAPSED_TO_LEFT = 4
+# Breaches of this tier are handed to a team lead when the assignee is not one.
+LEAD_TAKES_BREACHES_OF_TIER = 1
+CLOCK_WORDS = {SlaClock.FIRST_CONTACT: "first-contact", SlaClock.RESOLUTION: "resolution"}
+
+
+def _clock_alias(due: str, now: datetime) -> dict:
+    """Elapsed and (remaining × 4) of a clock as durations: at risk once elapsed ≥ 4 × remaining (80% gone).
+
+    Durations compare on both backends (intervals on PostgreSQL, microseconds on SQLite), where dividing one
+    by a number does not work on SQLite.
+    """
+    moment = Value(now, output_field=DateTimeField())
+    remaining = ExpressionWrapper((F(due) - moment) * AT_RISK_ELAPSED_TO_LEFT, output_field=DurationField())
+    return {"elapsed": ExpressionWrapper(moment - F("opened_at"), output_field=DurationField()),
+            "scaled_left": remaining}
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    clock: SlaClock
+    is_breach: bool
+
+    @property
+    def due(self) -> str:
+        return "first_contact_due_at" if self.clock == SlaClock.FIRST_CONTACT else "resolution_due_at"
+
+    def condition(self, now: datetime) -> Q:
+        contacted = self.clock == SlaClock.RESOLUTION
+        running = Q(open_key__isnull=False)
+        if self.clock == SlaClock.FIRST_CONTACT:
+            running &= Q(first_contact_at__isnull=True, breached_clock="")
+        else:
+            running &= ~Q(breached_clock=SlaClock.RESOLUTION)
+        if self.is_breach:
+            return running & Q(**{f"{self.due}__lte": now})
+        return running & Q(first_contact_at__isnull=not contacted, is_at_risk=False, elapsed__gte=F("scaled_left"),
+                           **{f"{self.due}__gt": now})
+
+    def queryset(self, now: datetime):
+        return WorkOrder.objects.alias(**_clock_alias(self.due, now)).filter(self.condition(now))
+
+    def changes(self, now: datetime, token: int) -> dict:
+        if not self.is_breach:
+            return {"is_at_risk": True, "sla_claim": token, "updated_at": now}
+        return {"is_breached": True, "breached_clock": self.clock, "breach_count": F("breach_count") + 1,
+                "breached_at": Coalesce(F("breached_at"), Value(now)), "is_at_risk": False,
+                "escalated_at": now, "sla_claim": token, "updated_at": now}
+
+
+# Breaches before warnings: a clock that ran out between two sweeps is a breach, not a warning.
+STEPS = (
+    Step(1, SlaClock.FIRST_CONTACT, is_breach=True),
+    Step(2, SlaClock.RESOLUTION, is_breach=True),
+    Step(3, SlaClock.FIRST_CONTACT, is_breach=False),
+    Step(4, SlaClock.RESOLUTION, is_breach=False),
+)
+
+
+@dataclass
+class _People:
+    """Who can take escalations today, read once per sweep."""
+
+    now: datetime
+    tiers: dict
+    _members: dict = field(default_factory=dict)
+    _lead_assigner: Assigner | None = None
+
+    def members(self, role: str) -> dict:
+        if role not in self._members:
+            self._members[role] = {u.id: u for u in role_members(role) if is_available(u, self.now.date())}
+        return self._members[role]
+
+    def escalation_recipients(self, wo: WorkOrder) -> list:
+        """The assignee's team lead when they hold the tier's escalation role, else everyone in that role."""
+        role = (self.tiers.get(wo.tier) or {}).get("escalation_role") or ""
+        if not role:
+            return []
+        members = self.members(role)
+        agent = getattr(wo.assignee, "agent", None) if wo.assignee else None
+        if agent and agent.team_lead_id in members:
+            return [members[agent.team_lead_id]]
+        return [u for uid, u in members.items() if uid != wo.assignee_id]
+
+    def lead_for(self, wo: WorkOrder):
+        """A team lead to take a breached case: the assignee's own lead if free, else the least loaded."""
+        if self._lead_assigner is None:
+            self._lead_assigner = Assigner.for_roles([Role.TEAM_LEAD], [], self.now.date())
+        agent = getattr(wo.assignee, "agent", None) if wo.assignee else None
+        own = self.members(Role.TEAM_LEAD).get(agent.team_lead_id) if agent else None
+        return self._lead_assigner.pick(owner=own, role=Role.TEAM_LEAD, now=self.now, over_capacity=True)
+
+    def is_lead(self, user) -> bool:
+        return user is not None and user.id in self.members(Role.TEAM_LEAD)
+
+
+def sla_sweep(*, now: datetime | None = None) -> SlaSweep:
+    """Mark work orders at risk and breached, notify and escalate; returns the sweep with its counts."""
+    now = now or timezone.now()
+    sweep = SlaSweep.objects.create(started_at=now)
+    people = _People(now=now, tiers={t["tier"]: t for t in policy_in_force()["tiers"]})
+    for step in STEPS:
+        ids = list(step.queryset(now).order_by("id").values_list("id", flat=True))
+        for chunk in batched(ids, SWEEP_BATCH):
+            _claim_and_handle(step, chunk, sweep, people, now)
+    sweep.finished_at = timezone.now()
+    sweep.save(update_fields=["at_risk", "breached", "escalated", "reassigned", "notified", "finished_at"])
+    log.info("SLA sweep %s: %s at risk, %s breached, %s escalated, %s reassigned, %s notifications",
+             sweep.pk, sweep.at_risk, sweep.breached, sweep.escalated, sweep.reassigned, sweep.notified)
+    return sweep
+
+
+@transaction.atomic
+def _claim_and_handle(step: Step, chunk: list[int], sweep: SlaSweep, people: _People, now: datetime) -> None:
+    token = sweep.pk * 10 + step.number
+    if not step.queryset(now).filter(id__in=chunk).update(**step.changes(now, token)):
+        return  # another sweep got there first
+    rows = list(WorkOrder.objects.filter(id__in=chunk, sla_claim=token).select_related("customer", "assignee__agent")
+                .order_by("id"))
+    notices = _breached(step, rows, sweep, people, now) if step.is_breach else _at_risk(step, rows, sweep, now)
+    sweep.notified += len(notifications_send(notices))
+
+
+def _subject(wo: WorkOrder, what: str) -> str:
+    return f"{what}: WO-{wo.pk} {wo.customer.name or wo.customer.external_id} (tier {wo.tier})"
+
+
+def _at_risk(step: Step, rows: list[WorkOrder], sweep: SlaSweep, now: datetime) -> list[Notice]:
+    words = CLOCK_WORDS[step.clock]
+    events_write([event_row(wo, by=None, field="sla_at_risk", before="", after=step.clock, at=now,
+                            note=f"80% of the {words} SLA has elapsed; due {getattr(wo, step.due):%Y-%m-%d %H:%M} UTC")
+                  for wo in rows])
+    sweep.at_risk += len(rows)
+    return [Notice(recipient_id=wo.assignee_id, kind=AT_RISK_KIND[step.clock], work_order_id=wo.pk,
+                   subject=_subject(wo, f"{words.capitalize()} SLA at risk"),
+                   body=f"80% of the {words} SLA of WO-{wo.pk} has elapsed; it is due "
+                        f"{getattr(wo, step.due):%Y-%m-%d %H:%M} UTC.")
+            for wo in rows if wo.assignee_id]
+
+
+def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _People, now: datetime) -> list[Notice]:
+    words = CLOCK_WORDS[step.clock]
+    events, notices, moving, targets = [], [], [], {}
+    for wo in rows:
+        due = getattr(wo, step.due)
+        events.append(event_row(wo, by=None, field="sla_breached", at=now,
+                                before=SlaClock.FIRST_CONTACT if wo.breach_count > 1 else "", after=step.clock,
+                                note=f"{words} SLA passed (due {due:%Y-%m-%d %H:%M} UTC); breach #{wo.breach_count}"))
+        recipients = {u.id: u for u in people.escalation_recipients(wo)}
+        if wo.tier == LEAD_TAKES_BREACHES_OF_TIER and not people.is_lead(wo.assignee):
+            lead = people.lead_for(wo)
+            if lead is not None:
+                moving.append(wo)
+                targets[wo.id] = lead
+                recipients[lead.id] = lead
+        if wo.assignee_id:
+            notices.append(Notice(recipient_id=wo.assignee_id, kind=BREACHED_KIND[step.clock], work_order_id=wo.pk,
+                                  subject=_subject(wo, f"{words.capitalize()} SLA breached"),
+                                  body=f"The {words} SLA of WO-{wo.pk} passed at {due:%Y-%m-%d %H:%M} UTC."))
+        recipients.pop(wo.assignee_id, None)
+        handed = f" and handed to {targets[wo.id].username}" if wo.id in targets else ""
+        events.append(event_row(wo, by=None, field="escalated", before="", at=now,
+                                after=", ".join(sorted(u.username for u in recipients.values())) or "nobody",
+                                note=f"{words} SLA breach escalated{handed}"))
+        notices += [Notice(recipient_id=uid, kind=ESCALATED_KIND[step.clock], work_order_id=wo.pk,
+                           subject=_subject(wo, f"Escalation: {words} SLA breached"),
+                           body=f"The {words} SLA of WO-{wo.pk} (assignee {username(wo.assignee) or 'nobody'}) "
+                                f"passed at {due:%Y-%m-%d %H:%M} UTC."
+                                + (" The work order is now yours." if targets.get(wo.id) and targets[wo.id].id == uid
+                                   else ""))
+                    for uid in sorted(recipients)]
+        sweep.escalated += bool(recipients)
+    events_write(events)
+    sweep.breached += len(rows)
+    sweep.reassigned += reassign_rows(moving, targets, by=None, note=f"tier-{LEAD_TAKES_BREACHES_OF_TIER} "
+                                      f"{words} SLA breach: a team lead takes it over", notify=False)
+    return notices
