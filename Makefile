@@ -22,7 +22,8 @@ install: $(STAMP)
 demo-data: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --customers $(DEMO_CUSTOMERS) --reset
-	$(PY) manage.py train_model --promote always
+	# 12 weeks of operation replayed: the first model, nightly runs, account managers' work, weekly reports
+	$(PY) manage.py demo_history --weeks 12
 	$(PY) manage.py run_nightly
 
 demo: demo-data

@@ -7,8 +7,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from interventions.models import WorkOrder
-from interventions.permissions import is_admin, is_team_lead
 from interventions.selectors import work_order_list
 from interventions.views import factor_rows, nav_context, policy_tiers, tier_names, user_roles
 from scoring.models import CustomerScore, Rule
@@ -16,6 +14,7 @@ from scoring.selectors import score_history
 
 from .choices import EventKind
 from .models import Customer
+from .permissions import can_view_customer
 
 EVENT_LIMIT = 50
 HISTORY_LIMIT = 90
@@ -24,17 +23,6 @@ HISTORY_LIMIT = 90
 # is about the card's width on a laptop, so the 11px labels render at roughly their nominal size.
 CHART_WIDTH, CHART_HEIGHT = 1200, 200
 CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 44, 12, 10, 26
-
-
-def can_view_customer(user, customer: Customer) -> bool:
-    """Admins, the owner, the owner's team lead, and anyone who has (had) a work order for the customer."""
-    if is_admin(user) or (customer.owner_id is not None and customer.owner_id == user.id):
-        return True
-    if customer.owner_id and is_team_lead(user):
-        agent = getattr(customer.owner, "agent", None)
-        if agent and agent.team_lead_id == user.id:
-            return True
-    return WorkOrder.objects.filter(customer=customer, assignee=user).exists()
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ class ScoreChunk(models.Model):
 
 
 class CustomerScore(models.Model):
-    """A customer's score in one run: probability, tier, rules fired, top factors and features."""
+    """A customer's score in one run: probability, tier, rules fired and top factors."""
 
     run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores")
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="scores")
@@ -132,7 +132,6 @@ class CustomerScore(models.Model):
     rules_fired = models.JSONField(default=list)
     is_rule_high_risk = models.BooleanField(default=False)
     factors = models.JSONField(default=list)
-    features = models.JSONField(default=dict)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "customer"], name="score_unique_run_customer")]

@@ -10,10 +10,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts.services import alerts_close_cleared, alerts_upsert
+from churnops.bulk import model_upsert
 from customers.models import Customer
 from interventions.services import work_orders_open_for_alerts
 
-from .bulk import copy_upsert
 from .features import compute_features
 from .ml import model as ml
 from .ml.catalog import FEATURES_BY_NAME
@@ -182,7 +182,7 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     else:
         factors = [[] for _ in range(len(at_risk))]
     factor_map = dict(zip(at_risk.index, factors, strict=True))
-    _write_scores(run, features, scored, factor_map)
+    _write_scores(run, scored, factor_map)
     rows = [{"customer_id": int(cid), "probability": float(r.probability), "tier": int(r.tier),
              "rules_fired": r.rules_fired, "is_rule_high_risk": bool(r.is_rule_high_risk),
              "factors": factor_map[cid]} for cid, r in at_risk.iterrows()]
@@ -205,27 +205,18 @@ def _snoozed(alert, as_of: date) -> bool:
     return alert.status == alert.Status.SNOOZED and alert.snoozed_until and alert.snoozed_until >= as_of
 
 
-SCORE_COLUMNS = ("run_id", "customer_id", "as_of", "probability", "tier", "rules_fired", "is_rule_high_risk",
-                 "factors", "features")
-SCORE_UPDATE = ("probability", "tier", "rules_fired", "is_rule_high_risk", "factors", "features")
+SCORE_UPDATE = ("probability", "tier", "rules_fired", "is_rule_high_risk", "factors")
 
 
-def _write_scores(run, features, scored, factor_map) -> None:
-    """Upsert one score row per customer; features are kept for the at-risk ones (for explanations)."""
-    at_risk = features.loc[list(factor_map)].to_dict("index") if factor_map else {}
-    rows = (
-        (run.id, int(cid), run.as_of, float(p), int(t) or None, fired, bool(high), factor_map.get(cid, []),
-         _clean(at_risk[cid]) if cid in at_risk else {})
+def _write_scores(run, scored, factor_map) -> None:
+    """Upsert one score row per customer (factors for the at-risk ones)."""
+    objs = [
+        CustomerScore(run=run, customer_id=int(cid), as_of=run.as_of, probability=float(p), tier=int(t) or None,
+                      rules_fired=fired, is_rule_high_risk=bool(high), factors=factor_map.get(cid, []))
         for cid, p, t, fired, high in zip(scored.index, scored["probability"], scored["tier"], scored["rules_fired"],
                                           scored["is_rule_high_risk"], strict=True)
-    )
-    if connection.vendor == "postgresql":
-        copy_upsert(table=CustomerScore._meta.db_table, columns=SCORE_COLUMNS, rows=rows,
-                    conflict=("run_id", "customer_id"), update=SCORE_UPDATE)
-        return
-    objs = [CustomerScore(**dict(zip(SCORE_COLUMNS, row, strict=True))) for row in rows]
-    CustomerScore.objects.bulk_create(objs, batch_size=SCORE_BATCH, update_conflicts=True,
-                                      unique_fields=["run", "customer"], update_fields=list(SCORE_UPDATE))
+    ]
+    model_upsert(model=CustomerScore, objs=objs, unique_fields=("run", "customer"), update_fields=SCORE_UPDATE)
 
 
 def chunk_failed(*, chunk_id: int, error: str) -> None:

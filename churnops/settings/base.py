@@ -1,5 +1,6 @@
 """Settings shared by every environment; values come from the environment via django-environ."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -26,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "axes",
     "customers",
     "scoring",
     "alerts",
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "churnops.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -42,6 +45,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as django-axes asks: it turns a locked-out login into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "churnops.urls"
@@ -56,6 +61,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "interventions.context_processors.notifications",
             ],
         },
     },
@@ -73,9 +79,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- authentication -----------------------------------------------------------
+# django-axes counts failed logins (page and Django admin) per username and address and locks that pair out
+# for a while; the standalone backend only checks the lock, ModelBackend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+# Username and address together: a stranger cannot lock a colleague out, and a shared office address is not
+# locked for everyone because one person forgot a password.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -98,6 +120,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="churnops@localhost")
+# Where links in notification e-mails point (the address people open ChurnOps at).
+CHURNOPS_BASE_URL = env("CHURNOPS_BASE_URL", default="http://127.0.0.1:8000")
 
 # Uploads above this are refused with a 400 instead of being buffered.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)
@@ -119,6 +143,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customers, activity, alerts and retention work orders.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # the refusals (400/403/404/413) every operation can answer with, so that clients and schemathesis know them
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "churnops.openapi.add_error_responses",
+    ],
     # Several models have a `status` or `kind` with different choices: name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "AlertStatusEnum": "alerts.models.Alert.Status",
@@ -126,6 +155,7 @@ SPECTACULAR_SETTINGS = {
         "ScoreRunStatusEnum": "scoring.models.ScoreRun.Status",
         "ActionKindEnum": "interventions.choices.ActionKind",
         "EventKindEnum": "customers.choices.EventKind",
+        "PolicyRoleEnum": "scoring.ml.policy.ROLES",
     },
 }
 
@@ -157,6 +187,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
+    "leave-reassign": {
+        "task": "interventions.tasks.leave_reassign_task",
+        "schedule": crontab(minute=7),
+        "options": {"expires": 50 * 60},
+    },
 }
 
 # Customers per scoring chunk: one chunk is one Celery task and one bulk write;
@@ -170,3 +205,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}, "celery.app.trace": {"level": "WARNING"}},
 }
+
+# --- Reports and model health ------------------------------------------------------
+CELERY_BEAT_SCHEDULE |= {
+    # Last week's outcome report (Monday to Sunday, TIME_ZONE), built once and e-mailed to admins and leads.
+    "weekly-report": {
+        "task": "reports.tasks.weekly_report_task",
+        "schedule": crontab(hour=6, minute=0, day_of_week="mon"),
+        "options": {"expires": 12 * 3600},
+    },
+    # Retrain on the 1st; the new model replaces the active one only if it validates at least as well.
+    "monthly-retrain": {
+        "task": "reports.tasks.monthly_retrain_task",
+        "schedule": crontab(hour=3, minute=30, day_of_month=1),
+        "options": {"expires": 20 * 3600},
+    },
+}
+REPORT_TREND_WEEKS = env.int("REPORT_TREND_WEEKS", default=12)
+REPORT_PSI_THRESHOLD = env.float("REPORT_PSI_THRESHOLD", default=0.2)  # a feature above it is flagged
+REPORT_AUC_MARGIN = env.float("REPORT_AUC_MARGIN", default=0.05)  # realised AUC this far below validation: retrain
+REPORT_PRECISION_MARGIN = env.float("REPORT_PRECISION_MARGIN", default=0.10)
+REPORT_SITE_URL = env("REPORT_SITE_URL", default="http://127.0.0.1:8000")  # links in the e-mailed report

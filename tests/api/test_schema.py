@@ -14,24 +14,41 @@ PATHS = {
     "/api/events/bulk/": {"post"},
     "/api/alerts/": {"get"},
     "/api/alerts/{id}/": {"get"},
+    "/api/alerts/{id}/snooze/": {"post"},
+    "/api/alerts/{id}/unsnooze/": {"post"},
     "/api/work-orders/": {"get"},
     "/api/work-orders/{id}/": {"get"},
     "/api/work-orders/{id}/resolve/": {"post"},
     "/api/work-orders/{id}/actions/": {"post"},
     "/api/work-orders/{id}/status/": {"post"},
     "/api/work-orders/{id}/assign/": {"post"},
+    "/api/work-orders/reassign/": {"post"},
+    "/api/notifications/": {"get"},
+    "/api/notifications/read/": {"post"},
     "/api/score-runs/": {"get"},
     "/api/score-runs/{id}/": {"get"},
     "/api/models/": {"get"},
     "/api/models/{id}/": {"get"},
-    "/api/rules/": {"get"},
-    "/api/rules/{id}/": {"get"},
+    "/api/rules/": {"get", "post"},
+    "/api/rules/{id}/": {"get", "put", "patch", "delete"},
+    "/api/rules/preview/": {"post"},
+    "/api/policy-versions/": {"get", "post"},
+    "/api/policy-versions/{number}/": {"get"},
+    "/api/policy-versions/{number}/rollback/": {"post"},
+    "/api/policy-versions/current/": {"get"},
+    "/api/policy-versions/preview/": {"post"},
+    "/api/ruleset-versions/": {"get"},
+    "/api/ruleset-versions/{number}/": {"get"},
+    "/api/ruleset-versions/{number}/rollback/": {"post"},
 }
 
-LIST_URLS = ["/api/customers/", "/api/alerts/", "/api/work-orders/", "/api/score-runs/", "/api/models/", "/api/rules/"]
+LIST_URLS = ["/api/customers/", "/api/alerts/", "/api/work-orders/", "/api/score-runs/", "/api/models/", "/api/rules/",
+             "/api/policy-versions/", "/api/ruleset-versions/"]
 POST_URLS = [
     "/api/customers/bulk/", "/api/events/bulk/", "/api/work-orders/1/resolve/", "/api/work-orders/1/actions/",
-    "/api/work-orders/1/status/", "/api/work-orders/1/assign/",
+    "/api/work-orders/1/status/", "/api/work-orders/1/assign/", "/api/rules/", "/api/rules/preview/",
+    "/api/policy-versions/", "/api/policy-versions/preview/", "/api/policy-versions/1/rollback/",
+    "/api/ruleset-versions/1/rollback/",
 ]  # fmt: skip
 
 
