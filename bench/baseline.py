@@ -5,14 +5,18 @@ derives the same catalog features, fires the same rules and predicts with the sa
 Prints its timings and writes customer ids, probabilities and rule counts to an .npz for comparison.
 """
 
+import sys
+from pathlib import Path
+
+# bench/queue.py would shadow the standard library's queue module (psycopg imports it): run from the project root.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
 import argparse
 import io
 import json
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import joblib
@@ -20,9 +24,8 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scoring.ml.derive import derive_features  # noqa: E402  (pure pandas, no Django)
-from scoring.ml.rules import RuleSpec, evaluate  # noqa: E402
+from scoring.ml.derive import derive_features  # pure pandas, no Django
+from scoring.ml.rules import RuleSpec, evaluate
 
 DAY = 86_400.0
 

@@ -20,7 +20,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# bench/queue.py would shadow the standard library's queue module: run from the project root.
+sys.path[0] = str(ROOT)
 
 PG = "postgres://postgres@127.0.0.1:5432"
 
