@@ -4,9 +4,13 @@ On PostgreSQL this is ~20x faster than bulk_create(update_conflicts=True) (PERF_
 about a second); other databases fall back to the ORM's upsert.
 """
 
+import io
+import json
 from collections.abc import Sequence
 
-from django.db import connection
+import pandas as pd
+from django.db import connection, models
+from django.utils import timezone
 
 # Rows per ORM upsert statement where COPY is not available: well under SQLite's variable limit.
 ORM_BATCH = 1000
@@ -21,16 +25,51 @@ def model_upsert(*, model, objs: Sequence, unique_fields: Sequence[str], update_
                                   update_fields=update_fields)
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    column = {f.name: f.column for f in fields}
-    cols = ", ".join(f.column for f in fields)
+    now = timezone.now()
+    columns = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or (getattr(f, "auto_now_add", False) and getattr(objs[0], f.attname) is None):
+            columns[f.column] = [now] * len(objs)
+        elif isinstance(f, models.JSONField):
+            columns[f.column] = [json.dumps(getattr(o, f.attname)) for o in objs]
+        else:
+            columns[f.column] = [getattr(o, f.attname) for o in objs]
+    frame = pd.DataFrame(columns)
+    for f in fields:
+        if isinstance(f, models.IntegerField | models.ForeignKey) and frame[f.column].isna().any():
+            frame[f.column] = frame[f.column].astype("Int64")  # NULLs, without turning 3 into "3.0"
+    frame_upsert(model=model, frame=frame, unique_fields=unique_fields, update_fields=update_fields)
+
+
+def frame_upsert(*, model, frame, unique_fields: Sequence[str], update_fields: Sequence[str],
+                 json_fields: Sequence[str] = ()) -> None:
+    """Upsert a DataFrame whose columns are the model's column names; `json_fields` hold JSON text.
+
+    On PostgreSQL the frame goes through COPY as CSV (no per-row Python: ~30 ms per 10k rows); elsewhere it
+    becomes model instances for the ORM's upsert.
+    """
+    if frame.empty:
+        return
+    if connection.vendor != "postgresql":
+        records = frame.to_dict("records")
+        for record in records:
+            for name in json_fields:
+                record[name] = json.loads(record[name])
+        objs = [model(**{k: (None if v is pd.NA else v) for k, v in r.items()}) for r in records]
+        model_upsert(model=model, objs=objs, unique_fields=unique_fields, update_fields=update_fields)
+        return
+    column = {f.name: f.column for f in model._meta.concrete_fields}
+    cols = ", ".join(frame.columns)
     table, tmp = model._meta.db_table, f"tmp_{model._meta.db_table}"
     assignments = ", ".join(f"{column[name]} = EXCLUDED.{column[name]}" for name in update_fields)
+    buffer = io.StringIO()
+    # \N marks NULL, so an empty field stays an empty string (PostgreSQL's CSV default would make it NULL).
+    frame.to_csv(buffer, header=False, index=False, na_rep="\\N")
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
         cursor.execute(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA")
-        with cursor.cursor.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+        with cursor.cursor.copy(f"COPY {tmp} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
+            copy.write(buffer.getvalue())
         cursor.execute(
             f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} "
             f"ON CONFLICT ({', '.join(column[n] for n in unique_fields)}) DO UPDATE SET {assignments}"

@@ -1,5 +1,6 @@
 """The nightly loop: features -> rules + model -> tier -> alert -> work order, in idempotent chunks."""
 
+import json
 import logging
 from datetime import date
 
@@ -10,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts.services import alerts_close_cleared, alerts_upsert
-from churnops.bulk import model_upsert
+from churnops.bulk import frame_upsert
 from customers.models import Customer
 from interventions.services import work_orders_open_for_alerts
 
@@ -132,12 +133,15 @@ def score_frame(*, features: pd.DataFrame, policy: dict, rules, model_bundle: di
     else:
         probability = _baseline_probability(fired_count, len(rules))
     tiers = assign_tiers(policy, probability, rule_high)
-    names = np.array([r.name for r in rules], dtype=object)
+    # Customers share a handful of fired-rule combinations: name each combination once, not per customer.
+    codes = fired.astype(np.int64) @ (np.int64(1) << np.arange(len(rules), dtype=np.int64)) if rules else \
+        np.zeros(len(features), dtype=np.int64)
+    combos = {int(code): [r.name for j, r in enumerate(rules) if code >> j & 1] for code in np.unique(codes)}
     return pd.DataFrame({
         "probability": probability,
         "tier": tiers,
         "is_rule_high_risk": rule_high,
-        "rules_fired": [list(names[row]) for row in fired],
+        "rules_fired": [combos[int(c)] for c in codes],
     }, index=features.index)
 
 
@@ -183,9 +187,10 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
         factors = [[] for _ in range(len(at_risk))]
     factor_map = dict(zip(at_risk.index, factors, strict=True))
     _write_scores(run, scored, factor_map)
-    rows = [{"customer_id": int(cid), "probability": float(r.probability), "tier": int(r.tier),
-             "rules_fired": r.rules_fired, "is_rule_high_risk": bool(r.is_rule_high_risk),
-             "factors": factor_map[cid]} for cid, r in at_risk.iterrows()]
+    rows = [{"customer_id": int(cid), "probability": float(p), "tier": int(t), "rules_fired": fired,
+             "is_rule_high_risk": bool(high), "factors": factor_map[cid]}
+            for cid, p, t, fired, high in zip(at_risk.index, at_risk["probability"], at_risk["tier"],
+                                              at_risk["rules_fired"], at_risk["is_rule_high_risk"], strict=True)]
     alerts = alerts_upsert(as_of=run.as_of, rows=rows, control_share=policy["control_share"])
     closed = alerts_close_cleared(customer_ids_in_range=features.index, keep_customer_ids=list(alerts),
                                   id_from=chunk.id_from, id_to=chunk.id_to, reason="risk cleared")
@@ -210,13 +215,19 @@ SCORE_UPDATE = ("probability", "tier", "rules_fired", "is_rule_high_risk", "fact
 
 def _write_scores(run, scored, factor_map) -> None:
     """Upsert one score row per customer (factors for the at-risk ones)."""
-    objs = [
-        CustomerScore(run=run, customer_id=int(cid), as_of=run.as_of, probability=float(p), tier=int(t) or None,
-                      rules_fired=fired, is_rule_high_risk=bool(high), factors=factor_map.get(cid, []))
-        for cid, p, t, fired, high in zip(scored.index, scored["probability"], scored["tier"], scored["rules_fired"],
-                                          scored["is_rule_high_risk"], strict=True)
-    ]
-    model_upsert(model=CustomerScore, objs=objs, unique_fields=("run", "customer"), update_fields=SCORE_UPDATE)
+    frame = pd.DataFrame({
+        "run_id": run.id,
+        "customer_id": scored.index.astype(np.int64),
+        "as_of": run.as_of.isoformat(),
+        "probability": scored["probability"].to_numpy(dtype=float),
+        "tier": pd.array(np.where(scored["tier"] > 0, scored["tier"], 0), dtype="Int64"),
+        "rules_fired": [json.dumps(f) for f in scored["rules_fired"]],
+        "is_rule_high_risk": scored["is_rule_high_risk"].to_numpy(dtype=bool),
+        "factors": [json.dumps(factor_map[c]) if c in factor_map else "[]" for c in scored.index],
+    })
+    frame.loc[frame["tier"] == 0, "tier"] = pd.NA
+    frame_upsert(model=CustomerScore, frame=frame, unique_fields=("run", "customer"), update_fields=SCORE_UPDATE,
+                 json_fields=("rules_fired", "factors"))
 
 
 def chunk_failed(*, chunk_id: int, error: str) -> None:
