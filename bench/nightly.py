@@ -88,6 +88,21 @@ def load(args, as_of: date) -> dict:
     return {"events": events, "load_s": round(time.perf_counter() - started, 1)}
 
 
+def reuse_data() -> dict:
+    """Clear the previous night's output (scores, alerts, work) and keep customers, events and the model."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from customers.models import Customer, Event
+
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE scoring_scorerun, alerts_alert, interventions_workorder, interventions_notification "
+                    "CASCADE")
+    return {"customers": Customer.objects.count(), "events": Event.objects.count()}
+
+
 def train_sample(as_of: date, sample: int) -> dict:
     """Train the model on the first `sample` customers at two earlier cut-offs (the nightly run only scores)."""
     import numpy as np
@@ -177,17 +192,22 @@ def main():
     parser.add_argument("--train-sample", type=int, default=50_000)
     parser.add_argument("--db", default="churnops_bench")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the loaded data and model of the last run; only clear its scores and work")
     args = parser.parse_args()
     as_of = date(2026, 6, 30)
     queue = f"bench-{uuid.uuid4().hex[:6]}"
     _setup_env(args.db, args.broker, queue)
-    _recreate_db(args.db)
     report = {"customers": args.customers, "events_per_customer": args.events_per_customer,
               "workers": args.workers, "chunk_size": args.chunk_size}
-    report.update(load(args, as_of))
-    print(f"loaded: {report}", flush=True)
-    report["model"] = train_sample(as_of, args.train_sample)
-    print(f"model: {report['model']}", flush=True)
+    if args.reuse:
+        report["reused"] = reuse_data()
+    else:
+        _recreate_db(args.db)
+        report.update(load(args, as_of))
+        print(f"loaded: {report}", flush=True)
+        report["model"] = train_sample(as_of, args.train_sample)
+        print(f"model: {report['model']}", flush=True)
     report.update(run_pipeline(args, as_of, queue))
     print(f"pipeline: {report['pipeline_s']} s", flush=True)
     out = Path("/tmp") / f"{queue}.npz"

@@ -4,9 +4,8 @@ from collections.abc import Iterable, Iterator
 
 from django.utils import timezone
 
+from churnops.bulk import model_insert
 from interventions.models import WorkOrder, WorkOrderEvent
-
-EVENT_BATCH = 1000  # rows per INSERT of timeline events; well under SQLite's variable limit
 
 
 class WorkOrderError(Exception):
@@ -27,7 +26,7 @@ def event_write(wo: WorkOrder, *, by, field: str, before, after, note: str = "",
 
 
 def events_write(events: list[WorkOrderEvent]) -> None:
-    WorkOrderEvent.objects.bulk_create(events, batch_size=EVENT_BATCH)
+    model_insert(model=WorkOrderEvent, objs=events)
 
 
 def username(user) -> str | None:

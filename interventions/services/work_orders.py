@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from churnops.bulk import model_insert
 from interventions.choices import CONTACT_ACTIONS, TRANSITIONS, ActionKind, NotificationKind, Outcome, Reason
 from interventions.choices import WorkOrderStatus as Status
 from interventions.models import Action, AgentProfile, WorkOrder
@@ -62,7 +63,7 @@ def work_orders_open_for_alerts(*, as_of: date, candidates: list[dict], policy: 
             first_contact_due_at=now + timedelta(hours=tier["first_contact_hours"]),
             resolution_due_at=now + timedelta(hours=tier["resolution_hours"]),
         ))
-    WorkOrder.objects.bulk_create(orders, batch_size=1000, ignore_conflicts=True)
+    model_insert(model=WorkOrder, objs=orders)  # a concurrent duplicate chunk loses on the open key
     fresh = list(WorkOrder.objects.filter(open_key__in=[o.open_key for o in orders], opened_at=now)
                  .select_related("assignee"))
     events_write([

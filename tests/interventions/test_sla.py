@@ -275,8 +275,10 @@ def test_the_sweep_uses_a_constant_number_of_queries(db, django_assert_num_queri
 
     # when the sweep runs, then: sweep row, policy, 4 candidate reads, sweep totals; per step that found rows a
     # savepoint pair, claim, read back, events, notifications written and read back; the breach step also reads
-    # the leads (escalation, hand-over), their loads, and hands over (update, events)
-    with time_machine.travel(NOW + timedelta(hours=10), tick=False), django_assert_num_queries(26):
+    # the leads (escalation, hand-over), their loads, and hands over (update, events). On PostgreSQL each of the
+    # three timeline writes goes through a temporary table: 3 statements more each (the COPY is not counted).
+    expected = 26 if connection.vendor == "sqlite" else 26 + 3 * 3
+    with time_machine.travel(NOW + timedelta(hours=10), tick=False), django_assert_num_queries(expected):
         sweep = sla_sweep()
     assert (sweep.breached, sweep.at_risk, sweep.reassigned) == (n, n, n)
 
