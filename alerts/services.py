@@ -62,10 +62,10 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
         to_update.append(alert)
     # One upsert on the open key for new and re-scored rows alike: COPY on PostgreSQL, INSERT … ON CONFLICT
     # elsewhere; several times faster than bulk_update's CASE WHEN per field (PERF_NOTES).
-    model_upsert(model=Alert, objs=to_create + to_update, unique_fields=("open_key",),
-                 update_fields=ALERT_UPDATE_FIELDS)
-    created = {a.customer_id: a for a in Alert.objects.filter(open_key__in=[a.customer_id for a in to_create])}
-    return {**{a.customer_id: a for a in to_update}, **created}
+    alerts = to_create + to_update
+    model_upsert(model=Alert, objs=alerts, unique_fields=("open_key",), update_fields=ALERT_UPDATE_FIELDS,
+                 set_pks=True)
+    return {a.customer_id: a for a in alerts}
 
 
 def alerts_close_cleared(*, customer_ids_in_range, keep_customer_ids, id_from: int, id_to: int, reason: str) -> int:

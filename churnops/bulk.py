@@ -38,7 +38,7 @@ def _frame_of(model, objs: Sequence) -> pd.DataFrame:
     return frame
 
 
-def _copy_insert(model, frame: pd.DataFrame, on_conflict: str) -> None:
+def _copy_insert(model, frame: pd.DataFrame, on_conflict: str, returning: str = "") -> list[tuple]:
     cols = ", ".join(frame.columns)
     table, tmp = model._meta.db_table, f"tmp_{model._meta.db_table}"
     buffer = io.StringIO()
@@ -49,8 +49,11 @@ def _copy_insert(model, frame: pd.DataFrame, on_conflict: str) -> None:
         cursor.execute(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA")
         with cursor.cursor.copy(f"COPY {tmp} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
             copy.write(buffer.getvalue())
-        cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} {on_conflict}")
+        cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} {on_conflict}"
+                       + (f" RETURNING {returning}" if returning else ""))
+        rows = cursor.fetchall() if returning else []
         cursor.execute(f"DROP TABLE {tmp}")
+    return rows
 
 
 def _conflict_update(model, unique_fields: Sequence[str], update_fields: Sequence[str]) -> str:
@@ -69,15 +72,34 @@ def model_insert(*, model, objs: Sequence) -> None:
     _copy_insert(model, _frame_of(model, objs), "ON CONFLICT DO NOTHING")
 
 
-def model_upsert(*, model, objs: Sequence, unique_fields: Sequence[str], update_fields: Sequence[str]) -> None:
-    """Insert `objs`, updating `update_fields` of rows whose `unique_fields` already exist."""
+def model_upsert(*, model, objs: Sequence, unique_fields: Sequence[str], update_fields: Sequence[str],
+                 set_pks: bool = False) -> None:
+    """Insert `objs`, updating `update_fields` of rows whose `unique_fields` already exist.
+
+    With `set_pks` (a single unique field) every object gets the primary key of its row.
+    """
     if not objs:
         return
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        returning = ""
+        if set_pks:
+            key = model._meta.get_field(unique_fields[0])
+            returning = f"{key.column}, {model._meta.pk.column}"
+        rows = _copy_insert(model, _frame_of(model, objs), _conflict_update(model, unique_fields, update_fields),
+                            returning)
+    else:
         model.objects.bulk_create(objs, batch_size=ORM_BATCH, update_conflicts=True, unique_fields=unique_fields,
                                   update_fields=update_fields)
-        return
-    _copy_insert(model, _frame_of(model, objs), _conflict_update(model, unique_fields, update_fields))
+        if not set_pks:
+            return
+        key = model._meta.get_field(unique_fields[0])
+        values = [getattr(o, key.attname) for o in objs]
+        rows = [row for batch in range(0, len(values), ORM_BATCH) for row in model.objects.filter(
+            **{f"{key.name}__in": values[batch:batch + ORM_BATCH]}).values_list(key.attname, "pk")]
+    if set_pks:
+        pks = dict(rows)
+        for obj in objs:
+            obj.pk = pks[getattr(obj, key.attname)]
 
 
 def frame_upsert(*, model, frame: pd.DataFrame, unique_fields: Sequence[str], update_fields: Sequence[str],

