@@ -187,7 +187,7 @@ def main():
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--events-per-customer", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--chunk-size", type=int, default=10_000)
+    parser.add_argument("--chunk-size", type=int, default=25_000)
     parser.add_argument("--account-managers", type=int, default=50)
     parser.add_argument("--train-sample", type=int, default=50_000)
     parser.add_argument("--db", default="churnops_bench")
