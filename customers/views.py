@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from interventions.selectors import work_order_list
 from interventions.views import factor_rows, nav_context, policy_tiers, tier_names, user_roles
 from scoring.models import CustomerScore, Rule
+from scoring.pipeline import score_factors
 from scoring.selectors import score_history
 
 from .choices import EventKind
@@ -105,7 +106,7 @@ def customer_detail(request, pk: int):
     latest = history[-1] if history else None
     rules_fired = list(latest.rules_fired) if latest else []
     descriptions = dict(Rule.objects.filter(name__in=rules_fired).values_list("name", "description"))
-    factors = factor_rows(latest.factors if latest else [])
+    factors = factor_rows(score_factors(latest) if latest else [])
     work_orders = list(customer.work_orders.select_related("assignee").order_by("-opened_at", "-id"))
     openable = set(work_order_list(user=user).filter(customer=customer).values_list("id", flat=True))
     context = {

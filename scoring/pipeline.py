@@ -152,6 +152,23 @@ def _model_bundle(run: ScoreRun) -> dict | None:
     return {**bundle, "features": run.model_version.features, "algorithm": run.model_version.algorithm}
 
 
+def score_factors(score: CustomerScore) -> list[dict]:
+    """A score's top factors: stored for customers who reached a tier, worked out on demand for the rest.
+
+    The nightly run phrases explanations only for at-risk customers (a million sentences a night would tell
+    nobody anything); anyone who opens a calm customer still gets the model's reasons, from the same features.
+    """
+    if score.factors:
+        return score.factors
+    bundle = _model_bundle(score.run)
+    if bundle is None:
+        return []
+    X = compute_features(as_of=score.as_of, id_from=score.customer_id, id_to=score.customer_id + 1)
+    if X.empty:
+        return []
+    return explain_rows(bundle["algorithm"], bundle["estimator"], bundle["reference"], X[bundle["features"]])[0]
+
+
 def score_chunk(*, chunk_id: int) -> dict:
     """Score one chunk and write its scores, alerts and work orders in one transaction.
 

@@ -4,10 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.core.management import call_command
+from django.utils.html import escape
 
 from customers.models import Customer
 from scoring.ml import model as ml
-from scoring.models import ModelVersion
+from scoring.models import CustomerScore, ModelVersion
+from scoring.pipeline import score_factors
 from scoring.training import labels_for, model_rollback, model_store
 
 from .builders import add_events, at, customer, every
@@ -107,7 +109,7 @@ def test_rollback_reactivates_the_previous_model():
 
 
 @pytest.mark.django_db
-def test_train_model_command_trains_on_history_and_scores_explain_themselves(am_user, capsys):
+def test_train_model_command_trains_on_history_and_scores_explain_themselves(am_user, capsys, client):
     # given: 60 customers; a third stop visiting two months before leaving
     for i in range(60):
         c = customer(f"C{i:02d}", owner=am_user)
@@ -130,6 +132,16 @@ def test_train_model_command_trains_on_history_and_scores_explain_themselves(am_
         model.metrics)
     assert model.features[:2] == ["days_since_last_visit", "days_since_last_login"]
     assert "validation ROC AUC" in capsys.readouterr().out
+    # every score explains itself: stored for the at-risk, worked out on demand for a calm customer
+    calm = CustomerScore.objects.filter(tier__isnull=True).select_related("run").first()
+    assert calm.factors == []
+    factors = score_factors(calm)
+    assert len(factors) == 5
+    assert all(set(f) == {"feature", "weight", "text"} and f["text"] for f in factors)
+    assert [f["weight"] for f in factors] == sorted((f["weight"] for f in factors), reverse=True)
+    client.force_login(am_user)
+    page = client.get(f"/customers/{calm.customer_id}/").content.decode()
+    assert escape(factors[0]["text"]) in page
 
 
 @pytest.mark.parametrize("algorithm", ["logistic_regression", "hist_gradient_boosting"])
