@@ -68,7 +68,7 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
     return {a.customer_id: a for a in alerts}
 
 
-def alerts_close_cleared(*, customer_ids_in_range, keep_customer_ids, id_from: int, id_to: int, reason: str) -> int:
+def alerts_close_cleared(*, keep_customer_ids, id_from: int, id_to: int, reason: str) -> int:
     """Close open alerts in the id range whose customer is no longer at risk and has no open work order."""
     qs = Alert.objects.filter(open_key__gte=id_from, open_key__lt=id_to,
                               status__in=[Alert.Status.OPEN, Alert.Status.SNOOZED])

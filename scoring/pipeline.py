@@ -1,7 +1,6 @@
 """The nightly loop: features -> rules + model -> tier -> alert -> work order, in idempotent chunks."""
 
 import json
-import logging
 from datetime import date
 
 import numpy as np
@@ -24,10 +23,6 @@ from .models import CustomerScore, ScoreChunk, ScoreRun
 from .selectors import model_active, policy_current, rule_specs, ruleset_current
 from .services import defaults_install
 from .training import load_estimator
-
-log = logging.getLogger(__name__)
-
-SCORE_BATCH = 2000  # rows per INSERT; keeps statements well under SQLite's variable limit
 
 
 def _chunk_bounds(chunk_size: int) -> list[tuple[int, int]]:
@@ -112,10 +107,6 @@ def explain_rows(algorithm: str, estimator, reference: dict, X: pd.DataFrame) ->
         values = _phrase_values(rec)
         out.append([{"feature": f, "weight": round(w, 4), "text": _phrase_of(f, values)} for f, w in row])
     return out
-
-
-def _clean(row: dict) -> dict:
-    return {k: (None if pd.isna(v) else float(v)) for k, v in row.items()}
 
 
 def _baseline_probability(fired_count: np.ndarray, n_rules: int) -> np.ndarray:
@@ -209,8 +200,8 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
             for cid, p, t, fired, high in zip(at_risk.index, at_risk["probability"], at_risk["tier"],
                                               at_risk["rules_fired"], at_risk["is_rule_high_risk"], strict=True)]
     alerts = alerts_upsert(as_of=run.as_of, rows=rows, control_share=policy["control_share"])
-    closed = alerts_close_cleared(customer_ids_in_range=features.index, keep_customer_ids=list(alerts),
-                                  id_from=chunk.id_from, id_to=chunk.id_to, reason="risk cleared")
+    closed = alerts_close_cleared(keep_customer_ids=list(alerts), id_from=chunk.id_from, id_to=chunk.id_to,
+                                  reason="risk cleared")
     work_tiers = {t["tier"] for t in policy["tiers"] if t["creates_work_order"]}
     eligible = [a for a in alerts.values() if a.tier in work_tiers and not a.is_control and not _snoozed(a, run.as_of)]
     customers = Customer.objects.select_related("owner__agent").in_bulk([a.customer_id for a in eligible])
