@@ -92,6 +92,18 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_serializer_class(self):
         return WorkOrderDetailSerializer if self.action == "retrieve" else WorkOrderSerializer
 
+    def _change(self, request, input_serializer, service, output_serializer, code=status.HTTP_200_OK):
+        """One state change: find the work order (404/403 before the input is looked at), validate the input,
+        call the service, render its result or the service's refusal."""
+        work_order = self.get_object()
+        payload = input_serializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            result = service(work_order=work_order, by=request.user, **payload.validated_data)
+        except WorkOrderError as exc:
+            return _refused(exc)
+        return Response(output_serializer(result).data, status=code)
+
     @extend_schema(
         summary="Resolve with an outcome and a reason",
         request=WorkOrderResolveInputSerializer,
@@ -99,14 +111,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, CanWorkOn])
     def resolve(self, request, pk=None):
-        work_order = self.get_object()  # 404 / 403 before the input is looked at
-        payload = WorkOrderResolveInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        try:
-            work_order = work_order_resolve(work_order=work_order, by=request.user, **payload.validated_data)
-        except WorkOrderError as exc:
-            return _refused(exc)
-        return Response(WorkOrderSerializer(work_order).data)
+        return self._change(request, WorkOrderResolveInputSerializer, work_order_resolve, WorkOrderSerializer)
 
     @extend_schema(
         summary="Log an action (a call, e-mail, visit, offer, escalation or note)",
@@ -117,14 +122,8 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         detail=True, methods=["post"], url_path="actions", permission_classes=[permissions.IsAuthenticated, CanWorkOn]
     )
     def log_action(self, request, pk=None):
-        work_order = self.get_object()  # 404 / 403 before the input is looked at
-        payload = WorkOrderLogActionInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        try:
-            logged = work_order_log_action(work_order=work_order, by=request.user, **payload.validated_data)
-        except WorkOrderError as exc:
-            return _refused(exc)
-        return Response(ActionSerializer(logged).data, status=status.HTTP_201_CREATED)
+        return self._change(request, WorkOrderLogActionInputSerializer, work_order_log_action, ActionSerializer,
+                            status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Move to another status along the allowed transitions",
@@ -135,14 +134,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         detail=True, methods=["post"], url_path="status", permission_classes=[permissions.IsAuthenticated, CanWorkOn]
     )
     def set_status(self, request, pk=None):
-        work_order = self.get_object()  # 404 / 403 before the input is looked at
-        payload = WorkOrderSetStatusInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        try:
-            work_order = work_order_set_status(work_order=work_order, by=request.user, **payload.validated_data)
-        except WorkOrderError as exc:
-            return _refused(exc)
-        return Response(WorkOrderSerializer(work_order).data)
+        return self._change(request, WorkOrderSetStatusInputSerializer, work_order_set_status, WorkOrderSerializer)
 
     @extend_schema(
         summary="Reassign (team leads and admins)",
@@ -151,14 +143,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated, CanReassign])
     def assign(self, request, pk=None):
-        work_order = self.get_object()  # 404 / 403 before the input is looked at
-        payload = WorkOrderAssignInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        try:
-            work_order = work_order_assign(work_order=work_order, by=request.user, **payload.validated_data)
-        except WorkOrderError as exc:
-            return _refused(exc)
-        return Response(WorkOrderSerializer(work_order).data)
+        return self._change(request, WorkOrderAssignInputSerializer, work_order_assign, WorkOrderSerializer)
 
     @extend_schema(
         summary="Reassign many work orders at once (team leads within their team, admins); all or nothing",
