@@ -221,27 +221,26 @@ def history(request):
     return _page(request, "scoring/version_history.html", "history", context)
 
 
-@require_POST
-@admin_page
-def policy_version_rollback(request, number: int):
-    version = get_object_or_404(PolicyVersion, number=number)
+def _rollback(request, model, number: int, rollback, done: str):
+    version = get_object_or_404(model, number=number)
     try:
-        new = policy_rollback(version=version, by=request.user, comment=request.POST.get("comment", "")[:1000])
+        new = rollback(version=version, by=request.user, comment=request.POST.get("comment", "")[:1000])
     except ValidationError as exc:
         messages.error(request, "Not rolled back: " + " ".join(_service_errors(exc)))
     else:
-        messages.success(request, f"Policy v{version.number} is back in force as version {new.number}.")
+        messages.success(request, done.format(old=version.number, new=new.number))
     return redirect("scoring:history")
+
+
+@require_POST
+@admin_page
+def policy_version_rollback(request, number: int):
+    return _rollback(request, PolicyVersion, number, policy_rollback,
+                     "Policy v{old} is back in force as version {new}.")
 
 
 @require_POST
 @admin_page
 def ruleset_version_rollback(request, number: int):
-    version = get_object_or_404(RuleSetVersion, number=number)
-    try:
-        new = ruleset_rollback(version=version, by=request.user, comment=request.POST.get("comment", "")[:1000])
-    except ValidationError as exc:
-        messages.error(request, "Not rolled back: " + " ".join(_service_errors(exc)))
-    else:
-        messages.success(request, f"Rules v{version.number} are back in force as version {new.number}.")
-    return redirect("scoring:history")
+    return _rollback(request, RuleSetVersion, number, ruleset_rollback,
+                     "Rules v{old} are back in force as version {new}.")
