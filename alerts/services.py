@@ -6,7 +6,8 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from churnops.bulk import model_upsert
+from churnops.core.bulk import model_upsert
+from churnops.core.errors import Refusal
 
 from .models import Alert
 from .permissions import can_snooze
@@ -16,8 +17,10 @@ ALERT_UPDATE_FIELDS = ["status", "probability", "tier", "max_tier", "rules_fired
 MAX_SNOOZE_DAYS = 365
 
 
-class AlertError(Exception):
+class AlertError(Refusal):
     """A refused change to an alert (no reason, a date in the past, not the user's alert)."""
+
+    code = "alert_refused"
 
 
 def control_draw(customer_ids: np.ndarray, as_of: date) -> np.ndarray:

@@ -7,13 +7,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from interventions.forms import form_errors
-from interventions.permissions import is_admin
-from interventions.views import nav_context, policy_tiers, tier_names, user_roles
+from churnops.core.pages import form_errors, nav_context
+from churnops.core.roles import is_admin, user_roles
+from interventions.access import alert_list
+from scoring.ml.policy import tier_names
+from scoring.selectors import policy_tiers
 
 from .forms import AlertFilterForm, SnoozeForm
 from .models import Alert
-from .selectors import alert_list
 from .services import AlertError, alert_snooze, alert_unsnooze
 
 ALERT_PAGE_SIZE = 50

@@ -109,12 +109,12 @@ def train_sample(as_of: date, sample: int) -> dict:
     import pandas as pd
 
     from scoring.ml import model as ml
-    from scoring.selectors import policy_current
+    from scoring.selectors import policy_in_force
     from scoring.services import defaults_install
     from scoring.training import examples_at, model_store
 
     defaults_install()
-    churn = policy_current().data["churn_definition"]
+    churn = policy_in_force()["churn_definition"]
     frames = [examples_at(as_of=as_of - timedelta(days=d), horizon_days=60, churn_definition=churn, active_days=90)
               for d in (60, 150)]
     X_val, y_val = frames[0]
@@ -128,8 +128,8 @@ def train_sample(as_of: date, sample: int) -> dict:
 
 
 def run_pipeline(args, as_of: date, queue: str) -> dict:
+    from nightly.tasks import nightly_run_task
     from scoring.models import ScoreRun
-    from scoring.tasks import nightly_run_task
 
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "churnops", "worker", "-Q", queue, "-c", str(args.workers),

@@ -39,20 +39,21 @@ urlpatterns = [
 def not_found(request, exception=None):
     """API clients get JSON even for a URL no route matches (e.g. /api/rules/abc/); people get the page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
     return defaults.page_not_found(request, exception)
 
 
 def bad_request(request, exception=None):
     """Django's own refusals (e.g. too many form fields) as JSON for API clients."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Bad request: the request could not be read."}, status=400)
+        return JsonResponse({"detail": "Bad request: the request could not be read.", "code": "bad_request"}, status=400)
     return defaults.bad_request(request, exception)
 
 
 def server_error(request):
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Server error: the request was not completed."}, status=500)
+        return JsonResponse({"detail": "Server error: the request was not completed.", "code": "server_error"},
+                            status=500)
     return defaults.server_error(request)
 
 

@@ -17,6 +17,8 @@ from typing import Any, TextIO
 
 from django.utils import timezone
 
+from churnops.core.errors import Refusal
+
 from .choices import EVENT_KINDS, EventKind
 
 Row = tuple[int, Mapping[str, Any]]
@@ -44,12 +46,18 @@ class RowError:
         return f"line {self.line}: {self.field}: {self.message}"
 
 
-class ImportValidationError(Exception):
+class ImportValidationError(Refusal):
     """Some rows are invalid and nothing was written; ``errors`` lists every problem."""
+
+    code = "invalid_rows"
 
     def __init__(self, errors):
         self.errors = list(errors)
         super().__init__(f"{len(self.errors)} invalid value(s); first: {self.errors[0]}" if self.errors else "invalid")
+
+    def payload(self) -> dict:
+        """The API's body beside detail and code: each problem with its row index, field and message."""
+        return {"errors": [{"index": e.line, "field": e.field, "message": e.message} for e in self.errors]}
 
 
 class ImportFileError(Exception):

@@ -7,15 +7,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from interventions.selectors import work_order_list
-from interventions.views import factor_rows, nav_context, policy_tiers, tier_names, user_roles
+from churnops.core.pages import nav_context
+from churnops.core.roles import user_roles
+from interventions.access import can_view_customer, work_order_list
+from scoring.explain import factor_rows, score_factors
+from scoring.ml.policy import tier_names
 from scoring.models import CustomerScore, Rule
-from scoring.pipeline import score_factors
-from scoring.selectors import score_history
+from scoring.selectors import policy_tiers, score_history
 
 from .choices import EventKind
 from .models import Customer
-from .permissions import can_view_customer
 
 EVENT_LIMIT = 50
 HISTORY_LIMIT = 90

@@ -1,13 +1,6 @@
 from django.db import models
 
-
-class Role(models.TextChoices):
-    """Django group names; each user's role is their group."""
-
-    ACCOUNT_MANAGER = "account_manager", "Account manager"
-    TEAM_LEAD = "team_lead", "Team lead"
-    CUSTOMER_SERVICE = "customer_service", "Customer service"
-    ADMIN = "admin", "Admin"
+from churnops.core.roles import Role  # noqa: F401  (re-exported: the workflow's choices read with Role)
 
 
 class WorkOrderStatus(models.TextChoices):

@@ -33,16 +33,6 @@ class QueueFilterForm(forms.Form):
         self.fields["status"].choices = [("", "All open statuses"), *statuses]
 
 
-def form_errors(form: forms.Form) -> str:
-    """All of a bound form's errors as one line for a flash message."""
-    parts = []
-    for name, errors in form.errors.items():
-        field = form.fields.get(name)
-        label = (field.label or name.replace("_", " ").capitalize()) if field else ""
-        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-    return "; ".join(parts)
-
-
 class IdListField(forms.Field):
     """Ids posted as repeated values (the queue's checkboxes), cleaned to a sorted list of distinct ints."""
 

@@ -6,6 +6,9 @@ from django.contrib.auth.models import User
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from scoring.selectors import policy_in_force
+
+from .access import work_order_list
 from .choices import OPEN_STATUSES, Outcome, Role
 from .models import Notification, WorkOrder
 from .permissions import is_admin, is_team_lead
@@ -17,32 +20,6 @@ SAVE_PRIOR_WEIGHT = 10
 QUEUE_ORDER = ("-is_breached", "sla_due_at", "-priority", "id")
 # Roles whose members work retention cases (and so have a capacity, leave and a team).
 AGENT_ROLES = (Role.ACCOUNT_MANAGER, Role.TEAM_LEAD, Role.CUSTOMER_SERVICE)
-
-
-def policy_in_force() -> dict:
-    """The policy of the latest version, or the default before the first nightly run installs one."""
-    from scoring.ml.policy import default_policy  # scoring imports interventions: import at call time
-    from scoring.models import PolicyVersion
-
-    # Only the data column: every queue page reads it, and the version's diff can be much larger.
-    data = PolicyVersion.objects.order_by("-number").values_list("data", flat=True).first()
-    return data if data is not None else default_policy()
-
-
-def work_order_list(*, user, roles=None):
-    """Work orders the user may see: admins all, team leads their team's, everyone else their own.
-
-    `roles` (the user's group names, if the caller has read them) spares the role queries.
-    """
-    qs = WorkOrder.objects.select_related("customer", "assignee")
-    if is_admin(user, roles):
-        return qs
-    if is_team_lead(user, roles):
-        # An IN list of the team's ids (not a join on the profiles with an OR): PostgreSQL then walks the queue
-        # index per member instead of filtering every open work order.
-        team = User.objects.filter(Q(pk=user.pk) | Q(agent__team_lead=user)).values("pk")
-        return qs.filter(assignee__in=team)
-    return qs.filter(assignee=user)
 
 
 def queue_for(*, user, team: bool = False, roles=None):
@@ -110,5 +87,5 @@ def save_likelihoods(tiers) -> dict[int, float]:
             for t in tiers}
 
 
-__all__ = ["OPEN_STATUSES", "Role", "agent_list", "assignable_users", "open_load", "queue_for", "role_members",
-           "save_likelihoods", "work_order_list"]
+__all__ = ["OPEN_STATUSES", "Role", "agent_list", "assignable_users", "open_load", "policy_in_force", "queue_for",
+           "role_members", "save_likelihoods", "work_order_list"]

@@ -1,6 +1,6 @@
 """Who may read and rebuild the weekly reports."""
 
-from interventions.permissions import is_admin, is_team_lead
+from churnops.core.roles import is_admin, is_team_lead
 
 
 def can_view_reports(user) -> bool:

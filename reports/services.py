@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interventions.choices import Reason, Role
-from scoring.ml.policy import default_policy
 from scoring.models import ModelVersion, ScoreRun
-from scoring.selectors import model_active, policy_current
+from scoring.selectors import model_active, policy_current, policy_in_force
 from scoring.training import TrainingError, model_store, model_train, train
 
 from . import health
@@ -53,7 +52,7 @@ LEAD_TIME_BAR_DAYS = 30  # the seeds' bar: a churner warned at least 30 days ahe
 
 def _policy() -> tuple[dict, int | None]:
     current = policy_current()
-    return (current.data, current.number) if current else (default_policy(), None)
+    return policy_in_force(), (current.number if current else None)
 
 
 def _model_for(week: IsoWeek) -> ModelVersion | None:
@@ -225,7 +224,7 @@ def health_notify(*, report_id: int) -> bool:
 def _train(as_of: date, n_cutoffs: int | None):
     if n_cutoffs is None:
         return model_train(as_of=as_of, promote="if_better")
-    policy = policy_current().data  # a quicker retrain (the demo's): fewer training cut-offs, same gate
+    policy = policy_in_force()  # a quicker retrain (the demo's): fewer training cut-offs, same gate
     result = train(as_of=as_of, policy=policy, n_cutoffs=n_cutoffs)
     return model_store(result=result, horizon_days=policy["horizon_days"], train_to=as_of, promote="if_better",
                        train_from=date.fromisoformat(min(result.metrics["train_cutoffs"])))

@@ -7,7 +7,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from interventions.views import nav_context, user_roles
+from churnops.core.pages import nav_context
+from churnops.core.roles import user_roles
 
 from .exports import report_csv
 from .permissions import can_rebuild_reports, can_view_reports

@@ -5,7 +5,7 @@ from datetime import date
 import numpy as np
 
 from .ml.rules import evaluate
-from .selectors import policy_current, rule_specs, ruleset_current
+from .selectors import policy_in_force, rule_specs, ruleset_current
 from .training import examples_at
 
 
@@ -25,7 +25,7 @@ def _row(name: str, flagged: np.ndarray, y: np.ndarray) -> dict:
 def backtest_rules(*, as_of: date, horizon_days: int, rules=None, min_rules: int | None = None,
                    active_days: int | None = None) -> dict:
     """Per rule and for the '>= N rules' combination: flagged, churned among them, precision, recall."""
-    policy = policy_current().data
+    policy = policy_in_force()
     rules = rules if rules is not None else rule_specs(ruleset_current())
     n = min_rules or policy["high_risk_min_rules"]
     X, y = examples_at(as_of=as_of, horizon_days=horizon_days, churn_definition=policy["churn_definition"],

@@ -6,7 +6,7 @@ from datetime import date
 import numpy as np
 
 from .ml import model as ml
-from .selectors import policy_current
+from .selectors import policy_in_force
 from .training import examples_at, rules_only_scores, train
 
 
@@ -26,7 +26,7 @@ def evaluate(*, train_cutoff: date, test_cutoff: date, horizon_days: int, active
     Labels follow the policy's churn definition; for data without `churned_at` that means no activity
     in the horizon after the cut-off. References: recency alone and the rules alone.
     """
-    policy = policy_current().data
+    policy = policy_in_force()
     result = train(as_of=train_cutoff, horizon_days=horizon_days, policy=policy, active_days=active_days)
     X, y = examples_at(as_of=test_cutoff, horizon_days=horizon_days, churn_definition=policy["churn_definition"],
                        active_days=active_days)

@@ -2,13 +2,12 @@
 every problem next to the field it concerns; the services in services.py validate again and write.
 """
 
-import re
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from .ml.catalog import FEATURES, FEATURES_BY_NAME
-from .ml.policy import CHURN_MODES, ROLES, validate_policy
+from .ml.policy import CHURN_MODES, LIMITS, ROLES, TIER_LIMITS, Limit, Problem, validate_policy
 from .ml.rules import OPERATORS
 from .models import Rule
 
@@ -145,25 +144,30 @@ def rule_forms(data=None, *, rule: Rule | None = None) -> tuple[RuleForm, Condit
 
 TIER_ATTRS = ("min_probability", "assignee_role", "escalation_role", "first_contact_hours", "resolution_hours",
               "expected_cost", "creates_work_order")
-_TIER_PATH = re.compile(r"^tiers\[(\d+)\]\.(\w+): (.*)$")
-_TOP_PATH = re.compile(r"^([\w.]+): (.*)$")
+# A problem's location in the policy document -> the form field that shows it (tier settings: tier_<n>_<attr>).
 _TOP_FIELDS = {"churn_definition.mode": "churn_mode", "churn_definition.inactive_days": "inactive_days"}
+
+
+def _number_field(limit: Limit, label: str, **kwargs) -> forms.Field:
+    """A form field whose bounds are the policy's own (ml.policy LIMITS / TIER_LIMITS)."""
+    kind = forms.IntegerField if limit.integer else forms.FloatField
+    lo, hi = (int(limit.lo), int(limit.hi)) if limit.integer else (limit.lo, limit.hi)
+    return kind(min_value=lo, max_value=hi, label=label, **kwargs)
 
 
 def _tier_fields(tier: int) -> dict[str, forms.Field]:
     roles = [(r, ROLE_LABELS.get(r, r)) for r in ROLES]
     return {
-        "min_probability": forms.FloatField(min_value=0, max_value=1, label=f"Tier {tier} from P(churn)",
-                                            widget=forms.NumberInput(attrs={"step": "0.01"})),
+        "min_probability": _number_field(TIER_LIMITS["min_probability"], f"Tier {tier} from P(churn)",
+                                         widget=forms.NumberInput(attrs={"step": "0.01"})),
         "assignee_role": forms.ChoiceField(choices=roles, label="Assignee role"),
         "escalation_role": forms.ChoiceField(choices=[("", "No escalation"), *roles], required=False,
                                              label="Escalates to"),
-        "first_contact_hours": forms.IntegerField(min_value=1, max_value=24 * 365, required=False,
-                                                  label="First contact SLA (hours)"),
-        "resolution_hours": forms.IntegerField(min_value=1, max_value=24 * 365, required=False,
-                                               label="Resolution SLA (hours)"),
-        "expected_cost": forms.FloatField(min_value=0.01, max_value=1e9, label="Expected cost",
-                                          widget=forms.NumberInput(attrs={"step": "any"})),
+        "first_contact_hours": _number_field(TIER_LIMITS["first_contact_hours"], "First contact SLA (hours)",
+                                             required=False),
+        "resolution_hours": _number_field(TIER_LIMITS["resolution_hours"], "Resolution SLA (hours)", required=False),
+        "expected_cost": _number_field(TIER_LIMITS["expected_cost"], "Expected cost",
+                                       widget=forms.NumberInput(attrs={"step": "any"})),
         "creates_work_order": forms.BooleanField(required=False, label="Creates work orders"),
     }
 
@@ -171,16 +175,17 @@ def _tier_fields(tier: int) -> dict[str, forms.Field]:
 class PolicyForm(CommentForm):
     """The policy in force as a flat form: global settings, then one row of fields per tier."""
 
-    high_risk_min_rules = forms.IntegerField(min_value=1, max_value=50, label="High risk when at least N rules fire")
+    high_risk_min_rules = _number_field(LIMITS["high_risk_min_rules"], LIMITS["high_risk_min_rules"].label)
     rule_high_min_tier = forms.TypedChoiceField(coerce=int, label="Rule-high customers are at least tier")
-    horizon_days = forms.IntegerField(min_value=7, max_value=730, label="Prediction horizon (days)")
+    horizon_days = _number_field(LIMITS["horizon_days"], LIMITS["horizon_days"].label)
     churn_mode = forms.ChoiceField(choices=[(m, CHURN_MODE_LABELS[m]) for m in CHURN_MODES],
                                    label="A customer has churned when")
-    inactive_days = forms.IntegerField(min_value=7, max_value=3650, label="N days without activity")
-    control_share = forms.FloatField(min_value=0, max_value=0.5, label="Control-group share (0 to 0.5)",
-                                     widget=forms.NumberInput(attrs={"step": "0.01"}),
+    inactive_days = _number_field(LIMITS["churn_definition.inactive_days"],
+                                  LIMITS["churn_definition.inactive_days"].label)
+    control_share = _number_field(LIMITS["control_share"], LIMITS["control_share"].label,
+                                  widget=forms.NumberInput(attrs={"step": "0.01"}),
                                      help_text="Flagged customers who get no work order, to measure uplift.")
-    recontact_quiet_days = forms.IntegerField(min_value=0, max_value=365, label="Re-contact quiet period (days)")
+    recontact_quiet_days = _number_field(LIMITS["recontact_quiet_days"], LIMITS["recontact_quiet_days"].label)
 
     field_order = ["high_risk_min_rules", "rule_high_min_tier", "horizon_days", "churn_mode", "inactive_days",
                    "control_share", "recontact_quiet_days"]
@@ -218,8 +223,8 @@ class PolicyForm(CommentForm):
         self._check_order(data)
         if self.errors:
             return data
-        for message in validate_policy(self.policy()):
-            self._add_policy_error(message)
+        for problem in validate_policy(self.policy()):
+            self._add_policy_error(problem)
         return data
 
     def _check_order(self, data):
@@ -233,19 +238,17 @@ class PolicyForm(CommentForm):
             if p is not None:
                 previous = (tier, p)
 
-    def _add_policy_error(self, message: str):
-        if m := _TIER_PATH.match(message):
-            index, attr, text = int(m[1]), m[2], m[3]
-            name = f"tier_{self.tiers[index]}_{attr}" if index < len(self.tiers) else None
-            if name in self.fields:
-                self.add_error(name, text[:1].upper() + text[1:] + ".")
-                return
-        if m := _TOP_PATH.match(message):
-            name = _TOP_FIELDS.get(m[1], m[1])
-            if name in self.fields:
-                self.add_error(name, m[2][:1].upper() + m[2][1:] + ".")
-                return
-        self.add_error(None, message)
+    def _add_policy_error(self, problem: Problem):
+        """Show a problem beside the field it names (its location is data, not parsed from the message)."""
+        text = problem.message[:1].upper() + problem.message[1:] + "."
+        if problem.tier_index is not None and problem.tier_index < len(self.tiers):
+            name = f"tier_{self.tiers[problem.tier_index]}_{problem.attr}"
+        else:
+            name = _TOP_FIELDS.get(problem.path, problem.path)
+        if name in self.fields:
+            self.add_error(name, text)
+        else:
+            self.add_error(None, str(problem))
 
     def policy(self) -> dict:
         """The edited policy: the policy the form started from with the form's values put in."""

@@ -1,11 +1,11 @@
 """Who may read and change the scoring configuration; shared by pages, API and services.
 
-Roles are Django groups (interventions.choices.Role); `is_admin` and `is_team_lead` there define them.
+Roles are Django groups (churnops.core.roles.Role); `is_admin` and `is_team_lead` there define them.
 """
 
 from django.core.exceptions import PermissionDenied
 
-from interventions.permissions import is_admin, is_team_lead
+from churnops.core.roles import is_admin, is_team_lead
 
 
 def can_edit_scoring(user) -> bool:

@@ -11,6 +11,7 @@ import pandas as pd
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
+from churnops.core.errors import Conflict
 from customers.models import Customer
 
 from .backtest import backtest_rules
@@ -18,7 +19,7 @@ from .features import compute_features
 from .ml import model as ml
 from .ml.policy import validate_policy
 from .models import Rule
-from .pipeline import _model_bundle, score_frame
+from .scorer import model_bundle, score_frame
 from .selectors import policy_current, rule_specs, rule_specs_from, ruleset_current, run_latest
 from .services import rules_validate
 
@@ -28,8 +29,10 @@ PREVIEW_LIST_LIMIT = 50
 BACKTEST_CACHE_SECONDS = 24 * 3600
 
 
-class PreviewUnavailable(Exception):
+class PreviewUnavailable(Conflict):
     """There is no score run yet, so there is no feature snapshot to preview against."""
+
+    code = "no_snapshot"
 
 
 class _KnownProbabilities:
@@ -111,7 +114,7 @@ def preview_change(*, policy: dict | None = None, rules: list[dict] | None = Non
     Raises ValidationError for an invalid proposal and PreviewUnavailable before the first score run.
     """
     if policy is not None and (errors := validate_policy(policy)):
-        raise ValidationError({"policy": errors})
+        raise ValidationError({"policy": [str(e) for e in errors]})
     if rules is not None:
         rules_validate(rules)
     run = run_latest()
@@ -125,7 +128,7 @@ def preview_change(*, policy: dict | None = None, rules: list[dict] | None = Non
     rules_new = rule_specs_from(rules) if rules is not None else rules_now
 
     features = compute_features(as_of=run.as_of)
-    bundle = _model_bundle(run)
+    bundle = model_bundle(run)
     if bundle and len(features):
         probability = ml.predict(bundle["estimator"], features[bundle["features"]])
         bundle = {**bundle, "estimator": _KnownProbabilities(probability)}

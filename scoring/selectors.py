@@ -1,11 +1,28 @@
 """Reads for scoring: the policy, rules and model in force, and score history."""
 
+from .ml.policy import Policy, default_policy
 from .ml.rules import RuleSpec
 from .models import CustomerScore, ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
 
 
-def policy_current() -> PolicyVersion:
+def policy_current() -> PolicyVersion | None:
+    """The latest policy version (None before the first one is installed)."""
     return PolicyVersion.objects.order_by("-number").first()
+
+
+def policy_in_force() -> Policy:
+    """The policy in force: the latest version's, or the default before the first nightly run installs one.
+
+    The one reader of "the policy in force"; every other module asks it.
+    """
+    # Only the data column: every queue page reads it, and the version's diff can be much larger.
+    data = PolicyVersion.objects.order_by("-number").values_list("data", flat=True).first()
+    return data if data is not None else default_policy()
+
+
+def policy_tiers() -> list[dict]:
+    """Tiers of the policy in force."""
+    return policy_in_force()["tiers"]
 
 
 def ruleset_current() -> RuleSetVersion:

@@ -86,7 +86,7 @@ def policy_save(*, data: dict, by=None, comment: str = "") -> PolicyVersion:
     require_scoring_editor(by)
     errors = validate_policy(data)
     if errors:
-        raise ValidationError({"policy": errors})
+        raise ValidationError({"policy": [str(e) for e in errors]})
     previous = PolicyVersion.objects.select_for_update().order_by("-number").first()
     number = (previous.number + 1) if previous else 1
     diff = _diff(previous.data if previous else {}, data)

@@ -15,7 +15,7 @@ from customers.models import Customer
 from .features import _param, compute_features, cutoff_for
 from .ml import model as ml
 from .models import ModelVersion
-from .selectors import model_active, policy_current, rule_specs, ruleset_current
+from .selectors import model_active, policy_in_force, rule_specs, ruleset_current
 from .services import defaults_install
 
 # Training cut-offs step back this many days from the validation cut-off.
@@ -80,7 +80,7 @@ def _tier_thresholds(policy: dict) -> dict[str, float]:
 def train(*, as_of: date, horizon_days: int | None = None, policy: dict | None = None,
           active_days: int | None = -1, n_cutoffs: int = TRAIN_CUTOFFS) -> ml.TrainResult:
     """Train on cut-offs stepping back from `as_of - horizon` and validate on the latest one."""
-    policy = policy or policy_current().data
+    policy = policy or policy_in_force()
     horizon = horizon_days or policy["horizon_days"]
     active = _policy_active_days(policy) if active_days == -1 else active_days
     val_cutoff = as_of - timedelta(days=horizon)
@@ -164,7 +164,7 @@ def model_rollback() -> ModelVersion:
 
 def model_train(*, as_of: date, horizon_days: int | None = None, promote: str = "if_better") -> TrainOutcome:
     defaults_install()
-    policy = policy_current().data
+    policy = policy_in_force()
     horizon = horizon_days or policy["horizon_days"]
     result = train(as_of=as_of, horizon_days=horizon, policy=policy)
     cutoffs = sorted(result.metrics["train_cutoffs"])

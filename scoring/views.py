@@ -13,15 +13,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from interventions.views import nav_context, user_roles
+from churnops.core.pages import nav_context
+from churnops.core.roles import user_roles
 
 from .forms import CommentForm, PolicyForm, condition_text, rule_forms
 from .ml.catalog import FEATURES
-from .ml.policy import default_policy
 from .models import PolicyVersion, Rule, RuleSetVersion
 from .permissions import can_edit_scoring
 from .preview import PreviewUnavailable, preview_change, rules_after_edit, rules_backtest
-from .selectors import policy_current, policy_versions, rule_list, ruleset_current, ruleset_versions, runs_by_version
+from .selectors import (
+    policy_current,
+    policy_in_force,
+    policy_versions,
+    rule_list,
+    ruleset_current,
+    ruleset_versions,
+    runs_by_version,
+)
 from .services import policy_rollback, policy_save, rule_delete, rule_save, ruleset_rollback
 
 HISTORY_LIMIT = 50  # versions shown per kind on the history page, newest first
@@ -66,10 +74,9 @@ def _service_errors(exc: ValidationError) -> list[str]:
 @admin_page
 def rules(request):
     """The rules in evaluation order with their conditions, on/off and backtested precision and recall."""
-    policy = policy_current()
     backtest = rules_backtest()
     by_name = {row["rule"]: row for row in (backtest or {}).get("rules", [])}
-    n = (policy.data if policy else default_policy())["high_risk_min_rules"]
+    n = policy_in_force()["high_risk_min_rules"]
     rows = [
         {"rule": r, "conditions": [condition_text(c) for c in r.conditions], "backtest": by_name.get(r.name)}
         for r in rule_list()
@@ -160,7 +167,7 @@ def rule_remove(request, pk: int):
 def policy(request):
     """Edit the policy in force; "Preview" shows the effect on the latest snapshot, "Save" makes a new version."""
     current = policy_current()
-    base = current.data if current else default_policy()
+    base = policy_in_force()
     form = PolicyForm(request.POST if request.method == "POST" else None, policy=base,
                       saving="preview" not in request.POST)
     context = {"form": form, "version": current}

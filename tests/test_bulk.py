@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import Alert
-from churnops.bulk import model_upsert
+from churnops.core.bulk import model_upsert
 from tests.scoring.builders import customer
 
 TRICKY = 'said "no", then\nleft; 100% sure\\'

@@ -3,7 +3,8 @@
 from rest_framework import serializers
 
 from alerts.models import Alert
-from customers.api.serializers import CustomerSummarySerializer, StrictSerializer
+from churnops.core.api import StrictSerializer
+from customers.api.serializers import CustomerSummarySerializer
 
 
 class FactorSerializer(serializers.Serializer):

@@ -1,14 +1,14 @@
 """Alerts API: read scoped by alert_list(user=...); snoozing through the alert services."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from alerts.models import Alert
-from alerts.selectors import alert_list
-from alerts.services import AlertError, alert_snooze, alert_unsnooze
-from interventions.api.serializers import ErrorSerializer
+from alerts.services import alert_snooze, alert_unsnooze
+from churnops.core.api import ErrorSerializer
+from interventions.access import alert_list
 
 from .serializers import AlertSerializer, AlertSnoozeInputSerializer
 
@@ -39,18 +39,12 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         alert = self.get_object()  # 404 before the input is looked at
         payload = AlertSnoozeInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            alert = alert_snooze(alert=alert, by=request.user, **payload.validated_data)
-        except AlertError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        alert = alert_snooze(alert=alert, by=request.user, **payload.validated_data)  # refusals: the handler
         return Response(AlertSerializer(alert).data)
 
     @extend_schema(summary="End a snooze now", request=None, responses={200: AlertSerializer, **REFUSALS})
     @action(detail=True, methods=["post"])
     def unsnooze(self, request, pk=None):
         alert = self.get_object()
-        try:
-            alert = alert_unsnooze(alert=alert, by=request.user)
-        except AlertError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        alert = alert_unsnooze(alert=alert, by=request.user)
         return Response(AlertSerializer(alert).data)

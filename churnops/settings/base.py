@@ -32,7 +32,9 @@ INSTALLED_APPS = [
     "scoring",
     "alerts",
     "interventions",
+    "nightly",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +138,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # One handler for every refusal: service Refusals and Django errors become 400/403/404/409 with a `code`.
+    "EXCEPTION_HANDLER": "churnops.core.api.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -146,7 +150,7 @@ SPECTACULAR_SETTINGS = {
     # the refusals (400/403/404/413) every operation can answer with, so that clients and schemathesis know them
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "churnops.openapi.add_error_responses",
+        "churnops.core.openapi.add_error_responses",
     ],
     # Several models have a `status` or `kind` with different choices: name each enum after its model.
     "ENUM_NAME_OVERRIDES": {

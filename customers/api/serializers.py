@@ -3,17 +3,13 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from churnops.core.api import StrictSerializer, UserSummarySerializer
 from customers.choices import EventKind
 from customers.models import Customer
 
 # Rows per bulk request: 10k customers or events is a few MB of JSON and one bulk write of a
 # few seconds; larger loads belong in the CSV import commands or several requests.
 MAX_BULK_ROWS = 10_000
-
-
-class UserSummarySerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    username = serializers.CharField(read_only=True)
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -80,16 +76,6 @@ class EventRowField(serializers.Field):
         return data
 
 
-class StrictSerializer(serializers.Serializer):
-    """Refuses top-level keys it does not know, so a typo is an error instead of being ignored."""
-
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["unknown field"] for name in unknown})
-        return attrs
-
-
 class CustomerBulkInputSerializer(StrictSerializer):
     customers = serializers.ListField(child=CustomerRowField(), max_length=MAX_BULK_ROWS)
     skip_invalid = serializers.BooleanField(default=False)
@@ -113,6 +99,8 @@ class RowErrorSerializer(serializers.Serializer):
 class RowErrorsSerializer(serializers.Serializer):
     """Some rows are invalid and nothing was written."""
 
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text="invalid_rows")
     errors = RowErrorSerializer(many=True)
 
 

@@ -5,7 +5,7 @@ import codecs
 from django.conf import settings
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
 from rest_framework.filters import SearchFilter
@@ -13,11 +13,11 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.utils import json
 
-from customers.importers import ImportValidationError
+from churnops.core.api import allow
+from churnops.core.roles import is_admin
 from customers.models import Customer
-from customers.selectors import customer_list
 from customers.services import customers_upsert, events_upsert
-from interventions.permissions import is_admin
+from interventions.access import customer_list
 
 from .serializers import (
     CustomerBulkInputSerializer,
@@ -59,17 +59,8 @@ def can_bulk_upsert(user) -> bool:
     )
 
 
-class CanBulkUpsert(permissions.BasePermission):
-    """Admins and integration accounts (group 'integration') may load customers and events."""
-
-    message = "only admins and integration accounts may bulk-upsert"
-
-    def has_permission(self, request, view):
-        return can_bulk_upsert(request.user)
-
-
-def _row_errors_response(exc: ImportValidationError) -> Response:
-    return Response(RowErrorsSerializer({"errors": exc.errors}).data, status=status.HTTP_400_BAD_REQUEST)
+# Admins and integration accounts (group 'integration') may load customers and events.
+CanBulkUpsert = allow(can_bulk_upsert, "only admins and integration accounts may bulk-upsert")
 
 
 BULK_RESPONSES = {
@@ -103,13 +94,10 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def bulk(self, request):
         payload = CustomerBulkInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            result = customers_upsert(
-                rows=enumerate(payload.validated_data["customers"]),
-                skip_invalid=payload.validated_data["skip_invalid"],
-            )
-        except ImportValidationError as exc:
-            return _row_errors_response(exc)
+        result = customers_upsert(
+            rows=enumerate(payload.validated_data["customers"]),
+            skip_invalid=payload.validated_data["skip_invalid"],
+        )
         return Response(CustomerImportResultSerializer(result).data)
 
 
@@ -128,12 +116,9 @@ class EventViewSet(viewsets.GenericViewSet):
     def bulk(self, request):
         payload = EventBulkInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            result = events_upsert(
-                rows=enumerate(payload.validated_data["events"]),
-                create_missing_customers=payload.validated_data["create_missing_customers"],
-                skip_invalid=payload.validated_data["skip_invalid"],
-            )
-        except ImportValidationError as exc:
-            return _row_errors_response(exc)
+        result = events_upsert(
+            rows=enumerate(payload.validated_data["events"]),
+            create_missing_customers=payload.validated_data["create_missing_customers"],
+            skip_invalid=payload.validated_data["skip_invalid"],
+        )
         return Response(EventImportResultSerializer(result).data)

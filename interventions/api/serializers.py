@@ -3,7 +3,8 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from customers.api.serializers import CustomerSummarySerializer, StrictSerializer, UserSummarySerializer
+from churnops.core.api import StrictSerializer, UserSummarySerializer
+from customers.api.serializers import CustomerSummarySerializer
 from interventions.choices import ActionKind, Outcome, Reason, WorkOrderStatus
 from interventions.models import Action, Notification, WorkOrder, WorkOrderEvent
 
@@ -113,7 +114,3 @@ class NotificationReadInputSerializer(StrictSerializer):
 
 class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()

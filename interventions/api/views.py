@@ -6,11 +6,12 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from churnops.core.api import ErrorSerializer, allow, allow_object
+from interventions.access import work_order_list
 from interventions.models import Action, Notification, WorkOrder, WorkOrderEvent
 from interventions.permissions import can_bulk_reassign, can_reassign, can_work_on
-from interventions.selectors import QUEUE_ORDER, notification_list, work_order_list
+from interventions.selectors import QUEUE_ORDER, notification_list
 from interventions.services import (
-    WorkOrderError,
     notifications_mark_read,
     work_order_assign,
     work_order_log_action,
@@ -22,7 +23,6 @@ from interventions.services import (
 from .serializers import (
     ActionSerializer,
     BulkReassignResultSerializer,
-    ErrorSerializer,
     MarkedSerializer,
     NotificationReadInputSerializer,
     NotificationSerializer,
@@ -35,30 +35,9 @@ from .serializers import (
     WorkOrderSetStatusInputSerializer,
 )
 
-
-class CanWorkOn(permissions.BasePermission):
-    message = "you may not change this work order"
-
-    def has_object_permission(self, request, view, obj):
-        return can_work_on(request.user, obj)
-
-
-class CanBulkReassign(permissions.BasePermission):
-    message = "only team leads and admins can reassign work orders"
-
-    def has_permission(self, request, view):
-        return can_bulk_reassign(request.user)
-
-
-class CanReassign(permissions.BasePermission):
-    message = "only team leads and admins can reassign work orders"
-
-    def has_object_permission(self, request, view, obj):
-        return can_reassign(request.user, obj)
-
-
-def _refused(exc: WorkOrderError) -> Response:
-    return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+CanWorkOn = allow_object(can_work_on, "you may not change this work order")
+CanBulkReassign = allow(can_bulk_reassign, "only team leads and admins can reassign work orders")
+CanReassign = allow_object(can_reassign, "only team leads and admins can reassign work orders")
 
 
 REFUSALS = {
@@ -94,14 +73,11 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def _change(self, request, input_serializer, service, output_serializer, code=status.HTTP_200_OK):
         """One state change: find the work order (404/403 before the input is looked at), validate the input,
-        call the service, render its result or the service's refusal."""
+        call the service and render its result (a refusal is rendered by churnops.core.api.exception_handler)."""
         work_order = self.get_object()
         payload = input_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            result = service(work_order=work_order, by=request.user, **payload.validated_data)
-        except WorkOrderError as exc:
-            return _refused(exc)
+        result = service(work_order=work_order, by=request.user, **payload.validated_data)  # refusals: the handler
         return Response(output_serializer(result).data, status=code)
 
     @extend_schema(
@@ -155,11 +131,8 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         payload = WorkOrderBulkReassignInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        try:
-            moved = work_orders_reassign(work_order_ids=data["work_orders"], assignee=data["assignee"],
-                                         by=request.user, note=data["note"])
-        except WorkOrderError as exc:
-            return _refused(exc)
+        moved = work_orders_reassign(work_order_ids=data["work_orders"], assignee=data["assignee"],
+                                     by=request.user, note=data["note"])
         return Response({"reassigned": moved})
 
 

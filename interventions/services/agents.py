@@ -24,7 +24,7 @@ def agent_update(*, user, capacity: int, leave_from: date | None, leave_until: d
     `work_orders_reassign_absent`.
     """
     if by is not None and not can_manage_agent(by, user):
-        raise WorkOrderError("only admins may change capacity and leave")
+        raise WorkOrderError("only admins may change capacity and leave", code="not_allowed")
     if not 0 <= capacity <= MAX_CAPACITY:
         raise WorkOrderError(f"capacity must be between 0 and {MAX_CAPACITY}")
     if leave_until and not leave_from:

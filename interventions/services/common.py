@@ -4,12 +4,15 @@ from collections.abc import Iterable, Iterator
 
 from django.utils import timezone
 
-from churnops.bulk import model_insert
+from churnops.core.bulk import model_insert
+from churnops.core.errors import Refusal
 from interventions.models import WorkOrder, WorkOrderEvent
 
 
-class WorkOrderError(Exception):
+class WorkOrderError(Refusal):
     """A refused change to a work order (illegal transition, missing outcome, no permission)."""
+
+    code = "work_order_refused"
 
 
 def event_row(wo: WorkOrder, *, by, field: str, before, after, note: str = "", at=None) -> WorkOrderEvent:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from churnops.bulk import model_insert
+from churnops.core.bulk import model_insert
 from interventions.choices import CONTACT_ACTIONS, TRANSITIONS, ActionKind, NotificationKind, Outcome, Reason
 from interventions.choices import WorkOrderStatus as Status
 from interventions.models import Action, AgentProfile, WorkOrder
@@ -138,11 +138,11 @@ def work_order_set_status(*, work_order: WorkOrder, status: str, by, note: str =
     """Move along TRANSITIONS; reopening a resolved work order gives it a fresh resolution clock if its ran out."""
     wo = _locked(work_order)
     if by is not None and not can_work_on(by, wo):
-        raise WorkOrderError("you may not change this work order")
+        raise WorkOrderError("you may not change this work order", code="not_allowed")
     if status == Status.RESOLVED:
-        raise WorkOrderError("use resolve (with an outcome and a reason) to resolve a work order")
+        raise WorkOrderError("use resolve (with an outcome and a reason) to resolve a work order", code="use_resolve")
     if status not in TRANSITIONS.get(wo.status, set()):
-        raise WorkOrderError(f"cannot move a work order from {wo.status} to {status}")
+        raise WorkOrderError(f"cannot move a work order from {wo.status} to {status}", code="illegal_transition")
     now = timezone.now()
     before = wo.status
     wo.status = status
@@ -154,7 +154,7 @@ def work_order_set_status(*, work_order: WorkOrder, status: str, by, note: str =
         with transaction.atomic():
             wo.save(update_fields=fields)
     except IntegrityError:
-        raise WorkOrderError("the customer already has another open work order") from None
+        raise WorkOrderError("the customer already has another open work order", code="already_open") from None
     events_write(events)
     return wo
 
@@ -182,11 +182,11 @@ def work_order_log_action(*, work_order: WorkOrder, kind: str, note: str = "", b
     """Log an action; the first customer contact stops the first-contact clock and starts the work."""
     wo = _locked(work_order)
     if not can_work_on(by, wo):
-        raise WorkOrderError("you may not log actions on this work order")
+        raise WorkOrderError("you may not log actions on this work order", code="not_allowed")
     if kind not in ActionKind.values:
         raise WorkOrderError(f"unknown action '{kind}' (one of {', '.join(ActionKind.values)})")
     if wo.status == Status.RESOLVED:
-        raise WorkOrderError("this work order is resolved; reopen it first")
+        raise WorkOrderError("this work order is resolved; reopen it first", code="resolved")
     now = timezone.now()
     action = Action.objects.create(work_order=wo, kind=kind, note=note, author=by, at=now)
     fields, events = [], []
@@ -214,13 +214,13 @@ def work_order_resolve(*, work_order: WorkOrder, outcome: str, reason: str, note
     """Resolve with an outcome and a reason code; the outcome becomes a label for training and reports."""
     wo = _locked(work_order)
     if by is not None and not can_work_on(by, wo):
-        raise WorkOrderError("you may not resolve this work order")
+        raise WorkOrderError("you may not resolve this work order", code="not_allowed")
     if outcome not in Outcome.values:
         raise WorkOrderError(f"outcome must be one of {', '.join(Outcome.values)}")
     if reason not in Reason.values:
         raise WorkOrderError(f"reason must be one of {', '.join(Reason.values)}")
     if wo.status == Status.RESOLVED:
-        raise WorkOrderError("this work order is already resolved")
+        raise WorkOrderError("this work order is already resolved", code="resolved")
     before = wo.status
     now = timezone.now()
     wo.status, wo.outcome, wo.reason, wo.resolution_note = Status.RESOLVED, outcome, reason, note
@@ -235,7 +235,7 @@ def work_order_resolve(*, work_order: WorkOrder, outcome: str, reason: str, note
 def work_order_assign(*, work_order: WorkOrder, assignee, by, note: str = "") -> WorkOrder:
     wo = _locked(work_order)
     if by is not None and not can_reassign(by, wo):
-        raise WorkOrderError("only team leads and admins can reassign work orders")
+        raise WorkOrderError("only team leads and admins can reassign work orders", code="not_allowed")
     if wo.assignee_id != (assignee.id if assignee else None):
         reassign_rows([wo], {wo.id: assignee}, by=by, note=note)
         wo.assignee = assignee
@@ -253,9 +253,9 @@ def work_orders_reassign(*, work_order_ids, assignee, by, note: str = "") -> int
     if not ids:
         raise WorkOrderError("select at least one work order")
     if by is not None and not (is_admin(by) or is_team_lead(by)):
-        raise WorkOrderError("only team leads and admins can reassign work orders")
+        raise WorkOrderError("only team leads and admins can reassign work orders", code="not_allowed")
     if assignee is None or not assignable_users(by=by).filter(pk=assignee.pk).exists():
-        raise WorkOrderError("choose an active member of your team")
+        raise WorkOrderError("choose an active member of your team", code="assignee_not_in_team")
     scope = work_order_list(user=by) if by is not None else WorkOrder.objects.all()
     rows = list(scope.select_for_update(of=("self",)).filter(id__in=ids, open_key__isnull=False).order_by("id"))
     if len(rows) != len(ids):

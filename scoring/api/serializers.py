@@ -1,25 +1,12 @@
 """Scoring API: score runs, model versions (without the artifact), rules, policy and rule-set versions, previews."""
 
-from collections.abc import Mapping
-
 from rest_framework import serializers
 
-from customers.api.serializers import UserSummarySerializer
+from churnops.core.api import StrictSerializer, UserSummarySerializer
 from scoring.ml.catalog import FEATURE_NAMES
-from scoring.ml.policy import CHURN_MODES, ROLES
+from scoring.ml.policy import CHURN_MODES, LIMITS, MAX_TIERS, ROLES, TIER_ACTION_MAX, TIER_LIMITS, TIER_NAME_MAX, Limit
 from scoring.ml.rules import OPERATORS
 from scoring.models import ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
-
-
-class StrictInputSerializer(serializers.Serializer):
-    """Refuses keys it does not know, at every nesting level, so a typo is an error instead of being ignored."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            unknown = sorted(set(data) - {name for name, f in self.fields.items() if not f.read_only})
-            if unknown:
-                raise serializers.ValidationError({str(name): ["unknown field"] for name in unknown})
-        return super().to_internal_value(data)
 
 
 class ScoreRunSerializer(serializers.ModelSerializer):
@@ -52,7 +39,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
 # --- rules ----------------------------------------------------------------------------------------------------------
 
 
-class RuleConditionSerializer(StrictInputSerializer):
+class RuleConditionSerializer(StrictSerializer):
     feature = serializers.ChoiceField(choices=list(FEATURE_NAMES), help_text="a feature of the catalog")
     op = serializers.ChoiceField(choices=list(OPERATORS))
     value = serializers.FloatField(help_text="within the feature's range (see the catalog)")
@@ -67,7 +54,7 @@ class RuleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RuleSpecSerializer(StrictInputSerializer):
+class RuleSpecSerializer(StrictSerializer):
     """A rule as stored in a rule-set version, or as proposed for a preview."""
 
     name = serializers.CharField(max_length=100)
@@ -83,57 +70,62 @@ class RuleInputSerializer(RuleSpecSerializer):
                                     help_text="why, kept in the history")
 
 
-class RulesPreviewInputSerializer(StrictInputSerializer):
+class RulesPreviewInputSerializer(StrictSerializer):
     rules = RuleSpecSerializer(many=True, max_length=200, help_text="the whole proposed rule set")
 
 
 # --- policy --------------------------------------------------------------------------------------------------------
 
 
-class ChurnDefinitionSerializer(StrictInputSerializer):
+def _number(limit: Limit, **kwargs) -> serializers.Field:
+    """An API field whose bounds are the policy's own (ml.policy LIMITS / TIER_LIMITS)."""
+    if limit.integer:
+        return serializers.IntegerField(min_value=int(limit.lo), max_value=int(limit.hi), **kwargs)
+    return serializers.FloatField(min_value=limit.lo, max_value=limit.hi, **kwargs)
+
+
+class ChurnDefinitionSerializer(StrictSerializer):
     mode = serializers.ChoiceField(choices=list(CHURN_MODES))
-    inactive_days = serializers.IntegerField(min_value=7, max_value=3650)
+    inactive_days = _number(LIMITS["churn_definition.inactive_days"])
 
 
-class PolicyTierSerializer(StrictInputSerializer):
-    tier = serializers.IntegerField(min_value=1, max_value=9, help_text="1 is the most urgent; numbered in order")
-    name = serializers.CharField(max_length=50)
-    min_probability = serializers.FloatField(min_value=0, max_value=1)
+class PolicyTierSerializer(StrictSerializer):
+    tier = serializers.IntegerField(min_value=1, max_value=MAX_TIERS,
+                                   help_text="1 is the most urgent; numbered in order")
+    name = serializers.CharField(max_length=TIER_NAME_MAX)
+    min_probability = _number(TIER_LIMITS["min_probability"])
     assignee_role = serializers.ChoiceField(choices=list(ROLES))
     escalation_role = serializers.ChoiceField(choices=list(ROLES), allow_blank=True, required=False, default="",
                                               help_text="blank: breaches are not escalated")
-    first_contact_hours = serializers.IntegerField(min_value=1, max_value=24 * 365, allow_null=True, required=False,
-                                                   default=None)
-    resolution_hours = serializers.IntegerField(min_value=1, max_value=24 * 365, allow_null=True, required=False,
-                                                default=None)
-    expected_cost = serializers.FloatField(min_value=0.01, max_value=1e9)
+    first_contact_hours = _number(TIER_LIMITS["first_contact_hours"], allow_null=True, required=False, default=None)
+    resolution_hours = _number(TIER_LIMITS["resolution_hours"], allow_null=True, required=False, default=None)
+    expected_cost = _number(TIER_LIMITS["expected_cost"])
     creates_work_order = serializers.BooleanField()
-    action = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    action = serializers.CharField(max_length=TIER_ACTION_MAX, required=False, allow_blank=True, default="")
 
 
-class PolicyDataSerializer(StrictInputSerializer):
-    high_risk_min_rules = serializers.IntegerField(min_value=1, max_value=50,
-                                                   help_text="a customer firing at least this many rules is high risk")
-    rule_high_min_tier = serializers.IntegerField(min_value=1, max_value=9,
-                                                  help_text="high-risk customers get at least this tier")
-    horizon_days = serializers.IntegerField(min_value=7, max_value=730)
+class PolicyDataSerializer(StrictSerializer):
+    high_risk_min_rules = _number(LIMITS["high_risk_min_rules"],
+                                  help_text="a customer firing at least this many rules is high risk")
+    rule_high_min_tier = _number(LIMITS["rule_high_min_tier"], help_text="high-risk customers get at least this tier")
+    horizon_days = _number(LIMITS["horizon_days"])
     churn_definition = ChurnDefinitionSerializer()
-    control_share = serializers.FloatField(min_value=0, max_value=0.5)
-    recontact_quiet_days = serializers.IntegerField(min_value=0, max_value=365)
-    tiers = PolicyTierSerializer(many=True, allow_empty=False, max_length=9,
+    control_share = _number(LIMITS["control_share"])
+    recontact_quiet_days = _number(LIMITS["recontact_quiet_days"])
+    tiers = PolicyTierSerializer(many=True, allow_empty=False, max_length=MAX_TIERS,
                                  help_text="thresholds strictly decreasing from tier 1 down")
 
 
-class PolicyInputSerializer(StrictInputSerializer):
+class PolicyInputSerializer(StrictSerializer):
     data = PolicyDataSerializer()
     comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class PolicyPreviewInputSerializer(StrictInputSerializer):
+class PolicyPreviewInputSerializer(StrictSerializer):
     data = PolicyDataSerializer(help_text="the whole proposed policy")
 
 
-class RollbackInputSerializer(StrictInputSerializer):
+class RollbackInputSerializer(StrictSerializer):
     comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 

@@ -5,18 +5,17 @@ Every write goes through scoring.services, which versions it (author, comment, d
 (Django ValidationError) becomes a 400 naming the problems.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from interventions.api.serializers import ErrorSerializer
+from churnops.core.api import ErrorSerializer, allow
 from scoring.models import ModelVersion, Rule, ScoreRun
 from scoring.permissions import can_edit_scoring, can_manage_models, can_view_score_runs
-from scoring.preview import PreviewUnavailable, preview_change
+from scoring.preview import preview_change
 from scoring.selectors import policy_current, policy_versions, ruleset_versions
 from scoring.services import policy_rollback, policy_save, rule_delete, rule_save, ruleset_rollback
 
@@ -34,43 +33,18 @@ from .serializers import (
     ScoreRunSerializer,
 )
 
-
-class IsAdmin(permissions.BasePermission):
-    def has_permission(self, request, view):
-        return can_manage_models(request.user)
-
-
-class IsAdminOrTeamLead(permissions.BasePermission):
-    def has_permission(self, request, view):
-        return can_view_score_runs(request.user)
-
-
-class CanEditScoring(permissions.BasePermission):
-    message = "only admins may read or change the scoring configuration"
-
-    def has_permission(self, request, view):
-        return can_edit_scoring(request.user)
+IsAdmin = allow(can_manage_models)
+IsAdminOrTeamLead = allow(can_view_score_runs)
+CanEditScoring = allow(can_edit_scoring, "only admins may read or change the scoring configuration")
 
 
 class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     pass
 
 
-def _refused(exc: DjangoValidationError) -> ValidationError:
-    """A service's refusal as a DRF 400: {field: [messages]}."""
-    if hasattr(exc, "error_dict"):
-        return ValidationError(exc.message_dict)
-    return ValidationError({"detail": exc.messages})
-
-
 def _preview_response(**proposal) -> Response:
-    try:
-        result = preview_change(**proposal)
-    except PreviewUnavailable as exc:
-        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-    except DjangoValidationError as exc:
-        raise _refused(exc) from exc
-    return Response(PreviewSerializer(result).data)
+    """A preview; an invalid proposal (400) or no snapshot yet (409) is rendered by the exception handler."""
+    return Response(PreviewSerializer(preview_change(**proposal)).data)
 
 
 WRITE_REFUSALS = {
@@ -137,10 +111,7 @@ class RuleViewSet(viewsets.ModelViewSet):
         payload.is_valid(raise_exception=True)
         fields = dict(payload.validated_data)
         comment = fields.pop("comment", "")
-        try:
-            return rule_save(rule=rule, by=request.user, comment=comment or "changed through the API", **fields)
-        except DjangoValidationError as exc:
-            raise _refused(exc) from exc
+        return rule_save(rule=rule, by=request.user, comment=comment or "changed through the API", **fields)
 
     def create(self, request, *args, **kwargs):
         rule = self._save(request, None)
@@ -184,11 +155,8 @@ class PolicyVersionViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         payload = PolicyInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        try:
-            version = policy_save(data=_plain(data["data"]), by=request.user,
-                                  comment=data["comment"] or "changed through the API")
-        except DjangoValidationError as exc:
-            raise _refused(exc) from exc
+        version = policy_save(data=_plain(data["data"]), by=request.user,
+                              comment=data["comment"] or "changed through the API")
         return Response(PolicyVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="The policy in force (admins)",
@@ -215,10 +183,7 @@ class PolicyVersionViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         version = self.get_object()
         payload = RollbackInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            new = policy_rollback(version=version, by=request.user, comment=payload.validated_data["comment"])
-        except DjangoValidationError as exc:
-            raise _refused(exc) from exc
+        new = policy_rollback(version=version, by=request.user, comment=payload.validated_data["comment"])
         return Response(PolicyVersionSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
@@ -242,11 +207,8 @@ class RuleSetVersionViewSet(ReadOnlyViewSet):
         version = self.get_object()
         payload = RollbackInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            with transaction.atomic():
-                new = ruleset_rollback(version=version, by=request.user, comment=payload.validated_data["comment"])
-        except DjangoValidationError as exc:
-            raise _refused(exc) from exc
+        with transaction.atomic():
+            new = ruleset_rollback(version=version, by=request.user, comment=payload.validated_data["comment"])
         return Response(RuleSetVersionSerializer(new).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,12 +1,82 @@
-"""The risk policy: its default (from the seeds), validation and tier assignment. Pure Python."""
+"""The risk policy, typed: its shape, each setting's range and default, validation and tier assignment.
+
+One home for every fact about the policy. The policy is stored as a JSON document (versioned, diffed,
+rolled back), so its type is a `TypedDict`: every reader gets the stored document as it is, typed, with
+no conversion layer to keep in step. The ranges live once, in `LIMITS` and `TIER_LIMITS` (`Limit`
+dataclasses); the validator, the admin form and the API serializer all read them, and a problem carries
+its location as data (`Problem.path`), so forms put it beside the right field without parsing messages.
+Pure Python: no Django import.
+"""
 
 import copy
+from dataclasses import dataclass
+from typing import Literal, NotRequired, TypedDict
 
 import numpy as np
 
 ROLES = ("team_lead", "account_manager", "customer_service", "admin", "automated")
+CHURN_MODES = ("explicit", "inactive", "explicit_or_inactive")
+MAX_TIERS = 9
 
-DEFAULT_POLICY = {
+
+class ChurnDefinition(TypedDict):
+    mode: Literal["explicit", "inactive", "explicit_or_inactive"]
+    inactive_days: int
+
+
+class Tier(TypedDict):
+    tier: int
+    name: str
+    min_probability: float
+    assignee_role: str
+    escalation_role: str
+    first_contact_hours: int | None
+    resolution_hours: int | None
+    expected_cost: float
+    creates_work_order: bool
+    action: NotRequired[str]
+
+
+class Policy(TypedDict):
+    high_risk_min_rules: int
+    rule_high_min_tier: int
+    horizon_days: int
+    churn_definition: ChurnDefinition
+    control_share: float
+    recontact_quiet_days: int
+    tiers: list[Tier]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The range of one numeric setting (inclusive), whether it is whole, and what it means."""
+
+    lo: float
+    hi: float
+    integer: bool = False
+    label: str = ""
+
+
+# Top-level settings, by their path in the policy document. rule_high_min_tier's upper bound is the number
+# of tiers of the policy itself (checked in validate_policy); MAX_TIERS here.
+LIMITS: dict[str, Limit] = {
+    "high_risk_min_rules": Limit(1, 50, True, "High risk when at least N rules fire"),
+    "rule_high_min_tier": Limit(1, MAX_TIERS, True, "Rule-high customers are at least tier"),
+    "horizon_days": Limit(7, 730, True, "Prediction horizon (days)"),
+    "churn_definition.inactive_days": Limit(7, 3650, True, "N days without activity"),
+    "control_share": Limit(0, 0.5, False, "Control-group share (0 to 0.5)"),
+    "recontact_quiet_days": Limit(0, 365, True, "Re-contact quiet period (days)"),
+}
+TIER_LIMITS: dict[str, Limit] = {
+    "min_probability": Limit(0, 1, False, "from P(churn)"),
+    "first_contact_hours": Limit(1, 24 * 365, True, "First contact SLA (hours)"),
+    "resolution_hours": Limit(1, 24 * 365, True, "Resolution SLA (hours)"),
+    "expected_cost": Limit(0.01, 1e9, False, "Expected cost"),
+}
+TIER_NAME_MAX = 50
+TIER_ACTION_MAX = 300
+
+DEFAULT_POLICY: Policy = {
     "high_risk_min_rules": 2,
     "rule_high_min_tier": 2,
     "horizon_days": 60,
@@ -33,65 +103,86 @@ DEFAULT_POLICY = {
     ],
 }
 
-CHURN_MODES = ("explicit", "inactive", "explicit_or_inactive")
 
-
-def default_policy() -> dict:
+def default_policy() -> Policy:
     return copy.deepcopy(DEFAULT_POLICY)
 
 
-def _check_number(errors, where, value, lo, hi, integer=False):
-    ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a proposed policy: where (a path such as `tiers[0].min_probability`) and why."""
+
+    path: str
+    message: str
+    tier_index: int | None = None  # for a tier's setting: its position in `tiers`
+    attr: str = ""  # the setting's own name (`min_probability`; `inactive_days` for the churn definition)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def _check_number(errors, path, value, limit: Limit, *, hi=None, tier_index=None, attr=""):
+    hi = limit.hi if hi is None else hi
+    ok_type = isinstance(value, int) if limit.integer else isinstance(value, int | float)
+    attr = attr or path.rsplit(".", 1)[-1]
     if isinstance(value, bool) or not ok_type:
-        errors.append(f"{where}: must be {'a whole number' if integer else 'a number'}, got {value!r}")
-    elif not lo <= value <= hi:
-        errors.append(f"{where}: {value} is out of range ({lo} to {hi})")
+        message = f"must be {'a whole number' if limit.integer else 'a number'}, got {value!r}"
+        errors.append(Problem(path, message, tier_index, attr))
+    elif not limit.lo <= value <= hi:
+        lo_text, hi_text = (int(limit.lo), int(hi)) if limit.integer else (limit.lo, hi)
+        errors.append(Problem(path, f"{value} is out of range ({lo_text} to {hi_text})", tier_index, attr))
 
 
-def _validate_tier(errors, tier, i):
+def _validate_tier(errors: list[Problem], tier: dict, i: int) -> None:
     where = f"tiers[{i}]"
+
+    def problem(attr, message):
+        errors.append(Problem(f"{where}.{attr}", message, i, attr))
+
     if tier.get("tier") != i + 1:
-        errors.append(f"{where}.tier: must be {i + 1} (tiers are numbered in order)")
-    _check_number(errors, f"{where}.min_probability", tier.get("min_probability"), 0, 1)
+        problem("tier", f"must be {i + 1} (tiers are numbered in order)")
+    _check_number(errors, f"{where}.min_probability", tier.get("min_probability"), TIER_LIMITS["min_probability"],
+                  tier_index=i)
     if tier.get("assignee_role") not in ROLES:
-        errors.append(f"{where}.assignee_role: unknown role {tier.get('assignee_role')!r} (one of {', '.join(ROLES)})")
+        problem("assignee_role", f"unknown role {tier.get('assignee_role')!r} (one of {', '.join(ROLES)})")
     if tier.get("escalation_role") not in (*ROLES, ""):
-        errors.append(f"{where}.escalation_role: unknown role {tier.get('escalation_role')!r}")
-    _check_number(errors, f"{where}.expected_cost", tier.get("expected_cost"), 0.01, 1e9)
+        problem("escalation_role", f"unknown role {tier.get('escalation_role')!r}")
+    _check_number(errors, f"{where}.expected_cost", tier.get("expected_cost"), TIER_LIMITS["expected_cost"],
+                  tier_index=i)
     if tier.get("creates_work_order"):
         if tier.get("assignee_role") == "automated":
-            errors.append(f"{where}.assignee_role: a tier that creates work orders needs a human role")
-        _check_number(errors, f"{where}.first_contact_hours", tier.get("first_contact_hours"), 1, 24 * 365, True)
-        _check_number(errors, f"{where}.resolution_hours", tier.get("resolution_hours"), 1, 24 * 365, True)
+            problem("assignee_role", "a tier that creates work orders needs a human role")
+        for attr in ("first_contact_hours", "resolution_hours"):
+            _check_number(errors, f"{where}.{attr}", tier.get(attr), TIER_LIMITS[attr], tier_index=i)
         first, resolution = tier.get("first_contact_hours"), tier.get("resolution_hours")
         if isinstance(first, int) and isinstance(resolution, int) and resolution < first:
-            errors.append(f"{where}.resolution_hours: must not be shorter than first_contact_hours")
+            problem("resolution_hours", "must not be shorter than first_contact_hours")
 
 
-def validate_policy(policy: dict) -> list[str]:
-    """Messages naming each problem (field path and reason); empty when the policy is valid."""
-    errors: list[str] = []
-    _check_number(errors, "high_risk_min_rules", policy.get("high_risk_min_rules"), 1, 50, True)
-    _check_number(errors, "horizon_days", policy.get("horizon_days"), 7, 730, True)
-    _check_number(errors, "control_share", policy.get("control_share"), 0, 0.5)
-    _check_number(errors, "recontact_quiet_days", policy.get("recontact_quiet_days"), 0, 365, True)
+def validate_policy(policy: dict) -> list[Problem]:
+    """Each problem with its location and reason; empty when the policy is valid."""
+    errors: list[Problem] = []
+    for path in ("high_risk_min_rules", "horizon_days", "control_share", "recontact_quiet_days"):
+        _check_number(errors, path, policy.get(path), LIMITS[path])
     churn = policy.get("churn_definition") or {}
     if churn.get("mode") not in CHURN_MODES:
-        errors.append(f"churn_definition.mode: must be one of {', '.join(CHURN_MODES)}")
-    _check_number(errors, "churn_definition.inactive_days", churn.get("inactive_days"), 7, 3650, True)
+        errors.append(Problem("churn_definition.mode", f"must be one of {', '.join(CHURN_MODES)}", attr="mode"))
+    _check_number(errors, "churn_definition.inactive_days", churn.get("inactive_days"),
+                  LIMITS["churn_definition.inactive_days"])
     tiers = policy.get("tiers")
-    if not isinstance(tiers, list) or not 1 <= len(tiers) <= 9:
-        return [*errors, "tiers: must be a list of 1 to 9 tiers"]
+    if not isinstance(tiers, list) or not 1 <= len(tiers) <= MAX_TIERS:
+        return [*errors, Problem("tiers", f"must be a list of 1 to {MAX_TIERS} tiers")]
     for i, tier in enumerate(tiers):
         _validate_tier(errors, tier, i)
     probs = [t.get("min_probability") for t in tiers]
     if all(isinstance(p, int | float) for p in probs) and any(a <= b for a, b in zip(probs, probs[1:], strict=False)):
-        errors.append("tiers: min_probability must be strictly decreasing from tier 1 down")
-    _check_number(errors, "rule_high_min_tier", policy.get("rule_high_min_tier"), 1, len(tiers), True)
+        errors.append(Problem("tiers", "min_probability must be strictly decreasing from tier 1 down"))
+    _check_number(errors, "rule_high_min_tier", policy.get("rule_high_min_tier"), LIMITS["rule_high_min_tier"],
+                  hi=len(tiers))
     return errors
 
 
-def assign_tiers(policy: dict, probability: np.ndarray, is_rule_high: np.ndarray) -> np.ndarray:
+def assign_tiers(policy: Policy, probability: np.ndarray, is_rule_high: np.ndarray) -> np.ndarray:
     """Tier per customer (1 = most urgent, 0 = no tier): by probability, lifted by the rules."""
     tier = np.zeros(len(probability), dtype=np.int16)
     for t in sorted(policy["tiers"], key=lambda t: -t["tier"]):
@@ -102,5 +193,14 @@ def assign_tiers(policy: dict, probability: np.ndarray, is_rule_high: np.ndarray
     return tier
 
 
-def tier_config(policy: dict, tier: int) -> dict:
+def tier_config(policy: Policy, tier: int) -> Tier:
     return next(t for t in policy["tiers"] if t["tier"] == tier)
+
+
+def tier_names(tiers: list[Tier]) -> dict[int, str]:
+    return {t["tier"]: t["name"] for t in tiers}
+
+
+def work_tiers(policy: Policy) -> set[int]:
+    """The tiers whose alerts become work orders for people."""
+    return {t["tier"] for t in policy["tiers"] if t["creates_work_order"]}

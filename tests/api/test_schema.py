@@ -85,7 +85,8 @@ def test_anonymous_list_is_refused(api_client, url):
 
     # then it is refused
     assert response.status_code == 403
-    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert response.json() == {"detail": "Authentication credentials were not provided.",
+                               "code": "not_authenticated"}
 
 
 @pytest.mark.parametrize("url", POST_URLS)
@@ -96,7 +97,8 @@ def test_anonymous_post_is_refused(api_client, url):
 
     # then it is refused
     assert response.status_code == 403
-    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert response.json() == {"detail": "Authentication credentials were not provided.",
+                               "code": "not_authenticated"}
 
 
 def test_token_authentication_works(api_client, am_user):

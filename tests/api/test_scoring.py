@@ -13,7 +13,7 @@ from .builders import login
 
 pytestmark = pytest.mark.django_db
 
-FORBIDDEN = {"detail": "You do not have permission to perform this action."}
+FORBIDDEN = {"detail": "You do not have permission to perform this action.", "code": "permission_denied"}
 
 
 def model_version(**fields) -> ModelVersion:

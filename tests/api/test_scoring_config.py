@@ -150,7 +150,8 @@ def test_preview_through_the_api_and_409_without_a_run(admin_api):
 
     # then
     assert early.status_code == 409
-    assert early.json() == {"detail": "there is no score run yet: run the nightly pipeline once to have a snapshot"}
+    assert early.json() == {"detail": "there is no score run yet: run the nightly pipeline once to have a snapshot",
+                           "code": "no_snapshot"}
     assert (policy.status_code, rules.status_code) == (200, 200)
     assert policy.json()["customers"] == 0
     assert policy.json()["tiers"][-1] == {"tier": None, "name": "no tier", "now": 0, "proposed": 0}

@@ -170,7 +170,7 @@ def test_resolve_twice_is_refused(api_client, am_user, mine):
 
     # then the service's refusal is the message
     assert response.status_code == 400
-    assert response.json() == {"detail": "this work order is already resolved"}
+    assert response.json() == {"detail": "this work order is already resolved", "code": "resolved"}
     assert state(mine) == before
 
 
@@ -244,7 +244,7 @@ def test_log_action_on_resolved_work_order_is_400(api_client, am_user, mine):
 
     # then the service refuses it
     assert response.status_code == 400
-    assert response.json() == {"detail": "this work order is resolved; reopen it first"}
+    assert response.json() == {"detail": "this work order is resolved; reopen it first", "code": "resolved"}
     assert state(mine) == before
 
 
@@ -282,7 +282,7 @@ def test_illegal_status_is_400_and_changes_nothing(api_client, am_user, start, t
 
     # then the service refuses and nothing changed
     assert response.status_code == 400
-    assert response.json() == {"detail": detail}
+    assert response.json() == {"detail": detail, "code": "use_resolve" if target == "resolved" else "illegal_transition"}
     assert state(wo) == before
 
 
@@ -326,7 +326,8 @@ def test_account_manager_may_not_reassign(api_client, am_user, other_am_user, mi
 
     # then it is forbidden and nothing changed
     assert response.status_code == 403
-    assert response.json() == {"detail": "only team leads and admins can reassign work orders"}
+    assert response.json() == {"detail": "only team leads and admins can reassign work orders",
+                               "code": "permission_denied"}
     assert state(mine) == before
 
 

@@ -9,8 +9,10 @@ from django.core.management.base import CommandError
 from django.db.models import F
 
 from customers.choices import EventKind
-from customers.demo import DEMO_SOURCE, DEMO_USERS, K_COMPETITOR, K_LOGIN, K_SURVEY, K_VISIT, generate_population
 from customers.models import Customer, Event
+from demo.activity import K_COMPETITOR, K_LOGIN, K_SURVEY, K_VISIT
+from demo.population import DEMO_SOURCE, generate_population
+from demo.roster import DEMO_USERS
 from interventions.choices import Role
 from interventions.models import AgentProfile
 

@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 
 from customers.importers import ImportValidationError, RowError, csv_rows, validate_event_rows
 from customers.models import Customer, Event
-from customers.selectors import customer_list
 from customers.services import customers_upsert, events_upsert
+from interventions.access import customer_list
 from interventions.models import AgentProfile
 from tests.customers.factories import CustomerFactory, EventFactory, UserFactory
 

@@ -15,8 +15,8 @@ from django.db import connection
 from alerts.models import Alert
 from churnops.celery import app as celery_app
 from interventions.models import WorkOrder
+from nightly.tasks import nightly_run_task
 from scoring.models import ScoreRun
-from scoring.tasks import nightly_run_task
 from tests.scoring.builders import add_events, customer, every
 
 AS_OF = date(2025, 6, 30)

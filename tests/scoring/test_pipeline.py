@@ -6,8 +6,8 @@ from django.core.management import call_command
 
 from alerts.models import Alert
 from interventions.models import WorkOrder
+from nightly.pipeline import run_finish, run_start, score_chunk
 from scoring.models import CustomerScore, ScoreRun
-from scoring.pipeline import run_finish, run_start, score_chunk
 from scoring.selectors import policy_current
 from scoring.services import policy_save
 
@@ -178,8 +178,8 @@ def test_a_failing_chunk_fails_the_run_and_a_rerun_resumes_only_pending_chunks(a
             raise RuntimeError("disk on fire")
         return real(chunk_id=chunk_id)
 
-    monkeypatch.setattr("scoring.pipeline.score_chunk", flaky)
-    from scoring.tasks import nightly_run_task
+    monkeypatch.setattr("nightly.pipeline.score_chunk", flaky)
+    from nightly.tasks import nightly_run_task
 
     # when
     run_id = nightly_run_task.delay(AS_OF.isoformat(), chunk_size=2).get()

@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.utils.html import escape
 
 from customers.models import Customer
+from scoring.explain import score_factors
 from scoring.ml import model as ml
 from scoring.models import CustomerScore, ModelVersion
-from scoring.pipeline import score_factors
 from scoring.training import labels_for, model_rollback, model_store
 
 from .builders import add_events, at, customer, every
@@ -162,7 +162,7 @@ def test_top_factor_of_a_long_silent_customer_is_recency(algorithm):
 
 
 def test_phrases_read_like_an_account_manager_would_say_them():
-    from scoring.pipeline import _phrase
+    from scoring.explain import _phrase
 
     row = {"visits_90d": 1.0, "visits_prev_90d": 6.0, "visit_change_ratio": -5 / 6}
     assert _phrase("visits_90d", row) == "visits last 90 days: 1 (was 6 the 90 days before)"
@@ -170,7 +170,7 @@ def test_phrases_read_like_an_account_manager_would_say_them():
 
 
 def test_a_missing_value_is_phrased_as_not_recorded():
-    from scoring.pipeline import _phrase
+    from scoring.explain import _phrase
 
     assert _phrase("days_to_contract_end", {"days_to_contract_end": None}) == (
         "Days until the contract ends (negative = ended): not recorded")

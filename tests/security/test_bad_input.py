@@ -141,7 +141,7 @@ def test_work_order_changes_refuse_unknown_fields(am_user, path, body):
 def test_unknown_api_urls_answer_json(admin_api, url):
     response = admin_api.get(url)
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 @pytest.mark.parametrize("value", ["1e400", "nan", "-inf", "0x10", "1,5"])

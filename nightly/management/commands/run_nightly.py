@@ -4,8 +4,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from nightly.tasks import nightly_run_task
 from scoring.models import ScoreRun
-from scoring.tasks import nightly_run_task
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from customers.demo import DEMO_USERS
+from demo.roster import DEMO_USERS
 from interventions.models import WorkOrder
 
 

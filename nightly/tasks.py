@@ -1,4 +1,7 @@
-"""Thin Celery tasks: ids in, one service call each."""
+"""Thin Celery tasks: ids in, one service call each.
+
+The task names are the ones they had under scoring/ (the beat schedule and queued messages refer to them).
+"""
 
 import logging
 
@@ -11,7 +14,8 @@ from . import pipeline
 log = logging.getLogger(__name__)
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
+@shared_task(name="scoring.tasks.score_chunk_task", autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=5, acks_late=True)
 def score_chunk_task(chunk_id: int) -> dict:
     try:
         return pipeline.score_chunk(chunk_id=chunk_id)
@@ -25,12 +29,13 @@ def score_chunk_task(chunk_id: int) -> dict:
         return {"error": repr(exc)}
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(name="scoring.tasks.finish_run_task", autoretry_for=(OperationalError,), retry_backoff=True,
+             max_retries=5)
 def finish_run_task(_results, run_id: int) -> str:
     return pipeline.run_finish(run_id=run_id).status
 
 
-@shared_task
+@shared_task(name="scoring.tasks.nightly_run_task")
 def nightly_run_task(as_of: str | None = None, chunk_size: int | None = None) -> int:
     """Start the run for a date and fan its chunks out as a Celery chord."""
     from datetime import date

@@ -10,7 +10,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.demo import DemoHistoryError, history_replay
+from demo.replay import DemoHistoryError, history_replay
 
 
 class Command(BaseCommand):

@@ -9,7 +9,8 @@ with field errors before the view's own refusal can happen.
 
 ERROR_SCHEMA = {
     "type": "object",
-    "properties": {"detail": {"type": "string"}},
+    "properties": {"detail": {"type": "string"},
+                   "code": {"type": "string", "description": "stable machine-readable reason: branch on this"}},
     "required": ["detail"],
 }
 VALIDATION_SCHEMA = {

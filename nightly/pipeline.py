@@ -10,19 +10,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts.services import alerts_close_cleared, alerts_upsert
-from churnops.bulk import frame_upsert
+from churnops.core.bulk import frame_upsert
 from customers.models import Customer
 from interventions.services import work_orders_open_for_alerts
-
-from .features import compute_features
-from .ml import model as ml
-from .ml.catalog import FEATURES_BY_NAME
-from .ml.policy import assign_tiers
-from .ml.rules import evaluate
-from .models import CustomerScore, ScoreChunk, ScoreRun
-from .selectors import model_active, policy_current, rule_specs, ruleset_current
-from .services import defaults_install
-from .training import load_estimator
+from scoring.explain import explain_rows
+from scoring.features import compute_features
+from scoring.ml.policy import work_tiers
+from scoring.models import CustomerScore, ScoreChunk, ScoreRun
+from scoring.scorer import model_bundle, score_frame
+from scoring.selectors import model_active, policy_current, rule_specs, ruleset_current
+from scoring.services import defaults_install
 
 
 def _chunk_bounds(chunk_size: int) -> list[tuple[int, int]]:
@@ -61,105 +58,6 @@ def run_start(*, as_of: date, chunk_size: int | None = None) -> ScoreRun:
     return run
 
 
-_CHANGE_PCTS = ("visit_change_pct", "login_change_pct", "purchase_change_pct", "spend_change_pct",
-                "activity_change_pct")
-
-
-def _phrase_values(row: dict) -> dict:
-    """A feature row plus the 'down 75% vs the prior 90 days' wordings, ready for the catalog phrases."""
-    values = {k: (np.nan if v is None else v) for k, v in row.items()}
-    values.update({k: _pct(values.get(k.replace("_pct", "_ratio"))) for k in _CHANGE_PCTS})
-    return values
-
-
-def _phrase_of(name: str, values: dict) -> str:
-    value = values.get(name)
-    if value is None or value != value:  # NaN
-        return f"{FEATURES_BY_NAME[name].description}: not recorded"
-    try:
-        return FEATURES_BY_NAME[name].phrase.format_map(values)
-    except (KeyError, ValueError, TypeError):
-        return f"{FEATURES_BY_NAME[name].description}: {value}"
-
-
-def _phrase(name: str, row: dict) -> str:
-    """How an account manager would say what feature `name` of this customer shows."""
-    return _phrase_of(name, _phrase_values(row))
-
-
-def _pct(ratio) -> str:
-    if ratio is None or pd.isna(ratio):
-        return "unchanged"
-    if ratio <= -0.995:
-        return "stopped (down 100% vs the prior 90 days)"
-    return f"{'up' if ratio > 0 else 'down'} {abs(ratio) * 100:.0f}% vs the prior 90 days"
-
-
-def explain_rows(algorithm: str, estimator, reference: dict, X: pd.DataFrame) -> list[list[dict]]:
-    """Top factors per row, with signed log-odds weights and a sentence for the account manager."""
-    if X.empty:
-        return []
-    contrib = ml.contributions(algorithm, estimator, X, reference)
-    factors = ml.top_factors(contrib, list(X.columns))
-    records = X.to_dict("records")
-    out = []
-    for row, rec in zip(factors, records, strict=True):
-        values = _phrase_values(rec)
-        out.append([{"feature": f, "weight": round(w, 4), "text": _phrase_of(f, values)} for f, w in row])
-    return out
-
-
-def _baseline_probability(fired_count: np.ndarray, n_rules: int) -> np.ndarray:
-    """Without a trained model the rules alone give the probability (share of rules fired)."""
-    return fired_count / max(n_rules, 1)
-
-
-def score_frame(*, features: pd.DataFrame, policy: dict, rules, model_bundle: dict | None):
-    """Pure scoring of a feature frame: probabilities, rules fired, tiers. Returns a DataFrame."""
-    fired = evaluate(rules, features)
-    fired_count = fired.sum(axis=1)
-    rule_high = fired_count >= policy["high_risk_min_rules"]
-    if model_bundle:
-        probability = ml.predict(model_bundle["estimator"], features[model_bundle["features"]])
-    else:
-        probability = _baseline_probability(fired_count, len(rules))
-    tiers = assign_tiers(policy, probability, rule_high)
-    # Customers share a handful of fired-rule combinations: name each combination once, not per customer.
-    codes = fired.astype(np.int64) @ (np.int64(1) << np.arange(len(rules), dtype=np.int64)) if rules else \
-        np.zeros(len(features), dtype=np.int64)
-    combos = {int(code): [r.name for j, r in enumerate(rules) if code >> j & 1] for code in np.unique(codes)}
-    return pd.DataFrame({
-        "probability": probability,
-        "tier": tiers,
-        "is_rule_high_risk": rule_high,
-        "rules_fired": [combos[int(c)] for c in codes],
-    }, index=features.index)
-
-
-def _model_bundle(run: ScoreRun) -> dict | None:
-    if run.model_version is None:
-        return None
-    bundle = load_estimator(run.model_version)
-    return {**bundle, "features": run.model_version.features, "algorithm": run.model_version.algorithm}
-
-
-def score_factors(score: CustomerScore) -> list[dict]:
-    """A score's top factors: stored for customers who reached a tier, worked out on demand for the rest.
-
-    The nightly run phrases explanations only for at-risk customers (a million sentences a night would tell
-    nobody anything); anyone who opens a calm customer still gets the model's reasons, from the same features.
-    """
-    if score.factors:
-        return score.factors
-    bundle = _model_bundle(score.run)
-    if bundle is None:
-        return []
-    X = compute_features(as_of=score.as_of, id_from=score.customer_id, id_to=score.customer_id + 1)
-    if X.empty:
-        return []
-    return explain_rows(bundle["algorithm"], bundle["estimator"], bundle["reference"], X[bundle["features"]])[0]
-
-
 def score_chunk(*, chunk_id: int) -> dict:
     """Score one chunk and write its scores, alerts and work orders in one transaction.
 
@@ -184,7 +82,7 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     policy = run.policy_version.data
     rules = rule_specs(run.ruleset_version)
     features = compute_features(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
-    bundle = _model_bundle(run)
+    bundle = model_bundle(run)
     scored = score_frame(features=features, policy=policy, rules=rules, model_bundle=bundle)
     at_risk = scored[scored["tier"] > 0]
     X_risk = features.loc[at_risk.index]
@@ -202,8 +100,8 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     alerts = alerts_upsert(as_of=run.as_of, rows=rows, control_share=policy["control_share"])
     closed = alerts_close_cleared(keep_customer_ids=list(alerts), id_from=chunk.id_from, id_to=chunk.id_to,
                                   reason="risk cleared")
-    work_tiers = {t["tier"] for t in policy["tiers"] if t["creates_work_order"]}
-    eligible = [a for a in alerts.values() if a.tier in work_tiers and not a.is_control and not _snoozed(a, run.as_of)]
+    worked = work_tiers(policy)
+    eligible = [a for a in alerts.values() if a.tier in worked and not a.is_control and not _snoozed(a, run.as_of)]
     customers = Customer.objects.select_related("owner__agent").in_bulk([a.customer_id for a in eligible])
     candidates = [{"customer": customers[a.customer_id], "alert": a, "tier": a.tier, "probability": a.probability}
                   for a in eligible]

@@ -19,20 +19,19 @@ from django.utils import timezone
 from threadpoolctl import threadpool_limits
 
 from alerts.models import Alert
-from customers.demo import DEMO_SOURCE
 from customers.models import Customer
+from demo.population import DEMO_SOURCE
 from interventions.choices import Outcome
 from interventions.models import AgentProfile, WorkOrder
 from interventions.services import WorkOrderError, work_order_log_action, work_order_resolve
-from scoring import pipeline
+from nightly import pipeline
+from reports.models import DriftBaseline, RetrainRun, WeeklyReport
+from reports.services import monthly_retrain, weekly_report_build
+from reports.weeks import IsoWeek
 from scoring.models import ScoreRun
-from scoring.selectors import policy_current
+from scoring.selectors import policy_in_force
 from scoring.services import defaults_install
 from scoring.training import TrainingError, model_store, train
-
-from .models import DriftBaseline, RetrainRun, WeeklyReport
-from .services import monthly_retrain, weekly_report_build
-from .weeks import IsoWeek
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +105,7 @@ class _Replay:
         self.seed, self.now = seed, now
         self.steps: list[_Step] = []
         self.counter = itertools.count()
-        self.policy = policy_current().data
+        self.policy = policy_in_force()
         self.tiers = {t["tier"]: t for t in self.policy["tiers"]}
         self.summary = HistorySummary()
 
@@ -201,7 +200,7 @@ class _Replay:
 def initial_model(*, as_of: date) -> None:
     """The model in force when the replay starts, trained only on history before it."""
     with time_machine.travel(_at(as_of, time(1)), tick=False):
-        policy = policy_current().data
+        policy = policy_in_force()
         result = train(as_of=as_of, policy=policy, n_cutoffs=DEMO_MODEL_CUTOFFS)
         cutoffs = sorted(result.metrics["train_cutoffs"])
         model_store(result=result, horizon_days=policy["horizon_days"], train_from=date.fromisoformat(cutoffs[0]),
@@ -235,7 +234,7 @@ def history_replay(*, weeks: int, today: date | None = None, seed: int = 7) -> H
     today = today or timezone.localdate(now)
     history_reset()
     defaults_install()
-    horizon = policy_current().data["horizon_days"]
+    horizon = policy_in_force()["horizon_days"]
     schedule = _schedule(weeks=weeks, today=today, horizon=horizon)
     with threadpool_limits(1):  # one thread: OpenMP/BLAS oversubscription makes scoring several times slower
         try:

@@ -1,6 +1,6 @@
 """``manage.py seed_demo --customers N [--seed 42] [--as-of YYYY-MM-DD] [--months 20] [--reset]``
 
-Creates the demo staff (``customers.demo.DEMO_USERS``) and a generated population of customers and events.
+Creates the demo staff (``demo.roster.DEMO_USERS``) and a generated population of customers and events.
 Re-running with the same arguments changes nothing; a bigger ``--customers`` with the same seed, as-of and
 months extends the population. Demo data from other arguments must be cleared with ``--reset`` first.
 """
@@ -13,9 +13,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from customers.demo import DEMO_SOURCE, DEMO_USERS, MIN_MONTHS, TEAM_LEAD_USERNAME, Population, generate_population
+from churnops.core.roles import Role
 from customers.models import Customer, Event
-from interventions.choices import Role
+from demo.population import DEMO_SOURCE, MIN_MONTHS, Population, generate_population
+from demo.roster import DEMO_USERS, TEAM_LEAD_USERNAME
 from interventions.models import AgentProfile
 
 # Rows per INSERT statement. 2,000 keeps a statement ~0.5 MB on PostgreSQL; Django lowers it further on

@@ -1,0 +1,35 @@
+"""Refusals: what a service raises when it will not do what it was asked.
+
+Each carries a stable machine-readable `code` (clients branch on it, not on the English message), the HTTP
+status the API answers with, and optionally the field it is about. The API's one exception handler
+(churnops.core.api.exception_handler) renders them; pages show the message.
+"""
+
+
+class Refusal(Exception):
+    """A refused request: invalid in this state (400), not allowed (403), not found (404), in conflict (409)."""
+
+    status = 400
+    code = "refused"
+
+    def __init__(self, message: str = "", *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+
+
+class NotAllowed(Refusal):
+    status = 403
+    code = "not_allowed"
+
+
+class NotFound(Refusal):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(Refusal):
+    status = 409
+    code = "conflict"

@@ -1,0 +1,121 @@
+"""The queue: my open work orders (or the team's), in SLA order, and the team queue's bulk reassign."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from churnops.core.pages import form_errors, nav_context
+from churnops.core.roles import Role, sees_team, user_roles
+from scoring.ml.policy import tier_names
+from scoring.selectors import policy_tiers
+
+from ..choices import OPEN_STATUSES
+from ..forms import BulkReassignForm, QueueFilterForm
+from ..permissions import can_bulk_reassign
+from ..presenters import QUEUE_COLUMNS, queue_lines, sla_of
+from ..selectors import assignable_users, queue_for
+from ..services import WorkOrderError, work_orders_reassign
+
+QUEUE_PAGE_SIZE = 50
+
+
+def _queue_scope(user, roles: set[str], team: bool) -> str:
+    if not team:
+        return "Your open work orders"
+    return "All open work orders" if user.is_superuser or Role.ADMIN in roles else "Open work orders of your team"
+
+
+@login_required
+@require_GET
+def queue(request):
+    """My open work orders (or, for team leads and admins with ?team=1, the team's), in SLA order."""
+    user = request.user
+    roles = user_roles(user)
+    team = request.GET.get("team") == "1" and sees_team(user, roles)
+    tiers = policy_tiers()
+    names = tier_names(tiers)
+    form = QueueFilterForm(
+        request.GET,
+        tiers=[(t["tier"], f"{t['tier']} · {t['name']}") for t in tiers if t.get("creates_work_order", True)],
+        statuses=[(s.value, s.label) for s in OPEN_STATUSES],
+    )
+    form.is_valid()  # invalid filters are dropped; cleaned_data keeps the valid ones
+    work_orders = queue_for(user=user, team=team, roles=roles)
+    totals = work_orders.aggregate(
+        open=Count("id"),
+        breached=Count("id", filter=Q(is_breached=True)),
+        at_risk=Count("id", filter=Q(is_at_risk=True, is_breached=False)),
+    )
+    filtered = bool(form.cleaned_data.get("tier") or form.cleaned_data.get("status"))
+    if tier := form.cleaned_data.get("tier"):
+        work_orders = work_orders.filter(tier=tier)
+    if status := form.cleaned_data.get("status"):
+        work_orders = work_orders.filter(status=status)
+
+    columns = QUEUE_COLUMNS if team else tuple(c for c in QUEUE_COLUMNS if not c.startswith("assignee__"))
+    paginator = Paginator(work_orders.only(*columns), QUEUE_PAGE_SIZE)
+    if not filtered:
+        paginator.count = totals["open"]  # already counted: spare the page its own COUNT(*)
+    page = paginator.get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(wo, sla_of(wo, now), names.get(wo.tier, "")) for wo in page.object_list]
+    if not team:
+        for wo, _sla, _name in rows:
+            wo.assignee = user
+    lines = queue_lines(rows)
+    bulk = team and can_bulk_reassign(user, roles)
+    context = {
+        "team": team,
+        "title": "Team queue" if team else "My queue",
+        "scope": _queue_scope(user, roles, team),
+        "form": form,
+        "filtered": filtered,
+        "page": page,
+        "rows": rows,
+        "lines": lines,
+        "totals": totals,
+        "bulk_assignees": list(assignable_users(by=user, roles=roles)) if bulk and rows else [],
+        "bulk": bulk,
+        **nav_context(user, roles, "team" if team else "queue"),
+    }
+    return render(request, "interventions/workorder_queue.html", context)
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+@login_required
+@require_POST
+def bulk_reassign(request):
+    """The team queue's checkboxes: hand the selected work orders to one person, all or nothing."""
+    user = request.user
+    back = _safe_next(request, f"{reverse('interventions:queue')}?team=1")
+    if not can_bulk_reassign(user):
+        raise Http404("No such page.")
+    form = BulkReassignForm(request.POST, assignees=assignable_users(by=user))
+    if not form.is_valid():
+        messages.error(request, f"Nothing was reassigned: {form_errors(form)}")
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        moved = work_orders_reassign(work_order_ids=data["work_orders"], assignee=data["assignee"], by=user,
+                                     note=data["note"])
+    except WorkOrderError as exc:
+        messages.error(request, f"Nothing was reassigned: {exc}")
+    else:
+        messages.success(request, f"{moved} work order{'s' if moved != 1 else ''} reassigned to "
+                                  f"{data['assignee'].get_full_name() or data['assignee'].username}.")
+    return redirect(back)
+
+

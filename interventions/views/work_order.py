@@ -1,0 +1,127 @@
+"""One work order: everything needed to work the case, and the POST endpoints that change it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from churnops.core.pages import form_errors, nav_context
+from churnops.core.roles import user_roles
+from scoring.explain import factor_rows
+from scoring.ml.policy import tier_names
+from scoring.models import Rule
+from scoring.selectors import policy_tiers
+
+from ..choices import TRANSITIONS, ActionKind, Outcome, Reason, WorkOrderStatus
+from ..forms import LogActionForm, ResolveForm, SetStatusForm
+from ..permissions import can_reassign, can_work_on
+from ..presenters import event_line, sla_of
+from ..selectors import assignable_users
+from ..services import (
+    WorkOrderError,
+    notifications_mark_read,
+    work_order_log_action,
+    work_order_resolve,
+    work_order_set_status,
+)
+from .common import _back, _visible_work_order
+
+
+@login_required
+@require_GET
+def work_order(request, pk: int):
+    """Everything needed to work one case: the customer, why it is at risk, the history, the forms."""
+    wo = _visible_work_order(request, pk)
+    user = request.user
+    roles = user_roles(user)
+    names = tier_names(policy_tiers())
+    alert = wo.alert
+    rules_fired = list(alert.rules_fired) if alert else []
+    descriptions = dict(Rule.objects.filter(name__in=rules_fired).values_list("name", "description"))
+    factors = factor_rows(alert.factors if alert else [])
+    transitions = [
+        (s, WorkOrderStatus(s).label)
+        for s in WorkOrderStatus.values
+        if s in TRANSITIONS.get(wo.status, set()) and s != WorkOrderStatus.RESOLVED
+    ]
+    events = [(e, event_line(e)) for e in wo.events.select_related("actor").order_by("-at", "-id")]
+    notifications_mark_read(user=user, work_order_id=wo.pk)  # opening the case reads its notifications
+    reassign = can_reassign(user, wo) and wo.is_open
+    context = {
+        "wo": wo,
+        "customer": wo.customer,
+        "tier_name": names.get(wo.tier, ""),
+        "sla": sla_of(wo, timezone.now()),
+        "alert": alert,
+        "rules": [(name, descriptions.get(name, "")) for name in rules_fired],
+        "factors": factors,
+        "actions": wo.actions.select_related("author"),
+        "events": events,
+        "can_work": can_work_on(user, wo),
+        "is_resolved": wo.status == WorkOrderStatus.RESOLVED,
+        "transitions": transitions,
+        "action_form": LogActionForm(initial={"kind": ActionKind.CALL}),
+        "resolve_form": ResolveForm(),
+        "reassign_assignees": list(assignable_users(by=user)) if reassign else [],
+        **nav_context(user, roles, "queue"),
+    }
+    return render(request, "interventions/workorder_detail.html", context)
+
+
+@login_required
+@require_POST
+def log_action(request, pk: int):
+    wo = _visible_work_order(request, pk)
+    form = LogActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Nothing was logged: {form_errors(form)}")
+        return _back(wo)
+    try:
+        action = work_order_log_action(work_order=wo, by=request.user, **form.cleaned_data)
+    except WorkOrderError as exc:
+        messages.error(request, f"Nothing was logged: {exc}")
+    else:
+        messages.success(request, f"{action.get_kind_display()} logged.")
+    return _back(wo)
+
+
+@login_required
+@require_POST
+def resolve(request, pk: int):
+    wo = _visible_work_order(request, pk)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not resolved: {form_errors(form)}")
+        return _back(wo)
+    try:
+        wo = work_order_resolve(work_order=wo, by=request.user, **form.cleaned_data)
+    except WorkOrderError as exc:
+        messages.error(request, f"Not resolved: {exc}")
+        return _back(wo)
+    messages.success(
+        request,
+        f"WO-{wo.pk} for {wo.customer.name or wo.customer.external_id} resolved: "
+        f"{Outcome(wo.outcome).label}, reason {Reason(wo.reason).label.lower()}.",
+    )
+    return redirect(reverse("interventions:queue"))
+
+
+@login_required
+@require_POST
+def set_status(request, pk: int):
+    wo = _visible_work_order(request, pk)
+    form = SetStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Status not changed: {form_errors(form)}")
+        return _back(wo)
+    try:
+        wo = work_order_set_status(work_order=wo, by=request.user, **form.cleaned_data)
+    except WorkOrderError as exc:
+        messages.error(request, f"Status not changed: {exc}")
+    else:
+        messages.success(request, f"Status set to {wo.get_status_display()}.")
+    return _back(wo)
+
+
