@@ -1,13 +1,12 @@
 """Alert pages: the alerts a user may see (admins including the control group) and snoozing one."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from churnops.core.pages import form_errors, nav_context
+from churnops.core.pages import form_errors, nav_context, page
 from churnops.core.roles import is_admin, user_roles
 from interventions.access import alert_list
 from scoring.ml.policy import tier_names
@@ -27,7 +26,7 @@ def _visible_alert(user, pk: int) -> Alert:
     return alert
 
 
-@login_required
+@page()
 @require_GET
 def alert_index(request):
     """Open and snoozed alerts, most urgent first; admins also see (and can filter) the control group."""
@@ -56,7 +55,7 @@ def alert_index(request):
     return render(request, "alerts/alert_list.html", context)
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def alert_snooze_page(request, pk: int):
     user = request.user
@@ -79,7 +78,7 @@ def alert_snooze_page(request, pk: int):
     return render(request, "alerts/alert_snooze.html", context)
 
 
-@login_required
+@page()
 @require_POST
 def alert_unsnooze_page(request, pk: int):
     user = request.user

@@ -46,7 +46,8 @@ def not_found(request, exception=None):
 def bad_request(request, exception=None):
     """Django's own refusals (e.g. too many form fields) as JSON for API clients."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Bad request: the request could not be read.", "code": "bad_request"}, status=400)
+        return JsonResponse({"detail": "Bad request: the request could not be read.", "code": "bad_request"},
+                            status=400)
     return defaults.bad_request(request, exception)
 
 

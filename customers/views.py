@@ -2,12 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from churnops.core.pages import nav_context
+from churnops.core.pages import nav_context, page
 from churnops.core.roles import user_roles
 from interventions.access import can_view_customer, work_order_list
 from scoring.explain import factor_rows, score_factors
@@ -93,7 +92,7 @@ def _kind_label(kind: str) -> str:
     return dict(EventKind.choices).get(kind, kind).split(" (")[0]
 
 
-@login_required
+@page()
 @require_GET
 def customer_detail(request, pk: int):
     customer = get_object_or_404(Customer.objects.select_related("owner__agent"), pk=pk)

@@ -1,13 +1,11 @@
 """The weekly report pages: the latest week, one week with its charts, its CSV, and an explicit rebuild."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from churnops.core.pages import nav_context
+from churnops.core.pages import nav_context, page
 from churnops.core.roles import user_roles
 
 from .exports import report_csv
@@ -25,9 +23,8 @@ def _week_or_404(text: str) -> IsoWeek:
         raise Http404(str(exc)) from exc
 
 
-def _allowed(request) -> None:
-    if not can_view_reports(request.user):
-        raise PermissionDenied("the weekly report is for admins and team leads")
+# The report compares account managers with each other: admins and team leads only (others get 403).
+report_page = page(can_view_reports, message="the weekly report is for admins and team leads")
 
 
 def _base(request) -> dict:
@@ -36,20 +33,18 @@ def _base(request) -> dict:
             "can_rebuild": can_rebuild_reports(request.user)}
 
 
-@login_required
 @require_GET
+@report_page
 def index(request):
-    _allowed(request)
     latest = report_list().first()
     if latest:
         return redirect("reports:week", week=latest.week)
     return render(request, "reports/weeklyreport_empty.html", _base(request))
 
 
-@login_required
 @require_GET
+@report_page
 def week(request, week: str):
-    _allowed(request)
     report = report_get(_week_or_404(week))
     if report is None:
         raise Http404(f"no report has been built for {week}")
@@ -62,10 +57,9 @@ def week(request, week: str):
                   {**base, **week_context(report), "older_week": older, "newer_week": newer})
 
 
-@login_required
 @require_GET
+@report_page
 def week_csv(request, week: str):
-    _allowed(request)
     report = report_get(_week_or_404(week))
     if report is None:
         raise Http404(f"no report has been built for {week}")
@@ -74,11 +68,9 @@ def week_csv(request, week: str):
     return response
 
 
-@login_required
 @require_POST
+@page(can_rebuild_reports, message="only admins can rebuild a report")
 def rebuild(request, week: str):
-    if not can_rebuild_reports(request.user):
-        raise PermissionDenied("only admins can rebuild a report")
     iso = _week_or_404(week)
     weekly_report_build(week=iso, rebuild=True)
     messages.success(request, f"Rebuilt the report of {iso} from the data as it is now.")

@@ -5,15 +5,13 @@ saved through the services, which write a new version with author, comment and d
 """
 
 import json
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from churnops.core.pages import nav_context
+from churnops.core.pages import nav_context, page
 from churnops.core.roles import user_roles
 
 from .forms import CommentForm, PolicyForm, condition_text, rule_forms
@@ -35,17 +33,8 @@ from .services import policy_rollback, policy_save, rule_delete, rule_save, rule
 HISTORY_LIMIT = 50  # versions shown per kind on the history page, newest first
 
 
-def admin_page(view):
-    """Signed in (else the login page) and an admin (else 403, and nothing is read or written)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not can_edit_scoring(request.user):
-            raise PermissionDenied("only admins may view or change the scoring configuration")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# Every page here is for admins only: others get 403, and nothing is read or written.
+admin_page = page(can_edit_scoring, message="only admins may view or change the scoring configuration")
 
 
 def _page(request, template: str, active: str, context: dict, status: int = 200):

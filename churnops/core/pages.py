@@ -25,7 +25,7 @@ def render_page(request, template: str, context: dict, *, active: str, status: i
 
 
 def page(allowed: Callable | None = None, *, hide: bool = False, message: str = "you may not open this page"):
-    """A page for signed-in users (else the login page) that `allowed(user, roles)` lets in.
+    """A page for signed-in users (else the login page) that the role predicate `allowed(user)` lets in.
 
     A refused user gets 403 with `message`; with `hide=True` a 404, for pages whose existence should not leak
     (another person's record). Nothing is read or written before the check.
@@ -35,8 +35,8 @@ def page(allowed: Callable | None = None, *, hide: bool = False, message: str = 
         @wraps(view)
         @login_required
         def wrapped(request, *args, **kwargs):
-            roles = user_roles(request.user)
-            if allowed is not None and not allowed(request.user, roles):
+            user_roles(request.user)  # read once: the predicate and the header reuse them
+            if allowed is not None and not allowed(request.user):
                 if hide:
                     raise Http404("No such page.")
                 raise PermissionDenied(message)

@@ -1,17 +1,15 @@
 """The queue: my open work orders (or the team's), in SLA order, and the team queue's bulk reassign."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from churnops.core.pages import form_errors, nav_context
+from churnops.core.pages import form_errors, nav_context, page
 from churnops.core.roles import Role, sees_team, user_roles
 from scoring.ml.policy import tier_names
 from scoring.selectors import policy_tiers
@@ -32,7 +30,7 @@ def _queue_scope(user, roles: set[str], team: bool) -> str:
     return "All open work orders" if user.is_superuser or Role.ADMIN in roles else "Open work orders of your team"
 
 
-@login_required
+@page()
 @require_GET
 def queue(request):
     """My open work orders (or, for team leads and admins with ?team=1, the team's), in SLA order."""
@@ -95,14 +93,12 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
-@login_required
+@page(can_bulk_reassign, hide=True)
 @require_POST
 def bulk_reassign(request):
     """The team queue's checkboxes: hand the selected work orders to one person, all or nothing."""
     user = request.user
     back = _safe_next(request, f"{reverse('interventions:queue')}?team=1")
-    if not can_bulk_reassign(user):
-        raise Http404("No such page.")
     form = BulkReassignForm(request.POST, assignees=assignable_users(by=user))
     if not form.is_valid():
         messages.error(request, f"Nothing was reassigned: {form_errors(form)}")

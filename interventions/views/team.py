@@ -2,14 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from churnops.core.pages import nav_context
+from churnops.core.pages import nav_context, page
 from churnops.core.roles import is_admin, sees_team, user_roles
 
 from ..forms import AgentForm
@@ -20,7 +19,7 @@ from ..services import WorkOrderError, agent_update, capacity_of, is_on_leave, n
 NOTIFICATION_PAGE_SIZE = 50
 
 
-@login_required
+@page()
 @require_GET
 def notifications(request):
     """The signed-in user's notifications, newest first, unread ones marked."""
@@ -30,7 +29,7 @@ def notifications(request):
     return render(request, "interventions/notification_list.html", context)
 
 
-@login_required
+@page()
 @require_POST
 def notifications_read(request):
     marked = notifications_mark_read(user=request.user)
@@ -38,21 +37,19 @@ def notifications_read(request):
     return redirect("interventions:notifications")
 
 
-@login_required
+@page(sees_team, hide=True)
 @require_GET
 def team(request):
     """The people a team lead or admin manages: role, capacity, open load and leave."""
     user = request.user
     roles = user_roles(user)
-    if not sees_team(user, roles):
-        raise Http404("No such page.")
     today = timezone.localdate()
     people = [(u, capacity_of(u), is_on_leave(u, today)) for u in agent_list(user=user).prefetch_related("groups")]
     context = {"people": people, "can_edit": is_admin(user), **nav_context(user, roles, "people")}
     return render(request, "interventions/agent_list.html", context)
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def agent_edit(request, user_id: int):
     """Capacity and leave of one person; a leave starting today hands their open work to others at once."""

@@ -1,13 +1,12 @@
 """One work order: everything needed to work the case, and the POST endpoints that change it."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from churnops.core.pages import form_errors, nav_context
+from churnops.core.pages import form_errors, nav_context, page
 from churnops.core.roles import user_roles
 from scoring.explain import factor_rows
 from scoring.ml.policy import tier_names
@@ -29,7 +28,7 @@ from ..services import (
 from .common import _back, _visible_work_order
 
 
-@login_required
+@page()
 @require_GET
 def work_order(request, pk: int):
     """Everything needed to work one case: the customer, why it is at risk, the history, the forms."""
@@ -70,7 +69,7 @@ def work_order(request, pk: int):
     return render(request, "interventions/workorder_detail.html", context)
 
 
-@login_required
+@page()
 @require_POST
 def log_action(request, pk: int):
     wo = _visible_work_order(request, pk)
@@ -87,7 +86,7 @@ def log_action(request, pk: int):
     return _back(wo)
 
 
-@login_required
+@page()
 @require_POST
 def resolve(request, pk: int):
     wo = _visible_work_order(request, pk)
@@ -108,7 +107,7 @@ def resolve(request, pk: int):
     return redirect(reverse("interventions:queue"))
 
 
-@login_required
+@page()
 @require_POST
 def set_status(request, pk: int):
     wo = _visible_work_order(request, pk)

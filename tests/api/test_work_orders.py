@@ -282,7 +282,8 @@ def test_illegal_status_is_400_and_changes_nothing(api_client, am_user, start, t
 
     # then the service refuses and nothing changed
     assert response.status_code == 400
-    assert response.json() == {"detail": detail, "code": "use_resolve" if target == "resolved" else "illegal_transition"}
+    code = "use_resolve" if target == "resolved" else "illegal_transition"
+    assert response.json() == {"detail": detail, "code": code}
     assert state(wo) == before
 
 
