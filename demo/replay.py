@@ -25,10 +25,11 @@ from interventions.choices import Outcome
 from interventions.models import AgentProfile, WorkOrder
 from interventions.services import WorkOrderError, work_order_log_action, work_order_resolve
 from nightly import pipeline
-from reports.models import DriftBaseline, RetrainRun, WeeklyReport
-from reports.services import monthly_retrain, weekly_report_build
+from reports.models import WeeklyReport
+from reports.services import weekly_report_build
 from reports.weeks import IsoWeek
-from scoring.models import ScoreRun
+from scoring.lifecycle import monthly_retrain
+from scoring.models import DriftBaseline, RetrainRun, ScoreRun
 from scoring.selectors import policy_in_force
 from scoring.services import defaults_install
 from scoring.training import TrainingError, model_store, train

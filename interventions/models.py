@@ -4,12 +4,14 @@ from django.db.models import Case, F, Q, When
 
 from .choices import ActionKind, NotificationKind, Outcome, Reason, SlaClock, WorkOrderStatus
 
+# Open work orders a person holds at most unless an admin sets otherwise.
+DEFAULT_CAPACITY = 200
 
 class AgentProfile(models.Model):
     """Capacity, leave and team of a person who works retention cases."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent")
-    capacity = models.PositiveIntegerField(default=200)
+    capacity = models.PositiveIntegerField(default=DEFAULT_CAPACITY)
     leave_from = models.DateField(null=True, blank=True)
     leave_until = models.DateField(null=True, blank=True)
     team_lead = models.ForeignKey(

@@ -1,82 +1,31 @@
 """Model health: feature and score drift against the model's training data, and realised performance.
 
-The training distribution is rebuilt once per model version by recomputing the features at the model's
-own training cut-offs (nothing after a cut-off is used), binned at its deciles and stored as a
-DriftBaseline; each week's population is binned the same way and compared by PSI.
+Each week's population is binned like the model's training distribution (scoring.lifecycle's
+DriftBaseline) and compared by PSI; realised performance scores past predictions against what happened.
 """
 
 from datetime import date, timedelta
 
 import numpy as np
-import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, transaction
 
 from customers.models import Event
-from scoring.features import compute_features, cutoff_for
+from scoring.features import cutoff_for
+from scoring.lifecycle import drift_baseline_for, population_at
+from scoring.ml.drift import bin_shares, psi
 from scoring.ml.model import evaluate_scores, predict
+from scoring.ml.policy import active_days
 from scoring.models import CustomerScore, ModelVersion, ScoreRun
 from scoring.training import labels_for, load_estimator
 
-from .metrics import bin_shares, psi, quantile_edges
-from .models import DriftBaseline
-
 # Realised performance needs at least this many churners among the scored customers to mean anything.
 MIN_REALISED_CHURNERS = 5
-# The training distribution is sampled at the model's latest cut-offs (validation and the two before it): each
-# costs a full feature computation, and neighbouring monthly cut-offs hardly differ in distribution.
-BASELINE_CUTOFFS = 3
-
-
-def active_days(policy: dict) -> int | None:
-    """The population the model is trained on: customers active within the inactivity window (as in training)."""
-    churn = policy["churn_definition"]
-    return churn["inactive_days"] if churn["mode"] != "explicit" else None
 
 
 def high_risk_threshold(policy: dict) -> tuple[int, float]:
     """The tier from which a customer is high risk (where the rules lift them) and its probability threshold."""
     tier = policy["rule_high_min_tier"]
     return tier, next(t["min_probability"] for t in policy["tiers"] if t["tier"] == tier)
-
-
-def _population(as_of: date, policy: dict, columns: list[str]) -> pd.DataFrame:
-    X = compute_features(as_of=as_of)
-    days = active_days(policy)
-    if days:
-        X = X[X["days_since_last_activity"] <= days]
-    return X[columns]
-
-
-def _training_cutoffs(version: ModelVersion) -> list[date]:
-    metrics = version.metrics or {}
-    cutoffs = [*metrics.get("train_cutoffs", []), metrics.get("validation_cutoff")]
-    days = sorted({date.fromisoformat(c) for c in cutoffs if c})[-BASELINE_CUTOFFS:]
-    return days or [version.train_to or version.created_at.date()]
-
-
-def _binned(values: np.ndarray) -> dict:
-    edges = quantile_edges(values)
-    return {"edges": edges, "shares": bin_shares(values, edges)}
-
-
-def drift_baseline_for(version: ModelVersion, policy: dict) -> DriftBaseline:
-    """The stored training distribution of a model version, computed on first use."""
-    existing = DriftBaseline.objects.filter(model_version=version).first()
-    if existing:
-        return existing
-    cutoffs = _training_cutoffs(version)
-    X = pd.concat([_population(c, policy, version.features) for c in cutoffs])
-    bundle = load_estimator(version)
-    scores = predict(bundle["estimator"], X) if len(X) else np.empty(0)
-    bins = {"features": {f: _binned(X[f].to_numpy(dtype=float)) for f in version.features},
-            "score": _binned(np.asarray(scores, dtype=float))}
-    try:
-        with transaction.atomic():
-            return DriftBaseline.objects.create(model_version=version, bins=bins, rows=len(X),
-                                                cutoffs=[c.isoformat() for c in cutoffs])
-    except IntegrityError:  # built concurrently by another worker: theirs is the same
-        return DriftBaseline.objects.get(model_version=version)
 
 
 def drift_check(*, version: ModelVersion | None, as_of: date, policy: dict) -> dict:
@@ -86,7 +35,7 @@ def drift_check(*, version: ModelVersion | None, as_of: date, policy: dict) -> d
         return {"available": False, "text": "No model in force: the rules alone scored customers.",
                 "threshold": threshold, "features": [], "flagged": [], "score_psi": None}
     baseline = drift_baseline_for(version, policy)
-    X = _population(as_of, policy, version.features)
+    X = population_at(as_of, policy, version.features)
     scores = predict(load_estimator(version)["estimator"], X) if len(X) else np.empty(0)
     features = []
     for name in version.features:

@@ -14,10 +14,10 @@ from alerts.models import Alert
 from customers.models import Customer, Event
 from interventions.choices import CONTACT_ACTIONS, Role
 from interventions.models import Action, WorkOrder
-from scoring.models import CustomerScore
+from scoring.models import CustomerScore, RetrainRun
 
 from .metrics import AlertFacts, FlagFacts, WorkOrderFacts
-from .models import RetrainRun, WeeklyReport
+from .models import WeeklyReport
 from .weeks import IsoWeek
 
 UNASSIGNED = "(unassigned)"

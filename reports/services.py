@@ -1,7 +1,7 @@
 """Writes for reports: building and storing a week's report, e-mailing it, notifying drift, retraining."""
 
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interventions.choices import Reason, Role
-from scoring.models import ModelVersion, ScoreRun
+from scoring.models import ModelVersion, RetrainRun, ScoreRun
 from scoring.selectors import model_active, policy_current, policy_in_force
-from scoring.training import TrainingError, model_store, model_train, train
 
 from . import health
 from .exports import report_csv
@@ -29,7 +28,7 @@ from .metrics import (
     value_figures,
     work_order_figures,
 )
-from .models import RetrainRun, WeeklyReport
+from .models import WeeklyReport
 from .presenters import week_context
 from .selectors import (
     alert_facts,
@@ -219,39 +218,3 @@ def health_notify(*, report_id: int) -> bool:
     EmailMultiAlternatives(subject=f"ChurnOps model health warning {report.week}", body="\n".join(lines),
                            to=recipients).send()
     return True
-
-
-def _train(as_of: date, n_cutoffs: int | None):
-    if n_cutoffs is None:
-        return model_train(as_of=as_of, promote="if_better")
-    policy = policy_in_force()  # a quicker retrain (the demo's): fewer training cut-offs, same gate
-    result = train(as_of=as_of, policy=policy, n_cutoffs=n_cutoffs)
-    return model_store(result=result, horizon_days=policy["horizon_days"], train_to=as_of, promote="if_better",
-                       train_from=date.fromisoformat(min(result.metrics["train_cutoffs"])))
-
-
-def monthly_retrain(*, as_of: date, n_cutoffs: int | None = None) -> RetrainRun:
-    """Train a model as of `as_of` and promote it only if it validates at least as well (idempotent per date)."""
-    now = timezone.now()
-    run, created = RetrainRun.objects.get_or_create(as_of=as_of, defaults={"started_at": now})
-    if not created:
-        if run.status in (RetrainRun.Status.PROMOTED, RetrainRun.Status.KEPT):
-            return run
-        if not RetrainRun.objects.filter(pk=run.pk, status=run.status).update(status=RetrainRun.Status.RUNNING,
-                                                                               started_at=now):
-            return run  # another worker claimed the retry
-    active = model_active()
-    try:
-        outcome = _train(as_of, n_cutoffs)
-    except TrainingError as exc:
-        RetrainRun.objects.filter(pk=run.pk).update(status=RetrainRun.Status.FAILED, finished_at=timezone.now(),
-                                                    active_before=active, reason=str(exc))
-        run.refresh_from_db()
-        return run
-    status = RetrainRun.Status.PROMOTED if outcome.promoted else RetrainRun.Status.KEPT
-    metrics = {k: outcome.version.metrics.get(k) for k in ("roc_auc", "pr_auc", "brier", "n", "churn_rate")}
-    RetrainRun.objects.filter(pk=run.pk).update(status=status, finished_at=timezone.now(), candidate=outcome.version,
-                                                active_before=active, reason=outcome.reason, metrics=metrics)
-    run.refresh_from_db()
-    log.info("monthly retrain %s: model #%s %s", as_of, outcome.version.pk, outcome.reason)
-    return run

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import CustomerScore, ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
+from .models import (
+    CustomerScore,
+    DriftBaseline,
+    ModelVersion,
+    PolicyVersion,
+    RetrainRun,
+    Rule,
+    RuleSetVersion,
+    ScoreRun,
+)
 
 
 class VersionedReadOnlyAdmin(admin.ModelAdmin):
@@ -52,3 +61,17 @@ class CustomerScoreAdmin(admin.ModelAdmin):
     list_filter = ("tier", "as_of")
     raw_id_fields = ("customer", "run")
     show_full_result_count = False
+
+
+@admin.register(DriftBaseline)
+class DriftBaselineAdmin(admin.ModelAdmin):
+    list_display = ("model_version", "rows", "built_at")
+    readonly_fields = ("model_version", "bins", "rows", "cutoffs", "built_at")
+
+
+@admin.register(RetrainRun)
+class RetrainRunAdmin(admin.ModelAdmin):
+    list_display = ("as_of", "status", "candidate", "active_before", "started_at", "finished_at")
+    list_filter = ("status",)
+    readonly_fields = ("as_of", "status", "started_at", "finished_at", "candidate", "active_before", "reason",
+                       "metrics")

@@ -168,3 +168,8 @@ def compute_features(*, as_of: date, id_from: int = 0, id_to: int = 2**62, activ
     features = derive_features(raw, cutoff_epoch, day_epoch)
     features.index = features.index.astype(np.int64)
     return features
+
+
+def active_only(X: pd.DataFrame, days: int | None) -> pd.DataFrame:
+    """The rows of customers active within the last `days` (all rows when `days` is None)."""
+    return X[X["days_since_last_activity"] <= days] if days else X

@@ -17,10 +17,10 @@ from customers.models import Customer
 from .backtest import backtest_rules
 from .features import compute_features
 from .ml import model as ml
-from .ml.policy import validate_policy
+from .ml.policy import active_days, validate_policy
 from .models import Rule
 from .scorer import model_bundle, score_frame
-from .selectors import policy_current, rule_specs, rule_specs_from, ruleset_current, run_latest
+from .selectors import policy_current, rule_as_dict, rule_specs, rule_specs_from, ruleset_current, run_latest
 from .services import rules_validate
 
 # Customers listed as entering / leaving the high-risk set; the counts are always complete.
@@ -52,16 +52,12 @@ def rules_after_edit(*, rule_id: int | None = None, fields: dict | None = None, 
         if rule.pk == rule_id:
             if remove:
                 continue
-            rules.append({**_as_dict(rule), **(fields or {})})
+            rules.append({**rule_as_dict(rule), **(fields or {})})
         else:
-            rules.append(_as_dict(rule))
+            rules.append(rule_as_dict(rule))
     if rule_id is None and fields is not None:
         rules.append({"description": "", "is_enabled": True, "position": len(rules), **fields})
     return sorted(rules, key=lambda r: r.get("position", 0))
-
-
-def _as_dict(rule) -> dict:
-    return {f: getattr(rule, f) for f in ("name", "description", "conditions", "is_enabled", "position")}
 
 
 def _tier_counts(tiers: np.ndarray) -> dict[int, int]:
@@ -158,12 +154,6 @@ def preview_change(*, policy: dict | None = None, rules: list[dict] | None = Non
     }
 
 
-def _active_days(policy: dict) -> int | None:
-    """As in training: under an inactivity churn definition, the already inactive are not scored."""
-    churn = policy["churn_definition"]
-    return churn["inactive_days"] if churn["mode"] != "explicit" else None
-
-
 def rules_backtest() -> dict | None:
     """Precision and recall of the enabled rules in force, as of one horizon before the latest run.
 
@@ -179,7 +169,7 @@ def rules_backtest() -> dict | None:
            f"{policy.created_at.timestamp()}:{run.pk}:{run.as_of}:{run.finished_at}")
     result = cache.get(key)
     if result is None:
-        result = backtest_rules(as_of=as_of, horizon_days=horizon, active_days=_active_days(policy.data))
+        result = backtest_rules(as_of=as_of, horizon_days=horizon, active_days=active_days(policy.data))
         if not result["customers"]:
             result = {**result, "rules": []}
         cache.set(key, result, BACKTEST_CACHE_SECONDS)

@@ -1,7 +1,7 @@
 """Reads for scoring: the policy, rules and model in force, and score history."""
 
 from .ml.policy import Policy, default_policy
-from .ml.rules import RuleSpec
+from .ml.rules import RULE_FIELDS, RuleSpec
 from .models import CustomerScore, ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
 
 
@@ -61,8 +61,12 @@ def rule_specs_from(rules: list[dict]) -> list[RuleSpec]:
 
 def rules_as_dicts() -> list[dict]:
     """The rules table as rule dicts, in evaluation order (the shape of a rule-set version)."""
-    fields = ("name", "description", "conditions", "is_enabled", "position")
-    return [{f: getattr(r, f) for f in fields} for r in Rule.objects.order_by("position", "id")]
+    return [rule_as_dict(r) for r in Rule.objects.order_by("position", "id")]
+
+
+def rule_as_dict(rule: Rule) -> dict:
+    """A rule as it is stored in a rule-set version."""
+    return {f: getattr(rule, f) for f in RULE_FIELDS}
 
 
 def run_latest() -> ScoreRun | None:

@@ -8,15 +8,10 @@ from django.db import transaction
 
 from .defaults import DEFAULT_RULES
 from .ml.policy import default_policy, validate_policy
-from .ml.rules import validate_conditions
+from .ml.rules import RULE_FIELDS, validate_conditions
 from .models import PolicyVersion, Rule, RuleSetVersion
 from .permissions import require_scoring_editor
-
-RULE_FIELDS = ("name", "description", "conditions", "is_enabled", "position")
-
-
-def _rule_dict(rule: Rule) -> dict:
-    return {f: getattr(rule, f) for f in RULE_FIELDS}
+from .selectors import rule_as_dict
 
 
 def _diff(before, after, path="") -> list[dict]:
@@ -42,7 +37,7 @@ def rules_diff(before: list[dict], after: list[dict]) -> list[dict]:
 
 def ruleset_snapshot(*, by=None, comment: str = "") -> RuleSetVersion:
     """Record the current rules as a new rule-set version (with a diff against the previous one)."""
-    rules = [_rule_dict(r) for r in Rule.objects.select_for_update().order_by("position", "id")]
+    rules = [rule_as_dict(r) for r in Rule.objects.select_for_update().order_by("position", "id")]
     previous = RuleSetVersion.objects.order_by("-number").first()
     number = (previous.number + 1) if previous else 1
     diff = rules_diff(previous.rules if previous else [], rules)

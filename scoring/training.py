@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from customers.models import Customer
 
-from .features import _param, compute_features, cutoff_for
+from .features import _param, active_only, compute_features, cutoff_for
 from .ml import model as ml
+from .ml.policy import active_days as policy_active_days
 from .models import ModelVersion
 from .selectors import model_active, policy_in_force, rule_specs, ruleset_current
 from .services import defaults_install
@@ -54,16 +55,9 @@ def labels_for(*, customer_ids, as_of: date, horizon_days: int, churn_definition
 
 def examples_at(*, as_of: date, horizon_days: int, churn_definition: dict, active_days: int | None):
     """Features as of the cut-off (nothing after it) and labels from the horizon after it."""
-    X = compute_features(as_of=as_of)
-    if active_days:
-        X = X[X["days_since_last_activity"] <= active_days]
+    X = active_only(compute_features(as_of=as_of), active_days)
     y = labels_for(customer_ids=X.index, as_of=as_of, horizon_days=horizon_days, churn_definition=churn_definition)
     return X, y
-
-
-def _policy_active_days(policy: dict) -> int | None:
-    churn = policy["churn_definition"]
-    return churn["inactive_days"] if churn["mode"] != "explicit" else None
 
 
 @dataclass
@@ -82,7 +76,7 @@ def train(*, as_of: date, horizon_days: int | None = None, policy: dict | None =
     """Train on cut-offs stepping back from `as_of - horizon` and validate on the latest one."""
     policy = policy or policy_in_force()
     horizon = horizon_days or policy["horizon_days"]
-    active = _policy_active_days(policy) if active_days == -1 else active_days
+    active = policy_active_days(policy) if active_days == -1 else active_days
     val_cutoff = as_of - timedelta(days=horizon)
     train_cutoffs = [val_cutoff - timedelta(days=horizon + CUTOFF_STEP_DAYS * k) for k in range(n_cutoffs)]
     churn_def = policy["churn_definition"]

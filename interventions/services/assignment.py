@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from interventions.models import DEFAULT_CAPACITY
 from interventions.selectors import open_load, role_members
 
-DEFAULT_CAPACITY = 200
 NEVER = datetime.min.replace(tzinfo=UTC)
 
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from churnops.core.api import StrictSerializer, UserSummarySerializer
 from scoring.ml.catalog import FEATURE_NAMES
 from scoring.ml.policy import CHURN_MODES, LIMITS, MAX_TIERS, ROLES, TIER_ACTION_MAX, TIER_LIMITS, TIER_NAME_MAX, Limit
-from scoring.ml.rules import OPERATORS
+from scoring.ml.rules import OPERATORS, RULE_FIELDS
 from scoring.models import ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
 
 
@@ -50,7 +50,7 @@ class RuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rule
-        fields = ["id", "name", "description", "conditions", "is_enabled", "position", "updated_at"]
+        fields = ["id", *RULE_FIELDS, "updated_at"]
         read_only_fields = fields
 
 

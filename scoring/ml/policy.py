@@ -197,6 +197,13 @@ def tier_config(policy: Policy, tier: int) -> Tier:
     return next(t for t in policy["tiers"] if t["tier"] == tier)
 
 
+def active_days(policy: Policy) -> int | None:
+    """The active population's window: under an inactivity churn definition, customers silent longer than
+    `inactive_days` have already left and are neither trained on nor scored for saving (None: everyone)."""
+    churn = policy["churn_definition"]
+    return churn["inactive_days"] if churn["mode"] != "explicit" else None
+
+
 def tier_names(tiers: list[Tier]) -> dict[int, str]:
     return {t["tier"]: t["name"] for t in tiers}
 

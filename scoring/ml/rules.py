@@ -9,6 +9,9 @@ import pandas as pd
 
 from .catalog import FEATURES_BY_NAME
 
+# The fields of a rule that a rule-set version records (and a rollback restores).
+RULE_FIELDS = ("name", "description", "conditions", "is_enabled", "position")
+
 OPERATORS = {
     "<": operator.lt,
     "<=": operator.le,

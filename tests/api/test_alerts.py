@@ -8,10 +8,18 @@ from django.core.management import call_command
 from alerts.models import Alert
 from scoring.ml.policy import default_policy
 from scoring.services import policy_save
-from tests.scoring.builders import add_events, every
-from tests.scoring.builders import customer as scored_customer
+from tests.factories import (
+    FACTORS,
+    CustomerFactory,
+    alert_for,
+    customer,
+    events_on_days,
+    team_member_of,
+    work_order_for,
+)
+from tests.scoring.builders import every
 
-from .builders import FACTORS, alert, customer, in_team, login, work_order
+from .builders import login
 
 pytestmark = pytest.mark.django_db
 
@@ -25,14 +33,14 @@ def listed(client, url="/api/alerts/"):
 @pytest.fixture
 def alerts(am_user, other_am_user, cs_user):
     """OWN: am1's customer; WO: am2's customer, work order assigned to am1; OTHER: am2's; CTRL: am1's, control."""
-    own = alert(customer("OWN", owner=am_user))
-    assigned = customer("WO", owner=other_am_user)
-    work_order(assigned, assignee=am_user)
+    own = alert_for(CustomerFactory(external_id="OWN", owner=am_user))
+    assigned = CustomerFactory(external_id="WO", owner=other_am_user)
+    work_order_for(assigned, assignee=am_user)
     return {
         "OWN": own,
-        "WO": alert(assigned),
-        "OTHER": alert(customer("OTHER", owner=other_am_user), tier=3),
-        "CTRL": alert(customer("CTRL", owner=am_user), is_control=True),
+        "WO": alert_for(assigned),
+        "OTHER": alert_for(CustomerFactory(external_id="OTHER", owner=other_am_user), tier=3),
+        "CTRL": alert_for(CustomerFactory(external_id="CTRL", owner=am_user), is_control=True),
     }
 
 
@@ -61,7 +69,7 @@ def test_admin_sees_every_alert_including_control(api_client, admin_user, alerts
 
 def test_team_lead_sees_team_alerts(api_client, lead_user, other_am_user, alerts):
     # given am2 is in the lead's team
-    in_team(other_am_user, lead_user)
+    team_member_of(other_am_user, lead_user)
 
     # when the lead lists alerts
     # then am2's customers' alerts are listed (the control one would be hidden too)
@@ -105,7 +113,7 @@ def test_alert_fields(api_client, am_user, alerts):
 def test_alert_list_query_count_is_constant(api_client, am_user, django_assert_num_queries, n):
     # given n alerts of am1's customers
     for i in range(n):
-        alert(customer(f"A{i:03d}", owner=am_user))
+        alert_for(CustomerFactory(external_id=f"A{i:03d}", owner=am_user))
     login(api_client, am_user)
 
     # when the list is fetched, then: is-admin, roles (customers), is-admin and is-lead (work orders), count, page
@@ -118,7 +126,7 @@ def test_alert_list_query_count_is_constant(api_client, am_user, django_assert_n
 def test_admin_alert_list_query_count_is_constant(api_client, admin_user, django_assert_num_queries, n):
     # given n alerts
     for i in range(n):
-        alert(customer(f"A{i:03d}"))
+        alert_for(CustomerFactory(external_id=f"A{i:03d}"))
     login(api_client, admin_user)
 
     # when an admin (a superuser: no role query) fetches the list, then: count, page
@@ -134,9 +142,9 @@ def test_pipeline_alert_is_served_with_its_rules(api_client, am_user):
     policy["control_share"] = 0
     policy_save(data=policy, comment="no control group")
     as_of = date(2025, 6, 30)
-    c = scored_customer("HIGH", owner=am_user)
-    add_events(c, "visit", every(as_of - timedelta(days=300), as_of - timedelta(days=120), 14))
-    add_events(c, "competitor", [as_of - timedelta(days=5)])
+    c = customer("HIGH", owner=am_user)
+    events_on_days(c, "visit", every(as_of - timedelta(days=300), as_of - timedelta(days=120), 14))
+    events_on_days(c, "competitor", [as_of - timedelta(days=5)])
     call_command("run_nightly", as_of=as_of)
 
     # when the owner lists alerts

@@ -9,9 +9,10 @@ from django.conf import settings
 
 from customers.api.serializers import MAX_BULK_ROWS
 from customers.models import Customer, Event
-from tests.conftest import make_user
+from tests.factories import CustomerFactory, team_member_of, user_with_role
 
-from .builders import customer, in_team, login
+from .builders import login
+
 
 def rows_refused(response) -> dict:
     """The row errors of a refused bulk request, after checking it is one (code invalid_rows, a summary)."""
@@ -58,12 +59,12 @@ def post_json(client, url, body):
 
 @pytest.fixture
 def two_customers():
-    return customer("C1"), customer("C2")
+    return CustomerFactory(external_id="C1"), CustomerFactory(external_id="C2")
 
 
 @pytest.fixture
 def integration_user(db):
-    return make_user("etl", "integration")
+    return user_with_role("etl", "integration")
 
 
 # --- list and detail -----------------------------------------------------------------------------------------------
@@ -71,8 +72,8 @@ def integration_user(db):
 
 def test_account_manager_sees_only_own_customers(api_client, am_user, other_am_user):
     # given two customers of am1 and one of am2
-    mine = [customer("A1", owner=am_user), customer("A2", owner=am_user)]
-    theirs = customer("B1", owner=other_am_user)
+    mine = [CustomerFactory(external_id="A1", owner=am_user), CustomerFactory(external_id="A2", owner=am_user)]
+    theirs = CustomerFactory(external_id="B1", owner=other_am_user)
 
     # when am1 lists customers and opens am2's
     login(api_client, am_user)
@@ -87,7 +88,8 @@ def test_account_manager_sees_only_own_customers(api_client, am_user, other_am_u
 
 def test_customer_detail_shape(api_client, am_user):
     # given a customer of am1
-    c = customer("A1", owner=am_user, segment="smb", region="north", lifetime_value=10.0, attributes={"x": "1"})
+    c = CustomerFactory(external_id="A1", owner=am_user, segment="smb", region="north", lifetime_value=10.0,
+                        attributes={"x": "1"})
 
     # when am1 opens it
     response = login(api_client, am_user).get(f"/api/customers/{c.id}/")
@@ -114,10 +116,10 @@ def test_customer_detail_shape(api_client, am_user):
 )
 def test_customer_filters(api_client, admin_user, am_user, other_am_user, query, expected):
     # given four customers in different segments, regions and owners
-    customer("A1", segment="smb", region="north", owner=am_user)
-    customer("A2", segment="enterprise", region="south", owner=am_user)
-    customer("A3", segment="smb", region="south", owner=am_user)
-    customer("A4", segment="enterprise", region="north", owner=other_am_user)
+    CustomerFactory(external_id="A1", segment="smb", region="north", owner=am_user)
+    CustomerFactory(external_id="A2", segment="enterprise", region="south", owner=am_user)
+    CustomerFactory(external_id="A3", segment="smb", region="south", owner=am_user)
+    CustomerFactory(external_id="A4", segment="enterprise", region="north", owner=other_am_user)
 
     # when an admin filters
     response = login(api_client, admin_user).get(f"/api/customers/?{query.format(am2=other_am_user.id)}")
@@ -129,9 +131,9 @@ def test_customer_filters(api_client, admin_user, am_user, other_am_user, query,
 
 def test_team_lead_sees_team_customers(api_client, lead_user, am_user, other_am_user):
     # given am1 is in the lead's team and am2 is not
-    in_team(am_user, lead_user)
-    customer("A1", owner=am_user)
-    customer("B1", owner=other_am_user)
+    team_member_of(am_user, lead_user)
+    CustomerFactory(external_id="A1", owner=am_user)
+    CustomerFactory(external_id="B1", owner=other_am_user)
 
     # when the lead lists customers
     response = login(api_client, lead_user).get("/api/customers/")
@@ -144,7 +146,7 @@ def test_team_lead_sees_team_customers(api_client, lead_user, am_user, other_am_
 def test_customer_list_query_count_is_constant(api_client, am_user, django_assert_num_queries, n):
     # given n customers of am1
     for i in range(n):
-        customer(f"A{i:03d}", owner=am_user)
+        CustomerFactory(external_id=f"A{i:03d}", owner=am_user)
     login(api_client, am_user)
 
     # when the list is fetched, then: roles, count, page (owner joined)

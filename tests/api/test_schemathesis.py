@@ -25,9 +25,7 @@ from interventions.choices import Role
 from interventions.models import AgentProfile
 from scoring.models import ScoreRun
 from scoring.services import defaults_install
-from tests.conftest import make_user
-
-from .builders import alert, customer, work_order
+from tests.factories import CustomerFactory, alert_for, user_with_role, work_order_for
 
 pytestmark = pytest.mark.django_db
 
@@ -64,14 +62,15 @@ def tokens(db):
     """An admin and an account manager with API tokens, and a little data for both to see and change."""
     assert connection.settings_dict["NAME"].startswith(("file:memorydb", "test_", ":memory:")), "not the test DB"
     defaults_install()
-    admin = make_user("st-admin", Role.ADMIN, is_staff=True, is_superuser=True)
-    am = make_user("st-am", Role.ACCOUNT_MANAGER)
-    lead = make_user("st-lead", Role.TEAM_LEAD)
+    admin = user_with_role("st-admin", Role.ADMIN, is_staff=True, is_superuser=True)
+    am = user_with_role("st-am", Role.ACCOUNT_MANAGER)
+    lead = user_with_role("st-lead", Role.TEAM_LEAD)
     AgentProfile.objects.create(user=am, team_lead=lead)
     for i in range(3):
-        c = customer(f"ST{i}", owner=am, lifetime_value=1000.0 * (i + 1), contract_end=date(2025, 9, 30))
-        work_order(c, assignee=am, alert=alert(c))
-    customer("ST-OTHER")
+        c = CustomerFactory(external_id=f"ST{i}", owner=am, lifetime_value=1000.0 * (i + 1),
+                            contract_end=date(2025, 9, 30))
+        work_order_for(c, assignee=am, alert=alert_for(c))
+    CustomerFactory(external_id="ST-OTHER")
     ScoreRun.objects.create(as_of=date(2025, 6, 30), status=ScoreRun.Status.DONE)
     return {role: Token.objects.create(user=user).key for role, user in (("admin", admin), ("am", am))}
 

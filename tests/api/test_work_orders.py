@@ -4,8 +4,9 @@ import pytest
 
 from interventions.choices import WorkOrderStatus
 from interventions.models import Action, WorkOrder, WorkOrderEvent
+from tests.factories import CustomerFactory, team_member_of, work_order_for, work_orders_for_new_customers
 
-from .builders import customer, customers_with_work_orders, in_team, login, work_order
+from .builders import login
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +19,12 @@ def state(wo: WorkOrder):
 
 @pytest.fixture
 def mine(am_user):
-    return work_order(customer("A1", owner=am_user), assignee=am_user)
+    return work_order_for(CustomerFactory(external_id="A1", owner=am_user), assignee=am_user)
 
 
 @pytest.fixture
 def theirs(other_am_user):
-    return work_order(customer("B1", owner=other_am_user), assignee=other_am_user)
+    return work_order_for(CustomerFactory(external_id="B1", owner=other_am_user), assignee=other_am_user)
 
 
 # --- reading -------------------------------------------------------------------------------------------------------
@@ -31,8 +32,8 @@ def theirs(other_am_user):
 
 def test_account_manager_lists_only_own_work_orders(api_client, am_user, other_am_user):
     # given two work orders of am1 and three of am2
-    own = customers_with_work_orders(2, assignee=am_user, prefix="A")
-    customers_with_work_orders(3, assignee=other_am_user, prefix="B")
+    own = work_orders_for_new_customers(2, assignee=am_user, prefix="A")
+    work_orders_for_new_customers(3, assignee=other_am_user, prefix="B")
 
     # when am1 lists work orders
     response = login(api_client, am_user).get("/api/work-orders/")
@@ -54,7 +55,7 @@ def test_another_account_managers_work_order_is_404(api_client, am_user, mine, t
 
 def test_team_lead_lists_team_work_orders_and_admin_all(api_client, lead_user, admin_user, am_user, mine, theirs):
     # given am1 is in the lead's team, am2 is not
-    in_team(am_user, lead_user)
+    team_member_of(am_user, lead_user)
 
     # when the lead and an admin list work orders
     lead_ids = [wo["id"] for wo in login(api_client, lead_user).get("/api/work-orders/").json()["results"]]
@@ -93,9 +94,9 @@ def test_work_order_detail_has_history(api_client, am_user, mine):
 )
 def test_work_order_filters(api_client, am_user, query, expected):
     # given three work orders that differ in status, tier and breach
-    work_order(customer("A1"), assignee=am_user, status=WorkOrderStatus.WAITING)
-    work_order(customer("A2"), assignee=am_user, tier=1, is_breached=True)
-    work_order(customer("A3"), assignee=am_user, tier=3)
+    work_order_for(CustomerFactory(external_id="A1"), assignee=am_user, status=WorkOrderStatus.WAITING)
+    work_order_for(CustomerFactory(external_id="A2"), assignee=am_user, tier=1, is_breached=True)
+    work_order_for(CustomerFactory(external_id="A3"), assignee=am_user, tier=3)
 
     # when am1 filters
     response = login(api_client, am_user).get(f"/api/work-orders/?{query}")
@@ -108,7 +109,7 @@ def test_work_order_filters(api_client, am_user, query, expected):
 @pytest.mark.parametrize("n", [2, 20])
 def test_work_order_list_query_count_is_constant(api_client, am_user, django_assert_num_queries, n):
     # given n work orders of am1
-    customers_with_work_orders(n, assignee=am_user)
+    work_orders_for_new_customers(n, assignee=am_user)
     login(api_client, am_user)
 
     # when the list is fetched, then: is-admin, is-lead, count, page (customer and assignee joined)
@@ -273,7 +274,7 @@ def test_set_status(api_client, am_user, mine):
 )
 def test_illegal_status_is_400_and_changes_nothing(api_client, am_user, start, target, detail):
     # given a work order in the start status
-    wo = work_order(customer("A1"), assignee=am_user, status=start)
+    wo = work_order_for(CustomerFactory(external_id="A1"), assignee=am_user, status=start)
     before = state(wo)
 
     # when it is moved to a status it cannot reach
@@ -303,7 +304,7 @@ def test_unknown_status_is_400(api_client, am_user, mine):
 
 def test_team_lead_reassigns(api_client, lead_user, am_user, other_am_user, mine):
     # given am1 is in the lead's team
-    in_team(am_user, lead_user)
+    team_member_of(am_user, lead_user)
 
     # when the lead hands am1's work order to am2
     body = {"assignee": other_am_user.id, "note": "am1 on holiday"}

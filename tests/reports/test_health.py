@@ -10,13 +10,14 @@ import time_machine
 from django.core import mail
 
 from reports import health
-from reports.models import DriftBaseline, RetrainRun
-from reports.services import monthly_retrain, weekly_report_build
+from reports.services import weekly_report_build
+from scoring.lifecycle import monthly_retrain
 from scoring.ml.policy import default_policy
-from scoring.models import ModelVersion
+from scoring.models import DriftBaseline, ModelVersion, RetrainRun
 from scoring.training import TrainingError, TrainOutcome
+from tests.factories import customer, event_at, score_on
 
-from .builders import FixedModel, customer, event, local, score
+from .builders import FixedModel, local
 from .conftest import W43
 
 
@@ -38,10 +39,10 @@ def drifted(db):
     """
     for i in range(10):
         c = customer(f"D{i}", ltv=1000.0 * (i + 1))
-        event(c, local(2025, 5, 15, 12), kind="login")
-        event(c, local(2025, 10, 1, 12), kind="login")
+        event_at(c, local(2025, 5, 15, 12), kind="login")
+        event_at(c, local(2025, 10, 1, 12), kind="login")
         for d in range(i):
-            event(c, local(2025, 6, 2 + d, 12), n=d)
+            event_at(c, local(2025, 6, 2 + d, 12), n=d)
     return model_version(is_active=True)
 
 
@@ -96,16 +97,16 @@ def matured_scores(db):
     as_of = date(2025, 8, 27)
     for i, p in enumerate((0.9, 0.85, 0.7, 0.62, 0.3)):  # churned on 20 Sep, no activity after the scores
         c = customer(f"C{i}", churned_at=local(2025, 9, 20))
-        event(c, local(2025, 8, 1, 12))
-        score(c, as_of, probability=p, model_version=version)
+        event_at(c, local(2025, 8, 1, 12))
+        score_on(c, as_of, probability=p, model_version=version)
     for i, p in enumerate((0.65, 0.5, 0.4, 0.2, 0.1)):  # stayed: active before and after
         c = customer(f"S{i}")
-        event(c, local(2025, 8, 1, 12))
-        event(c, local(2025, 9, 15, 12))
-        score(c, as_of, probability=p, model_version=version)
+        event_at(c, local(2025, 8, 1, 12))
+        event_at(c, local(2025, 9, 15, 12))
+        score_on(c, as_of, probability=p, model_version=version)
     gone = customer("GONE")  # last seen in April: outside the trained population, not counted
-    event(gone, local(2025, 4, 1, 12))
-    score(gone, as_of, probability=0.99, model_version=version)
+    event_at(gone, local(2025, 4, 1, 12))
+    score_on(gone, as_of, probability=0.99, model_version=version)
     return version
 
 
@@ -156,7 +157,7 @@ def test_monthly_retrain_records_a_promotion_once(db, monkeypatch):
     active = model_version(is_active=True)
     candidate = model_version(metrics={"roc_auc": 0.91, "pr_auc": 0.82, "n": 900})
     calls = []
-    monkeypatch.setattr("reports.services.model_train",
+    monkeypatch.setattr("scoring.lifecycle.model_train",
                         lambda **kw: calls.append(kw) or _outcome(candidate, promoted=True))
 
     # when
@@ -174,7 +175,7 @@ def test_monthly_retrain_that_is_not_better_keeps_the_active_model(db, monkeypat
     # given
     model_version(is_active=True)
     candidate = model_version(metrics={"roc_auc": 0.9, "pr_auc": 0.7})
-    monkeypatch.setattr("reports.services.model_train", lambda **kw: _outcome(candidate, promoted=False))
+    monkeypatch.setattr("scoring.lifecycle.model_train", lambda **kw: _outcome(candidate, promoted=False))
 
     # when
     run = monthly_retrain(as_of=date(2025, 11, 1))
@@ -189,10 +190,10 @@ def test_a_failed_retrain_is_recorded_and_retried(db, monkeypatch):
     def fail(**kw):
         raise TrainingError("training set has 10 examples with 0 churners: not enough history")
 
-    monkeypatch.setattr("reports.services.model_train", fail)
+    monkeypatch.setattr("scoring.lifecycle.model_train", fail)
     failed = monthly_retrain(as_of=date(2025, 11, 1))
     candidate = model_version()
-    monkeypatch.setattr("reports.services.model_train", lambda **kw: _outcome(candidate, promoted=True))
+    monkeypatch.setattr("scoring.lifecycle.model_train", lambda **kw: _outcome(candidate, promoted=True))
 
     # when
     retried = monthly_retrain(as_of=date(2025, 11, 1))
@@ -206,7 +207,7 @@ def test_a_failed_retrain_is_recorded_and_retried(db, monkeypatch):
 def test_the_report_shows_the_retraining_of_its_week(db, monkeypatch):
     # given: the 1 Nov retraining ran on Saturday of 2025-W44
     candidate = model_version(metrics={"roc_auc": 0.91, "pr_auc": 0.82})
-    monkeypatch.setattr("reports.services.model_train", lambda **kw: _outcome(candidate, promoted=True))
+    monkeypatch.setattr("scoring.lifecycle.model_train", lambda **kw: _outcome(candidate, promoted=True))
     with time_machine.travel(local(2025, 11, 1, 3, 30), tick=False):
         monthly_retrain(as_of=date(2025, 11, 1))
 

@@ -7,16 +7,14 @@ import numpy as np
 import pytest
 
 from reports.metrics import (
-    bin_shares,
     cohort_figures,
     median,
     newcombe_interval,
     percentile_nearest_rank,
-    psi,
-    quantile_edges,
     wilson_interval,
 )
 from reports.weeks import IsoWeek
+from scoring.ml.drift import bin_shares, psi, quantile_edges
 
 
 @pytest.mark.parametrize(("k", "n", "low", "high"), [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605),

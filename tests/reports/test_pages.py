@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from reports.models import WeeklyReport
 from reports.services import report_email_send, weekly_report_build
-from reports.tasks import monthly_retrain_task, weekly_report_task
+from reports.tasks import weekly_report_task
+from scoring.tasks import monthly_retrain_task
 
 from .conftest import W43
 
@@ -166,7 +167,7 @@ def test_the_weekly_task_builds_last_week_and_mails_it_after_commit(week43, djan
 def test_the_monthly_task_retrains_as_of_the_given_day(db, monkeypatch):
     # given
     seen = []
-    monkeypatch.setattr("reports.services.monthly_retrain", lambda *, as_of: seen.append(as_of) or
+    monkeypatch.setattr("scoring.lifecycle.monthly_retrain", lambda *, as_of: seen.append(as_of) or
                         type("Run", (), {"pk": 7})())
 
     # when

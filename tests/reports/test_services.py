@@ -8,8 +8,9 @@ from interventions.models import Action, WorkOrder
 from reports.models import WeeklyReport
 from reports.services import weekly_report_build
 from reports.weeks import IsoWeek
+from tests.factories import action_logged, alert_raised, customer, work_order_for, work_order_resolved
 
-from .builders import alert, contact, customer, local, resolve, work_order
+from .builders import local
 from .conftest import W43, oct_
 
 
@@ -182,10 +183,10 @@ def test_the_stored_report_does_not_change_when_later_data_arrives(week43, staff
     stored = report.data
 
     # when: a late import backdates a work order and an alert into the week, and w2 is resolved next week
-    late = work_order(customer("LATE"), tier=1, assignee=staff["lead"], opened_at=oct_(21, 9))
-    contact(late, oct_(21, 10))
-    alert(customer("LATE-A"), raised_at=oct_(22, 9), tier=1, probability=0.9)
-    resolve(week43["w2"], oct_(28, 9), "retained", "price")
+    late = work_order_for(customer("LATE"), tier=1, assignee=staff["lead"], opened_at=oct_(21, 9))
+    action_logged(late, oct_(21, 10))
+    alert_raised(customer("LATE-A"), raised_at=oct_(22, 9), tier=1, probability=0.9)
+    work_order_resolved(week43["w2"], oct_(28, 9), "retained", "price")
     again, built_again = weekly_report_build(week=W43)
 
     # then
@@ -198,7 +199,7 @@ def test_the_stored_report_does_not_change_when_later_data_arrives(week43, staff
 def test_rebuilding_is_explicit_and_sees_the_late_data(week43, staff):
     # given
     weekly_report_build(week=W43)
-    work_order(customer("LATE"), tier=1, assignee=staff["lead"], opened_at=oct_(21, 9))
+    work_order_for(customer("LATE"), tier=1, assignee=staff["lead"], opened_at=oct_(21, 9))
 
     # when
     report, built = weekly_report_build(week=W43, rebuild=True)
@@ -250,7 +251,7 @@ def test_a_reopened_and_re_resolved_work_order_counts_once_at_its_last_resolutio
 
 def test_open_at_end_counts_a_work_order_resolved_after_the_week(week43):
     # given
-    resolve(week43["w3"], local(2025, 11, 3, 9), "retained", "price")
+    work_order_resolved(week43["w3"], local(2025, 11, 3, 9), "retained", "price")
 
     # when
     data = build()
@@ -266,10 +267,10 @@ def test_building_reads_as_many_queries_for_more_work(week43, staff):
     with CaptureQueriesContext(connection) as before:
         weekly_report_build(week=W43, rebuild=True)
     for i in range(10):
-        wo = work_order(customer(f"MORE{i}"), tier=2, assignee=staff["am1"], opened_at=oct_(21, 9))
-        contact(wo, oct_(21, 10 + i))
-        resolve(wo, oct_(23, 9), "retained", "price")
-        alert(customer(f"MORE-A{i}"), raised_at=oct_(22, 9), tier=2)
+        wo = work_order_for(customer(f"MORE{i}"), tier=2, assignee=staff["am1"], opened_at=oct_(21, 9))
+        action_logged(wo, oct_(21, 10 + i))
+        work_order_resolved(wo, oct_(23, 9), "retained", "price")
+        alert_raised(customer(f"MORE-A{i}"), raised_at=oct_(22, 9), tier=2)
 
     # when
     with CaptureQueriesContext(connection) as after:

@@ -17,7 +17,7 @@ from churnops.core.roles import Role
 from customers.models import Customer, Event
 from demo.population import DEMO_SOURCE, MIN_MONTHS, Population, generate_population
 from demo.roster import DEMO_USERS, TEAM_LEAD_USERNAME
-from interventions.models import AgentProfile
+from interventions.models import DEFAULT_CAPACITY, AgentProfile
 
 # Rows per INSERT statement. 2,000 keeps a statement ~0.5 MB on PostgreSQL; Django lowers it further on
 # SQLite to fit the bound-parameter limit. Event objects are built one batch at a time: a million model
@@ -26,7 +26,6 @@ EVENT_BATCH_SIZE = 2_000
 CUSTOMER_BATCH_SIZE = 1_000
 # Customer ids are read back by external_id in chunks that stay under SQLite's 999-parameter default.
 ID_LOOKUP_CHUNK = 900
-AGENT_CAPACITY = 200
 CUSTOMER_UPDATE_FIELDS = [
     "name",
     "segment",
@@ -100,7 +99,7 @@ def demo_users_ensure() -> dict[str, User]:
         if role in (Role.ACCOUNT_MANAGER, Role.CUSTOMER_SERVICE, Role.TEAM_LEAD):
             AgentProfile.objects.get_or_create(
                 user=users[username],
-                defaults={"capacity": AGENT_CAPACITY, "team_lead": None if username == lead.username else lead},
+                defaults={"capacity": DEFAULT_CAPACITY, "team_lead": None if username == lead.username else lead},
             )
     return users
 
