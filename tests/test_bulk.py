@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from alerts.models import Alert
 from churnops.core.bulk import model_upsert
-from tests.scoring.builders import customer
+from tests.factories import customer
 
 TRICKY = 'said "no", then\nleft; 100% sure\\'
 

@@ -14,7 +14,8 @@ from customers.models import Customer
 from interventions.models import WorkOrder
 from scoring.ml.policy import default_policy
 from scoring.services import policy_save
-from tests.scoring.builders import add_events, customer, every
+from tests.factories import customer, events_on_days
+from tests.scoring.builders import every
 
 AS_OF = date(2025, 6, 30)
 
@@ -22,8 +23,8 @@ AS_OF = date(2025, 6, 30)
 def flagged_customer(external_id, owner):
     """Fires 'Visits stopped' and 'Competitor signal': tier 2."""
     c = customer(external_id, owner=owner)
-    add_events(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
-    add_events(c, "competitor", [AS_OF - timedelta(days=5)])
+    events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
+    events_on_days(c, "competitor", [AS_OF - timedelta(days=5)])
     return c
 
 

@@ -12,8 +12,9 @@ from alerts.services import AlertError, alert_snooze, alert_unsnooze, alerts_ups
 from interventions.models import WorkOrder
 from scoring.ml.policy import default_policy
 from scoring.services import policy_save
-from tests.api.builders import alert, customer, login
-from tests.scoring.builders import add_events, every
+from tests.api.builders import login
+from tests.factories import CustomerFactory, alert_for, events_on_days
+from tests.scoring.builders import every
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2025, 6, 30)
@@ -21,7 +22,7 @@ TODAY = date(2025, 6, 30)
 
 @pytest.fixture
 def own_alert(am_user):
-    return alert(customer("OWN", owner=am_user))
+    return alert_for(CustomerFactory(external_id="OWN", owner=am_user))
 
 
 @pytest.fixture
@@ -90,9 +91,9 @@ def test_a_snoozed_alert_gets_no_work_order_from_the_nightly_run(am_user):
     policy = default_policy()
     policy["control_share"] = 0
     policy_save(data=policy, comment="no control group")
-    c = customer("C1", owner=am_user, lifetime_value=1000)
-    add_events(c, "visit", every(TODAY - timedelta(days=300), TODAY - timedelta(days=120), 14))
-    add_events(c, "competitor", [TODAY - timedelta(days=5)])
+    c = CustomerFactory(external_id="C1", owner=am_user, lifetime_value=1000)
+    events_on_days(c, "visit", every(TODAY - timedelta(days=300), TODAY - timedelta(days=120), 14))
+    events_on_days(c, "competitor", [TODAY - timedelta(days=5)])
     call_command("run_nightly", as_of=TODAY)
     WorkOrder.objects.update(open_key=None, status="resolved", outcome="false_alarm", reason="other")
     with time_machine.travel(f"{TODAY.isoformat()} 09:00:00+00:00", tick=False):

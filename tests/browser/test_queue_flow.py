@@ -11,7 +11,7 @@ from django.utils import timezone
 from customers.models import Customer
 from interventions.choices import Role
 from interventions.models import Action, WorkOrder
-from tests.conftest import make_user
+from tests.factories import user_with_role
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -77,7 +77,7 @@ def queue_flow(base_url: str, *, username: str, password: str, first_id: int) ->
 @pytest.mark.django_db(transaction=True)
 def test_account_manager_logs_a_call_resolves_as_retained_and_the_case_leaves_the_queue(live_server):
     # given an account manager with two open work orders, the most urgent first
-    am = make_user("am-browser", Role.ACCOUNT_MANAGER)
+    am = user_with_role("am-browser", Role.ACCOUNT_MANAGER)
     am.set_password("Browser-Test-pw-1")
     am.save()
     first = open_work_order("FIRST", am, due_in_hours=5)

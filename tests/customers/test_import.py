@@ -15,7 +15,7 @@ from customers.models import Customer, Event
 from customers.services import customers_upsert, events_upsert
 from interventions.access import customer_list
 from interventions.models import AgentProfile
-from tests.customers.factories import CustomerFactory, EventFactory, UserFactory
+from tests.factories import CustomerFactory, EventFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

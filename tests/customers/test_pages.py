@@ -13,8 +13,8 @@ from interventions.models import AgentProfile, WorkOrder
 from scoring.models import CustomerScore
 from scoring.selectors import policy_current
 from scoring.services import defaults_install, policy_save
-from tests.conftest import make_user
-from tests.scoring.builders import add_events, customer, every
+from tests.factories import customer, events_on_days, user_with_role
+from tests.scoring.builders import every
 
 AS_OF = date(2025, 6, 30)
 
@@ -30,8 +30,8 @@ def no_control_group(db):
 def at_risk_customer(external_id, **fields) -> Customer:
     """Fires 'Visits stopped' and 'Competitor signal': tier 2 and a work order for the owner."""
     c = customer(external_id, **fields)
-    add_events(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
-    add_events(c, "competitor", [AS_OF - timedelta(days=5)])
+    events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
+    events_on_days(c, "competitor", [AS_OF - timedelta(days=5)])
     return c
 
 
@@ -65,19 +65,19 @@ def work_order_for(c: Customer, assignee, **fields) -> WorkOrder:
 )
 def test_customer_page_is_visible_only_to_those_involved(client, am_user, admin_user, who, expected):
     # given: am1 owns the customer, lead1 leads am1, am3 has a work order for the customer
-    lead = make_user("lead1", Role.TEAM_LEAD)
+    lead = user_with_role("lead1", Role.TEAM_LEAD)
     AgentProfile.objects.create(user=am_user, team_lead=lead)
     c = customer("C1", owner=am_user)
-    assignee = make_user("am3", Role.ACCOUNT_MANAGER)
+    assignee = user_with_role("am3", Role.ACCOUNT_MANAGER)
     work_order_for(c, assignee)
     users = {
         "owner": am_user,
         "admin": admin_user,
         "owner_lead": lead,
-        "other_lead": make_user("lead2", Role.TEAM_LEAD),
+        "other_lead": user_with_role("lead2", Role.TEAM_LEAD),
         "assignee": assignee,
-        "other_am": make_user("am2", Role.ACCOUNT_MANAGER),
-        "customer_service": make_user("cs9", Role.CUSTOMER_SERVICE),
+        "other_am": user_with_role("am2", Role.ACCOUNT_MANAGER),
+        "customer_service": user_with_role("cs9", Role.CUSTOMER_SERVICE),
     }
     client.force_login(users[who])
 
@@ -165,7 +165,7 @@ def test_customer_page_shows_profile_latest_score_history_activity_and_work_orde
 def test_customer_page_lists_only_the_latest_fifty_events(client, am_user):
     # given
     c = customer("C1", owner=am_user)
-    add_events(c, "login", every(AS_OF - timedelta(days=59), AS_OF, 1))
+    events_on_days(c, "login", every(AS_OF - timedelta(days=59), AS_OF, 1))
     client.force_login(am_user)
 
     # when

@@ -17,7 +17,8 @@ from churnops.celery import app as celery_app
 from interventions.models import WorkOrder
 from nightly.tasks import nightly_run_task
 from scoring.models import ScoreRun
-from tests.scoring.builders import add_events, customer, every
+from tests.factories import customer, events_on_days
+from tests.scoring.builders import every
 
 AS_OF = date(2025, 6, 30)
 BASE_DIR = Path(settings.BASE_DIR)
@@ -66,10 +67,10 @@ def test_real_worker_runs_the_nightly_pipeline(worker, am_user):
     for i in range(30):
         c = customer(f"W{i:02d}", owner=am_user)
         if i % 3 == 0:
-            add_events(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
-            add_events(c, "competitor", [AS_OF - timedelta(days=5)])
+            events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
+            events_on_days(c, "competitor", [AS_OF - timedelta(days=5)])
         else:
-            add_events(c, "visit", every(AS_OF - timedelta(days=300), AS_OF, 7))
+            events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF, 7))
 
     # when: the task goes through Redis to the worker process
     run_id = nightly_run_task.delay(AS_OF.isoformat(), chunk_size=7).get(timeout=120)

@@ -15,8 +15,9 @@ from interventions.services import (
     work_orders_reassign,
     work_orders_reassign_absent,
 )
+from tests.factories import NOW, TODAY, agent_user, work_order_with_clocks
 
-from .builders import NOW, TODAY, agent, fresh, timeline, work_order
+from .builders import fresh, timeline
 
 pytestmark = pytest.mark.django_db
 AM = Role.ACCOUNT_MANAGER
@@ -30,9 +31,9 @@ def pick(owner, *, role=AM, assigner=None, on=TODAY):
 
 def test_owner_first_when_available_and_under_capacity():
     # given the owner has 1 of 2 slots used and a colleague is idle
-    owner = agent("am1", capacity=2)
-    agent("am2")
-    work_order("C1", assignee=owner)
+    owner = agent_user("am1", capacity=2)
+    agent_user("am2")
+    work_order_with_clocks("C1", assignee=owner)
 
     # then
     assert pick(owner) == "am1"
@@ -40,11 +41,11 @@ def test_owner_first_when_available_and_under_capacity():
 
 def test_owner_at_capacity_gives_way_to_the_least_loaded_member():
     # given the owner is full, am2 has two open and am3 one
-    owner, am2, am3 = agent("am1", capacity=1), agent("am2"), agent("am3")
-    work_order("C1", assignee=owner)
-    work_order("C2", assignee=am2)
-    work_order("C3", assignee=am2)
-    work_order("C4", assignee=am3)
+    owner, am2, am3 = agent_user("am1", capacity=1), agent_user("am2"), agent_user("am3")
+    work_order_with_clocks("C1", assignee=owner)
+    work_order_with_clocks("C2", assignee=am2)
+    work_order_with_clocks("C3", assignee=am2)
+    work_order_with_clocks("C4", assignee=am3)
 
     # then
     assert pick(owner) == "am3"
@@ -58,8 +59,8 @@ def test_owner_at_capacity_gives_way_to_the_least_loaded_member():
 ])
 def test_owner_on_leave_is_skipped_until_back(leave, expected):
     # given
-    owner = agent("am1", leave=leave)
-    agent("am2")
+    owner = agent_user("am1", leave=leave)
+    agent_user("am2")
 
     # then
     assert pick(owner) == expected
@@ -67,7 +68,7 @@ def test_owner_on_leave_is_skipped_until_back(leave, expected):
 
 def test_an_inactive_owner_is_skipped_and_nobody_available_means_unassigned():
     # given the owner is deactivated and nobody else holds the role
-    owner = agent("am1", is_active=False)
+    owner = agent_user("am1", is_active=False)
 
     # then
     assert pick(owner) is None
@@ -75,10 +76,10 @@ def test_an_inactive_owner_is_skipped_and_nobody_available_means_unassigned():
 
 def test_members_on_leave_or_full_are_not_picked():
     # given am2 is on leave and am3 has no room
-    agent("am2", leave=(TODAY, None))
-    agent("am3", capacity=0)
-    am4 = agent("am4", capacity=5)
-    work_order("C1", assignee=am4)
+    agent_user("am2", leave=(TODAY, None))
+    agent_user("am3", capacity=0)
+    am4 = agent_user("am4", capacity=5)
+    work_order_with_clocks("C1", assignee=am4)
 
     # then
     assert pick(None) == "am4"
@@ -86,9 +87,9 @@ def test_members_on_leave_or_full_are_not_picked():
 
 def test_ties_go_round_robin_longest_since_last_assignment_first():
     # given three idle members; am1 was given work most recently, am3 longest ago
-    am1 = agent("am1", capacity=10)
-    am2 = agent("am2", capacity=10)
-    am3 = agent("am3", capacity=10)
+    am1 = agent_user("am1", capacity=10)
+    am2 = agent_user("am2", capacity=10)
+    am3 = agent_user("am3", capacity=10)
     for user, hours in ((am1, 1), (am2, 2), (am3, 3)):
         AgentProfile.objects.filter(user=user).update(last_assigned_at=NOW - timedelta(hours=hours))
     assigner = Assigner.for_roles([AM], [], TODAY)
@@ -105,12 +106,12 @@ def test_ties_go_round_robin_longest_since_last_assignment_first():
 
 @pytest.fixture
 def team(db):
-    lead = agent("lead1", Role.TEAM_LEAD)
-    away = agent("am1", team_lead=lead, capacity=50)
-    stay = agent("am2", team_lead=lead, capacity=50)
-    ops = agent("ops", Role.ADMIN)
+    lead = agent_user("lead1", Role.TEAM_LEAD)
+    away = agent_user("am1", team_lead=lead, capacity=50)
+    stay = agent_user("am2", team_lead=lead, capacity=50)
+    ops = agent_user("ops", Role.ADMIN)
     return {"lead": lead, "away": away, "stay": stay, "admin": ops,
-            "work": [work_order(f"C{i}", assignee=away) for i in range(3)]}
+            "work": [work_order_with_clocks(f"C{i}", assignee=away) for i in range(3)]}
 
 
 def test_marking_leave_from_today_reassigns_open_work_with_a_timeline_entry(team, django_capture_on_commit_callbacks):
@@ -172,7 +173,7 @@ def test_invalid_capacity_or_leave_is_refused(team, kwargs, message):
 
 def test_only_admins_manage_capacity_and_leave(team):
     # given the person's own lead, another team's lead and an account manager
-    other_lead = agent("lead2", Role.TEAM_LEAD)
+    other_lead = agent_user("lead2", Role.TEAM_LEAD)
 
     # when / then
     for by in (team["lead"], other_lead, team["stay"]):
@@ -204,13 +205,13 @@ def test_team_lead_bulk_reassigns_within_the_team(team, django_capture_on_commit
 @pytest.mark.parametrize("who", ["outsider_wo", "closed_wo", "outsider_assignee", "account_manager"])
 def test_bulk_reassign_is_all_or_nothing(team, who):
     # given
-    outsider = agent("am9")
+    outsider = agent_user("am9")
     ids = [team["work"][0].pk]
     assignee, by = team["stay"], team["lead"]
     if who == "outsider_wo":
-        ids.append(work_order("X", assignee=outsider).pk)
+        ids.append(work_order_with_clocks("X", assignee=outsider).pk)
     elif who == "closed_wo":
-        ids.append(work_order("X", assignee=team["stay"], status="resolved", open_key=None).pk)
+        ids.append(work_order_with_clocks("X", assignee=team["stay"], status="resolved", open_key=None).pk)
     elif who == "outsider_assignee":
         assignee = outsider
     else:

@@ -14,8 +14,8 @@ from interventions.choices import Role, WorkOrderStatus
 from interventions.models import Action, AgentProfile, WorkOrder, WorkOrderEvent
 from scoring.selectors import policy_current
 from scoring.services import defaults_install, policy_save
-from tests.conftest import make_user
-from tests.scoring.builders import add_events, at, customer, every
+from tests.factories import customer, events_on_days, user_with_role
+from tests.scoring.builders import at, every
 
 AS_OF = date(2025, 6, 30)
 NOW = at(AS_OF, 10)
@@ -33,8 +33,8 @@ def no_control_group(db):
 def two_rule_customer(external_id, **fields):
     """Fires 'Visits stopped' and 'Competitor signal': tier 2 and a work order for the owner."""
     c = customer(external_id, **fields)
-    add_events(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
-    add_events(c, "competitor", [AS_OF - timedelta(days=5)])
+    events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
+    events_on_days(c, "competitor", [AS_OF - timedelta(days=5)])
     return c
 
 
@@ -554,7 +554,7 @@ def test_legal_status_transition_is_recorded(client, am_user):
 @pytest.mark.django_db
 def test_team_lead_can_open_a_team_members_work_order_but_not_another_teams(client, am_user, other_am_user):
     # given
-    lead = make_user("lead9", Role.TEAM_LEAD)
+    lead = user_with_role("lead9", Role.TEAM_LEAD)
     AgentProfile.objects.create(user=am_user, team_lead=lead)
     team_wo = make_work_order("TEAM", am_user)
     other_wo = make_work_order("OTHER", other_am_user)

@@ -19,8 +19,9 @@ from interventions.services import (
     work_orders_open_for_alerts,
 )
 from scoring.ml.policy import default_policy
+from tests.factories import NOW, TODAY, CustomerFactory, agent_user, work_order_with_clocks
 
-from .builders import NOW, TODAY, agent, customer, fresh, timeline, work_order
+from .builders import fresh, timeline
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +40,8 @@ def state(wo):
 @pytest.mark.parametrize(("start", "target"), ILLEGAL)
 def test_illegal_transitions_are_refused_and_write_nothing(start, target):
     # given
-    am = agent("am1")
-    wo = work_order("C1", assignee=am, status=start, **({"open_key": None} if start == "resolved" else {}))
+    am = agent_user("am1")
+    wo = work_order_with_clocks("C1", assignee=am, status=start, **({"open_key": None} if start == "resolved" else {}))
     before = state(wo)
 
     # when / then
@@ -52,8 +53,8 @@ def test_illegal_transitions_are_refused_and_write_nothing(start, target):
 @pytest.mark.parametrize("start", ALL)
 def test_resolving_through_set_status_is_refused(start):
     # given
-    am = agent("am1")
-    wo = work_order("C1", assignee=am, status=start)
+    am = agent_user("am1")
+    wo = work_order_with_clocks("C1", assignee=am, status=start)
 
     # when / then: resolution needs an outcome and a reason
     with pytest.raises(WorkOrderError, match="use resolve"):
@@ -63,8 +64,8 @@ def test_resolving_through_set_status_is_refused(start):
 @pytest.mark.parametrize(("start", "target"), [(a, b) for a in ALL for b in TRANSITIONS[a] if b != "resolved"])
 def test_legal_transitions_write_an_event_with_who_and_before_after(start, target):
     # given
-    am = agent("am1")
-    wo = work_order("C1", assignee=am, status=start, **({"open_key": None} if start == "resolved" else {}))
+    am = agent_user("am1")
+    wo = work_order_with_clocks("C1", assignee=am, status=start, **({"open_key": None} if start == "resolved" else {}))
 
     # when
     with time_machine.travel(NOW, tick=False):
@@ -78,8 +79,8 @@ def test_legal_transitions_write_an_event_with_who_and_before_after(start, targe
 
 def test_reopening_gives_a_fresh_resolution_clock_when_it_ran_out():
     # given a work order resolved after its resolution due time passed and breached
-    am = agent("am1")
-    wo = work_order("C1", assignee=am, status=WorkOrderStatus.RESOLVED, open_key=None, outcome="retained",
+    am = agent_user("am1")
+    wo = work_order_with_clocks("C1", assignee=am, status=WorkOrderStatus.RESOLVED, open_key=None, outcome="retained",
                     reason="price", breached_clock="resolution", is_breached=True)
     later = NOW + timedelta(days=30)
 
@@ -98,8 +99,8 @@ def test_reopening_gives_a_fresh_resolution_clock_when_it_ran_out():
 
 def test_reopening_when_the_customer_has_another_open_work_order_is_refused():
     # given a resolved work order and a newer open one for the same customer
-    am = agent("am1")
-    old = work_order("C1", assignee=am, status=WorkOrderStatus.RESOLVED, open_key=None)
+    am = agent_user("am1")
+    old = work_order_with_clocks("C1", assignee=am, status=WorkOrderStatus.RESOLVED, open_key=None)
     WorkOrder.objects.create(customer=old.customer, open_key=old.customer_id, tier=2, assignee=am, probability=0.7,
                              opened_at=NOW, first_contact_due_at=NOW, resolution_due_at=NOW)
 
@@ -114,8 +115,8 @@ def test_reopening_when_the_customer_has_another_open_work_order_is_refused():
 
 def test_first_contact_stops_the_clock_clears_the_warning_and_starts_work():
     # given an at-risk new work order
-    am = agent("am1")
-    wo = work_order("C1", assignee=am, is_at_risk=True)
+    am = agent_user("am1")
+    wo = work_order_with_clocks("C1", assignee=am, is_at_risk=True)
 
     # when a note and then a call are logged
     with time_machine.travel(NOW, tick=False):
@@ -142,8 +143,8 @@ def test_first_contact_stops_the_clock_clears_the_warning_and_starts_work():
 ])
 def test_resolution_needs_an_outcome_and_a_reason(outcome, reason, message):
     # given
-    am = agent("am1")
-    wo = work_order("C1", assignee=am)
+    am = agent_user("am1")
+    wo = work_order_with_clocks("C1", assignee=am)
     before = state(wo)
 
     # when / then
@@ -154,8 +155,8 @@ def test_resolution_needs_an_outcome_and_a_reason(outcome, reason, message):
 
 def test_resolution_records_the_outcome_label_and_closes_the_work_order():
     # given
-    am = agent("am1")
-    wo = work_order("C1", assignee=am, status=WorkOrderStatus.IN_PROGRESS)
+    am = agent_user("am1")
+    wo = work_order_with_clocks("C1", assignee=am, status=WorkOrderStatus.IN_PROGRESS)
 
     # when
     with time_machine.travel(NOW, tick=False):
@@ -178,10 +179,10 @@ def test_priority_is_probability_times_ltv_times_save_likelihood_over_cost():
 
 def test_save_likelihood_is_the_prior_without_outcomes_and_learns_from_them():
     # given tier 1 has no outcomes; tier 2 has 6 retained, 2 churned, 2 unreachable and 5 false alarms (ignored)
-    am = agent("am1")
+    am = agent_user("am1")
     outcomes = ["retained"] * 6 + ["churned"] * 2 + ["unreachable"] * 2 + ["false_alarm"] * 5
     for i, outcome in enumerate(outcomes):
-        work_order(f"C{i}", assignee=am, status="resolved", open_key=None, outcome=outcome, reason="price")
+        work_order_with_clocks(f"C{i}", assignee=am, status="resolved", open_key=None, outcome=outcome, reason="price")
 
     # when
     likelihood = save_likelihoods({1: {}, 2: {}})
@@ -207,8 +208,8 @@ def open_for(*candidates, policy=None):
 
 def test_a_new_work_order_gets_tier_sla_priority_owner_and_a_system_event():
     # given
-    am = agent("am1")
-    c = customer("C1", owner=am, ltv=12_000)
+    am = agent_user("am1")
+    c = CustomerFactory(external_id="C1", owner=am, lifetime_value=12_000)
 
     # when
     opened = open_for(candidate(c, probability=0.7))
@@ -230,8 +231,8 @@ def test_a_new_work_order_gets_tier_sla_priority_owner_and_a_system_event():
 ])
 def test_a_recently_contacted_customer_is_not_reopened_for_the_same_tier(days_ago, tier, kind, opened):
     # given a resolved work order of that tier with an action some days ago
-    am = agent("am1")
-    c = customer("C1", owner=am)
+    am = agent_user("am1")
+    c = CustomerFactory(external_id="C1", owner=am, lifetime_value=5000.0)
     old = WorkOrder.objects.create(customer=c, tier=tier, status="resolved", assignee=am, probability=0.7,
                                    opened_at=NOW - timedelta(days=20), first_contact_due_at=NOW,
                                    resolution_due_at=NOW, outcome="retained", reason="price")
@@ -245,9 +246,9 @@ def test_a_recently_contacted_customer_is_not_reopened_for_the_same_tier(days_ag
 
 def test_one_open_work_order_per_customer_and_a_rescore_raises_tier_sla_and_priority():
     # given an open tier-3 work order opened yesterday
-    am = agent("am1")
-    c = customer("C1", owner=am, ltv=10_000)
-    wo = work_order("X", assignee=am, tier=3, opened_at=NOW - timedelta(days=1), first_contact_hours=168,
+    am = agent_user("am1")
+    c = CustomerFactory(external_id="C1", owner=am, lifetime_value=10_000)
+    wo = work_order_with_clocks("X", assignee=am, tier=3, opened_at=NOW - timedelta(days=1), first_contact_hours=168,
                     resolution_hours=720, priority=1.0)
     WorkOrder.objects.filter(pk=wo.pk).update(customer=c, open_key=c.id)
 
@@ -268,9 +269,9 @@ def test_one_open_work_order_per_customer_and_a_rescore_raises_tier_sla_and_prio
 
 def test_a_small_priority_change_is_not_written():
     # given an open work order whose priority is what a re-score computes, give or take 1%
-    am = agent("am1")
-    c = customer("C1", owner=am, ltv=10_000)
-    wo = work_order("X", assignee=am, priority=0.7 * 10_000 * SAVE_PRIOR / 120.0 * 1.01)
+    am = agent_user("am1")
+    c = CustomerFactory(external_id="C1", owner=am, lifetime_value=10_000)
+    wo = work_order_with_clocks("X", assignee=am, priority=0.7 * 10_000 * SAVE_PRIOR / 120.0 * 1.01)
     WorkOrder.objects.filter(pk=wo.pk).update(customer=c, open_key=c.id)
 
     # when
@@ -282,13 +283,13 @@ def test_a_small_priority_change_is_not_written():
 
 def test_assignment_falls_to_the_tier_role_when_the_owner_is_away():
     # given the owner is on leave; two customer-service agents, one busier
-    owner = agent("am1", leave=(TODAY, TODAY + timedelta(days=3)))
-    busy = agent("cs1", Role.CUSTOMER_SERVICE)
-    free = agent("cs2", Role.CUSTOMER_SERVICE)
-    work_order("BUSY", assignee=busy)
+    owner = agent_user("am1", leave=(TODAY, TODAY + timedelta(days=3)))
+    busy = agent_user("cs1", Role.CUSTOMER_SERVICE)
+    free = agent_user("cs2", Role.CUSTOMER_SERVICE)
+    work_order_with_clocks("BUSY", assignee=busy)
 
     # when a tier-3 customer of the owner is flagged
-    open_for(candidate(customer("C1", owner=owner), tier=3))
+    open_for(candidate(CustomerFactory(external_id="C1", owner=owner, lifetime_value=5000.0), tier=3))
 
     # then
     assert WorkOrder.objects.get(customer__external_id="C1").assignee == free

@@ -15,8 +15,9 @@ from interventions.models import Notification, SlaSweep, WorkOrder, WorkOrderEve
 from interventions.services import sla as sla_module
 from interventions.services import sla_sweep, work_order_log_action
 from interventions.tasks import sla_sweep_task
+from tests.factories import NOW, agent_user, work_order_with_clocks
 
-from .builders import NOW, agent, fresh, timeline, work_order
+from .builders import fresh, timeline
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def team(db):
     """lead1 leads am1; am1 holds a tier-2 work order opened at NOW, first contact due in 10 h, resolution in 100 h."""
-    lead = agent("lead1", Role.TEAM_LEAD)
-    am = agent("am1", team_lead=lead)
-    return {"lead": lead, "am": am, "wo": work_order("C1", assignee=am)}
+    lead = agent_user("lead1", Role.TEAM_LEAD)
+    am = agent_user("am1", team_lead=lead)
+    return {"lead": lead, "am": am, "wo": work_order_with_clocks("C1", assignee=am)}
 
 
 def notifications():
@@ -93,7 +94,7 @@ def test_breach_marks_counts_notifies_assignee_and_escalates_to_their_team_lead(
 
 def test_tier_1_breach_is_handed_to_the_assignees_team_lead(team):
     # given a tier-1 work order held by the account manager
-    wo = work_order("URGENT", assignee=team["am"], tier=1)
+    wo = work_order_with_clocks("URGENT", assignee=team["am"], tier=1)
 
     # when its first-contact clock runs out
     sweep = sweep_at(NOW + timedelta(hours=10))
@@ -114,10 +115,10 @@ def test_tier_1_breach_is_handed_to_the_assignees_team_lead(team):
 
 def test_tier_1_breach_without_own_lead_goes_to_the_least_loaded_lead(db):
     # given two leads, lead1 with one open work order, and an account manager without a lead
-    lead1, lead2 = agent("lead1", Role.TEAM_LEAD), agent("lead2", Role.TEAM_LEAD)
-    work_order("BUSY", assignee=lead1, first_contact_hours=500, resolution_hours=900)
-    am = agent("am1")
-    wo = work_order("URGENT", assignee=am, tier=1)
+    lead1, lead2 = agent_user("lead1", Role.TEAM_LEAD), agent_user("lead2", Role.TEAM_LEAD)
+    work_order_with_clocks("BUSY", assignee=lead1, first_contact_hours=500, resolution_hours=900)
+    am = agent_user("am1")
+    wo = work_order_with_clocks("URGENT", assignee=am, tier=1)
 
     # when the clock runs out
     sweep_at(NOW + timedelta(hours=10))
@@ -132,9 +133,9 @@ def test_tier_1_breach_without_own_lead_goes_to_the_least_loaded_lead(db):
 
 def test_tier_1_breach_held_by_a_lead_stays_with_them(db):
     # given a tier-1 work order already with a lead
-    lead1 = agent("lead1", Role.TEAM_LEAD)
-    agent("lead2", Role.TEAM_LEAD)
-    wo = work_order("URGENT", assignee=lead1, tier=1)
+    lead1 = agent_user("lead1", Role.TEAM_LEAD)
+    agent_user("lead2", Role.TEAM_LEAD)
+    wo = work_order_with_clocks("URGENT", assignee=lead1, tier=1)
 
     # when the clock runs out
     sweep = sweep_at(NOW + timedelta(hours=10))
@@ -148,10 +149,10 @@ def test_tier_1_breach_held_by_a_lead_stays_with_them(db):
 
 def test_a_lead_on_leave_is_not_escalated_to(db):
     # given am1's lead is on leave today and another lead is in
-    away = agent("lead1", Role.TEAM_LEAD, leave=(NOW.date() - timedelta(days=1), None))
-    agent("lead2", Role.TEAM_LEAD)
-    am = agent("am1", team_lead=away)
-    wo = work_order("C1", assignee=am)
+    away = agent_user("lead1", Role.TEAM_LEAD, leave=(NOW.date() - timedelta(days=1), None))
+    agent_user("lead2", Role.TEAM_LEAD)
+    am = agent_user("am1", team_lead=away)
+    wo = work_order_with_clocks("C1", assignee=am)
 
     # when the clock runs out
     sweep_at(NOW + timedelta(hours=10))
@@ -267,11 +268,11 @@ def test_a_duplicated_email_task_sends_each_notification_once(team, django_captu
 @pytest.mark.parametrize("n", [3, 30])
 def test_the_sweep_uses_a_constant_number_of_queries(db, django_assert_num_queries, n):
     # given n tier-1 work orders of team members about to breach (each handed to the lead) and n about to warn
-    lead = agent("lead1", Role.TEAM_LEAD)
-    ams = [agent(f"am{i}", team_lead=lead) for i in range(3)]
+    lead = agent_user("lead1", Role.TEAM_LEAD)
+    ams = [agent_user(f"am{i}", team_lead=lead) for i in range(3)]
     for i in range(n):
-        work_order(f"B{i:03d}", assignee=ams[i % 3], tier=1)
-        work_order(f"W{i:03d}", assignee=ams[i % 3], first_contact_hours=11)
+        work_order_with_clocks(f"B{i:03d}", assignee=ams[i % 3], tier=1)
+        work_order_with_clocks(f"W{i:03d}", assignee=ams[i % 3], first_contact_hours=11)
 
     # when the sweep runs, then: sweep row, policy, 4 candidate reads, sweep totals; per step that found rows a
     # savepoint pair, claim, read back, events, notifications written and read back; the breach step also reads
@@ -303,10 +304,10 @@ def test_two_sweeps_at_once_notify_once(db):
     # given PostgreSQL (SQLite's in-memory test database cannot take two writers) and 40 breaching work orders
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: DATABASE_URL=postgres://...")
-    lead = agent("lead1", Role.TEAM_LEAD)
-    ams = [agent(f"am{i}", team_lead=lead) for i in range(4)]
+    lead = agent_user("lead1", Role.TEAM_LEAD)
+    ams = [agent_user(f"am{i}", team_lead=lead) for i in range(4)]
     for i in range(40):
-        work_order(f"C{i:03d}", assignee=ams[i % 4], tier=1 + i % 2)
+        work_order_with_clocks(f"C{i:03d}", assignee=ams[i % 4], tier=1 + i % 2)
     # both sweeps pick their candidates before either claims any
     both_selected = threading.Barrier(2, timeout=30)
     original = sla_module._claim_and_handle

@@ -12,18 +12,20 @@ from interventions.models import AgentProfile, Notification, WorkOrder
 from interventions.services import notifications_send, sla_sweep
 from interventions.services.notifications import Notice
 from tests.api.builders import login
+from tests.factories import NOW, TODAY, agent_user, work_order_with_clocks
 
-from .builders import NOW, TODAY, agent, fresh, timeline, work_order
+from .builders import fresh, timeline
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def team(db):
-    lead = agent("lead1", Role.TEAM_LEAD)
-    am1 = agent("am1", team_lead=lead)
-    am2 = agent("am2", team_lead=lead)
-    return {"lead": lead, "am1": am1, "am2": am2, "work": [work_order(f"C{i}", assignee=am1) for i in range(3)]}
+    lead = agent_user("lead1", Role.TEAM_LEAD)
+    am1 = agent_user("am1", team_lead=lead)
+    am2 = agent_user("am2", team_lead=lead)
+    work = [work_order_with_clocks(f"C{i}", assignee=am1) for i in range(3)]
+    return {"lead": lead, "am1": am1, "am2": am2, "work": work}
 
 
 def messages_of(response) -> list[str]:
@@ -89,7 +91,7 @@ def test_notifications_api_lists_own_and_marks_read(api_client, team):
 
 def test_work_order_page_shows_system_changes_in_the_timeline(client, team):
     # given a tier-1 work order that breached and was handed to the lead by the sweep
-    wo = work_order("URGENT", assignee=team["am1"], tier=1)
+    wo = work_order_with_clocks("URGENT", assignee=team["am1"], tier=1)
     sla_sweep(now=NOW + timedelta(hours=10))
     client.force_login(team["lead"])
 
@@ -113,7 +115,7 @@ def test_team_lead_sees_their_team_with_load_and_an_admin_edits_capacity_and_lea
 
     # when
     people = client.get(reverse("interventions:team"))
-    client.force_login(agent("ops", Role.ADMIN))
+    client.force_login(agent_user("ops", Role.ADMIN))
     with time_machine.travel(NOW, tick=False):
         saved = client.post(reverse("interventions:agent_edit", args=[team["am1"].pk]),
                             {"capacity": "25", "leave_from": TODAY.isoformat(), "leave_until": ""}, follow=True)
@@ -131,7 +133,7 @@ def test_team_lead_sees_their_team_with_load_and_an_admin_edits_capacity_and_lea
 def test_capacity_and_leave_edits_are_refused_to_non_admins(client, team, who):
     # given
     user = {"am2": lambda: team["am2"], "own_lead": lambda: team["lead"],
-            "outsider_lead": lambda: agent("lead9", Role.TEAM_LEAD)}[who]()
+            "outsider_lead": lambda: agent_user("lead9", Role.TEAM_LEAD)}[who]()
     client.force_login(user)
 
     # when
@@ -143,7 +145,7 @@ def test_capacity_and_leave_edits_are_refused_to_non_admins(client, team, who):
 
 
 def test_invalid_leave_dates_show_the_form_again(client, team):
-    client.force_login(agent("ops", Role.ADMIN))
+    client.force_login(agent_user("ops", Role.ADMIN))
     response = client.post(reverse("interventions:agent_edit", args=[team["am1"].pk]),
                            {"capacity": "5", "leave_from": "2025-07-10", "leave_until": "2025-07-01"})
     assert response.status_code == 200
@@ -176,7 +178,7 @@ def test_team_queue_offers_bulk_reassign_and_it_moves_the_selected_work(client, 
 
 def test_bulk_reassign_outside_the_team_changes_nothing(client, team):
     # given a work order of another team
-    other = work_order("OTHER", assignee=agent("am9"))
+    other = work_order_with_clocks("OTHER", assignee=agent_user("am9"))
     client.force_login(team["lead"])
 
     # when
@@ -220,7 +222,7 @@ def test_bulk_reassign_api(api_client, team):
 def test_team_queue_uses_a_constant_number_of_queries(client, team, django_assert_num_queries, n):
     # given n open work orders across the team
     for i in range(n):
-        work_order(f"T{i:03d}", assignee=team["am2"] if i % 2 else team["am1"], tier=1 + i % 3,
+        work_order_with_clocks(f"T{i:03d}", assignee=team["am2"] if i % 2 else team["am1"], tier=1 + i % 3,
                    is_breached=i % 5 == 0, is_at_risk=i % 7 == 0)
     client.force_login(team["lead"])
 
@@ -234,7 +236,7 @@ def test_team_queue_uses_a_constant_number_of_queries(client, team, django_asser
 def test_account_manager_queue_api_uses_a_constant_number_of_queries(api_client, team, django_assert_num_queries, n):
     # given
     for i in range(n):
-        work_order(f"T{i:03d}", assignee=team["am1"])
+        work_order_with_clocks(f"T{i:03d}", assignee=team["am1"])
     login(api_client, team["am1"])
 
     # when / then: is-admin, is-lead, count, page
@@ -263,7 +265,7 @@ def test_queue_row_shows_the_running_clock_in_local_time(client, team):
 def test_people_page_uses_a_constant_number_of_queries(client, team, django_assert_num_queries, n):
     # given n more people in the lead's team
     for i in range(n):
-        agent(f"extra{i}", team_lead=team["lead"])
+        agent_user(f"extra{i}", team_lead=team["lead"])
     client.force_login(team["lead"])
 
     # when / then: session, user, groups, people with load, their groups, unread count

@@ -10,8 +10,9 @@ from django.utils.html import escape
 from scoring.models import PolicyVersion, Rule, RuleSetVersion, ScoreRun
 from scoring.preview import rules_backtest
 from scoring.selectors import policy_current, ruleset_current
+from tests.factories import customer, events_on_days
 
-from .builders import add_events, at, customer, every
+from .builders import at, every
 from .test_preview import AS_OF, population, snapshot_run
 
 pytestmark = pytest.mark.django_db
@@ -106,9 +107,9 @@ def test_rules_backtest_measures_precision_and_recall_one_horizon_before_the_lat
     backtest_day = AS_OF - timedelta(days=60)
     a, b = customer("A", churned_at=at(backtest_day + timedelta(days=20))), customer("B")
     for c in (a, b):
-        add_events(c, "visit", every(backtest_day - timedelta(days=300), backtest_day - timedelta(days=100), 14))
-        add_events(c, "login", [backtest_day - timedelta(days=3)])
-    add_events(b, "login", [backtest_day + timedelta(days=30)])
+        events_on_days(c, "visit", every(backtest_day - timedelta(days=300), backtest_day - timedelta(days=100), 14))
+        events_on_days(c, "login", [backtest_day - timedelta(days=3)])
+    events_on_days(b, "login", [backtest_day + timedelta(days=30)])
     snapshot_run()
 
     # when

@@ -3,8 +3,9 @@ from datetime import date, timedelta
 import pytest
 
 from scoring.features import compute_features
+from tests.factories import customer, events_on_days
 
-from .builders import add_events, customer, every
+from .builders import every
 
 AS_OF = date(2025, 6, 30)
 
@@ -13,12 +14,12 @@ AS_OF = date(2025, 6, 30)
 def test_features_count_windows_and_recency_exactly():
     # given: a customer with weekly visits that stopped 100 days ago, and daily logins in the last 10 days
     c = customer("C1", contract_start=date(2023, 1, 1), contract_end=AS_OF + timedelta(days=20))
-    add_events(c, "visit", every(AS_OF - timedelta(days=400), AS_OF - timedelta(days=100), 10))
-    add_events(c, "login", every(AS_OF - timedelta(days=9), AS_OF, 1))
-    add_events(c, "purchase", [AS_OF - timedelta(days=10), AS_OF - timedelta(days=100)], amount=50.0)
-    add_events(c, "survey", [AS_OF - timedelta(days=200), AS_OF - timedelta(days=120)], value=9.0)
-    add_events(c, "survey", [AS_OF - timedelta(days=5)], value=4.0)
-    add_events(c, "competitor", [AS_OF - timedelta(days=3)])
+    events_on_days(c, "visit", every(AS_OF - timedelta(days=400), AS_OF - timedelta(days=100), 10))
+    events_on_days(c, "login", every(AS_OF - timedelta(days=9), AS_OF, 1))
+    events_on_days(c, "purchase", [AS_OF - timedelta(days=10), AS_OF - timedelta(days=100)], amount=50.0)
+    events_on_days(c, "survey", [AS_OF - timedelta(days=200), AS_OF - timedelta(days=120)], value=9.0)
+    events_on_days(c, "survey", [AS_OF - timedelta(days=5)], value=4.0)
+    events_on_days(c, "competitor", [AS_OF - timedelta(days=3)])
 
     # when
     f = compute_features(as_of=AS_OF).loc[c.id]
@@ -43,10 +44,10 @@ def test_features_count_windows_and_recency_exactly():
 def test_features_ignore_events_after_the_cutoff():
     # given: the same history, plus events after the as-of date
     c = customer("C1")
-    add_events(c, "visit", [AS_OF - timedelta(days=30)])
+    events_on_days(c, "visit", [AS_OF - timedelta(days=30)])
     before = compute_features(as_of=AS_OF).loc[c.id].fillna(-1).to_dict()
-    add_events(c, "visit", [AS_OF + timedelta(days=1), AS_OF + timedelta(days=40)])
-    add_events(c, "competitor", [AS_OF + timedelta(days=2)])
+    events_on_days(c, "visit", [AS_OF + timedelta(days=1), AS_OF + timedelta(days=40)])
+    events_on_days(c, "competitor", [AS_OF + timedelta(days=2)])
 
     # when
     after = compute_features(as_of=AS_OF).loc[c.id].fillna(-1).to_dict()

@@ -10,8 +10,9 @@ from nightly.pipeline import run_finish, run_start, score_chunk
 from scoring.models import CustomerScore, ScoreRun
 from scoring.selectors import policy_current
 from scoring.services import policy_save
+from tests.factories import customer, events_on_days
 
-from .builders import add_events, at, customer, every
+from .builders import at, every
 
 AS_OF = date(2025, 6, 30)
 
@@ -19,21 +20,21 @@ AS_OF = date(2025, 6, 30)
 def two_rule_customer(external_id, **fields):
     """Fires 'Visits stopped' and 'Competitor signal' (and nothing else)."""
     c = customer(external_id, **fields)
-    add_events(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
-    add_events(c, "competitor", [AS_OF - timedelta(days=5)])
+    events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
+    events_on_days(c, "competitor", [AS_OF - timedelta(days=5)])
     return c
 
 
 def one_rule_customer(external_id, **fields):
     c = customer(external_id, **fields)
-    add_events(c, "visit", every(AS_OF - timedelta(days=60), AS_OF, 7))
-    add_events(c, "competitor", [AS_OF - timedelta(days=5)])
+    events_on_days(c, "visit", every(AS_OF - timedelta(days=60), AS_OF, 7))
+    events_on_days(c, "competitor", [AS_OF - timedelta(days=5)])
     return c
 
 
 def calm_customer(external_id, **fields):
     c = customer(external_id, **fields)
-    add_events(c, "visit", every(AS_OF - timedelta(days=300), AS_OF, 7))
+    events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF, 7))
     return c
 
 

@@ -14,23 +14,24 @@ from interventions.models import WorkOrder
 from scoring.models import CustomerScore, ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
 from scoring.preview import PREVIEW_LIST_LIMIT, PreviewUnavailable, preview_change, rules_after_edit
 from scoring.selectors import policy_current, ruleset_current
+from tests.factories import customer, events_on_days
 
-from .builders import add_events, customer, every
+from .builders import every
 
 AS_OF = date(2025, 6, 30)
 
 
 def visits_stopped(c):
-    add_events(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
+    events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
 
 
 def competitor(c):
-    add_events(c, "competitor", [AS_OF - timedelta(days=5)])
+    events_on_days(c, "competitor", [AS_OF - timedelta(days=5)])
 
 
 def satisfaction_dropped(c):
-    add_events(c, "survey", [AS_OF - timedelta(days=200), AS_OF - timedelta(days=150)], value=9)
-    add_events(c, "survey", [AS_OF - timedelta(days=20)], value=5)
+    events_on_days(c, "survey", [AS_OF - timedelta(days=200), AS_OF - timedelta(days=150)], value=9)
+    events_on_days(c, "survey", [AS_OF - timedelta(days=20)], value=5)
 
 
 def population():
@@ -45,11 +46,11 @@ def population():
     competitor(c)
     satisfaction_dropped(c)
     made["ONE"] = c = customer("ONE")
-    add_events(c, "visit", every(AS_OF - timedelta(days=60), AS_OF, 7))
+    events_on_days(c, "visit", every(AS_OF - timedelta(days=60), AS_OF, 7))
     competitor(c)
     for name in ("CALM-A", "CALM-B"):
         made[name] = c = customer(name)
-        add_events(c, "visit", every(AS_OF - timedelta(days=300), AS_OF, 7))
+        events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF, 7))
     return made
 
 

@@ -9,8 +9,9 @@ from scoring.backtest import backtest_rules
 from scoring.ml.rules import RuleSpec, evaluate
 from scoring.models import Rule, RuleSetVersion
 from scoring.services import rule_save
+from tests.factories import customer, events_on_days
 
-from .builders import add_events, customer, every
+from .builders import every
 
 AS_OF = date(2025, 6, 30)
 
@@ -75,11 +76,11 @@ def test_backtest_counts_flagged_churned_precision_and_recall():
     # given: two customers firing 'Competitor signal', one of whom leaves; a third leaves unflagged
     for name, signal, leaves in (("A", True, True), ("B", True, False), ("C", False, True), ("D", False, False)):
         c = customer(name)
-        add_events(c, "visit", every(AS_OF - timedelta(days=100), AS_OF, 10))
+        events_on_days(c, "visit", every(AS_OF - timedelta(days=100), AS_OF, 10))
         if signal:
-            add_events(c, "competitor", [AS_OF - timedelta(days=3)])
+            events_on_days(c, "competitor", [AS_OF - timedelta(days=3)])
         if not leaves:
-            add_events(c, "visit", [AS_OF + timedelta(days=20)])
+            events_on_days(c, "visit", [AS_OF + timedelta(days=20)])
 
     # when
     result = backtest_rules(as_of=AS_OF, horizon_days=60)

@@ -11,8 +11,9 @@ from scoring.explain import score_factors
 from scoring.ml import model as ml
 from scoring.models import CustomerScore, ModelVersion
 from scoring.training import labels_for, model_rollback, model_store
+from tests.factories import customer, events_on_days
 
-from .builders import add_events, at, customer, every
+from .builders import at, every
 
 AS_OF = date(2025, 6, 30)
 INACTIVE_60 = {"mode": "explicit_or_inactive", "inactive_days": 60}
@@ -22,13 +23,13 @@ INACTIVE_60 = {"mode": "explicit_or_inactive", "inactive_days": 60}
 def test_labels_come_only_from_the_horizon_after_the_cutoff():
     # given
     stays = customer("STAYS")
-    add_events(stays, "visit", [AS_OF + timedelta(days=10)])
+    events_on_days(stays, "visit", [AS_OF + timedelta(days=10)])
     silent = customer("SILENT")
-    add_events(silent, "visit", [AS_OF, AS_OF + timedelta(days=61)])  # only before and after the window
+    events_on_days(silent, "visit", [AS_OF, AS_OF + timedelta(days=61)])  # only before and after the window
     explicit = customer("EXPLICIT", churned_at=at(AS_OF + timedelta(days=30)))
-    add_events(explicit, "visit", [AS_OF + timedelta(days=5)])
+    events_on_days(explicit, "visit", [AS_OF + timedelta(days=5)])
     later = customer("LATER", churned_at=at(AS_OF + timedelta(days=90)))
-    add_events(later, "visit", [AS_OF + timedelta(days=5)])
+    events_on_days(later, "visit", [AS_OF + timedelta(days=5)])
     ids = [stays.id, silent.id, explicit.id, later.id]
 
     # when
@@ -115,10 +116,10 @@ def test_train_model_command_trains_on_history_and_scores_explain_themselves(am_
         c = customer(f"C{i:02d}", owner=am_user)
         if i % 3 == 0:
             leave = AS_OF - timedelta(days=20 + 5 * i)
-            add_events(c, "visit", every(leave - timedelta(days=400), leave - timedelta(days=70), 6))
+            events_on_days(c, "visit", every(leave - timedelta(days=400), leave - timedelta(days=70), 6))
             Customer.objects.filter(pk=c.pk).update(churned_at=at(leave))
         else:
-            add_events(c, "visit", every(AS_OF - timedelta(days=500 + i), AS_OF, 6 + i % 4))
+            events_on_days(c, "visit", every(AS_OF - timedelta(days=500 + i), AS_OF, 6 + i % 4))
 
     # when
     call_command("train_model", as_of=AS_OF, promote="always")

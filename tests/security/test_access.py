@@ -13,7 +13,7 @@ from interventions.models import WorkOrder
 from scoring.models import PolicyVersion, Rule, RuleSetVersion, ScoreRun
 from scoring.selectors import policy_current
 from scoring.services import defaults_install, policy_rollback, policy_save, rule_delete, rule_save, ruleset_rollback
-from tests.api.builders import customer, in_team, work_order
+from tests.factories import CustomerFactory, team_member_of, work_order_for
 from tests.scoring.test_admin_pages import policy_post, rule_post
 
 pytestmark = pytest.mark.django_db
@@ -226,9 +226,9 @@ def test_django_admin_cannot_change_rules_or_versions_behind_the_history(client,
 @pytest.fixture
 def teams(am_user, other_am_user, lead_user):
     """am1 is in lead1's team, am2 is not; each owns one customer with an open work order."""
-    in_team(am_user, lead_user)
-    mine = work_order(customer("MINE", owner=am_user), assignee=am_user)
-    theirs = work_order(customer("THEIRS", owner=other_am_user), assignee=other_am_user)
+    team_member_of(am_user, lead_user)
+    mine = work_order_for(CustomerFactory(external_id="MINE", owner=am_user), assignee=am_user)
+    theirs = work_order_for(CustomerFactory(external_id="THEIRS", owner=other_am_user), assignee=other_am_user)
     return mine, theirs
 
 

@@ -9,7 +9,7 @@ from customers.models import Customer, Event
 from interventions.models import Action, WorkOrder
 from scoring.models import PolicyVersion, Rule, RuleSetVersion
 from scoring.services import defaults_install
-from tests.api.builders import customer, work_order
+from tests.factories import CustomerFactory, work_order_for
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_dates_and_numbers_out_of_range_are_400_and_write_nothing(admin_api, row
 
 @pytest.mark.parametrize("occurred_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "2025-13-01"])
 def test_event_dates_out_of_range_are_400_and_write_nothing(admin_api, occurred_at):
-    customer("E1")
+    CustomerFactory(external_id="E1")
     before = written()
     response = admin_api.post("/api/events/bulk/", {"events": [
         {"customer_external_id": "E1", "kind": "visit", "occurred_at": occurred_at}]}, format="json")
@@ -122,7 +122,7 @@ def test_event_dates_out_of_range_are_400_and_write_nothing(admin_api, occurred_
 )
 def test_work_order_changes_refuse_unknown_fields(am_user, path, body):
     # given the account manager's own work order
-    wo = work_order(customer("W1", owner=am_user), assignee=am_user)
+    wo = work_order_for(CustomerFactory(external_id="W1", owner=am_user), assignee=am_user)
     client = APIClient()
     client.force_authenticate(am_user)
     before = (written(), list(WorkOrder.objects.values_list("status", "outcome")))
