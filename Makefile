@@ -36,8 +36,13 @@ demo: demo-data
 test: install
 	$(PY) -m pytest -q
 
+# The floors of docs/architecture.md: import-linter holds the contracts in .importlinter; the shared layering
+# check (cycles, cross-app pages, module size) runs too where ../shared is beside the project (CI has it).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
+	if [ -f ../shared/tools/layers.py ]; then $(PY) ../shared/tools/layers.py; fi
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install

@@ -21,11 +21,6 @@ def can_view_score_runs(user) -> bool:
     return is_admin(user) or is_team_lead(user)
 
 
-def can_view_rules(user) -> bool:
-    """Every signed-in user may read the rules: they explain why a customer is at risk."""
-    return bool(user and user.is_authenticated)
-
-
 def require_scoring_editor(user) -> None:
     """For services: refuse a change by someone who is not allowed to make it (None = the system)."""
     if user is not None and not can_edit_scoring(user):

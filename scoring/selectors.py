@@ -59,11 +59,6 @@ def rule_specs_from(rules: list[dict]) -> list[RuleSpec]:
     ]
 
 
-def rules_as_dicts() -> list[dict]:
-    """The rules table as rule dicts, in evaluation order (the shape of a rule-set version)."""
-    return [rule_as_dict(r) for r in Rule.objects.order_by("position", "id")]
-
-
 def rule_as_dict(rule: Rule) -> dict:
     """A rule as it is stored in a rule-set version."""
     return {f: getattr(rule, f) for f in RULE_FIELDS}

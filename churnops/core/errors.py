@@ -7,7 +7,8 @@ status the API answers with, and optionally the field it is about. The API's one
 
 
 class Refusal(Exception):
-    """A refused request: invalid in this state (400), not allowed (403), not found (404), in conflict (409)."""
+    """A refused request; subclasses set `status`: 400 invalid in this state (default), 403 not allowed,
+    404 not found, 409 in conflict."""
 
     status = 400
     code = "refused"
@@ -20,16 +21,7 @@ class Refusal(Exception):
         self.field = field
 
 
-class NotAllowed(Refusal):
-    status = 403
-    code = "not_allowed"
-
-
-class NotFound(Refusal):
-    status = 404
-    code = "not_found"
-
-
 class Conflict(Refusal):
     status = 409
     code = "conflict"
+

@@ -41,20 +41,12 @@ def _in(user, role: str, roles=None) -> bool:
     return role in roles if roles is not None else user.groups.filter(name=role).exists()
 
 
-def is_signed_in(user, roles=None) -> bool:
-    return bool(user and user.is_authenticated)
-
-
 def is_admin(user, roles=None) -> bool:
     return bool(user and user.is_authenticated and (user.is_superuser or _in(user, Role.ADMIN, roles)))
 
 
 def is_team_lead(user, roles=None) -> bool:
     return _in(user, Role.TEAM_LEAD, roles)
-
-
-def is_customer_service(user, roles=None) -> bool:
-    return _in(user, Role.CUSTOMER_SERVICE, roles)
 
 
 def is_admin_or_lead(user, roles=None) -> bool:

@@ -193,10 +193,6 @@ def assign_tiers(policy: Policy, probability: np.ndarray, is_rule_high: np.ndarr
     return tier
 
 
-def tier_config(policy: Policy, tier: int) -> Tier:
-    return next(t for t in policy["tiers"] if t["tier"] == tier)
-
-
 def active_days(policy: Policy) -> int | None:
     """The active population's window: under an inactivity churn definition, customers silent longer than
     `inactive_days` have already left and are neither trained on nor scored for saving (None: everyone)."""
