@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.utils import json
 
 from churnops.core.api import allow
-from churnops.core.roles import is_admin
 from customers.models import Customer
+from customers.permissions import can_bulk_upsert
 from customers.services import customers_upsert, events_upsert
 from interventions.access import customer_list
 
@@ -28,7 +28,6 @@ from .serializers import (
     RowErrorsSerializer,
 )
 
-INTEGRATION_GROUP = "integration"
 # A JSON integer longer than this does not fit a double (max ~1.8e308); no real value is that long.
 MAX_INTEGER_DIGITS = 308
 
@@ -51,12 +50,6 @@ class BulkJSONParser(JSONParser):
             )
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
-
-
-def can_bulk_upsert(user) -> bool:
-    return is_admin(user) or bool(
-        user and user.is_authenticated and user.groups.filter(name=INTEGRATION_GROUP).exists()
-    )
 
 
 # Admins and integration accounts (group 'integration') may load customers and events.
