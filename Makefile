@@ -1,5 +1,5 @@
 # ChurnOps: `make demo` runs the whole product on this machine; `make test` runs the suite.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -10,9 +10,13 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: install demo demo-data serve test test-postgres lint format worker beat bench clean
+.PHONY: install demo demo-data serve test lint format worker beat bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+		{ echo "ChurnOps needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V 2>&1). Set PYTHON=/path/to/python3.11"; exit 1; }
+	@test ! -e $(VENV) || $(VENV)/bin/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+		{ echo "removing $(VENV): it was made with an older Python"; rm -rf $(VENV); }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
@@ -28,7 +32,11 @@ demo-data: install
 	# one SLA sweep so breaches show; its e-mails stay in memory (the notifications are listed in the app)
 	EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend $(PY) manage.py sla_sweep
 
-demo: demo-data
+demo: demo-data serve
+
+# Start the server on the data as it is (no reseeding): `make serve`, `make serve PORT=8080`.
+serve: install
+	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@$(PY) manage.py demo_logins --url http://$(HOST):$(PORT)/
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload

@@ -29,7 +29,7 @@ from reports.models import WeeklyReport
 from reports.services import weekly_report_build
 from reports.weeks import IsoWeek
 from scoring.lifecycle import monthly_retrain
-from scoring.models import DriftBaseline, RetrainRun, ScoreRun
+from scoring.models import DriftBaseline, ModelVersion, PolicyVersion, RetrainRun, Rule, RuleSetVersion, ScoreRun
 from scoring.selectors import policy_in_force
 from scoring.services import defaults_install
 from scoring.training import TrainingError, model_store, train
@@ -81,7 +81,9 @@ class HistorySummary:
 
 
 def history_reset() -> None:
-    """Forget the operational history (runs, alerts, work orders, reports); customers and events stay."""
+    """Forget the operational history and configuration (runs, alerts, work orders, reports, models, rules and
+    policy back to the defaults); customers and events stay. The replay then starts from the same state every
+    time, whatever an earlier demo edited."""
     # Counted, not excluded: a customer without the JSON key is NULL there, and exclude() would let it through.
     if Customer.objects.count() != Customer.objects.filter(attributes__source=DEMO_SOURCE).count():
         raise DemoHistoryError("customers other than the seeded demo ones exist; demo_history only runs on demo data")
@@ -93,6 +95,11 @@ def history_reset() -> None:
         WorkOrder.objects.all().delete()
         Alert.objects.all().delete()
         ScoreRun.objects.all().delete()
+        ModelVersion.objects.all().delete()
+        PolicyVersion.objects.all().delete()
+        RuleSetVersion.objects.all().delete()
+        Rule.objects.all().delete()
+        defaults_install()
 
 
 def _at(day: date, clock: time) -> datetime:

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from the installed package: no CDN
     "axes",
     "customers",
     "scoring",
@@ -146,6 +147,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "ChurnOps API",
     "DESCRIPTION": "Customers, activity, alerts and retention work orders.",
     "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     # the refusals (400/403/404/413) every operation can answer with, so that clients and schemathesis know them
     "POSTPROCESSING_HOOKS": [
