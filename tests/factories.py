@@ -112,9 +112,11 @@ class WorkOrderFactory(factory.django.DjangoModelFactory):
     opened_at = NOW
     # SLA clocks run in absolute hours, as in the pipeline, whatever time zone opened_at is given in.
     first_contact_due_at = factory.LazyAttribute(
-        lambda wo: wo.opened_at.astimezone(UTC) + timedelta(hours=SLA_HOURS[wo.tier][0]))
+        lambda wo: wo.opened_at.astimezone(UTC) + timedelta(hours=SLA_HOURS[wo.tier][0])
+    )
     resolution_due_at = factory.LazyAttribute(
-        lambda wo: wo.opened_at.astimezone(UTC) + timedelta(hours=SLA_HOURS[wo.tier][1]))
+        lambda wo: wo.opened_at.astimezone(UTC) + timedelta(hours=SLA_HOURS[wo.tier][1])
+    )
 
 
 class ScoreRunFactory(factory.django.DjangoModelFactory):
@@ -146,14 +148,20 @@ def user_with_role(username: str, role: str, **extra) -> User:
     return UserFactory(username=username, role=role, **extra)
 
 
-def agent_user(username: str, role: str = Role.ACCOUNT_MANAGER, *, capacity=None, team_lead=None, leave=None,
-               **extra) -> User:
+def agent_user(
+    username: str, role: str = Role.ACCOUNT_MANAGER, *, capacity=None, team_lead=None, leave=None, **extra
+) -> User:
     """A user in a role, with a profile when capacity, team lead or leave (from, until) are given."""
     user = user_with_role(username, role, **extra)
     if capacity is not None or team_lead is not None or leave is not None:
         leave_from, leave_until = leave or (None, None)
-        AgentProfileFactory(user=user, capacity=200 if capacity is None else capacity, team_lead=team_lead,
-                            leave_from=leave_from, leave_until=leave_until)
+        AgentProfileFactory(
+            user=user,
+            capacity=200 if capacity is None else capacity,
+            team_lead=team_lead,
+            leave_from=leave_from,
+            leave_until=leave_until,
+        )
     return user
 
 
@@ -177,24 +185,41 @@ def _noon(day: date, hour: int = 12) -> datetime:
 
 def events_on_days(customer: Customer, kind: str, days, *, amount=None, value=None) -> None:
     """Events of one kind at noon (local time) on the given dates."""
-    Event.objects.bulk_create([
-        EventFactory.build(customer=customer, kind=kind, occurred_at=_noon(d), amount=amount, value=value,
-                           external_id=f"{kind}-{d.isoformat()}-{i}")
-        for i, d in enumerate(days)
-    ])
+    Event.objects.bulk_create(
+        [
+            EventFactory.build(
+                customer=customer,
+                kind=kind,
+                occurred_at=_noon(d),
+                amount=amount,
+                value=value,
+                external_id=f"{kind}-{d.isoformat()}-{i}",
+            )
+            for i, d in enumerate(days)
+        ]
+    )
 
 
 def event_at(customer: Customer, at: datetime, kind: str = "visit", n: int = 0) -> Event:
-    return EventFactory(customer=customer, kind=kind, occurred_at=at, amount=None,
-                        external_id=f"{kind}-{at.isoformat()}-{n}")
+    return EventFactory(
+        customer=customer, kind=kind, occurred_at=at, amount=None, external_id=f"{kind}-{at.isoformat()}-{n}"
+    )
 
 
-def score_on(customer: Customer, as_of: date, *, probability: float, tier: int | None = None, rule_high: bool = False,
-             model_version=None) -> CustomerScore:
+def score_on(
+    customer: Customer,
+    as_of: date,
+    *,
+    probability: float,
+    tier: int | None = None,
+    rule_high: bool = False,
+    model_version=None,
+) -> CustomerScore:
     """The customer's score in the (done) run of `as_of`, creating that run the first time."""
     run = ScoreRunFactory(as_of=as_of, model_version=model_version)
-    return CustomerScoreFactory(run=run, customer=customer, as_of=as_of, probability=probability, tier=tier,
-                                is_rule_high_risk=rule_high)
+    return CustomerScoreFactory(
+        run=run, customer=customer, as_of=as_of, probability=probability, tier=tier, is_rule_high_risk=rule_high
+    )
 
 
 # --- alerts ----------------------------------------------------------------------------------------------------
@@ -205,16 +230,33 @@ def alert_for(customer: Customer, **fields) -> Alert:
     return AlertFactory(customer=customer, **fields)
 
 
-def alert_raised(customer: Customer, *, raised_at: datetime, tier: int, probability: float = 0.5,
-                 rule_high: bool = False, control: bool = False, max_tier: int | None = None,
-                 is_open: bool = True) -> Alert:
+def alert_raised(
+    customer: Customer,
+    *,
+    raised_at: datetime,
+    tier: int,
+    probability: float = 0.5,
+    rule_high: bool = False,
+    control: bool = False,
+    max_tier: int | None = None,
+    is_open: bool = True,
+) -> Alert:
     """An alert first raised at `raised_at` (open, or closed), without rules or factors."""
     as_of = timezone.localdate(raised_at)
     return AlertFactory(
-        customer=customer, open_key=customer.id if is_open else None,
-        status=Alert.Status.OPEN if is_open else Alert.Status.CLOSED, probability=probability, tier=tier,
-        max_tier=max_tier or tier, is_rule_high_risk=rule_high, is_control=control, rules_fired=[], factors=[],
-        first_raised_at=raised_at, first_run_as_of=as_of, last_run_as_of=as_of,
+        customer=customer,
+        open_key=customer.id if is_open else None,
+        status=Alert.Status.OPEN if is_open else Alert.Status.CLOSED,
+        probability=probability,
+        tier=tier,
+        max_tier=max_tier or tier,
+        is_rule_high_risk=rule_high,
+        is_control=control,
+        rules_fired=[],
+        factors=[],
+        first_raised_at=raised_at,
+        first_run_as_of=as_of,
+        last_run_as_of=as_of,
     )
 
 
@@ -230,22 +272,35 @@ def work_order_for(customer: Customer, **fields) -> WorkOrder:
 
 def work_orders_for_new_customers(n: int, *, assignee, prefix: str = "C", **fields) -> list[WorkOrder]:
     """n customers owned by the assignee (C000, C001, ...), each with an open work order."""
-    return [work_order_for(CustomerFactory(external_id=f"{prefix}{i:03d}", owner=assignee), assignee=assignee,
-                           **fields) for i in range(n)]
+    return [
+        work_order_for(CustomerFactory(external_id=f"{prefix}{i:03d}", owner=assignee), assignee=assignee, **fields)
+        for i in range(n)
+    ]
 
 
-def work_order_with_clocks(external_id: str, *, assignee, tier: int = 2, opened_at: datetime = NOW,
-                           first_contact_hours: int = 10, resolution_hours: int = 100, owner=None,
-                           **fields) -> WorkOrder:
+def work_order_with_clocks(
+    external_id: str,
+    *,
+    assignee,
+    tier: int = 2,
+    opened_at: datetime = NOW,
+    first_contact_hours: int = 10,
+    resolution_hours: int = 100,
+    owner=None,
+    **fields,
+) -> WorkOrder:
     """A work order for a new customer (LTV 5,000, owned by the assignee unless `owner` is given), priority 100,
     with its first-contact and resolution deadlines the given hours after it opened."""
-    c = CustomerFactory(external_id=external_id, owner=owner if owner is not None else assignee,
-                        lifetime_value=5000.0)
+    c = CustomerFactory(external_id=external_id, owner=owner if owner is not None else assignee, lifetime_value=5000.0)
     fields.setdefault("priority", 100.0)
     return WorkOrderFactory(
-        customer=c, tier=tier, assignee=assignee, opened_at=opened_at,
+        customer=c,
+        tier=tier,
+        assignee=assignee,
+        opened_at=opened_at,
         first_contact_due_at=opened_at + timedelta(hours=first_contact_hours),
-        resolution_due_at=opened_at + timedelta(hours=resolution_hours), **fields,
+        resolution_due_at=opened_at + timedelta(hours=resolution_hours),
+        **fields,
     )
 
 
@@ -263,3 +318,16 @@ def work_order_resolved(wo: WorkOrder, at: datetime, outcome: str, reason: str) 
         work_order_resolve(work_order=wo, outcome=outcome, reason=reason, by=wo.assignee)
     wo.refresh_from_db()
     return wo
+
+
+def customer_flagged_by_two_rules(external_id: str, *, as_of: date = TODAY, **fields) -> Customer:
+    """A customer who fires 'Visits stopped' and 'Competitor signal' on `as_of` (tier 2, and nothing else):
+    visits every 14 days from 300 to 120 days before, and a competitor signal 5 days before."""
+    c = customer(external_id, **fields)
+    events_on_days(c, "visit", _every(as_of - timedelta(days=300), as_of - timedelta(days=120), 14))
+    events_on_days(c, "competitor", [as_of - timedelta(days=5)])
+    return c
+
+
+def _every(start: date, end: date, step_days: int) -> list[date]:
+    return [start + timedelta(days=d) for d in range(0, (end - start).days + 1, step_days)]

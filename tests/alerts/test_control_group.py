@@ -13,18 +13,14 @@ from customers.models import Customer
 from interventions.models import WorkOrder
 from scoring.ml.policy import default_policy
 from scoring.services import policy_save
-from tests.factories import customer, events_on_days
-from tests.scoring.builders import every
+from tests.factories import customer_flagged_by_two_rules
 
 AS_OF = date(2025, 6, 30)
 
 
 def flagged_customer(external_id, owner):
     """Fires 'Visits stopped' and 'Competitor signal': tier 2."""
-    c = customer(external_id, owner=owner)
-    events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
-    events_on_days(c, "competitor", [AS_OF - timedelta(days=5)])
-    return c
+    return customer_flagged_by_two_rules(external_id, as_of=AS_OF, owner=owner)
 
 
 def set_control_share(share: float):

@@ -13,8 +13,8 @@ from interventions.models import WorkOrder
 from scoring.ml.policy import default_policy
 from scoring.services import policy_save
 from tests.api.builders import login
-from tests.factories import CustomerFactory, alert_for, events_on_days
-from tests.scoring.builders import every
+from tests.factories import CustomerFactory, alert_for, events_on_days, work_order_resolved
+from tests.scoring.builders import at, every
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2025, 6, 30)
@@ -95,7 +95,8 @@ def test_a_snoozed_alert_gets_no_work_order_from_the_nightly_run(am_user):
     events_on_days(c, "visit", every(TODAY - timedelta(days=300), TODAY - timedelta(days=120), 14))
     events_on_days(c, "competitor", [TODAY - timedelta(days=5)])
     call_command("run_nightly", as_of=TODAY)
-    WorkOrder.objects.update(open_key=None, status="resolved", outcome="false_alarm", reason="other")
+    for wo in WorkOrder.objects.all():
+        work_order_resolved(wo, at(TODAY, 9), "false_alarm", "other")
     with time_machine.travel(f"{TODAY.isoformat()} 09:00:00+00:00", tick=False):
         alert_snooze(alert=Alert.objects.get(), until=TODAY + timedelta(days=30), reason="known issue", by=am_user)
 

@@ -1,6 +1,6 @@
 """Alerts API: who sees which alert, control-group alerts hidden, filters, and the pipeline's verdicts."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.core.management import call_command
@@ -12,12 +12,10 @@ from tests.factories import (
     FACTORS,
     CustomerFactory,
     alert_for,
-    customer,
-    events_on_days,
+    customer_flagged_by_two_rules,
     team_member_of,
     work_order_for,
 )
-from tests.scoring.builders import every
 
 from .builders import login
 
@@ -142,9 +140,7 @@ def test_pipeline_alert_is_served_with_its_rules(api_client, am_user):
     policy["control_share"] = 0
     policy_save(data=policy, comment="no control group")
     as_of = date(2025, 6, 30)
-    c = customer("HIGH", owner=am_user)
-    events_on_days(c, "visit", every(as_of - timedelta(days=300), as_of - timedelta(days=120), 14))
-    events_on_days(c, "competitor", [as_of - timedelta(days=5)])
+    customer_flagged_by_two_rules("HIGH", as_of=as_of, owner=am_user)
     call_command("run_nightly", as_of=as_of)
 
     # when the owner lists alerts

@@ -22,10 +22,9 @@ from schemathesis.specs.openapi.checks import (
 
 from churnops.wsgi import application
 from interventions.choices import Role
-from interventions.models import AgentProfile
 from scoring.models import ScoreRun
 from scoring.services import defaults_install
-from tests.factories import CustomerFactory, alert_for, user_with_role, work_order_for
+from tests.factories import CustomerFactory, alert_for, team_member_of, user_with_role, work_order_for
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +64,7 @@ def tokens(db):
     admin = user_with_role("st-admin", Role.ADMIN, is_staff=True, is_superuser=True)
     am = user_with_role("st-am", Role.ACCOUNT_MANAGER)
     lead = user_with_role("st-lead", Role.TEAM_LEAD)
-    AgentProfile.objects.create(user=am, team_lead=lead)
+    team_member_of(am, lead)
     for i in range(3):
         c = CustomerFactory(external_id=f"ST{i}", owner=am, lifetime_value=1000.0 * (i + 1),
                             contract_end=date(2025, 9, 30))

@@ -8,10 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from customers.models import Customer
 from interventions.choices import Role
 from interventions.models import Action, WorkOrder
-from tests.factories import user_with_role
+from tests.factories import CustomerFactory, user_with_role, work_order_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -28,12 +27,11 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 def open_work_order(external_id: str, assignee, *, due_in_hours: int) -> WorkOrder:
     now = timezone.now()
-    customer = Customer.objects.create(external_id=external_id, name=f"Bakery {external_id}", owner=assignee,
-                                       lifetime_value=8000.0)
-    return WorkOrder.objects.create(customer=customer, open_key=customer.id, tier=2, assignee=assignee,
-                                    probability=0.74, priority=50.0, opened_at=now,
-                                    first_contact_due_at=now + timedelta(hours=due_in_hours),
-                                    resolution_due_at=now + timedelta(days=14))
+    customer = CustomerFactory(external_id=external_id, name=f"Bakery {external_id}", owner=assignee,
+                               lifetime_value=8000.0)
+    return work_order_for(customer, assignee=assignee, probability=0.74, priority=50.0, opened_at=now,
+                          first_contact_due_at=now + timedelta(hours=due_in_hours),
+                          resolution_due_at=now + timedelta(days=14))
 
 
 def queue_flow(base_url: str, *, username: str, password: str, first_id: int) -> dict:

@@ -14,8 +14,7 @@ from customers.importers import ImportValidationError, RowError, csv_rows, valid
 from customers.models import Customer, Event
 from customers.services import customers_upsert, events_upsert
 from interventions.access import customer_list
-from interventions.models import AgentProfile
-from tests.factories import CustomerFactory, EventFactory, UserFactory
+from tests.factories import CustomerFactory, EventFactory, UserFactory, team_member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -484,7 +483,7 @@ def test_import_shared_grocery_file():
 
 @pytest.fixture
 def owned(am_user, other_am_user, lead_user):
-    AgentProfile.objects.create(user=am_user, team_lead=lead_user)
+    team_member_of(am_user, lead_user)
     return {
         "am1": CustomerFactory(external_id="A1", owner=am_user),
         "am2": CustomerFactory(external_id="A2", owner=other_am_user),

@@ -8,12 +8,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Customer
-from interventions.choices import Role, WorkOrderStatus
-from interventions.models import AgentProfile, WorkOrder
+from interventions.choices import Role
+from interventions.models import WorkOrder
 from scoring.models import CustomerScore
 from scoring.selectors import policy_current
 from scoring.services import defaults_install, policy_save
-from tests.factories import customer, events_on_days, user_with_role
+from tests.factories import (
+    customer,
+    customer_flagged_by_two_rules,
+    events_on_days,
+    team_member_of,
+    user_with_role,
+    work_order_for,
+    work_order_resolved,
+)
 from tests.scoring.builders import every
 
 AS_OF = date(2025, 6, 30)
@@ -27,27 +35,8 @@ def no_control_group(db):
     policy_save(data=data, comment="test: no control group")
 
 
-def at_risk_customer(external_id, **fields) -> Customer:
-    """Fires 'Visits stopped' and 'Competitor signal': tier 2 and a work order for the owner."""
-    c = customer(external_id, **fields)
-    events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
-    events_on_days(c, "competitor", [AS_OF - timedelta(days=5)])
-    return c
-
-
-def work_order_for(c: Customer, assignee, **fields) -> WorkOrder:
-    now = timezone.now()
-    fields.setdefault("open_key", c.id)
-    return WorkOrder.objects.create(
-        customer=c,
-        tier=2,
-        assignee=assignee,
-        probability=0.7,
-        opened_at=now,
-        first_contact_due_at=now + timedelta(hours=72),
-        resolution_due_at=now + timedelta(days=14),
-        **fields,
-    )
+def work_order_opened_now(c: Customer, assignee) -> WorkOrder:
+    return work_order_for(c, assignee=assignee, opened_at=timezone.now())
 
 
 @pytest.mark.django_db
@@ -66,10 +55,10 @@ def work_order_for(c: Customer, assignee, **fields) -> WorkOrder:
 def test_customer_page_is_visible_only_to_those_involved(client, am_user, admin_user, who, expected):
     # given: am1 owns the customer, lead1 leads am1, am3 has a work order for the customer
     lead = user_with_role("lead1", Role.TEAM_LEAD)
-    AgentProfile.objects.create(user=am_user, team_lead=lead)
+    team_member_of(am_user, lead)
     c = customer("C1", owner=am_user)
     assignee = user_with_role("am3", Role.ACCOUNT_MANAGER)
-    work_order_for(c, assignee)
+    work_order_opened_now(c, assignee)
     users = {
         "owner": am_user,
         "admin": admin_user,
@@ -105,7 +94,7 @@ def test_anonymous_is_sent_to_login(client):
 @pytest.mark.django_db
 def test_customer_page_shows_profile_latest_score_history_activity_and_work_orders(client, am_user, no_control_group):
     # given: three nightly runs, and a past work order resolved as retained
-    c = at_risk_customer(
+    c = customer_flagged_by_two_rules(
         "ACME-7",
         owner=am_user,
         segment="retail",
@@ -113,15 +102,7 @@ def test_customer_page_shows_profile_latest_score_history_activity_and_work_orde
         lifetime_value=12500.0,
         contract_end=date(2025, 9, 30),
     )
-    past = work_order_for(
-        c,
-        am_user,
-        open_key=None,
-        status=WorkOrderStatus.RESOLVED,
-        outcome="retained",
-        reason="price",
-        resolved_at=timezone.now(),
-    )
+    past = work_order_resolved(work_order_opened_now(c, am_user), timezone.now(), "retained", "price")
     for days_back in (2, 1, 0):
         call_command("run_nightly", as_of=AS_OF - timedelta(days=days_back))
     client.force_login(am_user)

@@ -11,11 +11,18 @@ from django.utils import timezone
 from alerts.models import Alert
 from customers.models import Customer
 from interventions.choices import Role, WorkOrderStatus
-from interventions.models import Action, AgentProfile, WorkOrder, WorkOrderEvent
+from interventions.models import Action, WorkOrder, WorkOrderEvent
 from scoring.selectors import policy_current
 from scoring.services import defaults_install, policy_save
-from tests.factories import customer, events_on_days, user_with_role
-from tests.scoring.builders import at, every
+from tests.factories import (
+    CustomerFactory,
+    customer_flagged_by_two_rules,
+    team_member_of,
+    user_with_role,
+    work_order_for,
+    work_order_resolved,
+)
+from tests.scoring.builders import at
 
 AS_OF = date(2025, 6, 30)
 NOW = at(AS_OF, 10)
@@ -30,25 +37,14 @@ def no_control_group(db):
     policy_save(data=data, comment="test: no control group")
 
 
-def two_rule_customer(external_id, **fields):
-    """Fires 'Visits stopped' and 'Competitor signal': tier 2 and a work order for the owner."""
-    c = customer(external_id, **fields)
-    events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
-    events_on_days(c, "competitor", [AS_OF - timedelta(days=5)])
-    return c
-
-
 def make_work_order(
     external_id, assignee, *, tier=2, status=WorkOrderStatus.NEW, due_in_hours=72, priority=100.0, alert=None, **fields
 ) -> WorkOrder:
-    c = Customer.objects.create(
-        external_id=external_id, name=f"Customer {external_id}", owner=assignee, lifetime_value=5000.0
-    )
+    c = CustomerFactory(external_id=external_id, owner=assignee, lifetime_value=5000.0)
     now = timezone.now()
-    return WorkOrder.objects.create(
-        customer=c,
+    return work_order_for(
+        c,
         alert=alert,
-        open_key=c.id,
         tier=tier,
         status=status,
         assignee=assignee,
@@ -143,14 +139,12 @@ def test_anonymous_is_sent_to_login(client, am_user, method, name):
 @pytest.mark.django_db
 def test_account_manager_queue_shows_exactly_their_open_work_orders(client, am_user, other_am_user, no_control_group):
     # given: the nightly run opens work orders for two customers of am1 and one of am2
-    mine_a = two_rule_customer("MINE-A", owner=am_user)
-    mine_b = two_rule_customer("MINE-B", owner=am_user)
-    two_rule_customer("THEIRS", owner=other_am_user)
+    mine_a = customer_flagged_by_two_rules("MINE-A", owner=am_user)
+    mine_b = customer_flagged_by_two_rules("MINE-B", owner=am_user)
+    customer_flagged_by_two_rules("THEIRS", owner=other_am_user)
     call_command("run_nightly", as_of=AS_OF)
     resolved = make_work_order("OLD", am_user)
-    WorkOrder.objects.filter(pk=resolved.pk).update(
-        status=WorkOrderStatus.RESOLVED, open_key=None, outcome="retained", reason="price"
-    )
+    work_order_resolved(resolved, timezone.now(), "retained", "price")
     client.force_login(am_user)
 
     # when
@@ -277,7 +271,7 @@ def test_queue_uses_a_constant_number_of_queries(client, am_user, django_assert_
 @pytest.mark.django_db
 def test_team_lead_sees_the_team_queue(client, am_user, other_am_user, lead_user):
     # given: am1 is in lead1's team, am2 is not
-    AgentProfile.objects.create(user=am_user, team_lead=lead_user)
+    team_member_of(am_user, lead_user)
     team_wo = make_work_order("TEAM", am_user)
     lead_wo = make_work_order("LEAD", lead_user)
     make_work_order("OUTSIDE", other_am_user)
@@ -555,7 +549,7 @@ def test_legal_status_transition_is_recorded(client, am_user):
 def test_team_lead_can_open_a_team_members_work_order_but_not_another_teams(client, am_user, other_am_user):
     # given
     lead = user_with_role("lead9", Role.TEAM_LEAD)
-    AgentProfile.objects.create(user=am_user, team_lead=lead)
+    team_member_of(am_user, lead)
     team_wo = make_work_order("TEAM", am_user)
     other_wo = make_work_order("OTHER", other_am_user)
     client.force_login(lead)

@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from alerts.models import Alert
 from interventions.choices import TRANSITIONS, Role, WorkOrderStatus
 from interventions.models import Action, WorkOrder, WorkOrderEvent
 from interventions.selectors import SAVE_PRIOR, save_likelihoods
@@ -19,7 +18,15 @@ from interventions.services import (
     work_orders_open_for_alerts,
 )
 from scoring.ml.policy import default_policy
-from tests.factories import NOW, TODAY, CustomerFactory, agent_user, work_order_with_clocks
+from tests.factories import (
+    NOW,
+    TODAY,
+    AlertFactory,
+    CustomerFactory,
+    WorkOrderFactory,
+    agent_user,
+    work_order_with_clocks,
+)
 
 from .builders import fresh, timeline
 
@@ -101,8 +108,7 @@ def test_reopening_when_the_customer_has_another_open_work_order_is_refused():
     # given a resolved work order and a newer open one for the same customer
     am = agent_user("am1")
     old = work_order_with_clocks("C1", assignee=am, status=WorkOrderStatus.RESOLVED, open_key=None)
-    WorkOrder.objects.create(customer=old.customer, open_key=old.customer_id, tier=2, assignee=am, probability=0.7,
-                             opened_at=NOW, first_contact_due_at=NOW, resolution_due_at=NOW)
+    WorkOrderFactory(customer=old.customer, assignee=am, first_contact_due_at=NOW, resolution_due_at=NOW)
 
     # when / then
     with pytest.raises(WorkOrderError, match="already has another open work order"):
@@ -196,8 +202,7 @@ def test_save_likelihood_is_the_prior_without_outcomes_and_learns_from_them():
 
 
 def candidate(c, *, tier=2, probability=0.7):
-    alert = Alert.objects.create(customer=c, open_key=c.id, tier=tier, max_tier=tier, probability=probability,
-                                 first_raised_at=NOW, first_run_as_of=TODAY, last_run_as_of=TODAY)
+    alert = AlertFactory(customer=c, tier=tier, probability=probability, rules_fired=[], factors=[])
     return {"customer": c, "alert": alert, "tier": tier, "probability": probability}
 
 
@@ -233,9 +238,9 @@ def test_a_recently_contacted_customer_is_not_reopened_for_the_same_tier(days_ag
     # given a resolved work order of that tier with an action some days ago
     am = agent_user("am1")
     c = CustomerFactory(external_id="C1", owner=am, lifetime_value=5000.0)
-    old = WorkOrder.objects.create(customer=c, tier=tier, status="resolved", assignee=am, probability=0.7,
-                                   opened_at=NOW - timedelta(days=20), first_contact_due_at=NOW,
-                                   resolution_due_at=NOW, outcome="retained", reason="price")
+    old = WorkOrderFactory(customer=c, open_key=None, tier=tier, status="resolved", assignee=am,
+                           opened_at=NOW - timedelta(days=20), first_contact_due_at=NOW, resolution_due_at=NOW,
+                           outcome="retained", reason="price")
     Action.objects.create(work_order=old, kind=kind, author=am, at=NOW - timedelta(days=days_ago))
 
     # when the customer is flagged for tier 2 again

@@ -15,7 +15,7 @@ from interventions.models import Notification, SlaSweep, WorkOrder, WorkOrderEve
 from interventions.services import sla as sla_module
 from interventions.services import sla_sweep, work_order_log_action
 from interventions.tasks import sla_sweep_task
-from tests.factories import NOW, agent_user, work_order_with_clocks
+from tests.factories import NOW, agent_user, work_order_resolved, work_order_with_clocks
 
 from .builders import fresh, timeline
 
@@ -202,7 +202,7 @@ def test_an_uncontacted_work_order_breaches_both_clocks_once_each(team):
 
 def test_resolved_work_orders_are_left_alone(team):
     # given the work order is resolved
-    WorkOrder.objects.filter(pk=team["wo"].pk).update(open_key=None, status="resolved")
+    work_order_resolved(team["wo"], NOW, "retained", "price")
 
     # when the sweep runs long after both due times
     sweep = sweep_at(NOW + timedelta(hours=500))

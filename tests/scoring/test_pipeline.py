@@ -10,19 +10,11 @@ from nightly.pipeline import run_finish, run_start, score_chunk
 from scoring.models import CustomerScore, ScoreRun
 from scoring.selectors import policy_current
 from scoring.services import policy_save
-from tests.factories import customer, events_on_days
+from tests.factories import customer, customer_flagged_by_two_rules, events_on_days
 
 from .builders import at, every
 
 AS_OF = date(2025, 6, 30)
-
-
-def two_rule_customer(external_id, **fields):
-    """Fires 'Visits stopped' and 'Competitor signal' (and nothing else)."""
-    c = customer(external_id, **fields)
-    events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF - timedelta(days=120), 14))
-    events_on_days(c, "competitor", [AS_OF - timedelta(days=5)])
-    return c
 
 
 def one_rule_customer(external_id, **fields):
@@ -46,7 +38,7 @@ def run(as_of=AS_OF):
 @pytest.mark.django_db
 def test_two_rules_make_high_risk_and_one_rule_does_not(am_user):
     # given (no model yet: the rules alone give probability = share of rules fired)
-    high = two_rule_customer("HIGH", owner=am_user)
+    high = customer_flagged_by_two_rules("HIGH", owner=am_user)
     low = one_rule_customer("LOW", owner=am_user)
     calm = calm_customer("CALM", owner=am_user)
 
@@ -68,7 +60,7 @@ def test_two_rules_make_high_risk_and_one_rule_does_not(am_user):
 @pytest.mark.django_db
 def test_rerun_same_date_changes_nothing_and_keeps_one_open_alert(am_user):
     # given
-    two_rule_customer("HIGH", owner=am_user)
+    customer_flagged_by_two_rules("HIGH", owner=am_user)
     one_rule_customer("LOW", owner=am_user)
     run()
     snapshot = (
@@ -97,7 +89,7 @@ def test_rerun_same_date_changes_nothing_and_keeps_one_open_alert(am_user):
 @pytest.mark.django_db
 def test_work_order_follows_policy_tier_sla_and_owner(am_user):
     # given: tier 2 has a 72 hour first-contact SLA and the customer's owner is available
-    c = two_rule_customer("HIGH", owner=am_user)
+    c = customer_flagged_by_two_rules("HIGH", owner=am_user)
 
     # when
     with time_machine.travel(at(AS_OF, 9), tick=False):
@@ -115,9 +107,9 @@ def test_work_order_follows_policy_tier_sla_and_owner(am_user):
 @pytest.mark.django_db
 def test_customer_without_owner_goes_to_least_loaded_member_of_the_role(am_user, other_am_user):
     # given: am1 already has one open work order, am2 none; two ownerless high-risk customers
-    two_rule_customer("BUSY", owner=am_user)
+    customer_flagged_by_two_rules("BUSY", owner=am_user)
     run(AS_OF - timedelta(days=1))
-    two_rule_customer("N1")
+    customer_flagged_by_two_rules("N1")
 
     # when
     run()
@@ -130,7 +122,7 @@ def test_customer_without_owner_goes_to_least_loaded_member_of_the_role(am_user,
 def test_chunk_retry_writes_nothing_twice(am_user):
     # given: a started run whose chunks were all scored once
     for i in range(3):
-        two_rule_customer(f"H{i}", owner=am_user)
+        customer_flagged_by_two_rules(f"H{i}", owner=am_user)
     scoring_run = run_start(as_of=AS_OF, chunk_size=2)
     chunks = list(scoring_run.chunks.order_by("index"))
     for chunk in chunks:
@@ -155,7 +147,7 @@ def test_run_records_the_versions_in_force(am_user):
     data = policy_current().data
     data["high_risk_min_rules"] = 3
     version = policy_save(data=data, comment="stricter")
-    two_rule_customer("HIGH", owner=am_user)
+    customer_flagged_by_two_rules("HIGH", owner=am_user)
 
     # when
     scoring_run = run()
@@ -169,7 +161,7 @@ def test_run_records_the_versions_in_force(am_user):
 def test_a_failing_chunk_fails_the_run_and_a_rerun_resumes_only_pending_chunks(am_user, monkeypatch):
     # given: 4 customers in 2 chunks; the second chunk's scoring blows up once
     for i in range(4):
-        two_rule_customer(f"H{i}", owner=am_user)
+        customer_flagged_by_two_rules(f"H{i}", owner=am_user)
     real = score_chunk
     calls = []
 
