@@ -49,15 +49,17 @@ def sla_of(wo: WorkOrder, now: datetime) -> Sla:
 # The queue renders 50 rows per request under load: each row's cells are formatted here in one str.format call
 # from escaped values (as the template would escape them), because ~17 template lookups, filters and {% url %}
 # tags per row were most of the page's time. The row markup lives in ROW_CELLS; the template places the rows.
+# On a phone the rows become cards (app.css): data-label names each cell there.
 ROW_CELLS = (
-    '<td class="nowrap"><a href="{url}"><b>WO-{pk}</b></a></td>'
-    '<td><a href="{customer_url}">{customer}</a><span class="sub">{customer_sub}</span></td>'
-    '<td><span class="tier tier-{tier}">{tier_label}</span></td>'
-    '<td><span class="status status-{status}">{status_label}</span></td>'
-    '<td class="nowrap"><span class="sla sla-{sla_state}" title="{sla_title}">{sla_text}</span>'
-    '<span class="sub">{sla_sub}</span></td>'
-    '<td class="num">{priority}</td><td class="num">{probability}</td><td class="num">{ltv}</td>'
-    "<td>{assignee}</td>"
+    '<td class="nowrap case"><a href="{url}"><b>WO-{pk}</b></a></td>'
+    '<td class="customer"><a href="{customer_url}">{customer}</a><span class="sub">{customer_sub}</span></td>'
+    '<td data-label="Tier"><span class="tier tier-{tier}">{tier_label}</span></td>'
+    '<td data-label="Status"><span class="status status-{status}">{status_label}</span></td>'
+    '<td class="nowrap sla-cell" data-label="SLA">'
+    '<span class="sla sla-{sla_state}" title="{sla_title}">{sla_text}</span><span class="sub">{sla_sub}</span></td>'
+    '<td class="num" data-label="Priority">{priority}</td><td class="num" data-label="P(churn)">{probability}</td>'
+    '<td class="num" data-label="LTV">{ltv}</td>'
+    '<td data-label="Assignee">{assignee}</td>'
 )
 # Only what a queue row shows: no JSON attributes, timestamps or password hashes to decode 50 times per page.
 QUEUE_COLUMNS = (

@@ -13,8 +13,10 @@ def test_404_is_a_page_with_a_way_back_and_no_url_list(client, am_user):
     response = client.get("/no/such/page/")
     html = response.content.decode()
     assert response.status_code == 404
-    assert "Back to my queue" in html and 'class="topbar"' in html
-    assert "URLconf" not in html and "work/&lt;int:pk&gt;" not in html
+    assert "Back to my queue" in html
+    assert 'class="topbar"' in html
+    assert "URLconf" not in html
+    assert "work/&lt;int:pk&gt;" not in html
 
 
 def test_403_says_why_and_offers_a_way_back(client, am_user):
@@ -23,7 +25,8 @@ def test_403_says_why_and_offers_a_way_back(client, am_user):
     html = response.content.decode()
     assert response.status_code == 403
     assert "only admins may view or change the scoring configuration" in html
-    assert "Back to my queue" in html and "Log out" in html
+    assert "Back to my queue" in html
+    assert "Log out" in html
 
 
 def test_500_page_stands_alone():
