@@ -14,25 +14,27 @@ from .permissions import require_scoring_editor
 from .selectors import rule_as_dict
 
 
-def _diff(before, after, path="") -> list[dict]:
+def diff_of(before, after, path="") -> list[dict]:
     """Flat list of {path, before, after} between two JSON-like values."""
     if isinstance(before, dict) and isinstance(after, dict):
         out = []
         for key in sorted(set(before) | set(after), key=str):
-            out += _diff(before.get(key), after.get(key), f"{path}.{key}" if path else str(key))
+            out += diff_of(before.get(key), after.get(key), f"{path}.{key}" if path else str(key))
         return out
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         out = []
         for i, (b, a) in enumerate(zip(before, after, strict=True)):
-            out += _diff(b, a, f"{path}[{i}]")
+            out += diff_of(b, a, f"{path}[{i}]")
         return out
     return [] if before == after else [{"path": path, "before": before, "after": after}]
 
 
-def rules_diff(before: list[dict], after: list[dict]) -> list[dict]:
-    b = {r["name"]: r for r in before}
-    a = {r["name"]: r for r in after}
-    return _diff(b, a)
+def rules_by_name(rules: list[dict]) -> dict[str, dict]:
+    return {r["name"]: r for r in rules}
+
+
+def rulesdiff_of(before: list[dict], after: list[dict]) -> list[dict]:
+    return diff_of(rules_by_name(before), rules_by_name(after))
 
 
 def ruleset_snapshot(*, by=None, comment: str = "") -> RuleSetVersion:
@@ -40,7 +42,7 @@ def ruleset_snapshot(*, by=None, comment: str = "") -> RuleSetVersion:
     rules = [rule_as_dict(r) for r in Rule.objects.select_for_update().order_by("position", "id")]
     previous = RuleSetVersion.objects.order_by("-number").first()
     number = (previous.number + 1) if previous else 1
-    diff = rules_diff(previous.rules if previous else [], rules)
+    diff = rulesdiff_of(previous.rules if previous else [], rules)
     return RuleSetVersion.objects.create(number=number, rules=rules, author=by, comment=comment, diff=diff)
 
 
@@ -84,7 +86,7 @@ def policy_save(*, data: dict, by=None, comment: str = "") -> PolicyVersion:
         raise ValidationError({"policy": [str(e) for e in errors]})
     previous = PolicyVersion.objects.select_for_update().order_by("-number").first()
     number = (previous.number + 1) if previous else 1
-    diff = _diff(previous.data if previous else {}, data)
+    diff = diff_of(previous.data if previous else {}, data)
     return PolicyVersion.objects.create(number=number, data=data, author=by, comment=comment, diff=diff)
 
 

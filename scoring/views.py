@@ -4,18 +4,19 @@ Every page is for admins only (scoring.permissions). Edits are previewed on the 
 saved through the services, which write a new version with author, comment and diff.
 """
 
-import json
+import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from churnops.core.pages import nav_context, page
 from churnops.core.roles import user_roles
 
 from .forms import CommentForm, PolicyForm, condition_text, rule_forms
 from .ml.catalog import FEATURES
+from .ml.policy import LIMITS, TIER_LIMITS
 from .models import PolicyVersion, Rule, RuleSetVersion
 from .permissions import can_edit_scoring
 from .preview import PreviewUnavailable, preview_change, rules_after_edit, rules_backtest
@@ -28,7 +29,7 @@ from .selectors import (
     ruleset_versions,
     runs_by_version,
 )
-from .services import policy_rollback, policy_save, rule_delete, rule_save, ruleset_rollback
+from .services import diff_of, policy_rollback, policy_save, rule_delete, rule_save, rules_by_name, ruleset_rollback
 
 HISTORY_LIMIT = 50  # versions shown per kind on the history page, newest first
 
@@ -180,14 +181,44 @@ def policy(request):
 
 
 def _value_text(value) -> str:
-    if value is None:
+    """A changed value as an admin reads it: a rule as its conditions, a condition as a sentence, no JSON."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, dict) and "conditions" in value:  # a whole rule (added or removed)
         state = "on" if value.get("is_enabled", True) else "off"
         return " AND ".join(condition_text(c) for c in value["conditions"]) + f" ({state})"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, dict) and "feature" in value and "op" in value:  # one condition
+        return condition_text(value)
+    if isinstance(value, dict):
+        return "; ".join(f"{_words(k)}: {_value_text(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(_value_text(v) for v in value) or "—"
     return str(value)
+
+
+_PATH_PART = re.compile(r"^(\w+)\[(\d+)\]$")
+_LABELS = {**{k.rsplit(".", 1)[-1]: v.label for k, v in LIMITS.items()},
+           **{k: v.label for k, v in TIER_LIMITS.items()}, "min_probability": "from P(churn)"}
+
+
+def _words(key: str) -> str:
+    return _LABELS.get(key) or key.replace("_", " ").capitalize()
+
+
+def _path_text(path: str) -> str:
+    """A changed setting's place in words: `tiers[0].min_probability` -> `Tier 1 · from P(churn)`."""
+    parts = []
+    for part in path.split("."):
+        if m := _PATH_PART.match(part):
+            name, index = m[1], int(m[2]) + 1
+            parts.append({"tiers": f"Tier {index}", "conditions": f"condition {index}"}.get(name, f"{name} {index}"))
+        elif part in ("value", "op", "feature"):
+            parts.append({"value": "value", "op": "comparison", "feature": "feature"}[part])
+        else:
+            parts.append(_words(part) if "_" in part or part in _LABELS else part)
+    return " · ".join(parts)
 
 
 def _version_rows(versions, field: str) -> list[dict]:
@@ -198,7 +229,7 @@ def _version_rows(versions, field: str) -> list[dict]:
             "version": v,
             "in_force": i == 0,
             "is_first": v.number == 1,
-            "changes": [(d["path"], _value_text(d["before"]), _value_text(d["after"])) for d in v.diff],
+            "changes": [(_path_text(d["path"]), _value_text(d["before"]), _value_text(d["after"])) for d in v.diff],
             "runs": runs.get(v.pk, []),
         }
         for i, v in enumerate(versions)
@@ -217,8 +248,17 @@ def history(request):
     return _page(request, "scoring/version_history.html", "history", context)
 
 
-def _rollback(request, model, number: int, rollback, done: str):
+def _rollback(request, model, number: int, rollback, done: str, kind: str):
+    """GET: what rolling back would change, and a button to confirm. POST: roll back (a new version)."""
     version = get_object_or_404(model, number=number)
+    if request.method == "GET":
+        current = model.objects.order_by("-number").first()
+        before = current.data if kind == "policy" else rules_by_name(current.rules)
+        after = version.data if kind == "policy" else rules_by_name(version.rules)
+        changes = [(_path_text(d["path"]), _value_text(d["before"]), _value_text(d["after"]))
+                   for d in diff_of(before, after)]
+        context = {"version": version, "current": current, "kind": kind, "changes": changes}
+        return _page(request, "scoring/rollback_confirm.html", "history", context)
     try:
         new = rollback(version=version, by=request.user, comment=request.POST.get("comment", "")[:1000])
     except ValidationError as exc:
@@ -228,15 +268,15 @@ def _rollback(request, model, number: int, rollback, done: str):
     return redirect("scoring:history")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @admin_page
 def policy_version_rollback(request, number: int):
     return _rollback(request, PolicyVersion, number, policy_rollback,
-                     "Policy v{old} is back in force as version {new}.")
+                     "Policy v{old} is back in force as version {new}.", "policy")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @admin_page
 def ruleset_version_rollback(request, number: int):
     return _rollback(request, RuleSetVersion, number, ruleset_rollback,
-                     "Rules v{old} are back in force as version {new}.")
+                     "Rules v{old} are back in force as version {new}.", "rules")

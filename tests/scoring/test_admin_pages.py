@@ -1,5 +1,6 @@
 """Rules, policy and history pages: forms, validation messages next to the field, preview, versions, rollback."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -7,9 +8,11 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils.html import escape
 
+from scoring.ml.policy import default_policy
 from scoring.models import PolicyVersion, Rule, RuleSetVersion, ScoreRun
 from scoring.preview import rules_backtest
 from scoring.selectors import policy_current, ruleset_current
+from scoring.services import defaults_install, policy_save, rule_save
 from tests.factories import customer, events_on_days
 
 from .builders import at, every
@@ -351,8 +354,8 @@ def test_policy_preview_then_save_then_history_then_rollback_then_the_next_run_u
     history = admin_client.get("/scoring/history/")
     assert history.status_code == 200
     top = history.context["policy_rows"][0]
-    assert (top["version"].number, top["in_force"], top["changes"]) == (new.number, True,
-                                                                       [("high_risk_min_rules", "2", "3")])
+    changes = [("High risk when at least N rules fire", "2", "3")]
+    assert (top["version"].number, top["in_force"], top["changes"]) == (new.number, True, changes)
     assert "fewer false alarms" in history.content.decode()
 
     # when the admin rolls back to the previous version with one click
@@ -433,3 +436,43 @@ def test_preview_before_the_first_run_says_why_there_is_none(admin_client):
     # then
     assert response.status_code == 200
     assert "No preview: there is no score run yet" in response.content.decode()
+
+
+def test_history_reads_in_words_and_rollback_asks_first(admin_client):
+    # given a policy change to a tier threshold and a rule's condition value
+    defaults_install()
+    data = default_policy()
+    data["tiers"][0]["min_probability"] = 0.85
+    policy_save(data=data, comment="stricter tier 1")
+    rule = Rule.objects.get(name="Visits stopped")
+    conditions = [{**c, "value": 120} if c["feature"] == "days_since_last_visit" else c for c in rule.conditions]
+    rule_save(rule=rule, conditions=conditions, comment="longer silence")
+
+    # when the admin opens the history
+    html = admin_client.get("/scoring/history/").content.decode()
+
+    # then changes read in words: no developer paths, no JSON
+    assert "Tier 1 · from P(churn)" in html
+    assert "Visits stopped · condition 1 · value" in html
+    assert "tiers[0]" not in html
+    assert "conditions[0]" not in html
+    assert '{"' not in html
+
+    # when they click "Roll back to v1" they see what would change and nothing is rolled back yet
+    before = versions()
+    confirm = admin_client.get("/scoring/history/policy/1/rollback/")
+    assert confirm.status_code == 200
+    assert "Tier 1 · from P(churn)" in confirm.content.decode()
+    assert confirm.context["changes"] == [("Tier 1 · from P(churn)", "0.85", "0.8")]
+    assert versions() == before
+
+
+def test_every_input_of_the_rule_form_has_a_label(admin_client):
+    # when the admin opens the new-rule form
+    html = admin_client.get("/scoring/rules/new/").content.decode()
+
+    # then every visible input, select and textarea is named by a label
+    ids = re.findall(r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*\sid="([^"]+)"', html)
+    labelled = set(re.findall(r'<label[^>]*\sfor="([^"]+)"', html))
+    assert len(ids) >= 12
+    assert [i for i in ids if i not in labelled] == []
