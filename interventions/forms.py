@@ -3,6 +3,7 @@
 from django import forms
 
 from .choices import ActionKind, Outcome, Reason, WorkOrderStatus
+from .selectors import QUEUE_ORDER
 
 
 class LogActionForm(forms.Form):
@@ -21,16 +22,38 @@ class SetStatusForm(forms.Form):
     note = forms.CharField(required=False, max_length=300)
 
 
+# The queue's orders: the SLA order (the default, served straight from the queue index) and a few others a
+# person sorts by when planning the day; each ends with the id so that pages never overlap.
+QUEUE_SORTS = {
+    "sla": ("SLA (breached first, then due soonest)", QUEUE_ORDER),
+    "priority": ("Priority, highest first", ("-priority", "id")),
+    "probability": ("P(churn), highest first", ("-probability", "id")),
+    "ltv": ("Lifetime value, highest first", ("-customer__lifetime_value", "id")),
+    "opened": ("Newest first", ("-opened_at", "-id")),
+}
+
+
 class QueueFilterForm(forms.Form):
-    """GET filters of the queue; unknown values are ignored rather than failing the page."""
+    """GET filters and order of the queue; unknown values are ignored rather than failing the page."""
 
     tier = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(required=False)
+    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Person")
+    sort = forms.ChoiceField(required=False, choices=[(k, label) for k, (label, _) in QUEUE_SORTS.items()],
+                             label="Sort by")
 
-    def __init__(self, *args, tiers: list[tuple[int, str]], statuses: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, tiers: list[tuple[int, str]], statuses: list[tuple[str, str]],
+                 people: list[tuple[int, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tier"].choices = [("", "All tiers"), *tiers]
         self.fields["status"].choices = [("", "All open statuses"), *statuses]
+        if people is None:
+            del self.fields["assignee"]  # only the team queue filters by person
+        else:
+            self.fields["assignee"].choices = [("", "Everyone"), *people]
+
+    def order(self) -> tuple[str, ...]:
+        return QUEUE_SORTS[self.cleaned_data.get("sort") or "sla"][1]
 
 
 class IdListField(forms.Field):

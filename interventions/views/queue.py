@@ -39,10 +39,13 @@ def queue(request):
     team = request.GET.get("team") == "1" and sees_team(user, roles)
     tiers = policy_tiers()
     names = tier_names(tiers)
+    people = ([(u.pk, u.get_full_name() or u.username) for u in assignable_users(by=user, roles=roles)]
+              if team else None)
     form = QueueFilterForm(
         request.GET,
         tiers=[(t["tier"], f"{t['tier']} · {t['name']}") for t in tiers if t.get("creates_work_order", True)],
         statuses=[(s.value, s.label) for s in OPEN_STATUSES],
+        people=people,
     )
     form.is_valid()  # invalid filters are dropped; cleaned_data keeps the valid ones
     work_orders = queue_for(user=user, team=team, roles=roles)
@@ -51,11 +54,15 @@ def queue(request):
         breached=Count("id", filter=Q(is_breached=True)),
         at_risk=Count("id", filter=Q(is_at_risk=True, is_breached=False)),
     )
-    filtered = bool(form.cleaned_data.get("tier") or form.cleaned_data.get("status"))
-    if tier := form.cleaned_data.get("tier"):
+    data = form.cleaned_data
+    filtered = bool(data.get("tier") or data.get("status") or data.get("assignee"))
+    if tier := data.get("tier"):
         work_orders = work_orders.filter(tier=tier)
-    if status := form.cleaned_data.get("status"):
+    if status := data.get("status"):
         work_orders = work_orders.filter(status=status)
+    if assignee := data.get("assignee"):
+        work_orders = work_orders.filter(assignee_id=assignee)
+    work_orders = work_orders.order_by(*form.order())
 
     columns = QUEUE_COLUMNS if team else tuple(c for c in QUEUE_COLUMNS if not c.startswith("assignee__"))
     paginator = Paginator(work_orders.only(*columns), QUEUE_PAGE_SIZE)
@@ -80,6 +87,7 @@ def queue(request):
         "lines": lines,
         "totals": totals,
         "bulk_assignees": list(assignable_users(by=user, roles=roles)) if bulk and rows else [],
+        "sorted": (data.get("sort") or "sla") != "sla",
         "bulk": bulk,
         **nav_context(user, roles, "team" if team else "queue"),
     }
