@@ -35,7 +35,7 @@ def add_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             query = any(p.get("in") == "query" for p in operation.get("parameters", []))
             responses.setdefault("403", _response("not signed in, or not allowed", error))
-            if "{" in path or any(p.get("name") == "page" for p in operation.get("parameters", [])):
+            if "{" in path or any(p.get("name") in ("page", "cursor") for p in operation.get("parameters", [])):
                 responses.setdefault("404", _response("no such object among those the user may see, or page",
                                                       error))
             if method in _WITH_BODY or query:

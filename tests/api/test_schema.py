@@ -110,4 +110,4 @@ def test_token_authentication_works(api_client, am_user):
 
     # then the user is recognised
     assert response.status_code == 200
-    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+    assert response.json() == {"next": None, "previous": None, "results": []}
