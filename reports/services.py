@@ -16,6 +16,7 @@ from scoring.ml.policy import default_policy
 from scoring.models import ModelVersion, ScoreRun
 from scoring.selectors import model_active, policy_current
 from scoring.training import TrainingError, model_store, model_train, train
+from webhooks.services import webhook_emit
 
 from . import health
 from .exports import report_csv
@@ -154,6 +155,9 @@ def weekly_report_build(*, week: IsoWeek, rebuild: bool = False, notify: bool = 
             WeeklyReport.objects.filter(pk=report.pk).update(data=data, model_version_id=model_id, built_at=now,
                                                              build_count=F("build_count") + 1)
             report.refresh_from_db()
+        webhook_emit(event_type="weekly_report.built", key=f"weekly_report.built:{report.week}:{report.build_count}",
+                     payload={"week": report.week, "url": report_url(report),
+                              "summary": f"Weekly report {report.week}"})
         if notify and data["health"]["suggest_retrain"]:
             transaction.on_commit(lambda: health_notify(report_id=report.pk))
     return report, True

@@ -13,6 +13,7 @@ from alerts.services import alerts_close_cleared, alerts_upsert
 from churnops.bulk import frame_upsert
 from customers.models import Customer
 from interventions.services import work_orders_open_for_alerts
+from webhooks.services import webhook_emit
 
 from .features import compute_features
 from .ml import model as ml
@@ -264,4 +265,6 @@ def run_finish(*, run_id: int) -> ScoreRun:
                     total[k] = total.get(k, 0) + v
         run.status, run.stats, run.finished_at = ScoreRun.Status.DONE, total, timezone.now()
     run.save(update_fields=["status", "stats", "finished_at"])
+    webhook_emit(event_type="score_run.finished", key=f"score_run.finished:{run.pk}", payload={
+        "run_id": run.pk, "as_of": run.as_of.isoformat(), "status": run.status, "stats": run.stats})
     return run
