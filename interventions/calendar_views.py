@@ -4,6 +4,8 @@ Its own module (not interventions/views.py) and its own URL file, mounted at /ca
 """
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 
 from django import forms
 from django.contrib import messages
@@ -77,3 +79,32 @@ def calendar_holidays(request, pk: int):
         else:
             messages.success(request, f"{added} holiday(s) added to {calendar.name}.")
     return redirect("calendars:list")
+
+
+@dataclass(frozen=True)
+class _PauseEntry:
+    """A pause as a timeline entry (the timeline template reads at, actor and note)."""
+
+    at: datetime
+    actor: object
+    note: str
+
+
+def _span(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def timeline_with_pauses(wo, events: list[tuple]) -> list[tuple]:
+    """The work order's timeline (newest first) with each pause of its SLA clocks: when it began and ended."""
+    entries = []
+    for pause in wo.pauses.select_related("started_by"):
+        entries.append((_PauseEntry(pause.started_at, pause.started_by, "waiting on the customer"),
+                        "SLA clock paused"))
+        if pause.ended_at:
+            wall = (pause.ended_at - pause.started_at).total_seconds()
+            note = f"paused {_span(wall)}, {_span(pause.business_seconds)} of working time given back"
+            entries.append((_PauseEntry(pause.ended_at, None, note), "SLA clock resumed"))
+    if not entries:
+        return events
+    return sorted([*events, *entries], key=lambda pair: pair[0].at, reverse=True)

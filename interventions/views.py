@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scoring.models import Rule
 
+from .calendar_views import timeline_with_pauses
 from .choices import OPEN_STATUSES, TRANSITIONS, ActionKind, Outcome, Reason, Role, SlaClock, WorkOrderStatus
 from .forms import AgentForm, BulkReassignForm, LogActionForm, QueueFilterForm, ResolveForm, SetStatusForm, form_errors
 from .models import WorkOrder
@@ -363,7 +364,8 @@ def work_order(request, pk: int):
         for s in WorkOrderStatus.values
         if s in TRANSITIONS.get(wo.status, set()) and s != WorkOrderStatus.RESOLVED
     ]
-    events = [(e, _event_line(e)) for e in wo.events.select_related("actor").order_by("-at", "-id")]
+    events = timeline_with_pauses(wo, [(e, _event_line(e)) for e in wo.events.select_related("actor")
+                                       .order_by("-at", "-id")])
     notifications_mark_read(user=user, work_order_id=wo.pk)  # opening the case reads its notifications
     reassign = can_reassign(user, wo) and wo.is_open
     context = {
