@@ -64,12 +64,19 @@ class ClockBook:
     _by_name: dict | None = None
     _team: dict = field(default_factory=dict)  # user id -> BusinessCalendar | None
     _memo: dict = field(default_factory=dict)
+    _parsed: dict = field(default_factory=dict)  # (calendar id, updated_at) -> Calendar, one parse per operation
+
+    def _clock(self, row: BusinessCalendar) -> Calendar:
+        key = (row.pk, row.updated_at)
+        if key not in self._parsed:
+            self._parsed[key] = row.clock()
+        return self._parsed[key]
 
     def _named(self, name: str) -> Calendar | None:
         if self._by_name is None:
             self._by_name = {c.name: c for c in BusinessCalendar.objects.all()}
         row = self._by_name.get(name)
-        return row.clock() if row else None
+        return self._clock(row) if row else None
 
     def load_people(self, user_ids) -> None:
         """Team calendars of these people in one query (for callers whose users are not loaded with them)."""
@@ -91,7 +98,7 @@ class ClockBook:
             if named is not None:
                 return named
         row = team_calendar(user) if user is not None else self._team.get(user_id)
-        return row.clock() if row is not None else ALWAYS_OPEN
+        return self._clock(row) if row is not None else ALWAYS_OPEN
 
     def times(self, cal: Calendar, start: datetime, hours: float) -> tuple[datetime, datetime]:
         """(warning time, due time) of a clock of `hours` business hours started at `start`."""

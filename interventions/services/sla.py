@@ -109,6 +109,7 @@ class _People:
     book: ClockBook
     _members: dict = field(default_factory=dict)
     _lead_assigner: Assigner | None = None
+    _holds: dict = field(default_factory=dict)  # calendar -> next working moment (the sweep has one `now`)
 
     def members(self, role: str) -> dict:
         if role not in self._members:
@@ -144,7 +145,11 @@ class _People:
         """
         if escalation and (self.tiers.get(wo.tier) or {}).get("escalation_24x7"):
             return None
-        return deliver_after(self.book.for_clock(wo.tier, user=user), self.now)
+        cal = self.book.for_clock(wo.tier, user=user)
+        key = id(cal)  # parsed once per sweep by the book, so one object per calendar
+        if key not in self._holds:
+            self._holds[key] = deliver_after(cal, self.now)
+        return self._holds[key]
 
 
 def sla_sweep(*, now: datetime | None = None) -> SlaSweep:
