@@ -50,9 +50,10 @@ def _calendars() -> None:
     from django.contrib.auth.models import User
     from django.db import connection
 
-    from interventions.models import AgentProfile
+    from interventions.models import AgentProfile, BusinessCalendar
     from interventions.services import calendar_holidays_import, calendar_save
 
+    BusinessCalendar.objects.filter(name="Berlin office").delete()
     cal = calendar_save(name="Berlin office", timezone="Europe/Berlin", hours={
         d: [["09:00", "12:00"], ["13:00", "17:30"]] for d in ("mon", "tue", "wed", "thu", "fri")})
     calendar_holidays_import(calendar=cal, text="\n".join(f"2026-{m:02d}-0{d}" for m in range(1, 13) for d in [1]))
@@ -74,7 +75,9 @@ def main() -> None:
     queue_bench = _queue_bench()
     os.environ.update(queue_bench._env(0))
     os.environ["DATABASE_URL"] = f"{queue_bench.PG}/{DB}"
-    sys.path.insert(0, args.root)
+    # The timed checkout first, and this one (queue.py put it on the path for its filler) only after it.
+    sys.path[:] = [args.root, *(p for p in sys.path if p not in ("", ".", args.root, str(HERE.parent))),
+                   str(HERE.parent)]
     if not args.keep:
         queue_bench._recreate_db()
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=HERE.parent, check=True)
@@ -99,7 +102,10 @@ def main() -> None:
         from interventions.models import Notification
 
         held = Notification.objects.filter(deliver_after__isnull=False).count()
-    print(f"code {args.root}: calendars={'yes' if args.calendars else 'no'}; {sweep.at_risk:,} at risk, "
+    import interventions
+
+    code = Path(interventions.__file__).parent.parent
+    print(f"code {code}: calendars={'yes' if args.calendars else 'no'}; {sweep.at_risk:,} at risk, "
           f"{sweep.breached:,} breached ({sweep.escalated:,} escalated), {sweep.notified:,} notifications "
           f"({held:,} held for working hours), {os.getloadavg()[0]:.2f} load")
     print(f"seconds={seconds:.2f}")

@@ -103,7 +103,7 @@ class WorkOrder(models.Model):
     # Set while waiting on the customer: the clocks stand still; resuming pushes the due times by the business
     # time that was left. paused_seconds is the wall-clock total of finished pauses.
     paused_at = models.DateTimeField(null=True, blank=True)
-    paused_seconds = models.PositiveIntegerField(default=0)
+    paused_seconds = models.PositiveIntegerField(default=0, db_default=0)
     breached_clock = models.CharField(max_length=16, choices=SlaClock.choices, blank=True)
     breach_count = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
