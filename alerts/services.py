@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from churnops.core.bulk import model_upsert
 from churnops.core.errors import Refusal
+from webhooks.services import webhook_emit_many
 
 from .models import Alert
 from .permissions import can_snooze
@@ -43,7 +44,7 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
     existing = {a.customer_id: a for a in Alert.objects.filter(open_key__in=ids)}
     now = timezone.now()
     draws = dict(zip(ids, control_draw(np.array(ids, dtype=np.int64), as_of), strict=True)) if ids else {}
-    to_create, to_update = [], []
+    to_create, to_update, escalated = [], [], []
     for r in rows:
         alert = existing.get(r["customer_id"])
         if alert is None:
@@ -55,6 +56,8 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
                 first_raised_at=now, first_run_as_of=as_of, last_run_as_of=as_of,
             ))
             continue
+        if r["tier"] < alert.max_tier:
+            escalated.append(alert)
         alert.probability, alert.tier = r["probability"], r["tier"]
         alert.max_tier = min(alert.max_tier, r["tier"])
         alert.rules_fired, alert.factors = r["rules_fired"], r["factors"]
@@ -68,7 +71,23 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
     alerts = to_create + to_update
     model_upsert(model=Alert, objs=alerts, unique_fields=("open_key",), update_fields=ALERT_UPDATE_FIELDS,
                  set_pks=True)
+    _announce(to_create, escalated)
     return {a.customer_id: a for a in alerts}
+
+
+def _alert_payload(alert: Alert) -> dict:
+    return {"alert_id": alert.pk, "customer_id": alert.customer_id, "tier": alert.tier,
+            "probability": round(alert.probability, 4), "rules_fired": alert.rules_fired,
+            "is_control": alert.is_control, "summary": f"Customer {alert.customer_id} at risk: tier {alert.tier}, "
+                                                       f"P(churn) {alert.probability:.0%}"}
+
+
+def _announce(opened: list[Alert], escalated: list[Alert]) -> None:
+    """alert.opened once per alert, alert.escalated once per alert and newly reached tier (webhooks)."""
+    webhook_emit_many(event_type="alert.opened",
+                      events=[(f"alert.opened:{a.pk}", _alert_payload(a)) for a in opened])
+    webhook_emit_many(event_type="alert.escalated",
+                      events=[(f"alert.escalated:{a.pk}:{a.tier}", _alert_payload(a)) for a in escalated])
 
 
 def alerts_close_cleared(*, keep_customer_ids, id_from: int, id_to: int, reason: str) -> int:

@@ -12,10 +12,11 @@ from alerts.api.urls import router as alerts_router
 from customers.api.urls import router as customers_router
 from interventions.api.urls import router as interventions_router
 from scoring.api.urls import router as scoring_router
+from webhooks.api.urls import router as webhooks_router
 
 # One router for the whole API, so that /api/ lists every endpoint (each app keeps its own registrations).
 api_router = DefaultRouter()
-for app_router in (customers_router, alerts_router, interventions_router, scoring_router):
+for app_router in (customers_router, alerts_router, interventions_router, scoring_router, webhooks_router):
     api_router.registry.extend(app_router.registry)
 
 urlpatterns = [
@@ -30,6 +31,8 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("scoring/", include("scoring.urls")),
     path("reports/", include("reports.urls")),
+    path("webhooks/", include("webhooks.urls")),
+    path("calendars/", include("interventions.calendar_urls")),
     path("api/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,11 +1,23 @@
+from django import forms
 from django.contrib import admin
 
-from .models import Action, AgentProfile, Notification, SlaSweep, WorkOrder, WorkOrderEvent
+from churnops.core.business_time import validate_calendar
+
+from .models import (
+    Action,
+    AgentProfile,
+    BusinessCalendar,
+    Notification,
+    SlaPause,
+    SlaSweep,
+    WorkOrder,
+    WorkOrderEvent,
+)
 
 
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "team_lead", "capacity", "leave_from", "leave_until")
+    list_display = ("user", "team_lead", "capacity", "leave_from", "leave_until", "calendar")
     raw_id_fields = ("user", "team_lead")
 
 
@@ -44,3 +56,28 @@ class NotificationAdmin(admin.ModelAdmin):
 class SlaSweepAdmin(admin.ModelAdmin):
     list_display = ("id", "started_at", "finished_at", "at_risk", "breached", "escalated", "reassigned", "notified")
     readonly_fields = list_display
+
+
+class BusinessCalendarForm(forms.ModelForm):
+    class Meta:
+        model = BusinessCalendar
+        fields = ["name", "timezone", "hours", "holidays"]
+
+    def clean(self):
+        data = super().clean()
+        _cal, errors = validate_calendar(data.get("timezone"), data.get("hours"))
+        for field, message in errors:
+            self.add_error(field if field in self.fields else "hours", f"{field}: {message}")
+        return data
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    form = BusinessCalendarForm
+    list_display = ("name", "timezone", "updated_at")
+
+
+@admin.register(SlaPause)
+class SlaPauseAdmin(admin.ModelAdmin):
+    list_display = ("work_order", "started_at", "ended_at", "business_seconds", "started_by")
+    raw_id_fields = ("work_order", "started_by")

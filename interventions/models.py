@@ -1,11 +1,49 @@
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, When
+
+from churnops.core.business_time import Calendar, CalendarError, validate_calendar
 
 from .choices import ActionKind, NotificationKind, Outcome, Reason, SlaClock, WorkOrderStatus
 
 # Open work orders a person holds at most unless an admin sets otherwise.
 DEFAULT_CAPACITY = 200
+
+class BusinessCalendar(models.Model):
+    """A named working calendar (time zone, weekly hours, holidays) on which SLA clocks count business hours."""
+
+    name = models.CharField(max_length=80, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    # {"mon": [["09:00", "17:00"]], ...}; an interval whose end is not after its start runs past midnight.
+    hours = models.JSONField(default=dict)
+    # [{"date": "2026-12-25", "name": "Christmas Day"}, ...], sorted by date. On the row itself (not a child
+    # table) so that a calendar is read with the profile that uses it, in the same query as the work orders.
+    holidays = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clock(self):
+        """The calendar as the pure business-time module takes it (parsed once per instance)."""
+        cached = getattr(self, "_clock", None)
+        if cached is None:
+            cached = self._clock = calendar_of(self.timezone, self.hours, self.holidays)
+        return cached
+
+
+def calendar_of(tz: str, hours: dict, holidays: list) -> Calendar:
+    parsed, errors = validate_calendar(tz, hours)
+    if parsed is None:
+        raise CalendarError("; ".join(f"{f}: {m}" for f, m in errors))
+    return Calendar(tz=parsed.tz, week=parsed.week,
+                    holidays=frozenset(date.fromisoformat(h["date"]) for h in holidays or []))
+
 
 class AgentProfile(models.Model):
     """Capacity, leave and team of a person who works retention cases."""
@@ -18,6 +56,10 @@ class AgentProfile(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="team_members"
     )
     last_assigned_at = models.DateTimeField(null=True, blank=True)
+    # Working hours: set on a team lead's profile for the whole team, on a member's for them alone;
+    # none means the tier's calendar in the policy, or round the clock.
+    calendar = models.ForeignKey(BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="profiles")
 
     def __str__(self):
         return f"profile of {self.user}"
@@ -56,6 +98,14 @@ class WorkOrder(models.Model):
     is_at_risk = models.BooleanField(default=False)
     is_breached = models.BooleanField(default=False)
     breached_at = models.DateTimeField(null=True, blank=True)
+    # When 80% of each clock's business time has gone (computed with the due times; NULL on rows written before
+    # calendars, whose warning is then 80% of the wall-clock span).
+    first_contact_warn_at = models.DateTimeField(null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True)
+    # Set while waiting on the customer: the clocks stand still; resuming pushes the due times by the business
+    # time that was left. paused_seconds is the wall-clock total of finished pauses.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0, db_default=0)
     breached_clock = models.CharField(max_length=16, choices=SlaClock.choices, blank=True)
     breach_count = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
@@ -103,6 +153,23 @@ class WorkOrderEvent(models.Model):
         ordering = ["at", "id"]
 
 
+class SlaPause(models.Model):
+    """One stretch of waiting on the customer during which the work order's SLA clocks stood still."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # Working time on the clock's calendar that the pause gave back to the running clock.
+    business_seconds = models.PositiveIntegerField(default=0)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["work_order"], condition=models.Q(ended_at__isnull=True),
+                                               name="sla_pause_one_open")]
+
+
 class Action(models.Model):
     """Something an account manager did for a work order: a call, e-mail, visit, offer, escalation, note."""
 
@@ -128,10 +195,15 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # Set by the mailer's conditional UPDATE claim, so a retried or duplicated send task e-mails once.
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Not e-mailed before this moment: the recipient's next working moment (NULL: at once).
+    deliver_after = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+                   # The release of e-mails held for working hours reads only the held ones.
+                   models.Index(fields=["deliver_after"], name="notification_held",
+                                condition=Q(emailed_at__isnull=True, deliver_after__isnull=False))]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "work_order", "kind"], name="notification_once_per_kind"

@@ -157,3 +157,30 @@ def event_line(event) -> str:
     return f"{name} {event.before or '—'} → {event.after or '—'}"
 
 
+@dataclass(frozen=True)
+class _PauseEntry:
+    """A pause as a timeline entry (the timeline template reads at, actor and note)."""
+
+    at: datetime
+    actor: object
+    note: str
+
+
+def _hours_span(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def timeline_with_pauses(wo, events: list[tuple]) -> list[tuple]:
+    """The work order's timeline (newest first) with each pause of its SLA clocks: when it began and ended."""
+    entries = []
+    for pause in wo.pauses.select_related("started_by"):
+        entries.append((_PauseEntry(pause.started_at, pause.started_by, "waiting on the customer"),
+                        "SLA clock paused"))
+        if pause.ended_at:
+            wall = (pause.ended_at - pause.started_at).total_seconds()
+            note = f"paused {_hours_span(wall)}, {_hours_span(pause.business_seconds)} of working time given back"
+            entries.append((_PauseEntry(pause.ended_at, None, note), "SLA clock resumed"))
+    if not entries:
+        return events
+    return sorted([*events, *entries], key=lambda pair: pair[0].at, reverse=True)

@@ -41,7 +41,9 @@ def open_load(user_ids) -> dict[int, int]:
 
 
 def role_members(role: str):
-    return User.objects.filter(groups__name=role, is_active=True).select_related("agent").order_by("id")
+    # With their calendars (own and their lead's): the SLA sweep holds notices until each person's working hours.
+    return (User.objects.filter(groups__name=role, is_active=True)
+            .select_related("agent__calendar", "agent__team_lead__agent__calendar").order_by("id"))
 
 
 def assignable_users(*, by, roles=None) -> QuerySet[User]:

@@ -6,7 +6,13 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from .services import notifications_email, sla_sweep, work_orders_reassign_absent
+from .services import (
+    notifications_email,
+    notifications_release,
+    sla_sweep,
+    work_orders_breached_announce,
+    work_orders_reassign_absent,
+)
 
 # Only what can succeed next time is retried: a lost database connection or a mail server hiccup.
 RETRYABLE = (OperationalError, InterfaceError)
@@ -15,7 +21,14 @@ RETRYABLE = (OperationalError, InterfaceError)
 @shared_task(autoretry_for=RETRYABLE, retry_backoff=True, max_retries=3, soft_time_limit=4 * 60, time_limit=5 * 60)
 def sla_sweep_task() -> None:
     """Every 5 minutes (beat): mark at-risk and breached work orders, notify and escalate."""
-    sla_sweep()
+    sweep = sla_sweep()
+    work_orders_breached_announce(sweep_id=sweep.pk)
+
+
+@shared_task(autoretry_for=RETRYABLE, retry_backoff=True, max_retries=3, soft_time_limit=4 * 60, time_limit=5 * 60)
+def notifications_release_task() -> None:
+    """Every 5 minutes (beat): e-mail the notifications held until their recipient's working hours."""
+    notifications_release()
 
 
 @shared_task(autoretry_for=(*RETRYABLE, SMTPException, ConnectionError), retry_backoff=True, max_retries=5)

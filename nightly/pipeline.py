@@ -20,6 +20,7 @@ from scoring.models import CustomerScore, ScoreChunk, ScoreRun
 from scoring.scorer import model_bundle, score_frame
 from scoring.selectors import model_active, policy_current, rule_specs, ruleset_current
 from scoring.services import defaults_install
+from webhooks.services import webhook_emit
 
 
 def _chunk_bounds(chunk_size: int) -> list[tuple[int, int]]:
@@ -162,4 +163,6 @@ def run_finish(*, run_id: int) -> ScoreRun:
                     total[k] = total.get(k, 0) + v
         run.status, run.stats, run.finished_at = ScoreRun.Status.DONE, total, timezone.now()
     run.save(update_fields=["status", "stats", "finished_at"])
+    webhook_emit(event_type="score_run.finished", key=f"score_run.finished:{run.pk}", payload={
+        "run_id": run.pk, "as_of": run.as_of.isoformat(), "status": run.status, "stats": run.stats})
     return run

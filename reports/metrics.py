@@ -34,6 +34,9 @@ class WorkOrderFacts:
     outcome: str
     reason: str
     lifetime_value: float
+    # Waiting on the customer now: the clocks stand still and their due times move on resume, so neither
+    # deadline is due yet (finished pauses are already in the due times).
+    paused_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -129,10 +132,14 @@ def _resolution_met(wo: WorkOrderFacts) -> bool:
     return wo.resolved_at is not None and utc(wo.resolved_at) <= utc(wo.resolution_due_at)
 
 
+def _due_in(wo: WorkOrderFacts, due: datetime, start: datetime, end: datetime) -> bool:
+    return wo.paused_at is None and in_window(due, start, end)
+
+
 def _breached_in(wo: WorkOrderFacts, start: datetime, end: datetime) -> bool:
     """A deadline (first contact or resolution) fell in the window and was missed."""
-    return (in_window(wo.first_contact_due_at, start, end) and not _first_contact_met(wo)) or (
-        in_window(wo.resolution_due_at, start, end) and not _resolution_met(wo))
+    return (_due_in(wo, wo.first_contact_due_at, start, end) and not _first_contact_met(wo)) or (
+        _due_in(wo, wo.resolution_due_at, start, end) and not _resolution_met(wo))
 
 
 def _work_counts(rows: list[WorkOrderFacts], start: datetime, end: datetime) -> dict:
@@ -152,8 +159,8 @@ def work_order_figures(rows: list[WorkOrderFacts], start: datetime, end: datetim
 
 
 def _sla(rows: list[WorkOrderFacts], start: datetime, end: datetime) -> dict:
-    fc_due = [w for w in rows if in_window(w.first_contact_due_at, start, end)]
-    res_due = [w for w in rows if in_window(w.resolution_due_at, start, end)]
+    fc_due = [w for w in rows if _due_in(w, w.first_contact_due_at, start, end)]
+    res_due = [w for w in rows if _due_in(w, w.resolution_due_at, start, end)]
     fc_met = sum(_first_contact_met(w) for w in fc_due)
     res_met = sum(_resolution_met(w) for w in res_due)
     return {"first_contact_due": len(fc_due), "first_contact_met": fc_met,

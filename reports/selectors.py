@@ -33,12 +33,12 @@ def work_order_facts(*, start: datetime, end: datetime) -> list[WorkOrderFacts]:
                 | Q(resolution_due_at__gte=start))
         .annotate(first_contact=Subquery(first_contact))
         .values_list("id", "tier", "assignee__username", "opened_at", "first_contact_due_at", "resolution_due_at",
-                     "first_contact", "resolved_at", "outcome", "reason", "customer__lifetime_value")
+                     "first_contact", "resolved_at", "outcome", "reason", "customer__lifetime_value", "paused_at")
         .order_by("id")
     )
     return [WorkOrderFacts(id=r[0], tier=r[1], assignee=r[2] or UNASSIGNED, opened_at=r[3],
                            first_contact_due_at=r[4], resolution_due_at=r[5], first_contact_at=r[6],
-                           resolved_at=r[7], outcome=r[8], reason=r[9], lifetime_value=r[10] or 0.0)
+                           resolved_at=r[7], outcome=r[8], reason=r[9], lifetime_value=r[10] or 0.0, paused_at=r[11])
             for r in rows]
 
 

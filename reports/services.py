@@ -14,6 +14,7 @@ from django.utils import timezone
 from interventions.choices import Reason, Role
 from scoring.models import ModelVersion, RetrainRun, ScoreRun
 from scoring.selectors import model_active, policy_current, policy_in_force
+from webhooks.services import webhook_emit
 
 from . import health
 from .exports import report_csv
@@ -152,6 +153,9 @@ def weekly_report_build(*, week: IsoWeek, rebuild: bool = False, notify: bool = 
             WeeklyReport.objects.filter(pk=report.pk).update(data=data, model_version_id=model_id, built_at=now,
                                                              build_count=F("build_count") + 1)
             report.refresh_from_db()
+        webhook_emit(event_type="weekly_report.built", key=f"weekly_report.built:{report.week}:{report.build_count}",
+                     payload={"week": report.week, "url": report_url(report),
+                              "summary": f"Weekly report {report.week}"})
         if notify and data["health"]["suggest_retrain"]:
             transaction.on_commit(lambda: health_notify(report_id=report.pk))
     return report, True

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "nightly",
     "reports",
     "demo",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -195,12 +196,32 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
+    # Warnings and breaches held for the recipient's working hours go out once the hours begin.
+    "notifications-release": {
+        "task": "interventions.tasks.notifications_release_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
+    # Webhook deliveries whose backoff has run out, or whose message the broker lost, are sent again.
+    "webhooks-retry": {
+        "task": "webhooks.tasks.webhooks_retry_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
     "leave-reassign": {
         "task": "interventions.tasks.leave_reassign_task",
         "schedule": crontab(minute=7),
         "options": {"expires": 50 * 60},
     },
 }
+
+# --- Outbound webhooks: a time-out and 5xx are retried with backoff 30 s × 2^n (capped at an hour), 8 attempts;
+# an endpoint that failed every delivery for a day is switched off.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
+WEBHOOK_DISABLE_AFTER_HOURS = env.float("WEBHOOK_DISABLE_AFTER_HOURS", default=24)
 
 # Customers per scoring chunk: one chunk is one Celery task and one bulk write;
 # 25k keeps a worker under ~300 MB (feature frame, model, one COPY buffer) and was faster than 10k at 1M

@@ -2,9 +2,16 @@
 
 from .agents import agent_update, work_orders_reassign_absent
 from .assignment import DEFAULT_CAPACITY, Assigner, capacity_of, is_available, is_on_leave
+from .clocks import CalendarInputError, calendar_holidays_import, calendar_save, clock_book
 from .common import WorkOrderError
-from .notifications import Notice, notifications_email, notifications_mark_read, notifications_send
-from .sla import sla_sweep
+from .notifications import (
+    Notice,
+    notifications_email,
+    notifications_mark_read,
+    notifications_release,
+    notifications_send,
+)
+from .sla import sla_sweep, work_orders_breached_announce
 from .work_orders import (
     priority_of,
     reassign_rows,
@@ -17,8 +24,10 @@ from .work_orders import (
 )
 
 __all__ = [
-    "DEFAULT_CAPACITY", "Assigner", "Notice", "WorkOrderError", "agent_update", "capacity_of", "is_available",
-    "is_on_leave", "notifications_email", "notifications_mark_read", "notifications_send", "priority_of",
-    "reassign_rows", "sla_sweep", "work_order_assign", "work_order_log_action", "work_order_resolve",
-    "work_order_set_status", "work_orders_open_for_alerts", "work_orders_reassign", "work_orders_reassign_absent",
+    "DEFAULT_CAPACITY", "Assigner", "CalendarInputError", "Notice", "WorkOrderError", "agent_update",
+    "calendar_holidays_import", "calendar_save", "capacity_of", "clock_book", "is_available", "is_on_leave",
+    "notifications_email", "notifications_mark_read", "notifications_release", "notifications_send", "priority_of",
+    "reassign_rows", "sla_sweep", "work_orders_breached_announce", "work_order_assign", "work_order_log_action",
+    "work_order_resolve", "work_order_set_status", "work_orders_open_for_alerts", "work_orders_reassign",
+    "work_orders_reassign_absent",
 ]

@@ -1,6 +1,7 @@
 """Notifications: rows listed in the app for the recipient, e-mailed once after the writing transaction commits."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
 from django.conf import settings
@@ -27,6 +28,7 @@ class Notice:
     subject: str
     body: str = ""
     work_order_id: int | None = None
+    deliver_after: datetime | None = None  # held until then (the recipient's next working moment)
 
 
 def work_order_link(work_order_id: int) -> str:
@@ -43,19 +45,33 @@ def notifications_send(notices: list[Notice]) -> list[int]:
         return []
     Notification.objects.bulk_create(
         [Notification(recipient_id=n.recipient_id, work_order_id=n.work_order_id, kind=n.kind,
-                      subject=n.subject[:200], body=n.body) for n in notices],
+                      subject=n.subject[:200], body=n.body, deliver_after=n.deliver_after) for n in notices],
         batch_size=NOTIFY_BATCH, ignore_conflicts=True,
     )
     ids: list[int] = []
+    due = Q(deliver_after__isnull=True) | Q(deliver_after__lte=timezone.now())
     for chunk in batched(notices, NOTIFY_BATCH):
         work_orders = {n.work_order_id for n in chunk if n.work_order_id is not None}
         keyed = Q(work_order_id__in=work_orders) | Q(work_order__isnull=True)
         ids += Notification.objects.filter(
-            keyed, recipient_id__in={n.recipient_id for n in chunk}, kind__in={n.kind for n in chunk},
+            keyed, due, recipient_id__in={n.recipient_id for n in chunk}, kind__in={n.kind for n in chunk},
             emailed_at__isnull=True,
         ).values_list("id", flat=True)
     transaction.on_commit(partial(_enqueue_email, sorted(set(ids))))
     return ids
+
+
+def notifications_release(*, now: datetime | None = None) -> int:
+    """E-mail the notifications held for working hours whose moment has come; returns how many were enqueued.
+
+    Safe to run often and twice at once: the mailer's claim sends each notification once.
+    """
+    now = now or timezone.now()
+    ids = list(Notification.objects.filter(emailed_at__isnull=True, deliver_after__isnull=False,
+                                           deliver_after__lte=now).order_by("id").values_list("id", flat=True))
+    if ids:
+        transaction.on_commit(partial(_enqueue_email, ids))
+    return len(ids)
 
 
 def _enqueue_email(ids: list[int]) -> None:
@@ -70,7 +86,9 @@ def notifications_email(*, ids: list[int]) -> int:
 
     A failed send rolls its claim back, so a retry sends it; a duplicate task finds it claimed and skips it.
     """
-    pending = list(Notification.objects.filter(id__in=ids, emailed_at__isnull=True).select_related("recipient")
+    held = Q(deliver_after__isnull=False, deliver_after__gt=timezone.now())
+    pending = list(Notification.objects.filter(id__in=ids, emailed_at__isnull=True).exclude(held)
+                   .select_related("recipient")
                    .order_by("id"))
     sent = 0
     if not pending:

@@ -17,10 +17,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from interventions.choices import AT_RISK_KIND, BREACHED_KIND, ESCALATED_KIND, Role, SlaClock
-from interventions.models import SlaSweep, WorkOrder
+from interventions.models import SlaSweep, WorkOrder, WorkOrderEvent
 from interventions.selectors import policy_in_force, role_members
+from webhooks.services import webhook_emit_many
 
+from .announce import work_order_payload
 from .assignment import Assigner, is_available
+from .clocks import ClockBook, clock_book, deliver_after
 from .common import batched, event_row, events_write, username
 from .notifications import Notice, notifications_send
 from .work_orders import reassign_rows
@@ -59,17 +62,23 @@ class Step:
     def due(self) -> str:
         return "first_contact_due_at" if self.clock == SlaClock.FIRST_CONTACT else "resolution_due_at"
 
+    @property
+    def warn(self) -> str:
+        return "first_contact_warn_at" if self.clock == SlaClock.FIRST_CONTACT else "resolution_warn_at"
+
     def condition(self, now: datetime) -> Q:
         contacted = self.clock == SlaClock.RESOLUTION
-        running = Q(open_key__isnull=False)
+        running = Q(open_key__isnull=False, paused_at__isnull=True)  # waiting on the customer: the clock stands
         if self.clock == SlaClock.FIRST_CONTACT:
             running &= Q(first_contact_at__isnull=True, breached_clock="")
         else:
             running &= ~Q(breached_clock=SlaClock.RESOLUTION)
         if self.is_breach:
             return running & Q(**{f"{self.due}__lte": now})
-        return running & Q(first_contact_at__isnull=not contacted, is_at_risk=False, elapsed__gte=F("scaled_left"),
-                           **{f"{self.due}__gt": now})
+        # 80% of the business time stored with the clock; rows from before calendars: 80% of the wall-clock span.
+        warned = Q(**{f"{self.warn}__lte": now}) | Q(**{f"{self.warn}__isnull": True}, elapsed__gte=F("scaled_left"))
+        return running & warned & Q(first_contact_at__isnull=not contacted, is_at_risk=False,
+                                    **{f"{self.due}__gt": now})
 
     def queryset(self, now: datetime):
         return WorkOrder.objects.alias(**_clock_alias(self.due, now)).filter(self.condition(now))
@@ -97,8 +106,10 @@ class _People:
 
     now: datetime
     tiers: dict
+    book: ClockBook
     _members: dict = field(default_factory=dict)
     _lead_assigner: Assigner | None = None
+    _holds: dict = field(default_factory=dict)  # calendar -> next working moment (the sweep has one `now`)
 
     def members(self, role: str) -> dict:
         if role not in self._members:
@@ -127,12 +138,26 @@ class _People:
     def is_lead(self, user) -> bool:
         return user is not None and user.id in self.members(Role.TEAM_LEAD)
 
+    def hold_until(self, wo: WorkOrder, user, *, escalation: bool = False) -> datetime | None:
+        """When a notice to `user` about `wo` may go out: None now, else their next working moment.
+
+        A tier the policy marks `escalation_24x7` escalates at any hour (the tier-1 hand-over to a lead).
+        """
+        if escalation and (self.tiers.get(wo.tier) or {}).get("escalation_24x7"):
+            return None
+        cal = self.book.for_clock(wo.tier, user=user)
+        key = id(cal)  # parsed once per sweep by the book, so one object per calendar
+        if key not in self._holds:
+            self._holds[key] = deliver_after(cal, self.now)
+        return self._holds[key]
+
 
 def sla_sweep(*, now: datetime | None = None) -> SlaSweep:
     """Mark work orders at risk and breached, notify and escalate; returns the sweep with its counts."""
     now = now or timezone.now()
     sweep = SlaSweep.objects.create(started_at=now)
-    people = _People(now=now, tiers={t["tier"]: t for t in policy_in_force()["tiers"]})
+    policy = policy_in_force()
+    people = _People(now=now, tiers={t["tier"]: t for t in policy["tiers"]}, book=clock_book(policy))
     for step in STEPS:
         ids = list(step.queryset(now).order_by("id").values_list("id", flat=True))
         for chunk in batched(ids, SWEEP_BATCH):
@@ -149,9 +174,12 @@ def _claim_and_handle(step: Step, chunk: list[int], sweep: SlaSweep, people: _Pe
     token = sweep.pk * 10 + step.number
     if not step.queryset(now).filter(id__in=chunk).update(**step.changes(now, token)):
         return  # another sweep got there first
-    rows = list(WorkOrder.objects.filter(id__in=chunk, sla_claim=token).select_related("customer", "assignee__agent")
+    # The assignee's calendar and their lead's come in the same query: notices wait for working hours.
+    rows = list(WorkOrder.objects.filter(id__in=chunk, sla_claim=token)
+                .select_related("customer", "assignee__agent__calendar", "assignee__agent__team_lead__agent__calendar")
                 .order_by("id"))
-    notices = _breached(step, rows, sweep, people, now) if step.is_breach else _at_risk(step, rows, sweep, now)
+    handle = _breached if step.is_breach else _at_risk
+    notices = handle(step, rows, sweep, people, now)
     sweep.notified += len(notifications_send(notices))
 
 
@@ -159,7 +187,8 @@ def _subject(wo: WorkOrder, what: str) -> str:
     return f"{what}: WO-{wo.pk} {wo.customer.name or wo.customer.external_id} (tier {wo.tier})"
 
 
-def _at_risk(step: Step, rows: list[WorkOrder], sweep: SlaSweep, now: datetime) -> list[Notice]:
+def _at_risk(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _People, now: datetime) -> list[Notice]:
+    """Warn the assignee; the warning waits for their working hours."""
     words = CLOCK_WORDS[step.clock]
     events_write([event_row(wo, by=None, field="sla_at_risk", before="", after=step.clock, at=now,
                             note=f"80% of the {words} SLA has elapsed; due {getattr(wo, step.due):%Y-%m-%d %H:%M} UTC")
@@ -168,7 +197,8 @@ def _at_risk(step: Step, rows: list[WorkOrder], sweep: SlaSweep, now: datetime) 
     return [Notice(recipient_id=wo.assignee_id, kind=AT_RISK_KIND[step.clock], work_order_id=wo.pk,
                    subject=_subject(wo, f"{words.capitalize()} SLA at risk"),
                    body=f"80% of the {words} SLA of WO-{wo.pk} has elapsed; it is due "
-                        f"{getattr(wo, step.due):%Y-%m-%d %H:%M} UTC.")
+                        f"{getattr(wo, step.due):%Y-%m-%d %H:%M} UTC.",
+                   deliver_after=people.hold_until(wo, wo.assignee))
             for wo in rows if wo.assignee_id]
 
 
@@ -190,7 +220,8 @@ def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _Peopl
         if wo.assignee_id:
             notices.append(Notice(recipient_id=wo.assignee_id, kind=BREACHED_KIND[step.clock], work_order_id=wo.pk,
                                   subject=_subject(wo, f"{words.capitalize()} SLA breached"),
-                                  body=f"The {words} SLA of WO-{wo.pk} passed at {due:%Y-%m-%d %H:%M} UTC."))
+                                  body=f"The {words} SLA of WO-{wo.pk} passed at {due:%Y-%m-%d %H:%M} UTC.",
+                                  deliver_after=people.hold_until(wo, wo.assignee)))
         recipients.pop(wo.assignee_id, None)
         handed = f" and handed to {targets[wo.id].username}" if wo.id in targets else ""
         events.append(event_row(wo, by=None, field="escalated", before="", at=now,
@@ -201,7 +232,8 @@ def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _Peopl
                            body=f"The {words} SLA of WO-{wo.pk} (assignee {username(wo.assignee) or 'nobody'}) "
                                 f"passed at {due:%Y-%m-%d %H:%M} UTC."
                                 + (" The work order is now yours." if targets.get(wo.id) and targets[wo.id].id == uid
-                                   else ""))
+                                   else ""),
+                           deliver_after=people.hold_until(wo, recipients[uid], escalation=True))
                     for uid in sorted(recipients)]
         sweep.escalated += bool(recipients)
     events_write(events)
@@ -209,3 +241,15 @@ def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _Peopl
     sweep.reassigned += reassign_rows(moving, targets, by=None, note=f"tier-{LEAD_TAKES_BREACHES_OF_TIER} "
                                       f"{words} SLA breach: a team lead takes it over", notify=False)
     return notices
+
+
+def work_orders_breached_announce(*, sweep_id: int) -> int:
+    """Send the `work_order.breached` webhook event for each breach a sweep marked (after the sweep, so the
+    sweep's own queries stay as they were); at most once per work order and clock, whoever calls it again."""
+    sweep = SlaSweep.objects.get(pk=sweep_id)
+    rows = (WorkOrderEvent.objects.filter(field="sla_breached", at=sweep.started_at, actor__isnull=True)
+            .select_related("work_order__customer", "work_order__assignee").order_by("id"))
+    events = [(f"work_order.breached:{e.pk}", work_order_payload(e.work_order) | {
+        "clock": e.after, "summary": f"WO-{e.work_order_id} breached its {CLOCK_WORDS.get(e.after, e.after)} SLA"})
+        for e in rows]
+    return webhook_emit_many(event_type="work_order.breached", events=events)

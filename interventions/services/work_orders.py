@@ -13,14 +13,17 @@ from interventions.models import Action, AgentProfile, WorkOrder
 from interventions.permissions import can_reassign, can_work_on, is_admin, is_team_lead
 from interventions.selectors import assignable_users, policy_in_force, save_likelihoods, work_order_list
 
+from .announce import work_order_resolved_emit, work_orders_opened_emit
 from .assignment import Assigner
+from .clocks import ClockBook, clock_book, clock_pause, clock_resume
 from .common import WorkOrderError, event_row, event_write, events_write, username
 from .notifications import Notice, notifications_send
 
 # A re-score moves a work order's priority only when it changes by more than this share; smaller moves would
 # fill every timeline with a nightly "priority 41.2 → 41.3" and reorder nobody's queue.
 PRIORITY_MIN_CHANGE = 0.05
-REFRESH_FIELDS = ["tier", "probability", "priority", "first_contact_due_at", "resolution_due_at", "updated_at"]
+REFRESH_FIELDS = ["tier", "probability", "priority", "first_contact_due_at", "resolution_due_at",
+                  "first_contact_warn_at", "resolution_warn_at", "updated_at"]
 
 
 def priority_of(*, probability: float, ltv: float, save_likelihood: float, expected_cost: float) -> float:
@@ -42,30 +45,35 @@ def work_orders_open_for_alerts(*, as_of: date, candidates: list[dict], policy: 
     now = timezone.now()
     open_orders = {wo.open_key: wo for wo in WorkOrder.objects.filter(
         open_key__in=[c["customer"].id for c in candidates])}
-    _refresh_open(open_orders, candidates, tiers, likelihood, now)
+    book = clock_book(policy)
+    _refresh_open(open_orders, candidates, tiers, likelihood, now, book)
     todo = _not_recently_contacted([c for c in candidates if c["customer"].id not in open_orders],
                                    policy.get("recontact_quiet_days") or 0, now)
     if not todo:
         return 0
     assigner = Assigner.for_roles([tiers[c["tier"]]["assignee_role"] for c in todo],
                                   [c["customer"].owner for c in todo], as_of)
+    picked = [(c, assigner.pick(owner=c["customer"].owner, role=tiers[c["tier"]]["assignee_role"], now=now))
+              for c in sorted(todo, key=lambda c: (c["tier"], -c["probability"], c["customer"].id))]
+    book.load_people({a.id for _c, a in picked if a is not None})
     orders = []
-    for c in sorted(todo, key=lambda c: (c["tier"], -c["probability"], c["customer"].id)):
+    for c, assignee in picked:
         tier = tiers[c["tier"]]
         customer = c["customer"]
+        cal = book.for_clock(c["tier"], user_id=assignee.id if assignee else None)
+        first_warn, first_due = book.times(cal, now, tier["first_contact_hours"])
+        resolution_warn, resolution_due = book.times(cal, now, tier["resolution_hours"])
         orders.append(WorkOrder(
-            customer=customer, alert=c["alert"], open_key=customer.id, tier=c["tier"],
-            assignee=assigner.pick(owner=customer.owner, role=tier["assignee_role"], now=now),
+            customer=customer, alert=c["alert"], open_key=customer.id, tier=c["tier"], assignee=assignee,
             probability=c["probability"],
             priority=priority_of(probability=c["probability"], ltv=customer.lifetime_value,
                                  save_likelihood=likelihood[c["tier"]], expected_cost=tier["expected_cost"]),
-            opened_at=now,
-            first_contact_due_at=now + timedelta(hours=tier["first_contact_hours"]),
-            resolution_due_at=now + timedelta(hours=tier["resolution_hours"]),
+            opened_at=now, first_contact_due_at=first_due, resolution_due_at=resolution_due,
+            first_contact_warn_at=first_warn, resolution_warn_at=resolution_warn,
         ))
     model_insert(model=WorkOrder, objs=orders)  # a concurrent duplicate chunk loses on the open key
     fresh = list(WorkOrder.objects.filter(open_key__in=[o.open_key for o in orders], opened_at=now)
-                 .select_related("assignee"))
+                 .select_related("assignee", "customer"))
     events_write([
         event_row(wo, by=None, field="created", before=None, after=f"tier {wo.tier}", at=now,
                   note=f"assigned to {wo.assignee.username}" if wo.assignee else "no eligible assignee")
@@ -73,6 +81,7 @@ def work_orders_open_for_alerts(*, as_of: date, candidates: list[dict], policy: 
     ])
     assigned = {wo.assignee_id for wo in fresh if wo.assignee_id}
     AgentProfile.objects.filter(user_id__in=assigned).update(last_assigned_at=now)
+    work_orders_opened_emit(fresh)
     return len(fresh)
 
 
@@ -87,16 +96,18 @@ def _not_recently_contacted(candidates: list[dict], quiet_days: int, now) -> lis
     return [c for c in candidates if (c["customer"].id, c["tier"]) not in recent]
 
 
-def _refresh_open(open_orders: dict, candidates: list[dict], tiers: dict, likelihood: dict, now) -> None:
+def _refresh_open(open_orders: dict, candidates: list[dict], tiers: dict, likelihood: dict, now,
+                  book: ClockBook) -> None:
     """A re-score of a customer with an open work order: raise its tier, tighten its SLA, move its priority."""
     changed, events = [], []
+    book.load_people({wo.assignee_id for wo in open_orders.values()})
     for c in candidates:
         wo = open_orders.get(c["customer"].id)
         if wo is None:
             continue
         before = len(events)
         if c["tier"] < wo.tier and c["tier"] in tiers:
-            events += _raise_tier(wo, tiers[c["tier"]], now)
+            events += _raise_tier(wo, tiers[c["tier"]], now, book)
         tier = tiers.get(wo.tier)
         if tier is not None:
             priority = priority_of(probability=c["probability"], ltv=c["customer"].lifetime_value,
@@ -112,20 +123,21 @@ def _refresh_open(open_orders: dict, candidates: list[dict], tiers: dict, likeli
     events_write(events)
 
 
-def _raise_tier(wo: WorkOrder, tier: dict, now) -> list:
+def _raise_tier(wo: WorkOrder, tier: dict, now, book: ClockBook) -> list:
     events = [event_row(wo, by=None, field="tier", before=wo.tier, after=tier["tier"], at=now,
                         note="re-score put the customer in a more urgent tier")]
     wo.tier = tier["tier"]
-    first = min(wo.first_contact_due_at, now + timedelta(hours=tier["first_contact_hours"]))
-    if wo.first_contact_at is None and first != wo.first_contact_due_at:
+    cal = book.for_clock(wo.tier, user_id=wo.assignee_id)
+    first_warn, first = book.times(cal, now, tier["first_contact_hours"])
+    if wo.first_contact_at is None and first < wo.first_contact_due_at:
         events.append(event_row(wo, by=None, field="first_contact_due_at", before=wo.first_contact_due_at.isoformat(),
                                 after=first.isoformat(), at=now, note=f"SLA of tier {tier['tier']}"))
-        wo.first_contact_due_at = first
-    resolution = min(wo.resolution_due_at, now + timedelta(hours=tier["resolution_hours"]))
-    if resolution != wo.resolution_due_at:
+        wo.first_contact_due_at, wo.first_contact_warn_at = first, first_warn
+    resolution_warn, resolution = book.times(cal, now, tier["resolution_hours"])
+    if resolution < wo.resolution_due_at:
         events.append(event_row(wo, by=None, field="resolution_due_at", before=wo.resolution_due_at.isoformat(),
                                 after=resolution.isoformat(), at=now, note=f"SLA of tier {tier['tier']}"))
-        wo.resolution_due_at = resolution
+        wo.resolution_due_at, wo.resolution_warn_at = resolution, resolution_warn
     return events
 
 
@@ -150,6 +162,10 @@ def work_order_set_status(*, work_order: WorkOrder, status: str, by, note: str =
     events = [event_row(wo, by=by, field="status", before=before, after=status, note=note, at=now)]
     if before == Status.RESOLVED:
         fields += _reopen(wo, by, now, events)
+    if status == Status.WAITING:
+        fields += clock_pause(wo, by=by, now=now)
+    elif before == Status.WAITING:
+        fields += _resume(wo, by, now, events)
     try:
         with transaction.atomic():
             wo.save(update_fields=fields)
@@ -159,13 +175,26 @@ def work_order_set_status(*, work_order: WorkOrder, status: str, by, note: str =
     return wo
 
 
+def _resume(wo: WorkOrder, by, now, events: list) -> list[str]:
+    if wo.paused_at is None:
+        return []
+    cal = clock_book(policy_in_force()).for_clock(wo.tier, user=wo.assignee)
+    fields, resumed = clock_resume(wo, cal=cal, by=by, now=now)
+    events += resumed
+    return fields
+
+
 def _reopen(wo: WorkOrder, by, now, events: list) -> list[str]:
     wo.open_key, wo.resolved_at, wo.outcome, wo.reason = wo.customer_id, None, "", ""
     fields = ["open_key", "resolved_at", "outcome", "reason", "is_at_risk"]
     wo.is_at_risk = False
     if wo.resolution_due_at <= now:
-        hours = next((t["resolution_hours"] for t in policy_in_force()["tiers"] if t["tier"] == wo.tier), None) or 24
-        due = now + timedelta(hours=hours)
+        policy = policy_in_force()
+        hours = next((t["resolution_hours"] for t in policy["tiers"] if t["tier"] == wo.tier), None) or 24
+        book = clock_book(policy)
+        warn, due = book.times(book.for_clock(wo.tier, user=wo.assignee), now, hours)
+        wo.resolution_warn_at = warn
+        fields.append("resolution_warn_at")
         events.append(event_row(wo, by=by, field="resolution_due_at", before=wo.resolution_due_at.isoformat(),
                                 after=due.isoformat(), at=now, note="reopened: a fresh resolution clock"))
         wo.resolution_due_at = due
@@ -223,11 +252,17 @@ def work_order_resolve(*, work_order: WorkOrder, outcome: str, reason: str, note
         raise WorkOrderError("this work order is already resolved", code="resolved")
     before = wo.status
     now = timezone.now()
+    events: list = []
+    # A pause ends with the case: the due times take it into account, so that compliance counts working time only.
+    paused = _resume(wo, by, now, events)
     wo.status, wo.outcome, wo.reason, wo.resolution_note = Status.RESOLVED, outcome, reason, note
     wo.resolved_at, wo.open_key = now, None
-    wo.save(update_fields=["status", "outcome", "reason", "resolution_note", "resolved_at", "open_key", "updated_at"])
+    wo.save(update_fields=["status", "outcome", "reason", "resolution_note", "resolved_at", "open_key", "updated_at",
+                           *paused])
+    events_write(events)
     event_write(wo, by=by, field="status", before=before, after=Status.RESOLVED,
                 note=f"outcome {outcome}, reason {reason}", at=now)
+    work_order_resolved_emit(wo)
     return wo
 
 

@@ -39,8 +39,9 @@ def queue(request):
     team = request.GET.get("team") == "1" and sees_team(user, roles)
     tiers = policy_tiers()
     names = tier_names(tiers)
-    people = ([(u.pk, u.get_full_name() or u.username) for u in assignable_users(by=user, roles=roles)]
-              if team else None)
+    # One read of the team serves the person filter and the bulk reassign's list.
+    members = list(assignable_users(by=user, roles=roles)) if team else []
+    people = [(u.pk, u.get_full_name() or u.username) for u in members] if team else None
     form = QueueFilterForm(
         request.GET,
         tiers=[(t["tier"], f"{t['tier']} · {t['name']}") for t in tiers if t.get("creates_work_order", True)],
@@ -86,7 +87,7 @@ def queue(request):
         "rows": rows,
         "lines": lines,
         "totals": totals,
-        "bulk_assignees": list(assignable_users(by=user, roles=roles)) if bulk and rows else [],
+        "bulk_assignees": members if bulk and rows else [],
         "sorted": (data.get("sort") or "sla") != "sla",
         "bulk": bulk,
         **nav_context(user, roles, "team" if team else "queue"),

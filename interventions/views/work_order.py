@@ -16,7 +16,7 @@ from scoring.selectors import policy_tiers
 from ..choices import TRANSITIONS, ActionKind, Outcome, Reason, WorkOrderStatus
 from ..forms import LogActionForm, ResolveForm, SetStatusForm
 from ..permissions import can_reassign, can_work_on
-from ..presenters import event_line, sla_of
+from ..presenters import event_line, sla_of, timeline_with_pauses
 from ..selectors import assignable_users
 from ..services import (
     WorkOrderError,
@@ -45,7 +45,8 @@ def work_order(request, pk: int):
         for s in WorkOrderStatus.values
         if s in TRANSITIONS.get(wo.status, set()) and s != WorkOrderStatus.RESOLVED
     ]
-    events = [(e, event_line(e)) for e in wo.events.select_related("actor").order_by("-at", "-id")]
+    events = timeline_with_pauses(wo, [(e, event_line(e)) for e in wo.events.select_related("actor")
+                                       .order_by("-at", "-id")])
     notifications_mark_read(user=user, work_order_id=wo.pk)  # opening the case reads its notifications
     reassign = can_reassign(user, wo) and wo.is_open
     context = {
