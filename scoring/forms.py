@@ -6,6 +6,8 @@ every problem next to the field it concerns; the services in services.py validat
 from django import forms
 from django.core.exceptions import ValidationError
 
+from interventions.models import BusinessCalendar
+
 from .ml.catalog import FEATURES, FEATURES_BY_NAME
 from .ml.policy import CHURN_MODES, LIMITS, ROLES, TIER_LIMITS, Limit, Problem, validate_policy
 from .ml.rules import OPERATORS
@@ -143,7 +145,10 @@ def rule_forms(data=None, *, rule: Rule | None = None) -> tuple[RuleForm, Condit
 # --- policy --------------------------------------------------------------------------------------------------------
 
 TIER_ATTRS = ("min_probability", "assignee_role", "escalation_role", "first_contact_hours", "resolution_hours",
-              "expected_cost", "creates_work_order")
+              "expected_cost", "creates_work_order", "calendar", "escalation_24x7")
+# Optional tier settings: left out of the stored tier while they hold their default, so that saving the form
+# changes nothing the admin did not change.
+_OPTIONAL_TIER_DEFAULTS = {"calendar": "", "escalation_24x7": False}
 # A problem's location in the policy document -> the form field that shows it (tier settings: tier_<n>_<attr>).
 _TOP_FIELDS = {"churn_definition.mode": "churn_mode", "churn_definition.inactive_days": "inactive_days"}
 
@@ -155,7 +160,7 @@ def _number_field(limit: Limit, label: str, **kwargs) -> forms.Field:
     return kind(min_value=lo, max_value=hi, label=label, **kwargs)
 
 
-def _tier_fields(tier: int) -> dict[str, forms.Field]:
+def _tier_fields(tier: int, calendars: list[str]) -> dict[str, forms.Field]:
     roles = [(r, ROLE_LABELS.get(r, r)) for r in ROLES]
     return {
         "min_probability": _number_field(TIER_LIMITS["min_probability"], f"Tier {tier} from P(churn)",
@@ -169,6 +174,9 @@ def _tier_fields(tier: int) -> dict[str, forms.Field]:
         "expected_cost": _number_field(TIER_LIMITS["expected_cost"], "Expected cost",
                                        widget=forms.NumberInput(attrs={"step": "any"})),
         "creates_work_order": forms.BooleanField(required=False, label="Creates work orders"),
+        "calendar": forms.ChoiceField(
+            choices=[("", "Team's calendar"), *((n, n) for n in calendars)], required=False, label="SLA calendar"),
+        "escalation_24x7": forms.BooleanField(required=False, label="Escalates at any hour"),
     }
 
 
@@ -197,8 +205,9 @@ class PolicyForm(CommentForm):
         super().__init__(*args, **kwargs)
         self.fields["rule_high_min_tier"].choices = [(t["tier"], f"{t['tier']} · {t['name']}")
                                                      for t in policy["tiers"]]
+        calendars = list(BusinessCalendar.objects.order_by("name").values_list("name", flat=True))
         for tier in self.tiers:
-            for attr, field in _tier_fields(tier).items():
+            for attr, field in _tier_fields(tier, calendars).items():
                 self.fields[f"tier_{tier}_{attr}"] = field
         comment = self.fields.pop("comment")
         self.fields["comment"] = comment  # last, next to the buttons
@@ -265,6 +274,9 @@ class PolicyForm(CommentForm):
             for attr in TIER_ATTRS:
                 tier[attr] = data[f"tier_{t['tier']}_{attr}"]
             tier["escalation_role"] = tier["escalation_role"] or ""
+            for attr, default in _OPTIONAL_TIER_DEFAULTS.items():
+                if (tier[attr] or default) == default and attr not in t:
+                    del tier[attr]
             tiers.append(tier)
         policy["tiers"] = tiers
         return policy

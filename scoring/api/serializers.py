@@ -3,8 +3,19 @@
 from rest_framework import serializers
 
 from churnops.core.api import StrictSerializer, UserSummarySerializer
+from interventions.models import BusinessCalendar
 from scoring.ml.catalog import FEATURE_NAMES
-from scoring.ml.policy import CHURN_MODES, LIMITS, MAX_TIERS, ROLES, TIER_ACTION_MAX, TIER_LIMITS, TIER_NAME_MAX, Limit
+from scoring.ml.policy import (
+    CALENDAR_NAME_MAX,
+    CHURN_MODES,
+    LIMITS,
+    MAX_TIERS,
+    ROLES,
+    TIER_ACTION_MAX,
+    TIER_LIMITS,
+    TIER_NAME_MAX,
+    Limit,
+)
 from scoring.ml.rules import OPERATORS, RULE_FIELDS
 from scoring.models import ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
 
@@ -102,6 +113,14 @@ class PolicyTierSerializer(StrictSerializer):
     expected_cost = _number(TIER_LIMITS["expected_cost"])
     creates_work_order = serializers.BooleanField()
     action = serializers.CharField(max_length=TIER_ACTION_MAX, required=False, allow_blank=True, default="")
+    calendar = serializers.CharField(max_length=CALENDAR_NAME_MAX, required=False, allow_blank=True,
+                                     help_text="the working calendar of this tier's SLA clocks (blank: the team's)")
+    escalation_24x7 = serializers.BooleanField(required=False, help_text="escalations go out at any hour")
+
+    def validate_calendar(self, value: str) -> str:
+        if value and not BusinessCalendar.objects.filter(name=value).exists():
+            raise serializers.ValidationError(f"no calendar named {value!r}")
+        return value
 
 
 class PolicyDataSerializer(StrictSerializer):

@@ -35,6 +35,10 @@ class Tier(TypedDict):
     expected_cost: float
     creates_work_order: bool
     action: NotRequired[str]
+    # The working calendar its SLA clocks count on (a calendar's name; none: the assignee's team calendar).
+    calendar: NotRequired[str]
+    # Escalations of this tier go out at any hour, not only in working hours (the seeds: tier 1 to a lead).
+    escalation_24x7: NotRequired[bool]
 
 
 class Policy(TypedDict):
@@ -74,6 +78,7 @@ TIER_LIMITS: dict[str, Limit] = {
     "expected_cost": Limit(0.01, 1e9, False, "Expected cost"),
 }
 TIER_NAME_MAX = 50
+CALENDAR_NAME_MAX = 80
 TIER_ACTION_MAX = 300
 
 DEFAULT_POLICY: Policy = {
@@ -147,6 +152,7 @@ def _validate_tier(errors: list[Problem], tier: dict, i: int) -> None:
         problem("assignee_role", f"unknown role {tier.get('assignee_role')!r} (one of {', '.join(ROLES)})")
     if tier.get("escalation_role") not in (*ROLES, ""):
         problem("escalation_role", f"unknown role {tier.get('escalation_role')!r}")
+    _validate_tier_clock(problem, tier)
     _check_number(errors, f"{where}.expected_cost", tier.get("expected_cost"), TIER_LIMITS["expected_cost"],
                   tier_index=i)
     if tier.get("creates_work_order"):
@@ -157,6 +163,14 @@ def _validate_tier(errors: list[Problem], tier: dict, i: int) -> None:
         first, resolution = tier.get("first_contact_hours"), tier.get("resolution_hours")
         if isinstance(first, int) and isinstance(resolution, int) and resolution < first:
             problem("resolution_hours", "must not be shorter than first_contact_hours")
+
+
+def _validate_tier_clock(problem, tier: dict) -> None:
+    calendar = tier.get("calendar", "")
+    if not isinstance(calendar, str) or len(calendar) > CALENDAR_NAME_MAX:
+        problem("calendar", f"must be a calendar's name (at most {CALENDAR_NAME_MAX} characters)")
+    if not isinstance(tier.get("escalation_24x7", False), bool):
+        problem("escalation_24x7", "must be true or false")
 
 
 def validate_policy(policy: dict) -> list[Problem]:

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils.html import escape
 
+from interventions.services import calendar_save
 from scoring.ml.policy import default_policy
 from scoring.models import PolicyVersion, Rule, RuleSetVersion, ScoreRun
 from scoring.preview import rules_backtest
@@ -476,3 +477,29 @@ def test_every_input_of_the_rule_form_has_a_label(admin_client):
     labelled = set(re.findall(r'<label[^>]*\sfor="([^"]+)"', html))
     assert len(ids) >= 12
     assert [i for i in ids if i not in labelled] == []
+
+
+def test_policy_page_sets_a_tier_calendar_and_24x7_escalation_and_the_api_refuses_an_unknown_calendar(
+        admin_client, admin_user):
+    # given the default policy and a calendar named "office"
+    defaults_install()
+    calendar_save(name="office", timezone="Europe/Berlin", hours={"mon": [["09:00", "17:00"]]})
+
+    # when the admin gives tier 1 the office calendar and 24x7 escalations on the policy page
+    saved = admin_client.post("/scoring/policy/", policy_post(tier_1_calendar="office", tier_1_escalation_24x7="on",
+                                                              comment="office hours for urgent", save="1"))
+
+    # then the policy in force carries both, and only for tier 1
+    assert saved.status_code == 302, saved.context["form"].errors
+    tiers = policy_current().data["tiers"]
+    assert (tiers[0]["calendar"], tiers[0]["escalation_24x7"]) == ("office", True)
+    assert "calendar" not in tiers[1]
+
+    # when a policy naming a calendar that does not exist is posted to the API
+    data = {**policy_current().data}
+    data["tiers"] = [{**t, "calendar": "nowhere"} if t["tier"] == 2 else t for t in data["tiers"]]
+    response = admin_client.post("/api/policy-versions/", {"data": data}, content_type="application/json")
+
+    # then it is refused with the field named, and nothing is saved
+    assert response.status_code == 400
+    assert response.json()["data"]["tiers"][1] == {"calendar": ["no calendar named 'nowhere'"]}
