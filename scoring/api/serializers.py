@@ -4,7 +4,18 @@ from rest_framework import serializers
 
 from churnops.core.api import StrictSerializer, UserSummarySerializer
 from scoring.ml.catalog import FEATURE_NAMES
-from scoring.ml.policy import CHURN_MODES, LIMITS, MAX_TIERS, ROLES, TIER_ACTION_MAX, TIER_LIMITS, TIER_NAME_MAX, Limit
+from scoring.ml.policy import (
+    CHURN_MODES,
+    LIMITS,
+    MAX_TIERS,
+    NEW_CUSTOMER_LANES,
+    ROLES,
+    TIER_ACTION_MAX,
+    TIER_LIMITS,
+    TIER_MODES,
+    TIER_NAME_MAX,
+    Limit,
+)
 from scoring.ml.rules import OPERATORS, RULE_FIELDS
 from scoring.models import ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
 
@@ -102,6 +113,14 @@ class PolicyTierSerializer(StrictSerializer):
     expected_cost = _number(TIER_LIMITS["expected_cost"])
     creates_work_order = serializers.BooleanField()
     action = serializers.CharField(max_length=TIER_ACTION_MAX, required=False, allow_blank=True, default="")
+    top_share = _number(TIER_LIMITS["top_share"], required=False,
+                        help_text="rank-based tiers: this tier's share of the active scored population")
+
+
+class NewCustomersSerializer(StrictSerializer):
+    min_tenure_days = _number(LIMITS["new_customers.min_tenure_days"])
+    lane = serializers.ChoiceField(choices=list(NEW_CUSTOMER_LANES),
+                                   help_text="save: worked like everyone; automated: no person below the tenure")
 
 
 class PolicyDataSerializer(StrictSerializer):
@@ -114,6 +133,11 @@ class PolicyDataSerializer(StrictSerializer):
     recontact_quiet_days = _number(LIMITS["recontact_quiet_days"])
     tiers = PolicyTierSerializer(many=True, allow_empty=False, max_length=MAX_TIERS,
                                  help_text="thresholds strictly decreasing from tier 1 down")
+    tier_mode = serializers.ChoiceField(choices=list(TIER_MODES), required=False,
+                                        help_text="probability: the tiers' thresholds; rank: the tiers' top shares")
+    value_spend_days = _number(LIMITS["value_spend_days"], required=False,
+                               help_text="without a lifetime value, value = spend over this many days")
+    new_customers = NewCustomersSerializer(required=False)
 
 
 class PolicyInputSerializer(StrictSerializer):
