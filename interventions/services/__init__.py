@@ -6,6 +6,7 @@ from .assignment import (
     DEFAULT_CAPACITY,
     Assigner,
     capacity_of,
+    free_capacity_by_role,
     is_available,
     is_on_leave,
     team_capacity,
@@ -29,9 +30,9 @@ from .work_orders import (
 
 __all__ = [
     "ASSIGNMENT_ORDER", "DEFAULT_CAPACITY", "OVER_CAPACITY", "Assigner", "Notice", "WorkOrderError", "agent_update",
-    "capacity_of", "is_available", "is_on_leave", "notifications_email", "notifications_mark_read",
-    "notifications_send", "priority_of", "reassign_rows", "sla_sweep", "team_capacity", "value_text",
-    "work_order_assign", "work_order_log_action", "work_order_resolve", "work_order_set_status",
+    "capacity_of", "free_capacity_by_role", "is_available", "is_on_leave", "notifications_email",
+    "notifications_mark_read", "notifications_send", "priority_of", "reassign_rows", "sla_sweep", "team_capacity",
+    "value_text", "work_order_assign", "work_order_log_action", "work_order_resolve", "work_order_set_status",
     "work_orders_allocate", "work_orders_open_for_alerts", "work_orders_open_within_capacity", "work_orders_reassign",
     "work_orders_reassign_absent",
 ]

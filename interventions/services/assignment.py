@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from interventions.models import DEFAULT_CAPACITY
-from interventions.selectors import open_load, role_members
+from interventions.selectors import AGENT_ROLES, open_load, role_members
 
 NEVER = datetime.min.replace(tzinfo=UTC)
 ASSIGNMENT_ORDER = (
@@ -104,7 +104,7 @@ def team_capacity(roles, on: date) -> dict[str, dict]:
     """Per role: members, those on leave (or inactive) who add nothing, and the free capacity of the rest (the sum
     over available members of capacity minus open load, never below 0 per member): the budget of new work."""
     out = {}
-    for role in dict.fromkeys(roles):
+    for role in dict.fromkeys(str(r) for r in roles):
         members = list(role_members(role))
         available = [u for u in members if is_available(u, on)]
         loads = open_load(u.id for u in available)
@@ -113,3 +113,8 @@ def team_capacity(roles, on: date) -> dict[str, dict]:
                      "load": sum(loads.get(u.id, 0) for u in available),
                      "free": sum(max(capacity_of(u) - loads.get(u.id, 0), 0) for u in available)}
     return out
+
+
+def free_capacity_by_role(on: date) -> dict[str, int]:
+    """Free capacity of every role that can take work: what a policy preview weighs a change against."""
+    return {role: c["free"] for role, c in team_capacity(AGENT_ROLES, on).items()}

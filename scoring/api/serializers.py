@@ -207,6 +207,15 @@ class PreviewCustomerSerializer(serializers.Serializer):
     rules_proposed = serializers.ListField(child=serializers.CharField())
 
 
+class PreviewTeamSerializer(serializers.Serializer):
+    role = serializers.CharField(help_text="the team: the role the tiers' work orders go to")
+    tiers = serializers.ListField(child=serializers.IntegerField())
+    flagged = serializers.IntegerField(help_text="customers the proposed policy would put in these tiers")
+    free_capacity = serializers.IntegerField(allow_null=True, help_text="members not on leave: capacity - open load")
+    would_open = serializers.IntegerField(help_text="work orders the capacity budget would open")
+    over_capacity = serializers.IntegerField(help_text="flagged customers left in the automated lane")
+
+
 class PreviewSerializer(serializers.Serializer):
     """The proposed configuration against the one in force, over the latest run's features; nothing is saved."""
 
@@ -219,9 +228,31 @@ class PreviewSerializer(serializers.Serializer):
     tiers = PreviewTierSerializer(many=True)
     high_risk = NowProposedSerializer()
     work_orders = NowProposedSerializer(help_text="customers in tiers that create work orders")
+    active = NowProposedSerializer(help_text="customers scored for saving (not lapsed by the churn definition)")
+    teams = PreviewTeamSerializer(many=True, help_text="per team: work orders the change would open vs capacity")
+    warnings = serializers.ListField(child=serializers.CharField(),
+                                     help_text="tiers that would flag more than their team can hold")
     moved_up = serializers.IntegerField(help_text="customers who would get a more urgent tier")
     moved_down = serializers.IntegerField()
     entering_count = serializers.IntegerField()
     leaving_count = serializers.IntegerField()
     entering = PreviewCustomerSerializer(many=True, help_text="first 50 entering the high-risk set, riskiest first")
     leaving = PreviewCustomerSerializer(many=True, help_text="first 50 leaving the high-risk set, riskiest first")
+
+
+class WinbackSerializer(serializers.Serializer):
+    """A customer in the win-back lane: gone by the churn definition, never a save work order."""
+
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    name = serializers.CharField()
+    segment = serializers.CharField()
+    region = serializers.CharField()
+    value = serializers.FloatField(help_text="what ranks the list")
+    value_basis = serializers.ChoiceField(choices=["ltv", "spend", "frequency"],
+                                          help_text="lifetime value, else lifetime spend, else number of purchases")
+    lifetime_value = serializers.FloatField()
+    lifetime_spend = serializers.FloatField()
+    purchases = serializers.IntegerField()
+    last_activity = serializers.DateTimeField(allow_null=True)
+    churned_at = serializers.DateTimeField(allow_null=True)
