@@ -16,7 +16,7 @@ from customers.models import Customer
 from interventions.services import work_orders_allocate
 from scoring.explain import explain_rows
 from scoring.features import compute_features
-from scoring.lanes import NEW_CUSTOMER, customer_values, split_population
+from scoring.lanes import NEW_CUSTOMER, churned_count, customer_values, split_population
 from scoring.ml.policy import rank_thresholds, setting
 from scoring.models import CustomerScore, ScoreChunk, ScoreRun
 from scoring.scorer import model_bundle, score_frame
@@ -131,7 +131,8 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     closed += alerts_close_cleared(keep_customer_ids=list(alerts), id_from=chunk.id_from, id_to=chunk.id_to,
                                    reason="risk cleared")
     tiers = scored["tier"].value_counts().to_dict()
-    return {"customers": len(features), "lapsed": len(population.lapsed), "new": len(new), "at_risk": len(rows),
+    lapsed = len(population.lapsed) + churned_count(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
+    return {"customers": len(features), "lapsed": lapsed, "new": len(new), "at_risk": len(rows),
             "rule_high": int(scored["is_rule_high_risk"].sum()), "alerts_closed": closed,
             "tiers": {str(int(k)): int(v) for k, v in tiers.items() if k > 0}}
 

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from customers.models import Customer
+
 from .features import _frame, _param, active_only, cutoff_for
 from .ml.policy import Policy, active_days, new_customer_days, setting
 
@@ -72,3 +74,8 @@ def customer_values(*, as_of: date, policy: Policy, ids, id_from: int = 0, id_to
         },
         index=raw.index,
     )
+
+
+def churned_count(*, as_of: date, id_from: int = 0, id_to: int = 2**62) -> int:
+    """Customers in the id range with an explicit churn date by the cut-off: lapsed too (features leave them out)."""
+    return Customer.objects.filter(id__gte=id_from, id__lt=id_to, churned_at__lt=cutoff_for(as_of)).count()
