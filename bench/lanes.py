@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("--as-of", type=date.fromisoformat, required=True, help="the run to read")
     parser.add_argument("--horizon-days", type=int, default=90)
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project, not bench/ (its queue.py shadows stdlib)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "churnops.settings.local")
     import django
 

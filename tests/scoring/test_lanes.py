@@ -237,3 +237,24 @@ def test_policy_preview_shows_work_orders_per_team_against_capacity(api_client, 
     assert body["active"] == {"now": 3, "proposed": 3}
     assert body["warnings"] == ["tiers 2 (important) would flag 3 customers for account manager, who can take 1 "
                                 "more: 2 would stay in the automated lane, over capacity"]
+
+
+def test_policy_page_states_the_assignment_order_and_saves_the_lanes_settings(admin_user, client):
+    # given
+    from .test_admin_pages import policy_post
+
+    client.force_login(admin_user)
+
+    # when
+    page = client.get("/scoring/policy/")
+    saved = client.post("/scoring/policy/", policy_post(tier_mode="rank", value_spend_days=180,
+                                                        new_min_tenure_days=60, new_lane="save", comment="rank",
+                                                        tier_1_top_share=0.01))
+
+    # then
+    assert b"The customer&#x27;s owner, when the owner holds the tier&#x27;s role" in page.content
+    assert saved.status_code == 302
+    data = policy_current().data
+    assert (data["tier_mode"], data["value_spend_days"], data["new_customers"]) == (
+        "rank", 180, {"min_tenure_days": 60, "lane": "save"})
+    assert [t["top_share"] for t in data["tiers"]] == [0.01, 0.05, 0.10, 0.20]
