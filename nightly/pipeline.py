@@ -56,8 +56,8 @@ def run_start(*, as_of: date, chunk_size: int | None = None) -> ScoreRun:
             ignore_conflicts=True,
         )
         run.chunks_total = len(bounds)
-        if setting(run.policy_version.data, "tier_mode") == "rank":
-            run.stats = {**run.stats, "rank_thresholds": _rank_thresholds(run)}
+        if setting(run.policy_version.data, "tier_mode") == "rank" and (pinned := _rank_thresholds(run)):
+            run.stats = {**run.stats, "rank_thresholds": pinned}
         run.save(update_fields=["chunks_total", "stats"])
     return run
 

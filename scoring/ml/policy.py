@@ -235,6 +235,7 @@ def _validate_lanes(errors: list[Problem], policy: dict, tiers: list) -> None:
                                            "population (1)"))
 
 
+MIN_RISK = 1e-9
 NOBODY = 2.0  # a threshold no probability reaches (JSON has no infinity, and the thresholds are stored with a run)
 
 
@@ -246,7 +247,8 @@ def rank_thresholds(policy: Policy, probability: np.ndarray) -> dict[int, float]
     for t in sorted(policy["tiers"], key=lambda t: t["tier"]):
         covered += t.get("top_share") or 0.0
         n = int(round(min(covered, 1.0) * len(ranked)))
-        out[t["tier"]] = float(ranked[n - 1]) if n > 0 else NOBODY
+        # A probability of 0 is no risk at any rank: a threshold never falls to it.
+        out[t["tier"]] = max(float(ranked[n - 1]), MIN_RISK) if n > 0 else NOBODY
     return out
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from alerts.models import Alert
 from churnops.core.roles import Role
 from interventions.models import Action, WorkOrder
+from nightly.tasks import nightly_run_task
 from scoring.ml.policy import assign_tiers, default_policy, validate_policy
 from scoring.models import ScoreRun
 from scoring.selectors import policy_current
@@ -258,3 +259,27 @@ def test_policy_page_states_the_assignment_order_and_saves_the_lanes_settings(ad
     assert (data["tier_mode"], data["value_spend_days"], data["new_customers"]) == (
         "rank", 180, {"min_tenure_days": 60, "lane": "save"})
     assert [t["top_share"] for t in data["tiers"]] == [0.01, 0.05, 0.10, 0.20]
+
+
+def test_rank_tiers_in_the_nightly_run_pin_the_previous_runs_thresholds_across_chunks():
+    # given: rank-based tiers, tier 1 the top half; ten at-risk customers of equal risk and ten calm ones
+    agent_user("am1")
+    agent_user("lead", Role.TEAM_LEAD)
+    data = policy_current().data
+    shares = (0.5, 0.001, 0.001, 0.001)
+    policy_with(tier_mode="rank", high_risk_min_rules=5,
+                tiers=[{**t, "top_share": share} for t, share in zip(data["tiers"], shares, strict=True)])
+    for i in range(10):
+        at_risk(f"R{i}", ltv=100.0)
+    for i in range(10):
+        events_on_days(customer(f"Q{i}"), "visit", every(AS_OF - timedelta(days=300), AS_OF, 7))
+
+    # when: two nights, in chunks of four customers (some chunks hold only calm customers)
+    for day in (AS_OF, AS_OF + timedelta(days=1)):
+        nightly_run_task.delay(day.isoformat(), chunk_size=4).get()
+    first, second = ScoreRun.objects.get(as_of=AS_OF), ScoreRun.objects.get(as_of=AS_OF + timedelta(days=1))
+
+    # then: the first ranks within each chunk; the second uses the first night's thresholds for every chunk
+    assert "rank_thresholds" not in first.stats
+    assert second.stats["rank_thresholds"]["1"] == pytest.approx(0.4)
+    assert first.stats["tiers"] == second.stats["tiers"] == {"1": 10}
