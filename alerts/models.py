@@ -10,6 +10,10 @@ class Alert(models.Model):
         SNOOZED = "snoozed", "Snoozed"
         CLOSED = "closed", "Closed"
 
+    class Lane(models.TextChoices):
+        SAVE = "save", "Save (a person works it)"
+        AUTOMATED = "automated", "Automated (no person, no SLA)"
+
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="alerts")
     # Equals customer_id while the alert is open or snoozed, NULL once closed: a plain unique
     # column (NULLs are distinct) that both SQLite and PostgreSQL accept as an ON CONFLICT target.
@@ -33,6 +37,13 @@ class Alert(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=64, blank=True)
+    # The lane the last run put the alert in, and why when not a person's ("over capacity", "control group", ...).
+    lane = models.CharField(max_length=10, choices=Lane.choices, default=Lane.AUTOMATED)
+    lane_reason = models.CharField(max_length=64, blank=True)
+    # What saving the customer is worth, and from what: "ltv", "spend" (observed, the policy's window) or
+    # "frequency" (purchases in that window, where events carry no amounts).
+    value = models.FloatField(default=0)
+    value_basis = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["tier", "-probability"]

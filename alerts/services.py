@@ -14,7 +14,7 @@ from .models import Alert
 from .permissions import can_snooze
 
 ALERT_UPDATE_FIELDS = ["status", "probability", "tier", "max_tier", "rules_fired", "is_rule_high_risk", "factors",
-                       "last_run_as_of", "updated_at"]
+                       "last_run_as_of", "updated_at", "lane", "lane_reason", "value", "value_basis"]
 MAX_SNOOZE_DAYS = 365
 
 
@@ -37,7 +37,8 @@ def control_draw(customer_ids: np.ndarray, as_of: date) -> np.ndarray:
 def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dict[int, Alert]:
     """Create or update the one open alert of each scored at-risk customer; returns alerts by customer id.
 
-    `rows` have customer_id, probability, tier, rules_fired, is_rule_high_risk, factors. New alerts
+    `rows` have customer_id, probability, tier, rules_fired, is_rule_high_risk, factors, and optionally value,
+    value_basis and lane_reason (the lane waits for the run's capacity budget: automated until then). New alerts
     are drawn into the control group with probability `control_share`; existing ones keep their draw.
     """
     ids = [r["customer_id"] for r in rows]
@@ -53,7 +54,8 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
                 probability=r["probability"], tier=r["tier"], max_tier=r["tier"], rules_fired=r["rules_fired"],
                 is_rule_high_risk=r["is_rule_high_risk"], factors=r["factors"],
                 is_control=bool(draws[r["customer_id"]] < control_share),
-                first_raised_at=now, first_run_as_of=as_of, last_run_as_of=as_of,
+                first_raised_at=now, first_run_as_of=as_of, last_run_as_of=as_of, lane=Alert.Lane.AUTOMATED,
+                lane_reason=r.get("lane_reason", ""), value=r.get("value", 0.0), value_basis=r.get("value_basis", ""),
             ))
             continue
         if r["tier"] < alert.max_tier:
@@ -63,6 +65,8 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
         alert.rules_fired, alert.factors = r["rules_fired"], r["factors"]
         alert.is_rule_high_risk = r["is_rule_high_risk"]
         alert.last_run_as_of, alert.updated_at = as_of, now
+        alert.lane, alert.lane_reason = Alert.Lane.AUTOMATED, r.get("lane_reason", "")
+        alert.value, alert.value_basis = r.get("value", alert.value), r.get("value_basis", alert.value_basis)
         if alert.status == Alert.Status.SNOOZED and (alert.snoozed_until is None or alert.snoozed_until < as_of):
             alert.status = Alert.Status.OPEN  # the snooze is over; its reason and date stay for the record
         to_update.append(alert)
@@ -90,10 +94,13 @@ def _announce(opened: list[Alert], escalated: list[Alert]) -> None:
                       events=[(f"alert.escalated:{a.pk}:{a.tier}", _alert_payload(a)) for a in escalated])
 
 
-def alerts_close_cleared(*, keep_customer_ids, id_from: int, id_to: int, reason: str) -> int:
-    """Close open alerts in the id range whose customer is no longer at risk and has no open work order."""
+def alerts_close_cleared(*, keep_customer_ids, id_from: int, id_to: int, reason: str, only_customer_ids=None) -> int:
+    """Close open alerts in the id range whose customer is no longer at risk and has no open work order
+    (with `only_customer_ids`, only theirs: the lapsed, whose alerts give way to the win-back lane)."""
     qs = Alert.objects.filter(open_key__gte=id_from, open_key__lt=id_to,
                               status__in=[Alert.Status.OPEN, Alert.Status.SNOOZED])
+    if only_customer_ids is not None:
+        qs = qs.filter(customer_id__in=list(only_customer_ids))
     qs = qs.exclude(customer_id__in=keep_customer_ids).exclude(customer__work_orders__open_key__isnull=False)
     return qs.update(status=Alert.Status.CLOSED, open_key=None, closed_at=timezone.now(), close_reason=reason)
 

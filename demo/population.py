@@ -59,6 +59,12 @@ SATISFACTION_DROP_SHARE = 0.70 / (1 - SILENT_SHARE)  # of the others, so ~70% of
 COMPETITOR_SHARE = 0.50 / (1 - SILENT_SHARE)  # of the others, so ~50% of all churners
 ANNIVERSARY_CHURN_SHARE = 0.75  # of contract churners: leave by not renewing
 ABANDON_APP_SHARE = 0.35  # of churners: stop using the app altogether in the last weeks
+# Of stayers: a slump somewhere in the window that looks like the start of leaving and passes, some with a dip in
+# satisfaction or a competitor's offer. Without them every warning sign ends in churn, the model is sure of every
+# decliner, and tier 1 outnumbers tiers 2 and 3 (issue 10: the seeds' tiers form a pyramid).
+SLUMP_SHARE = 0.6
+SLUMP_SAT_DROP_SHARE = 0.5
+SLUMP_COMPETITOR_SHARE = 0.4
 
 SYLLABLES = (
     "ka", "lo", "ve", "mar", "tin", "so", "ra", "del", "no", "bri", "an", "ta", "lu", "mi", "sen", "dor",
@@ -160,6 +166,8 @@ class _Profile:
     noise: np.ndarray  # engagement factor per 30-day block of the window
     renewal_days: np.ndarray = field(default_factory=lambda: np.empty(0))
     annual_value: float = 0.0
+    slump: int | None = None  # a stayer's slump: the day (relative to as-of) its activity bottoms out, then recovers
+    slump_depth: float = 1.0  # 1: as deep as a churner's decline
 
 
 def generate_population(n_customers: int, seed: int, as_of: date, months: int = 20) -> Population:
@@ -273,22 +281,23 @@ def _draw_behaviour(
 ) -> _Profile:
     is_churner = churn is not None
     is_silent = is_churner and rng.random() < SILENT_SHARE
-    ahead = max(churn or 0, 0)  # days from as-of to churn: the decline must already show at as-of
     is_app_user = rng.random() < (0.9 if segment.name == "enterprise" else 0.8)
     is_lukewarm = rng.random() < 0.12
     abandons_app = is_churner and rng.random() < ABANDON_APP_SHARE
-    return _Profile(
+    profile = _Profile(
         segment=segment,
         start=start,
         churn=churn,
         is_silent=is_silent,
         has_sat_drop=is_churner and not is_silent and rng.random() < SATISFACTION_DROP_SHARE,
         has_competitor=is_churner and not is_silent and rng.random() < COMPETITOR_SHARE,
-        visit_low_at=max(rng.uniform(60, 90), ahead + 45),
-        login_low_at=max(rng.uniform(30, 60), ahead + 15),
+        # Those leaving after as-of show as much of their decline as any churner the same number of days before
+        # leaving: the nearer the day, the clearer the signs (a spread of risk, not a cliff of sure churners).
+        visit_low_at=rng.uniform(60, 90),
+        login_low_at=rng.uniform(30, 60),
         login_low=0.1 if abandons_app else 0.3,
         login_end=0.0 if abandons_app else 0.1,
-        onset_sat=max(rng.uniform(60, 120), ahead + 60),
+        onset_sat=rng.uniform(60, 120),
         visit_rate=segment.visits_per_month / 30 * rng.lognormal(0, 0.35),
         login_rate=(min(rng.lognormal(math.log(1.6), 0.5), 8) if is_app_user else 0.03) / 7,
         purchase_rate=segment.purchases_per_month / 30 * rng.lognormal(0, 0.4),
@@ -299,6 +308,12 @@ def _draw_behaviour(
         sat_drop=rng.uniform(3, 5),
         noise=rng.gamma(12, 1 / 12, size=calendar.window_days // 30 + 1),
     )
+    if not is_churner and rng.random() < SLUMP_SHARE:  # drawn last: churners' streams stay as they were
+        profile.slump = int(rng.integers(-(calendar.window_days - 90), 91))
+        profile.slump_depth = rng.uniform(0.3, 1.0)
+        profile.has_sat_drop = rng.random() < SLUMP_SAT_DROP_SHARE
+        profile.has_competitor = rng.random() < SLUMP_COMPETITOR_SHARE
+    return profile
 
 
 # --- events -----------------------------------------------------------------------------------------

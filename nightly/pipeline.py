@@ -1,4 +1,5 @@
-"""The nightly loop: features -> rules + model -> tier -> alert -> work order, in idempotent chunks."""
+"""The nightly loop: features -> rules + model -> tier -> alert in idempotent chunks, then, once every chunk is
+scored, the capacity budget: work orders for as many at-risk customers as the tier teams can hold."""
 
 import json
 from datetime import date
@@ -12,10 +13,11 @@ from django.utils import timezone
 from alerts.services import alerts_close_cleared, alerts_upsert
 from churnops.core.bulk import frame_upsert
 from customers.models import Customer
-from interventions.services import work_orders_open_for_alerts
+from interventions.services import work_orders_allocate
 from scoring.explain import explain_rows
 from scoring.features import compute_features
-from scoring.ml.policy import work_tiers
+from scoring.lanes import NEW_CUSTOMER, churned_count, customer_values, split_population
+from scoring.ml.policy import rank_thresholds, setting
 from scoring.models import CustomerScore, ScoreChunk, ScoreRun
 from scoring.scorer import model_bundle, score_frame
 from scoring.selectors import model_active, policy_current, rule_specs, ruleset_current
@@ -55,8 +57,23 @@ def run_start(*, as_of: date, chunk_size: int | None = None) -> ScoreRun:
             ignore_conflicts=True,
         )
         run.chunks_total = len(bounds)
-        run.save(update_fields=["chunks_total"])
+        if setting(run.policy_version.data, "tier_mode") == "rank" and (pinned := _rank_thresholds(run)):
+            run.stats = {**run.stats, "rank_thresholds": pinned}
+        run.save(update_fields=["chunks_total", "stats"])
     return run
+
+
+def _rank_thresholds(run: ScoreRun) -> dict | None:
+    """Rank-based tiers must rank the whole active population, but chunks see a slice of it: pin the thresholds
+    of the previous finished run's scores (the same population a night earlier). The first run has none and
+    ranks within each chunk."""
+    previous = ScoreRun.objects.filter(status=ScoreRun.Status.DONE, as_of__lt=run.as_of).order_by("-as_of").first()
+    if previous is None:
+        return None
+    probability = np.array(CustomerScore.objects.filter(run=previous).values_list("probability", flat=True))
+    if not len(probability):
+        return None
+    return {str(k): v for k, v in rank_thresholds(run.policy_version.data, probability).items()}
 
 
 def score_chunk(*, chunk_id: int) -> dict:
@@ -80,11 +97,18 @@ def score_chunk(*, chunk_id: int) -> dict:
 
 
 def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
+    """Score the chunk's active customers and upsert their alerts; lapsed customers' alerts give way to win-back.
+
+    No work order opens here: the capacity budget is the whole run's (run_finish).
+    """
     policy = run.policy_version.data
     rules = rule_specs(run.ruleset_version)
-    features = compute_features(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
+    population = split_population(compute_features(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to),
+                                  policy)
+    features = population.active
     bundle = model_bundle(run)
-    scored = score_frame(features=features, policy=policy, rules=rules, model_bundle=bundle)
+    scored = score_frame(features=features, policy=policy, rules=rules, model_bundle=bundle,
+                         ranked=run.stats.get("rank_thresholds"))
     at_risk = scored[scored["tier"] > 0]
     X_risk = features.loc[at_risk.index]
     if bundle:
@@ -94,27 +118,24 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
         factors = [[] for _ in range(len(at_risk))]
     factor_map = dict(zip(at_risk.index, factors, strict=True))
     _write_scores(run, scored, factor_map)
+    values = customer_values(as_of=run.as_of, policy=policy, ids=at_risk.index, id_from=chunk.id_from,
+                             id_to=chunk.id_to)
+    new = set(population.new)
     rows = [{"customer_id": int(cid), "probability": float(p), "tier": int(t), "rules_fired": fired,
-             "is_rule_high_risk": bool(high), "factors": factor_map[cid]}
+             "is_rule_high_risk": bool(high), "factors": factor_map[cid], "value": float(values.at[cid, "value"]),
+             "value_basis": values.at[cid, "value_basis"], "lane_reason": NEW_CUSTOMER if cid in new else ""}
             for cid, p, t, fired, high in zip(at_risk.index, at_risk["probability"], at_risk["tier"],
                                               at_risk["rules_fired"], at_risk["is_rule_high_risk"], strict=True)]
     alerts = alerts_upsert(as_of=run.as_of, rows=rows, control_share=policy["control_share"])
-    closed = alerts_close_cleared(keep_customer_ids=list(alerts), id_from=chunk.id_from, id_to=chunk.id_to,
-                                  reason="risk cleared")
-    worked = work_tiers(policy)
-    eligible = [a for a in alerts.values() if a.tier in worked and not a.is_control and not _snoozed(a, run.as_of)]
-    customers = Customer.objects.select_related("owner__agent").in_bulk([a.customer_id for a in eligible])
-    candidates = [{"customer": customers[a.customer_id], "alert": a, "tier": a.tier, "probability": a.probability}
-                  for a in eligible]
-    opened = work_orders_open_for_alerts(as_of=run.as_of, candidates=candidates, policy=policy)
+    closed = alerts_close_cleared(keep_customer_ids=[], id_from=chunk.id_from, id_to=chunk.id_to,
+                                  reason="lapsed: win-back lane", only_customer_ids=population.lapsed.tolist())
+    closed += alerts_close_cleared(keep_customer_ids=list(alerts), id_from=chunk.id_from, id_to=chunk.id_to,
+                                   reason="risk cleared")
     tiers = scored["tier"].value_counts().to_dict()
-    return {"customers": len(features), "at_risk": len(rows), "rule_high": int(scored["is_rule_high_risk"].sum()),
-            "work_orders_opened": opened, "alerts_closed": closed,
+    lapsed = len(population.lapsed) + churned_count(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
+    return {"customers": len(features), "lapsed": lapsed, "new": len(new), "at_risk": len(rows),
+            "rule_high": int(scored["is_rule_high_risk"].sum()), "alerts_closed": closed,
             "tiers": {str(int(k)): int(v) for k, v in tiers.items() if k > 0}}
-
-
-def _snoozed(alert, as_of: date) -> bool:
-    return alert.status == alert.Status.SNOOZED and alert.snoozed_until and alert.snoozed_until >= as_of
 
 
 SCORE_UPDATE = ("probability", "tier", "rules_fired", "is_rule_high_risk", "factors")
@@ -143,8 +164,14 @@ def chunk_failed(*, chunk_id: int, error: str) -> None:
 
 @transaction.atomic
 def run_finish(*, run_id: int) -> ScoreRun:
-    """Close the run once every chunk is done: roll up chunk stats."""
-    run = ScoreRun.objects.select_for_update().get(pk=run_id)
+    """Close the run once every chunk is done: roll up chunk stats, then spend the capacity budget.
+
+    Under the run's row lock and only once: a finished run is left as it is, so a second run the same night
+    changes nothing.
+    """
+    run = ScoreRun.objects.select_for_update().select_related("policy_version").get(pk=run_id)
+    if run.status == ScoreRun.Status.DONE:
+        return run
     chunks = list(run.chunks.all())
     pending = [c.index for c in chunks if c.done_at is None]
     if pending:
@@ -161,6 +188,9 @@ def run_finish(*, run_id: int) -> ScoreRun:
                         total["tiers"][t] = total["tiers"].get(t, 0) + n
                 else:
                     total[k] = total.get(k, 0) + v
+        if "rank_thresholds" in run.stats:
+            total["rank_thresholds"] = run.stats["rank_thresholds"]
+        total.update(work_orders_allocate(as_of=run.as_of, policy=run.policy_version.data))
         run.status, run.stats, run.finished_at = ScoreRun.Status.DONE, total, timezone.now()
     run.save(update_fields=["status", "stats", "finished_at"])
     webhook_emit(event_type="score_run.finished", key=f"score_run.finished:{run.pk}", payload={

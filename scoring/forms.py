@@ -9,7 +9,17 @@ from django.core.exceptions import ValidationError
 from interventions.models import BusinessCalendar
 
 from .ml.catalog import FEATURES, FEATURES_BY_NAME
-from .ml.policy import CHURN_MODES, LIMITS, ROLES, TIER_LIMITS, Limit, Problem, validate_policy
+from .ml.policy import (
+    CHURN_MODES,
+    LIMITS,
+    NEW_CUSTOMER_LANES,
+    ROLES,
+    TIER_LIMITS,
+    Limit,
+    Problem,
+    setting,
+    validate_policy,
+)
 from .ml.rules import OPERATORS
 from .models import Rule
 
@@ -145,12 +155,16 @@ def rule_forms(data=None, *, rule: Rule | None = None) -> tuple[RuleForm, Condit
 # --- policy --------------------------------------------------------------------------------------------------------
 
 TIER_ATTRS = ("min_probability", "assignee_role", "escalation_role", "first_contact_hours", "resolution_hours",
-              "expected_cost", "creates_work_order", "calendar", "escalation_24x7")
+              "expected_cost", "creates_work_order", "top_share", "calendar", "escalation_24x7")
 # Optional tier settings: left out of the stored tier while they hold their default, so that saving the form
 # changes nothing the admin did not change.
 _OPTIONAL_TIER_DEFAULTS = {"calendar": "", "escalation_24x7": False}
+TIER_MODE_LABELS = {"probability": "By probability: each tier from its P(churn) threshold (the seeds' table)",
+                    "rank": "By rank: each tier a share of the active scored population (top 2%, next 5%, ...)"}
+NEW_LANE_LABELS = {"save": "Worked like everyone else", "automated": "Automated lane: no person until the tenure"}
 # A problem's location in the policy document -> the form field that shows it (tier settings: tier_<n>_<attr>).
-_TOP_FIELDS = {"churn_definition.mode": "churn_mode", "churn_definition.inactive_days": "inactive_days"}
+_TOP_FIELDS = {"churn_definition.mode": "churn_mode", "churn_definition.inactive_days": "inactive_days",
+               "new_customers.min_tenure_days": "new_min_tenure_days", "new_customers.lane": "new_lane"}
 
 
 def _number_field(limit: Limit, label: str, **kwargs) -> forms.Field:
@@ -174,6 +188,8 @@ def _tier_fields(tier: int, calendars: list[str]) -> dict[str, forms.Field]:
         "expected_cost": _number_field(TIER_LIMITS["expected_cost"], "Expected cost",
                                        widget=forms.NumberInput(attrs={"step": "any"})),
         "creates_work_order": forms.BooleanField(required=False, label="Creates work orders"),
+        "top_share": _number_field(TIER_LIMITS["top_share"], f"Tier {tier} rank share", required=False,
+                                   widget=forms.NumberInput(attrs={"step": "0.001"})),
         "calendar": forms.ChoiceField(
             choices=[("", "Team's calendar"), *((n, n) for n in calendars)], required=False, label="SLA calendar"),
         "escalation_24x7": forms.BooleanField(required=False, label="Escalates at any hour"),
@@ -194,9 +210,19 @@ class PolicyForm(CommentForm):
                                   widget=forms.NumberInput(attrs={"step": "0.01"}),
                                      help_text="Flagged customers who get no work order, to measure uplift.")
     recontact_quiet_days = _number_field(LIMITS["recontact_quiet_days"], LIMITS["recontact_quiet_days"].label)
+    # The lanes' settings; left empty, a setting keeps the value it has (versions before them: the default).
+    tier_mode = forms.ChoiceField(choices=list(TIER_MODE_LABELS.items()), required=False, label="Tiers are set")
+    value_spend_days = _number_field(LIMITS["value_spend_days"], LIMITS["value_spend_days"].label, required=False,
+                                     help_text="Used when a customer has no lifetime value; where events carry no "
+                                               "amounts, the purchase frequency in the same window.")
+    new_min_tenure_days = _number_field(LIMITS["new_customers.min_tenure_days"],
+                                        LIMITS["new_customers.min_tenure_days"].label, required=False)
+    new_lane = forms.ChoiceField(choices=[(k, NEW_LANE_LABELS[k]) for k in NEW_CUSTOMER_LANES], required=False,
+                                 label="New customers are")
 
     field_order = ["high_risk_min_rules", "rule_high_min_tier", "horizon_days", "churn_mode", "inactive_days",
-                   "control_share", "recontact_quiet_days"]
+                   "control_share", "recontact_quiet_days", "tier_mode", "value_spend_days", "new_min_tenure_days",
+                   "new_lane"]
 
     def __init__(self, *args, policy: dict, **kwargs):
         self.base_policy = policy
@@ -218,6 +244,10 @@ class PolicyForm(CommentForm):
                                           "control_share", "recontact_quiet_days")}
         initial["churn_mode"] = policy["churn_definition"]["mode"]
         initial["inactive_days"] = policy["churn_definition"]["inactive_days"]
+        initial["tier_mode"] = setting(policy, "tier_mode")
+        initial["value_spend_days"] = setting(policy, "value_spend_days")
+        new = setting(policy, "new_customers")
+        initial["new_min_tenure_days"], initial["new_lane"] = new["min_tenure_days"], new["lane"]
         for t in policy["tiers"]:
             for attr in TIER_ATTRS:
                 initial[f"tier_{t['tier']}_{attr}"] = t.get(attr)
@@ -268,12 +298,23 @@ class PolicyForm(CommentForm):
             policy[key] = data[key]
         policy["churn_definition"] = {**self.base_policy["churn_definition"], "mode": data["churn_mode"],
                                       "inactive_days": data["inactive_days"]}
+        base = self.base_policy
+        policy["tier_mode"] = data.get("tier_mode") or setting(base, "tier_mode")
+        policy["value_spend_days"] = data.get("value_spend_days") or setting(base, "value_spend_days")
+        new = setting(base, "new_customers")
+        tenure = data.get("new_min_tenure_days")
+        policy["new_customers"] = {"min_tenure_days": new["min_tenure_days"] if tenure is None else tenure,
+                                   "lane": data.get("new_lane") or new["lane"]}
         tiers = []
         for t in self.base_policy["tiers"]:
             tier = {**t}
             for attr in TIER_ATTRS:
                 tier[attr] = data[f"tier_{t['tier']}_{attr}"]
             tier["escalation_role"] = tier["escalation_role"] or ""
+            if tier["top_share"] is None:
+                tier.pop("top_share")
+                if "top_share" in t:
+                    tier["top_share"] = t["top_share"]
             for attr, default in _OPTIONAL_TIER_DEFAULTS.items():
                 if (tier[attr] or default) == default and attr not in t:
                     del tier[attr]

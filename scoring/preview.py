@@ -16,8 +16,9 @@ from customers.models import Customer
 
 from .backtest import backtest_rules
 from .features import compute_features
+from .lanes import split_population
 from .ml import model as ml
-from .ml.policy import active_days, validate_policy
+from .ml.policy import active_days, assign_tiers, validate_policy
 from .models import Rule
 from .scorer import model_bundle, score_frame
 from .selectors import policy_current, rule_as_dict, rule_specs, rule_specs_from, ruleset_current, run_latest
@@ -104,8 +105,48 @@ def _work_order_count(policy: dict, scored: pd.DataFrame) -> int:
     return int(scored["tier"].isin(tiers).sum())
 
 
-def preview_change(*, policy: dict | None = None, rules: list[dict] | None = None) -> dict:
+def _score(features: pd.DataFrame, policy: dict, rules, bundle) -> tuple[pd.DataFrame, pd.Index]:
+    """Score the snapshot under a policy: tiers for its active population only (ranked among them under rank-based
+    tiers), no tier for the lapsed. Returns the scores and the new customers kept from people."""
+    scored = score_frame(features=features, policy=policy, rules=rules, model_bundle=bundle)
+    population = split_population(features, policy)
+    active = features.index.isin(population.active.index)
+    tiers = np.zeros(len(features), dtype=np.int16)
+    tiers[active] = assign_tiers(policy, scored["probability"].to_numpy()[active],
+                                 scored["is_rule_high_risk"].to_numpy()[active])
+    scored["tier"] = tiers
+    return scored, population.new
+
+
+def _team_rows(policy: dict, scored: pd.DataFrame, new: pd.Index, capacity: dict | None) -> list[dict]:
+    """Per team (the role a work tier goes to): how many customers the policy would put in front of it, against the
+    free capacity it has (members not on leave: capacity minus open load). Over capacity, the rest stay automated."""
+    flagged = scored[~scored.index.isin(new)]
+    rows = []
+    for role in dict.fromkeys(t["assignee_role"] for t in policy["tiers"] if t.get("creates_work_order")):
+        tiers = [t["tier"] for t in policy["tiers"] if t.get("creates_work_order") and t["assignee_role"] == role]
+        count = int(flagged["tier"].isin(tiers).sum())
+        free = None if capacity is None else int(capacity.get(role, 0))
+        opened = count if free is None else min(count, free)
+        rows.append({"role": role, "tiers": tiers, "flagged": count, "free_capacity": free, "would_open": opened,
+                     "over_capacity": count - opened})
+    return rows
+
+
+def _warnings(policy: dict, teams: list[dict]) -> list[str]:
+    names = {t["tier"]: t["name"] for t in policy["tiers"]}
+    return [f"tiers {', '.join(f'{t} ({names[t]})' for t in row['tiers'])} would flag {row['flagged']:,} customers "
+            f"for {row['role'].replace('_', ' ')}, who can take {row['free_capacity']:,} more: "
+            f"{row['over_capacity']:,} would stay in the automated lane, over capacity"
+            for row in teams if row["over_capacity"] > 0]
+
+
+def preview_change(*, policy: dict | None = None, rules: list[dict] | None = None,
+                   capacity: dict[str, int] | None = None) -> dict:
     """What the proposed policy and/or rule set would do to the latest snapshot, against the versions in force.
+
+    `capacity`: free capacity per role (the caller asks the workflow floor), to show per team how many work orders
+    the change would open against what the team can hold, and warn when a tier would flag more.
 
     Raises ValidationError for an invalid proposal and PreviewUnavailable before the first score run.
     """
@@ -128,8 +169,9 @@ def preview_change(*, policy: dict | None = None, rules: list[dict] | None = Non
     if bundle and len(features):
         probability = ml.predict(bundle["estimator"], features[bundle["features"]])
         bundle = {**bundle, "estimator": _KnownProbabilities(probability)}
-    now = score_frame(features=features, policy=policy_now, rules=rules_now, model_bundle=bundle)
-    new = score_frame(features=features, policy=policy_new, rules=rules_new, model_bundle=bundle)
+    now, _ = _score(features, policy_now, rules_now, bundle)
+    new, new_customers = _score(features, policy_new, rules_new, bundle)
+    teams = _team_rows(policy_new, new, new_customers, capacity)
 
     entering = new["is_rule_high_risk"] & ~now["is_rule_high_risk"]
     leaving = now["is_rule_high_risk"] & ~new["is_rule_high_risk"]
@@ -145,6 +187,10 @@ def preview_change(*, policy: dict | None = None, rules: list[dict] | None = Non
         "tiers": _tier_rows(policy_now, policy_new, now, new),
         "high_risk": {"now": int(now["is_rule_high_risk"].sum()), "proposed": int(new["is_rule_high_risk"].sum())},
         "work_orders": {"now": _work_order_count(policy_now, now), "proposed": _work_order_count(policy_new, new)},
+        "active": {"now": int(features.index.isin(split_population(features, policy_now).active.index).sum()),
+                   "proposed": int(features.index.isin(split_population(features, policy_new).active.index).sum())},
+        "teams": teams,
+        "warnings": _warnings(policy_new, teams),
         "moved_up": int((tier_new < tier_now).sum()),
         "moved_down": int((tier_new > tier_now).sum()),
         "entering_count": int(entering.sum()),

@@ -15,8 +15,12 @@ def _baseline_probability(fired_count: np.ndarray, n_rules: int) -> np.ndarray:
     return fired_count / max(n_rules, 1)
 
 
-def score_frame(*, features: pd.DataFrame, policy: Policy, rules, model_bundle: dict | None):
-    """Pure scoring of a feature frame: probabilities, rules fired, tiers. Returns a DataFrame."""
+def score_frame(*, features: pd.DataFrame, policy: Policy, rules, model_bundle: dict | None,
+                ranked: dict | None = None):
+    """Pure scoring of a feature frame: probabilities, rules fired, tiers. Returns a DataFrame.
+
+    `ranked`: under rank-based tiers, the thresholds pinned for the run (else ranks within this frame).
+    """
     fired = evaluate(rules, features)
     fired_count = fired.sum(axis=1)
     rule_high = fired_count >= policy["high_risk_min_rules"]
@@ -24,7 +28,7 @@ def score_frame(*, features: pd.DataFrame, policy: Policy, rules, model_bundle: 
         probability = ml.predict(model_bundle["estimator"], features[model_bundle["features"]])
     else:
         probability = _baseline_probability(fired_count, len(rules))
-    tiers = assign_tiers(policy, probability, rule_high)
+    tiers = assign_tiers(policy, probability, rule_high, ranked)
     # Customers share a handful of fired-rule combinations: name each combination once, not per customer.
     codes = fired.astype(np.int64) @ (np.int64(1) << np.arange(len(rules), dtype=np.int64)) if rules else \
         np.zeros(len(features), dtype=np.int64)

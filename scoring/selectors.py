@@ -1,6 +1,15 @@
-"""Reads for scoring: the policy, rules and model in force, and score history."""
+"""Reads for scoring: the policy, rules and model in force, score history and the win-back lane."""
 
-from .ml.policy import Policy, default_policy
+from datetime import date, timedelta
+
+from django.db.models import Case, CharField, Count, F, FloatField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from customers.models import Customer
+
+from .features import cutoff_for
+from .ml.policy import Policy, active_days, default_policy
 from .ml.rules import RULE_FIELDS, RuleSpec
 from .models import CustomerScore, ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
 
@@ -85,3 +94,32 @@ def runs_by_version(field: str, version_ids) -> dict[int, list]:
     for version_id, as_of in rows.values_list(f"{field}_id", "as_of"):
         out.setdefault(version_id, []).append(as_of)
     return out
+
+
+def winback_list(*, as_of: date | None = None) -> QuerySet[Customer]:
+    """The win-back lane: customers gone by the churn definition in force as of a date (default: the latest run's),
+    ranked by value (lifetime value, else lifetime spend, else purchases), with their last activity before then.
+
+    The same rule as scoring's active population (`active_days`): silent longer than the inactive days, or churned.
+    """
+    if as_of is None:
+        latest = run_latest()
+        as_of = latest.as_of if latest else timezone.localdate()
+    cutoff = cutoff_for(as_of)
+    before = Q(events__occurred_at__lt=cutoff)
+    purchases = before & Q(events__kind="purchase")
+    qs = Customer.objects.select_related("owner").annotate(
+        last_activity=Max("events__occurred_at", filter=before),
+        lifetime_spend=Coalesce(Sum("events__amount", filter=purchases), Value(0.0)),
+        purchases=Count("events", filter=purchases),
+    )
+    gone = Q(churned_at__lt=cutoff)
+    days = active_days(policy_in_force())
+    if days:
+        gone |= Q(last_activity__lt=cutoff - timedelta(days=days))
+    value = Case(When(lifetime_value__gt=0, then=F("lifetime_value")),
+                 When(lifetime_spend__gt=0, then=F("lifetime_spend")),
+                 default=Cast(F("purchases"), FloatField()), output_field=FloatField())
+    basis = Case(When(lifetime_value__gt=0, then=Value("ltv")), When(lifetime_spend__gt=0, then=Value("spend")),
+                 default=Value("frequency"), output_field=CharField())
+    return qs.filter(gone).annotate(value=value, value_basis=basis).order_by("-value", "id")

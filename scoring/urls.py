@@ -11,6 +11,7 @@ urlpatterns = [
     path("rules/<int:pk>/delete/", views.rule_remove, name="rule_delete"),
     path("policy/", views.policy, name="policy"),
     path("history/", views.history, name="history"),
+    path("win-back/", views.winback, name="winback"),
     path("history/policy/<int:number>/rollback/", views.policy_version_rollback, name="policy_rollback"),
     path("history/rules/<int:number>/rollback/", views.ruleset_version_rollback, name="ruleset_rollback"),
 ]

@@ -4,21 +4,25 @@ Every page is for admins only (scoring.permissions). Edits are previewed on the 
 saved through the services, which write a new version with author, comment and diff.
 """
 
+import csv
 import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from churnops.core.pages import nav_context, page
 from churnops.core.roles import user_roles
+from interventions.services import ASSIGNMENT_ORDER, free_capacity_by_role
 
 from .forms import CommentForm, PolicyForm, condition_text, rule_forms
 from .ml.catalog import FEATURES
 from .ml.policy import LIMITS, TIER_LIMITS
 from .models import PolicyVersion, Rule, RuleSetVersion
-from .permissions import can_edit_scoring
+from .permissions import can_edit_scoring, can_view_score_runs
 from .preview import PreviewUnavailable, preview_change, rules_after_edit, rules_backtest
 from .selectors import (
     policy_current,
@@ -28,10 +32,14 @@ from .selectors import (
     ruleset_current,
     ruleset_versions,
     runs_by_version,
+    winback_list,
 )
 from .services import diff_of, policy_rollback, policy_save, rule_delete, rule_save, rules_by_name, ruleset_rollback
 
 HISTORY_LIMIT = 50  # versions shown per kind on the history page, newest first
+WINBACK_PAGE = 100  # win-back rows on the page; the CSV export has them all
+WINBACK_CSV = ("external_id", "name", "segment", "region", "value", "value_basis", "lifetime_value", "lifetime_spend",
+               "purchases", "last_activity", "churned_at")
 
 
 # Every page here is for admins only: others get 403, and nothing is read or written.
@@ -46,7 +54,7 @@ def _page(request, template: str, active: str, context: dict, status: int = 200)
 def _preview(**proposal) -> tuple[dict | None, str]:
     """The preview of a proposal, or None and why not."""
     try:
-        return preview_change(**proposal), ""
+        return preview_change(**proposal, capacity=free_capacity_by_role(timezone.localdate())), ""
     except PreviewUnavailable as exc:
         return None, str(exc)
 
@@ -160,7 +168,7 @@ def policy(request):
     base = policy_in_force()
     form = PolicyForm(request.POST if request.method == "POST" else None, policy=base,
                       saving="preview" not in request.POST)
-    context = {"form": form, "version": current}
+    context = {"form": form, "version": current, "assignment_order": ASSIGNMENT_ORDER}
     if request.method == "GET":
         return _page(request, "scoring/policy_form.html", "policy", context)
     if not form.is_valid():
@@ -280,3 +288,34 @@ def policy_version_rollback(request, number: int):
 def ruleset_version_rollback(request, number: int):
     return _rollback(request, RuleSetVersion, number, ruleset_rollback,
                      "Rules v{old} are back in force as version {new}.", "rules")
+
+
+# --- win-back lane ------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@page(can_view_score_runs, message="only admins and team leads may view the win-back lane")
+def winback(request):
+    """Customers already gone (the churn definition in force): no save work order, a win-back list by value.
+
+    `?format=csv` exports the whole list for a marketing tool.
+    """
+    rows = winback_list()
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="win-back.csv"'
+        out = csv.writer(response)
+        out.writerow(WINBACK_CSV)
+        for c in rows.iterator(chunk_size=2000):
+            out.writerow([_csv_cell(getattr(c, f)) for f in WINBACK_CSV])
+        return response
+    context = {"rows": rows[:WINBACK_PAGE], "total": rows.count(), "limit": WINBACK_PAGE}
+    return _page(request, "scoring/winback_list.html", "winback", context)
+
+
+def _csv_cell(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return value

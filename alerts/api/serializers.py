@@ -27,7 +27,8 @@ class AlertSerializer(serializers.ModelSerializer):
         fields = [
             "id", "customer", "status", "probability", "tier", "max_tier", "rules_fired", "is_rule_high_risk",
             "factors", "is_control", "first_raised_at", "first_run_as_of", "last_run_as_of", "updated_at",
-            "snoozed_until", "snooze_reason", "snoozed_by", "closed_at", "close_reason",
+            "snoozed_until", "snooze_reason", "snoozed_by", "closed_at", "close_reason", "lane", "lane_reason",
+            "value", "value_basis",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -1,7 +1,17 @@
 """Every write of the retention workflow; import from here (`from interventions.services import ...`)."""
 
 from .agents import agent_update, work_orders_reassign_absent
-from .assignment import DEFAULT_CAPACITY, Assigner, capacity_of, is_available, is_on_leave
+from .assignment import (
+    ASSIGNMENT_ORDER,
+    DEFAULT_CAPACITY,
+    Assigner,
+    capacity_of,
+    free_capacity_by_role,
+    is_available,
+    is_on_leave,
+    team_capacity,
+)
+from .budget import OVER_CAPACITY, work_orders_allocate
 from .clocks import CalendarInputError, calendar_holidays_import, calendar_save, clock_book
 from .common import WorkOrderError
 from .notifications import (
@@ -15,19 +25,23 @@ from .sla import sla_sweep, work_orders_breached_announce
 from .work_orders import (
     priority_of,
     reassign_rows,
+    value_text,
     work_order_assign,
     work_order_log_action,
     work_order_resolve,
     work_order_set_status,
     work_orders_open_for_alerts,
+    work_orders_open_within_capacity,
     work_orders_reassign,
 )
 
 __all__ = [
-    "DEFAULT_CAPACITY", "Assigner", "CalendarInputError", "Notice", "WorkOrderError", "agent_update",
-    "calendar_holidays_import", "calendar_save", "capacity_of", "clock_book", "is_available", "is_on_leave",
-    "notifications_email", "notifications_mark_read", "notifications_release", "notifications_send", "priority_of",
-    "reassign_rows", "sla_sweep", "work_orders_breached_announce", "work_order_assign", "work_order_log_action",
-    "work_order_resolve", "work_order_set_status", "work_orders_open_for_alerts", "work_orders_reassign",
+    "ASSIGNMENT_ORDER", "DEFAULT_CAPACITY", "OVER_CAPACITY", "Assigner", "CalendarInputError", "Notice",
+    "WorkOrderError", "agent_update", "calendar_holidays_import", "calendar_save", "capacity_of", "clock_book",
+    "free_capacity_by_role", "is_available", "is_on_leave", "notifications_email", "notifications_mark_read",
+    "notifications_release", "notifications_send", "priority_of", "reassign_rows", "sla_sweep", "team_capacity",
+    "value_text", "work_orders_breached_announce", "work_order_assign", "work_order_log_action",
+    "work_order_resolve", "work_order_set_status", "work_orders_allocate", "work_orders_open_for_alerts",
+    "work_orders_open_within_capacity", "work_orders_reassign",
     "work_orders_reassign_absent",
 ]

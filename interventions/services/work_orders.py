@@ -1,6 +1,8 @@
 """Writes for work orders: creation from alerts, re-scores, actions, status changes, resolution, reassignment."""
 
 from collections import defaultdict
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
@@ -32,14 +34,37 @@ def priority_of(*, probability: float, ltv: float, save_likelihood: float, expec
 
 
 def work_orders_open_for_alerts(*, as_of: date, candidates: list[dict], policy: dict) -> int:
-    """Open one work order per candidate customer that has none; returns how many were created.
+    """Open work orders for the candidates that fit the tier teams' capacity; returns how many were created."""
+    return work_orders_open_within_capacity(as_of=as_of, candidates=candidates, policy=policy).opened
 
-    `candidates` have customer (with owner loaded), alert, tier and probability. A customer who already has an
-    open work order gets it refreshed instead (a more urgent tier with its tighter SLA, a new priority); a
-    customer contacted for the same tier within the policy's `recontact_quiet_days` is left alone.
+
+@dataclass
+class Opening:
+    """What one opening pass did, by customer id: who has a person's work order, who did not fit, who was left."""
+
+    opened: int = 0
+    worked: list[int] = dc_field(default_factory=list)  # an open work order (refreshed or new)
+    over_capacity: list[int] = dc_field(default_factory=list)
+    quiet: list[int] = dc_field(default_factory=list)  # contacted for the same tier within the quiet period
+
+
+def _value(c: dict) -> float:
+    return c["value"] if "value" in c else c["customer"].lifetime_value
+
+
+def work_orders_open_within_capacity(*, as_of: date, candidates: list[dict], policy: dict) -> Opening:
+    """Open one work order per candidate customer that has none, as far as the tier teams have room.
+
+    `candidates` have customer (with owner loaded), alert, tier, probability and optionally value and
+    value_basis (else the customer's lifetime value). A customer who already has an open work order gets it
+    refreshed instead (a more urgent tier with its tighter SLA, a new priority); a customer contacted for the same
+    tier within the policy's `recontact_quiet_days` is left alone. The rest are filled in order of expected value
+    saved (the priority) while a member of the tier's role has room (ASSIGNMENT_ORDER); who does not fit is
+    returned as over capacity, with no work order.
     """
+    result = Opening()
     if not candidates:
-        return 0
+        return result
     tiers = {t["tier"]: t for t in policy["tiers"]}
     likelihood = save_likelihoods(tiers)
     now = timezone.now()
@@ -47,42 +72,63 @@ def work_orders_open_for_alerts(*, as_of: date, candidates: list[dict], policy: 
         open_key__in=[c["customer"].id for c in candidates])}
     book = clock_book(policy)
     _refresh_open(open_orders, candidates, tiers, likelihood, now, book)
-    todo = _not_recently_contacted([c for c in candidates if c["customer"].id not in open_orders],
-                                   policy.get("recontact_quiet_days") or 0, now)
+    result.worked = list(open_orders)
+    waiting = [c for c in candidates if c["customer"].id not in open_orders]
+    todo = _not_recently_contacted(waiting, policy.get("recontact_quiet_days") or 0, now)
+    result.quiet = sorted({c["customer"].id for c in waiting} - {c["customer"].id for c in todo})
     if not todo:
-        return 0
+        return result
     assigner = Assigner.for_roles([tiers[c["tier"]]["assignee_role"] for c in todo],
                                   [c["customer"].owner for c in todo], as_of)
-    picked = [(c, assigner.pick(owner=c["customer"].owner, role=tiers[c["tier"]]["assignee_role"], now=now))
-              for c in sorted(todo, key=lambda c: (c["tier"], -c["probability"], c["customer"].id))]
-    book.load_people({a.id for _c, a in picked if a is not None})
+    for c in todo:
+        tier = tiers[c["tier"]]
+        c["priority"] = priority_of(probability=c["probability"], ltv=_value(c), save_likelihood=likelihood[c["tier"]],
+                                    expected_cost=tier["expected_cost"])
+    picked = []
+    for c in sorted(todo, key=lambda c: (-c["priority"], c["tier"], -c["probability"], c["customer"].id)):
+        assignee = assigner.pick(owner=c["customer"].owner, role=tiers[c["tier"]]["assignee_role"], now=now)
+        if assignee is None:
+            result.over_capacity.append(c["customer"].id)
+        else:
+            picked.append((c, assignee))
+    book.load_people({a.id for _c, a in picked})
     orders = []
     for c, assignee in picked:
         tier = tiers[c["tier"]]
         customer = c["customer"]
-        cal = book.for_clock(c["tier"], user_id=assignee.id if assignee else None)
+        cal = book.for_clock(c["tier"], user_id=assignee.id)
         first_warn, first_due = book.times(cal, now, tier["first_contact_hours"])
         resolution_warn, resolution_due = book.times(cal, now, tier["resolution_hours"])
         orders.append(WorkOrder(
             customer=customer, alert=c["alert"], open_key=customer.id, tier=c["tier"], assignee=assignee,
-            probability=c["probability"],
-            priority=priority_of(probability=c["probability"], ltv=customer.lifetime_value,
-                                 save_likelihood=likelihood[c["tier"]], expected_cost=tier["expected_cost"]),
-            opened_at=now, first_contact_due_at=first_due, resolution_due_at=resolution_due,
+            probability=c["probability"], priority=c["priority"], opened_at=now,
+            first_contact_due_at=first_due, resolution_due_at=resolution_due,
             first_contact_warn_at=first_warn, resolution_warn_at=resolution_warn,
         ))
-    model_insert(model=WorkOrder, objs=orders)  # a concurrent duplicate chunk loses on the open key
+    model_insert(model=WorkOrder, objs=orders)  # a concurrent duplicate run loses on the open key
     fresh = list(WorkOrder.objects.filter(open_key__in=[o.open_key for o in orders], opened_at=now)
-                 .select_related("assignee", "customer"))
+                 .select_related("assignee", "customer", "alert"))
     events_write([
         event_row(wo, by=None, field="created", before=None, after=f"tier {wo.tier}", at=now,
-                  note=f"assigned to {wo.assignee.username}" if wo.assignee else "no eligible assignee")
+                  note=f"assigned to {wo.assignee.username}; {value_text(wo.alert)}"[:300])
         for wo in fresh
     ])
     assigned = {wo.assignee_id for wo in fresh if wo.assignee_id}
     AgentProfile.objects.filter(user_id__in=assigned).update(last_assigned_at=now)
     work_orders_opened_emit(fresh)
-    return len(fresh)
+    result.opened = len(fresh)
+    result.worked += [wo.open_key for wo in fresh]
+    return result
+
+
+VALUE_WORDS = {"ltv": "lifetime value", "spend": "observed spend", "frequency": "purchase frequency"}
+
+
+def value_text(alert) -> str:
+    """Which value the priority used, in words: 'value from observed spend (1,234)'."""
+    if alert is None or not getattr(alert, "value_basis", ""):
+        return "value from lifetime value"
+    return f"value from {VALUE_WORDS.get(alert.value_basis, alert.value_basis)} ({alert.value:,.0f})"
 
 
 def _not_recently_contacted(candidates: list[dict], quiet_days: int, now) -> list[dict]:
@@ -110,7 +156,7 @@ def _refresh_open(open_orders: dict, candidates: list[dict], tiers: dict, likeli
             events += _raise_tier(wo, tiers[c["tier"]], now, book)
         tier = tiers.get(wo.tier)
         if tier is not None:
-            priority = priority_of(probability=c["probability"], ltv=c["customer"].lifetime_value,
+            priority = priority_of(probability=c["probability"], ltv=_value(c),
                                    save_likelihood=likelihood.get(wo.tier, 0.0), expected_cost=tier["expected_cost"])
             if abs(priority - wo.priority) > PRIORITY_MIN_CHANGE * max(abs(wo.priority), 1e-9):
                 events.append(event_row(wo, by=None, field="priority", before=f"{wo.priority:.1f}",

@@ -10,9 +10,11 @@ from scoring.ml.policy import (
     CHURN_MODES,
     LIMITS,
     MAX_TIERS,
+    NEW_CUSTOMER_LANES,
     ROLES,
     TIER_ACTION_MAX,
     TIER_LIMITS,
+    TIER_MODES,
     TIER_NAME_MAX,
     Limit,
 )
@@ -113,6 +115,8 @@ class PolicyTierSerializer(StrictSerializer):
     expected_cost = _number(TIER_LIMITS["expected_cost"])
     creates_work_order = serializers.BooleanField()
     action = serializers.CharField(max_length=TIER_ACTION_MAX, required=False, allow_blank=True, default="")
+    top_share = _number(TIER_LIMITS["top_share"], required=False,
+                        help_text="rank-based tiers: this tier's share of the active scored population")
     calendar = serializers.CharField(max_length=CALENDAR_NAME_MAX, required=False, allow_blank=True,
                                      help_text="the working calendar of this tier's SLA clocks (blank: the team's)")
     escalation_24x7 = serializers.BooleanField(required=False, help_text="escalations go out at any hour")
@@ -121,6 +125,12 @@ class PolicyTierSerializer(StrictSerializer):
         if value and not BusinessCalendar.objects.filter(name=value).exists():
             raise serializers.ValidationError(f"no calendar named {value!r}")
         return value
+
+
+class NewCustomersSerializer(StrictSerializer):
+    min_tenure_days = _number(LIMITS["new_customers.min_tenure_days"])
+    lane = serializers.ChoiceField(choices=list(NEW_CUSTOMER_LANES),
+                                   help_text="save: worked like everyone; automated: no person below the tenure")
 
 
 class PolicyDataSerializer(StrictSerializer):
@@ -133,6 +143,11 @@ class PolicyDataSerializer(StrictSerializer):
     recontact_quiet_days = _number(LIMITS["recontact_quiet_days"])
     tiers = PolicyTierSerializer(many=True, allow_empty=False, max_length=MAX_TIERS,
                                  help_text="thresholds strictly decreasing from tier 1 down")
+    tier_mode = serializers.ChoiceField(choices=list(TIER_MODES), required=False,
+                                        help_text="probability: the tiers' thresholds; rank: the tiers' top shares")
+    value_spend_days = _number(LIMITS["value_spend_days"], required=False,
+                               help_text="without a lifetime value, value = spend over this many days")
+    new_customers = NewCustomersSerializer(required=False)
 
 
 class PolicyInputSerializer(StrictSerializer):
@@ -202,6 +217,15 @@ class PreviewCustomerSerializer(serializers.Serializer):
     rules_proposed = serializers.ListField(child=serializers.CharField())
 
 
+class PreviewTeamSerializer(serializers.Serializer):
+    role = serializers.CharField(help_text="the team: the role the tiers' work orders go to")
+    tiers = serializers.ListField(child=serializers.IntegerField())
+    flagged = serializers.IntegerField(help_text="customers the proposed policy would put in these tiers")
+    free_capacity = serializers.IntegerField(allow_null=True, help_text="members not on leave: capacity - open load")
+    would_open = serializers.IntegerField(help_text="work orders the capacity budget would open")
+    over_capacity = serializers.IntegerField(help_text="flagged customers left in the automated lane")
+
+
 class PreviewSerializer(serializers.Serializer):
     """The proposed configuration against the one in force, over the latest run's features; nothing is saved."""
 
@@ -214,9 +238,31 @@ class PreviewSerializer(serializers.Serializer):
     tiers = PreviewTierSerializer(many=True)
     high_risk = NowProposedSerializer()
     work_orders = NowProposedSerializer(help_text="customers in tiers that create work orders")
+    active = NowProposedSerializer(help_text="customers scored for saving (not lapsed by the churn definition)")
+    teams = PreviewTeamSerializer(many=True, help_text="per team: work orders the change would open vs capacity")
+    warnings = serializers.ListField(child=serializers.CharField(),
+                                     help_text="tiers that would flag more than their team can hold")
     moved_up = serializers.IntegerField(help_text="customers who would get a more urgent tier")
     moved_down = serializers.IntegerField()
     entering_count = serializers.IntegerField()
     leaving_count = serializers.IntegerField()
     entering = PreviewCustomerSerializer(many=True, help_text="first 50 entering the high-risk set, riskiest first")
     leaving = PreviewCustomerSerializer(many=True, help_text="first 50 leaving the high-risk set, riskiest first")
+
+
+class WinbackSerializer(serializers.Serializer):
+    """A customer in the win-back lane: gone by the churn definition, never a save work order."""
+
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    name = serializers.CharField()
+    segment = serializers.CharField()
+    region = serializers.CharField()
+    value = serializers.FloatField(help_text="what ranks the list")
+    value_basis = serializers.ChoiceField(choices=["ltv", "spend", "frequency"],
+                                          help_text="lifetime value, else lifetime spend, else number of purchases")
+    lifetime_value = serializers.FloatField()
+    lifetime_spend = serializers.FloatField()
+    purchases = serializers.IntegerField()
+    last_activity = serializers.DateTimeField(allow_null=True)
+    churned_at = serializers.DateTimeField(allow_null=True)

@@ -6,6 +6,7 @@ Every write goes through scoring.services, which versions it (author, comment, d
 """
 
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -13,10 +14,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from churnops.core.api import ErrorSerializer, allow
+from customers.models import Customer
+from interventions.services import free_capacity_by_role
 from scoring.models import ModelVersion, Rule, ScoreRun
 from scoring.permissions import can_edit_scoring, can_manage_models, can_view_score_runs
 from scoring.preview import preview_change
-from scoring.selectors import policy_current, policy_versions, ruleset_versions
+from scoring.selectors import policy_current, policy_versions, ruleset_versions, winback_list
 from scoring.services import policy_rollback, policy_save, rule_delete, rule_save, ruleset_rollback
 
 from .serializers import (
@@ -31,6 +34,7 @@ from .serializers import (
     RuleSetVersionSerializer,
     RulesPreviewInputSerializer,
     ScoreRunSerializer,
+    WinbackSerializer,
 )
 
 IsAdmin = allow(can_manage_models)
@@ -44,7 +48,8 @@ class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 def _preview_response(**proposal) -> Response:
     """A preview; an invalid proposal (400) or no snapshot yet (409) is rendered by the exception handler."""
-    return Response(PreviewSerializer(preview_change(**proposal)).data)
+    capacity = free_capacity_by_role(timezone.localdate())
+    return Response(PreviewSerializer(preview_change(**proposal, capacity=capacity)).data)
 
 
 WRITE_REFUSALS = {
@@ -219,3 +224,16 @@ def _plain(value):
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+@extend_schema_view(list=extend_schema(summary="The win-back lane: customers gone, by value (admins, team leads)"))
+class WinbackViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Customers gone by the churn definition in force as of the latest run: no save work order, ranked by value."""
+
+    serializer_class = WinbackSerializer
+    permission_classes = [permissions.IsAuthenticated, IsAdminOrTeamLead]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator: no database read
+            return Customer.objects.none()
+        return winback_list()

@@ -16,6 +16,10 @@ import numpy as np
 
 ROLES = ("team_lead", "account_manager", "customer_service", "admin", "automated")
 CHURN_MODES = ("explicit", "inactive", "explicit_or_inactive")
+TIER_MODES = ("probability", "rank")
+# What happens to an active customer whose tenure is below `new_customers.min_tenure_days`: scored and worked like
+# everyone else ("save"), or scored with their alert kept in the automated lane, no person ("automated").
+NEW_CUSTOMER_LANES = ("save", "automated")
 MAX_TIERS = 9
 
 
@@ -35,10 +39,16 @@ class Tier(TypedDict):
     expected_cost: float
     creates_work_order: bool
     action: NotRequired[str]
+    top_share: NotRequired[float]  # rank-based tiers: this tier's share of the active scored population
     # The working calendar its SLA clocks count on (a calendar's name; none: the assignee's team calendar).
     calendar: NotRequired[str]
     # Escalations of this tier go out at any hour, not only in working hours (the seeds: tier 1 to a lead).
     escalation_24x7: NotRequired[bool]
+
+
+class NewCustomers(TypedDict):
+    min_tenure_days: int
+    lane: Literal["save", "automated"]
 
 
 class Policy(TypedDict):
@@ -49,6 +59,10 @@ class Policy(TypedDict):
     control_share: float
     recontact_quiet_days: int
     tiers: list[Tier]
+    # Added with the three lanes; versions saved before them lack these keys, so read them with `setting`.
+    tier_mode: NotRequired[Literal["probability", "rank"]]
+    value_spend_days: NotRequired[int]
+    new_customers: NotRequired[NewCustomers]
 
 
 @dataclass(frozen=True)
@@ -70,12 +84,15 @@ LIMITS: dict[str, Limit] = {
     "churn_definition.inactive_days": Limit(7, 3650, True, "N days without activity"),
     "control_share": Limit(0, 0.5, False, "Control-group share (0 to 0.5)"),
     "recontact_quiet_days": Limit(0, 365, True, "Re-contact quiet period (days)"),
+    "value_spend_days": Limit(30, 3650, True, "Value without LTV: observed spend over the last N days"),
+    "new_customers.min_tenure_days": Limit(0, 3650, True, "New customer: tenure below N days"),
 }
 TIER_LIMITS: dict[str, Limit] = {
     "min_probability": Limit(0, 1, False, "from P(churn)"),
     "first_contact_hours": Limit(1, 24 * 365, True, "First contact SLA (hours)"),
     "resolution_hours": Limit(1, 24 * 365, True, "Resolution SLA (hours)"),
     "expected_cost": Limit(0.01, 1e9, False, "Expected cost"),
+    "top_share": Limit(0.001, 1, False, "Rank tier: share of the active population"),
 }
 TIER_NAME_MAX = 50
 CALENDAR_NAME_MAX = 80
@@ -88,29 +105,37 @@ DEFAULT_POLICY: Policy = {
     "churn_definition": {"mode": "explicit_or_inactive", "inactive_days": 90},
     "control_share": 0.10,
     "recontact_quiet_days": 14,
+    "tier_mode": "probability",
+    "value_spend_days": 365,
+    "new_customers": {"min_tenure_days": 30, "lane": "automated"},
     "tiers": [
         {"tier": 1, "name": "urgent", "min_probability": 0.8, "assignee_role": "team_lead",
          "escalation_role": "team_lead", "first_contact_hours": 24, "resolution_hours": 7 * 24,
          "expected_cost": 300.0, "creates_work_order": True,
-         "action": "call + executive care + best offer"},
+         "action": "call + executive care + best offer", "top_share": 0.02},
         {"tier": 2, "name": "important", "min_probability": 0.6, "assignee_role": "account_manager",
          "escalation_role": "team_lead", "first_contact_hours": 72, "resolution_hours": 14 * 24,
          "expected_cost": 120.0, "creates_work_order": True,
-         "action": "call + targeted offer + event invite"},
+         "action": "call + targeted offer + event invite", "top_share": 0.05},
         {"tier": 3, "name": "watch", "min_probability": 0.4, "assignee_role": "customer_service",
          "escalation_role": "team_lead", "first_contact_hours": 168, "resolution_hours": 30 * 24,
          "expected_cost": 30.0, "creates_work_order": True,
-         "action": "message + app push + voucher"},
+         "action": "message + app push + voucher", "top_share": 0.10},
         {"tier": 4, "name": "monitor", "min_probability": 0.2, "assignee_role": "automated",
          "escalation_role": "", "first_contact_hours": None, "resolution_hours": None,
          "expected_cost": 2.0, "creates_work_order": False,
-         "action": "routine reminder, no human work order"},
+         "action": "routine reminder, no human work order", "top_share": 0.20},
     ],
 }
 
 
 def default_policy() -> Policy:
     return copy.deepcopy(DEFAULT_POLICY)
+
+
+def setting(policy: Policy, key: str):
+    """A top-level setting, or its default for a policy version saved before the setting existed."""
+    return policy.get(key, copy.deepcopy(DEFAULT_POLICY[key]))
 
 
 @dataclass(frozen=True)
@@ -155,6 +180,8 @@ def _validate_tier(errors: list[Problem], tier: dict, i: int) -> None:
     _validate_tier_clock(problem, tier)
     _check_number(errors, f"{where}.expected_cost", tier.get("expected_cost"), TIER_LIMITS["expected_cost"],
                   tier_index=i)
+    if "top_share" in tier:
+        _check_number(errors, f"{where}.top_share", tier.get("top_share"), TIER_LIMITS["top_share"], tier_index=i)
     if tier.get("creates_work_order"):
         if tier.get("assignee_role") == "automated":
             problem("assignee_role", "a tier that creates work orders needs a human role")
@@ -193,14 +220,69 @@ def validate_policy(policy: dict) -> list[Problem]:
         errors.append(Problem("tiers", "min_probability must be strictly decreasing from tier 1 down"))
     _check_number(errors, "rule_high_min_tier", policy.get("rule_high_min_tier"), LIMITS["rule_high_min_tier"],
                   hi=len(tiers))
+    _validate_lanes(errors, policy, tiers)
     return errors
 
 
-def assign_tiers(policy: Policy, probability: np.ndarray, is_rule_high: np.ndarray) -> np.ndarray:
-    """Tier per customer (1 = most urgent, 0 = no tier): by probability, lifted by the rules."""
+def _validate_lanes(errors: list[Problem], policy: dict, tiers: list) -> None:
+    """The settings of the three lanes: rank-based tiers, value without LTV, new customers (all optional)."""
+    mode = policy.get("tier_mode", "probability")
+    if mode not in TIER_MODES:
+        errors.append(Problem("tier_mode", f"must be one of {', '.join(TIER_MODES)}", attr="tier_mode"))
+    if "value_spend_days" in policy:
+        _check_number(errors, "value_spend_days", policy["value_spend_days"], LIMITS["value_spend_days"])
+    if "new_customers" in policy:
+        new = policy["new_customers"] if isinstance(policy["new_customers"], dict) else {}
+        _check_number(errors, "new_customers.min_tenure_days", new.get("min_tenure_days"),
+                      LIMITS["new_customers.min_tenure_days"])
+        if new.get("lane") not in NEW_CUSTOMER_LANES:
+            errors.append(Problem("new_customers.lane", f"must be one of {', '.join(NEW_CUSTOMER_LANES)}",
+                                  attr="lane"))
+    if mode == "rank":
+        shares = [t.get("top_share") for t in tiers]
+        for i, share in enumerate(shares):
+            if share is None:
+                errors.append(Problem(f"tiers[{i}].top_share", "rank-based tiers need a share for every tier", i,
+                                      "top_share"))
+        if all(isinstance(x, int | float) for x in shares) and sum(shares) > 1:
+            errors.append(Problem("tiers", f"the tiers' shares add up to {sum(shares):g}, more than the whole "
+                                           "population (1)"))
+
+
+MIN_RISK = 1e-9
+NOBODY = 2.0  # a threshold no probability reaches (JSON has no infinity, and the thresholds are stored with a run)
+
+
+def rank_thresholds(policy: Policy, probability: np.ndarray) -> dict[int, float]:
+    """Rank-based tiers as probability thresholds over a population: tier 1 from the top `top_share`, tier 2 the
+    next share, and so on (ties at a boundary all go to the more urgent tier). Empty population: nobody tiers."""
+    ranked = np.sort(np.asarray(probability, dtype=float))[::-1]
+    out, covered = {}, 0.0
+    for t in sorted(policy["tiers"], key=lambda t: t["tier"]):
+        covered += t.get("top_share") or 0.0
+        n = int(round(min(covered, 1.0) * len(ranked)))
+        # A probability of 0 is no risk at any rank: a threshold never falls to it.
+        out[t["tier"]] = max(float(ranked[n - 1]), MIN_RISK) if n > 0 else NOBODY
+    return out
+
+
+def tier_thresholds(policy: Policy, probability: np.ndarray, ranked: dict | None = None) -> dict[int, float]:
+    """Each tier's lowest probability: the policy's table, or under rank-based tiers the thresholds `ranked`
+    pinned for the run (else those of this population)."""
+    if setting(policy, "tier_mode") != "rank":
+        return {t["tier"]: t["min_probability"] for t in policy["tiers"]}
+    if ranked:
+        return {int(k): float(v) for k, v in ranked.items()}
+    return rank_thresholds(policy, probability)
+
+
+def assign_tiers(policy: Policy, probability: np.ndarray, is_rule_high: np.ndarray,
+                 ranked: dict | None = None) -> np.ndarray:
+    """Tier per customer (1 = most urgent, 0 = no tier): by probability (or rank), lifted by the rules."""
     tier = np.zeros(len(probability), dtype=np.int16)
+    thresholds = tier_thresholds(policy, probability, ranked)
     for t in sorted(policy["tiers"], key=lambda t: -t["tier"]):
-        tier[probability >= t["min_probability"]] = t["tier"]
+        tier[probability >= thresholds.get(t["tier"], NOBODY)] = t["tier"]
     lift = policy["rule_high_min_tier"]
     lifted = is_rule_high & ((tier == 0) | (tier > lift))
     tier[lifted] = lift
@@ -212,6 +294,12 @@ def active_days(policy: Policy) -> int | None:
     `inactive_days` have already left and are neither trained on nor scored for saving (None: everyone)."""
     churn = policy["churn_definition"]
     return churn["inactive_days"] if churn["mode"] != "explicit" else None
+
+
+def new_customer_days(policy: Policy) -> int:
+    """Tenure (days) below which a customer is new; 0 when new customers are worked like everyone else."""
+    new = setting(policy, "new_customers")
+    return new["min_tenure_days"] if new["lane"] == "automated" else 0
 
 
 def tier_names(tiers: list[Tier]) -> dict[int, str]:

@@ -27,6 +27,7 @@ PATHS = {
     "/api/notifications/read/": {"post"},
     "/api/score-runs/": {"get"},
     "/api/score-runs/{id}/": {"get"},
+    "/api/win-back/": {"get"},  # issue 10: the win-back lane
     "/api/models/": {"get"},
     "/api/models/{id}/": {"get"},
     "/api/rules/": {"get", "post"},

@@ -129,14 +129,20 @@ def test_chunk_retry_writes_nothing_twice(am_user):
         score_chunk(chunk_id=chunk.id)
     counts = (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count())
 
-    # when: every chunk is delivered again (at-least-once delivery)
+    # when: every chunk is delivered again (at-least-once delivery), and the finish step too
     for chunk in chunks:
         score_chunk(chunk_id=chunk.id)
+    rescored = (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count())
     finished = run_finish(run_id=scoring_run.id)
+    after_finish = (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count())
+    run_finish(run_id=scoring_run.id)
 
-    # then
+    # then: chunks write scores and alerts only; the work orders open once, in the run's finish step (the capacity
+    # budget is the whole run's)
     assert len(chunks) == 2
-    assert (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count()) == counts == (3, 3, 3)
+    assert rescored == counts == (3, 3, 0)
+    assert (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count()) == after_finish \
+        == (3, 3, 3)
     assert finished.status == ScoreRun.Status.DONE
     assert finished.stats["work_orders_opened"] == 3
 
