@@ -11,11 +11,14 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, TextIO
 
+from django.conf import settings
 from django.utils import timezone
+
+from churnops.text import text_problem
 
 from .choices import EVENT_KINDS, EventKind
 
@@ -54,6 +57,13 @@ class ImportValidationError(Exception):
 
 class ImportFileError(Exception):
     """The input file cannot be read as a CSV in the expected shape (missing file, header, columns)."""
+
+
+@dataclass(frozen=True)
+class UnreadableRow:
+    """A CSV record the reader could not split into fields (a field over the size limit, broken quoting)."""
+
+    message: str
 
 
 class _Invalid(Exception):
@@ -98,9 +108,16 @@ def parse_text(value, *, max_length):
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise _Invalid(f"expected text, got {value!r}")
     text = str(value).strip()
+    _check_storable(text)
     if len(text) > max_length:
         raise _Invalid(f"'{text[:20]}...' is longer than {max_length} characters")
     return text
+
+
+def _check_storable(text: str) -> None:
+    problem = text_problem(text)
+    if problem:
+        raise _Invalid(problem)
 
 
 def parse_number(value):
@@ -156,7 +173,38 @@ def _attribute(value):
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _Invalid(f"expected text, got {value!r}")
-    return str(value).strip()
+    text = str(value).strip()
+    _check_storable(text)
+    limit = settings.IMPORT_MAX_ATTRIBUTE_CHARS
+    if len(text) > limit:
+        raise _Invalid(f"attribute value of {len(text)} characters is longer than {limit}")
+    return text
+
+
+def parse_money(value):
+    """A finite amount of money within 0..IMPORT_MAX_MONEY, or None for blank."""
+    number = parse_number(value)
+    if number is not None and not 0 <= number <= settings.IMPORT_MAX_MONEY:
+        raise _Invalid(f"{value} is outside 0..{settings.IMPORT_MAX_MONEY:g}")
+    return number
+
+
+def parse_contract_date(value):
+    """A contract date within IMPORT_CONTRACT_YEARS (a year 1 or 9999 contract is a typo, not a deal)."""
+    parsed = parse_date(value)
+    low, high = settings.IMPORT_CONTRACT_YEARS
+    if parsed is not None and not low <= parsed.year <= high:
+        raise _Invalid(f"year {parsed.year} is outside {low}..{high}")
+    return parsed
+
+
+def parse_past_datetime(value):
+    """A date/time no later than IMPORT_FUTURE_DAYS from now (events and churn dates are things that happened)."""
+    parsed = parse_datetime(value)
+    latest = timezone.now() + timedelta(days=settings.IMPORT_FUTURE_DAYS)
+    if parsed is not None and parsed > latest:
+        raise _Invalid(f"{value} is more than {settings.IMPORT_FUTURE_DAYS} day(s) in the future")
+    return parsed
 
 
 # --- row validation ----------------------------------------------------------------------------------------------
@@ -167,7 +215,10 @@ class _RowChecker:
 
     def __init__(self, line, row):
         self.line, self.row, self.errors, self.shapeless = line, row, [], not isinstance(row, Mapping)
-        if self.shapeless:  # reported once; get() then yields None for every field
+        if isinstance(row, UnreadableRow):
+            self.row = {}
+            self.fail("row", row.message)
+        elif self.shapeless:  # reported once; get() then yields None for every field
             self.row = {}
             self.fail("row", f"expected an object with named fields, got {type(row).__name__}")
         elif row.get(None):  # csv.DictReader puts surplus values under the None key
@@ -194,7 +245,7 @@ def _parse_lifetime_value(value):
     number = parse_number(value)
     if number is not None and number < 0:
         raise _Invalid(f"must be >= 0, got {value}")
-    return number or 0.0
+    return parse_money(value) or 0.0
 
 
 def _parse_owner(value):
@@ -207,9 +258,9 @@ _CUSTOMER_PARSERS = {
     "region": partial(parse_text, max_length=64),
     "owner": _parse_owner,
     "lifetime_value": _parse_lifetime_value,
-    "contract_start": parse_date,
-    "contract_end": parse_date,
-    "churned_at": parse_datetime,
+    "contract_start": parse_contract_date,
+    "contract_end": parse_contract_date,
+    "churned_at": parse_past_datetime,
 }
 
 
@@ -229,9 +280,14 @@ def _customer_attributes(check):
     return attributes
 
 
-def validate_customer_rows(rows: Iterable[Row]) -> tuple[list[CustomerRecord], list[RowError]]:
-    """Parse customer rows; return (records, errors). A repeated external_id is an error on the later line."""
-    records, errors, first_line = [], [], {}
+def validate_customer_rows(rows: Iterable[Row], *, first_line: dict | None = None
+                           ) -> tuple[list[CustomerRecord], list[RowError]]:
+    """Parse customer rows; return (records, errors). A repeated external_id is an error on the later line.
+
+    `first_line` (external_id -> line) carries what earlier batches of the same input have seen.
+    """
+    records, errors = [], []
+    first_line = {} if first_line is None else first_line
     for line, row in rows:
         check = _RowChecker(line, row)
         external_id = check.get("external_id", parse_text, required=True, max_length=64)
@@ -268,8 +324,10 @@ def _parse_event(line, row):
     check = _RowChecker(line, row)
     customer = check.get("customer_external_id", parse_text, required=True, max_length=64)
     kind = check.get("kind", _parse_kind, required=True)
-    occurred_at = check.get("occurred_at", parse_datetime, required=True)
+    occurred_at = check.get("occurred_at", parse_past_datetime, required=True)
     amount, value = check.get("amount", parse_number), check.get("value", parse_number)
+    if amount is not None and amount > settings.IMPORT_MAX_MONEY:
+        check.fail("amount", f"{check.row['amount']} is more than {settings.IMPORT_MAX_MONEY:g}")
     external_id = check.get("external_id", parse_text, max_length=80)
     _check_event_values(check, kind, amount, value)
     if check.errors:
@@ -289,14 +347,17 @@ def derived_event_key(record: EventRecord) -> str:
     return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()[:32]
 
 
-def validate_event_rows(rows: Iterable[Row]) -> tuple[list[EventRecord], list[RowError]]:
+def validate_event_rows(rows: Iterable[Row], *, state: tuple[Counter, dict] | None = None
+                        ) -> tuple[list[EventRecord], list[RowError]]:
     """Parse event rows; return (records, errors).
 
     Rows without external_id get ``auto:<digest>#n`` where n counts identical earlier rows of this input, so
     identical rows stay distinct events and re-importing the same input yields the same ids.
-    A repeated (customer, external_id) pair is an error on the later line.
+    A repeated (customer, external_id) pair is an error on the later line. `state` (a Counter and a dict)
+    carries what earlier batches of the same input have seen.
     """
-    records, errors, seen, first_line = [], [], Counter(), {}
+    records, errors = [], []
+    seen, first_line = state if state is not None else (Counter(), {})
     for line, row in rows:
         record, row_errors = _parse_event(line, row)
         if record and not record.external_id:
@@ -364,7 +425,24 @@ def csv_rows(
         raise ImportFileError(
             f"missing required column(s): {', '.join(missing)} (header has: {', '.join(reader.fieldnames)})"
         )
-    return ((reader.line_num, {**row, **constants}) for row in reader)
+    return _records(reader, constants)
+
+
+def _records(reader: csv.DictReader, constants: Mapping[str, str]) -> Iterator[Row]:
+    """Stream the rows; a record the reader cannot split (a field over the limit) is a bad row of its line."""
+    rows = iter(reader)
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            message = f"a field is larger than {limit // 1024} KB" if "field limit" in str(exc) else str(exc)
+            yield first_line, UnreadableRow(message)
+            continue
+        yield reader.line_num, {**row, **constants}
 
 
 def format_errors(errors: list[RowError], *, limit: int = 50) -> list[str]:

@@ -136,7 +136,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "churnops.parsers.SafeJSONParser",  # NUL, unpaired surrogates and deep nesting refused with a 400
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# Plausible ranges for imported values (CSV and API); a value outside them is a bad row, not a customer.
+IMPORT_MAX_MONEY = env.float("IMPORT_MAX_MONEY", default=1e12)  # lifetime value and event amounts
+IMPORT_CONTRACT_YEARS = (env.int("IMPORT_CONTRACT_MIN_YEAR", default=1950), env.int("IMPORT_CONTRACT_MAX_YEAR",
+                                                                                      default=2100))
+IMPORT_FUTURE_DAYS = env.int("IMPORT_FUTURE_DAYS", default=2)  # events and churn dates: clock skew, not 2099
+IMPORT_MAX_ATTRIBUTE_CHARS = env.int("IMPORT_MAX_ATTRIBUTE_CHARS", default=2000)  # one extra column's value
+# JSON bodies nested deeper than this are refused (our deepest accepted body, a policy, is 4 levels).
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ChurnOps API",
