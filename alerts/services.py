@@ -36,8 +36,10 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
     `rows` have customer_id, probability, tier, rules_fired, is_rule_high_risk, factors. New alerts
     are drawn into the control group with probability `control_share`; existing ones keep their draw.
     """
+    existing = {a.customer_id: a for a in Alert.objects.filter(open_key__in=[r["customer_id"] for r in rows])}
+    # The date fence: an alert last written by a later run is newer than this verdict and stays as it is.
+    rows = [r for r in rows if r["customer_id"] not in existing or existing[r["customer_id"]].last_run_as_of <= as_of]
     ids = [r["customer_id"] for r in rows]
-    existing = {a.customer_id: a for a in Alert.objects.filter(open_key__in=ids)}
     now = timezone.now()
     draws = dict(zip(ids, control_draw(np.array(ids, dtype=np.int64), as_of), strict=True)) if ids else {}
     to_create, to_update = [], []
@@ -68,10 +70,17 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
     return {a.customer_id: a for a in alerts}
 
 
-def alerts_close_cleared(*, keep_customer_ids, id_from: int, id_to: int, reason: str) -> int:
-    """Close open alerts in the id range whose customer is no longer at risk and has no open work order."""
+def alerts_close_cleared(*, keep_customer_ids, id_from: int, id_to: int, reason: str, as_of: date | None = None
+                         ) -> int:
+    """Close open alerts in the id range whose customer is no longer at risk and has no open work order.
+
+    With `as_of` (the run's date), only alerts last written by a run of that date or earlier: an older run never
+    closes what a newer one raised.
+    """
     qs = Alert.objects.filter(open_key__gte=id_from, open_key__lt=id_to,
                               status__in=[Alert.Status.OPEN, Alert.Status.SNOOZED])
+    if as_of is not None:
+        qs = qs.filter(last_run_as_of__lte=as_of)
     qs = qs.exclude(customer_id__in=keep_customer_ids).exclude(customer__work_orders__open_key__isnull=False)
     return qs.update(status=Alert.Status.CLOSED, open_key=None, closed_at=timezone.now(), close_reason=reason)
 

@@ -1,45 +1,114 @@
-"""Thin Celery tasks: ids in, one service call each."""
+"""Thin Celery tasks: ids in, one service call each.
+
+Transient database errors (Django's OperationalError/InterfaceError and psycopg's own OperationalError, which the
+COPY path raises unwrapped) are retried with backoff on a fresh connection; anything else is not retryable: a chunk
+records it and the run ends FAILED with that chunk pending.
+"""
 
 import logging
+from datetime import date
 
+import psycopg
 from celery import chord, shared_task
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from . import pipeline
+from .models import ScoreRun
 
 log = logging.getLogger(__name__)
 
+TRANSIENT = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 120, "max_retries": 5}
+RUN_BUSY_RETRY_SECONDS = 60  # a date waiting for another date's run asks again this often
+RUN_BUSY_MAX_RETRIES = 6 * 60  # ... for up to six hours
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
+
+class _FreshConnection:
+    """Drop a connection a transient error may have broken, so the retry reconnects."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, TRANSIENT):
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - the connection is already gone; the retry opens a new one
+                log.debug("closing a broken connection failed", exc_info=True)
+        return False
+
+
+@shared_task(acks_late=True, **RETRY)
 def score_chunk_task(chunk_id: int) -> dict:
-    try:
-        return pipeline.score_chunk(chunk_id=chunk_id)
-    except OperationalError:
-        raise  # retried: the database may be back next time
-    except Exception as exc:
-        # Not retryable: record it and let the chord finish, so the run ends FAILED with this chunk pending
-        # (re-running the date scores only the pending chunks).
-        log.exception("chunk %s failed", chunk_id)
-        pipeline.chunk_failed(chunk_id=chunk_id, error=repr(exc))
-        return {"error": repr(exc)}
+    with _FreshConnection():
+        try:
+            stats = pipeline.score_chunk(chunk_id=chunk_id)
+        except TRANSIENT:
+            raise  # retried: the database may be back next time
+        except Exception as exc:
+            # Not retryable: record it and let the chord finish, so the run ends FAILED with this chunk pending
+            # (re-running the date scores only the pending chunks).
+            log.exception("chunk %s failed", chunk_id)
+            pipeline.chunk_failed(chunk_id=chunk_id, error=repr(exc))
+            return {"error": repr(exc)}
+        pipeline.run_finish_if_complete(chunk_id=chunk_id)
+        return stats
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(**RETRY)
 def finish_run_task(_results, run_id: int) -> str:
-    return pipeline.run_finish(run_id=run_id).status
+    with _FreshConnection():
+        return pipeline.run_finish(run_id=run_id).status
 
 
-@shared_task
-def nightly_run_task(as_of: str | None = None, chunk_size: int | None = None) -> int:
-    """Start the run for a date and fan its chunks out as a Celery chord."""
-    from datetime import date
-
-    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
-    run = pipeline.run_start(as_of=day, chunk_size=chunk_size)
-    chunk_ids = list(run.chunks.filter(done_at__isnull=True).values_list("id", flat=True))
+def _dispatch(run_id: int, chunk_ids: list[int]) -> None:
     if chunk_ids:
-        chord(score_chunk_task.si(cid) for cid in chunk_ids)(finish_run_task.s(run.id))
+        chord(score_chunk_task.si(cid) for cid in chunk_ids)(finish_run_task.s(run_id))
     else:
-        pipeline.run_finish(run_id=run.id)
+        pipeline.run_finish(run_id=run_id)
+
+
+@shared_task(bind=True, max_retries=RUN_BUSY_MAX_RETRIES)
+def nightly_run_task(self, as_of: str | None = None, chunk_size: int | None = None) -> int:
+    """Start the run for a date and fan its chunks out as a Celery chord.
+
+    While another date's run is active this date waits (retried every minute): runs never interleave.
+    """
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    try:
+        with _FreshConnection():
+            run = pipeline.run_start(as_of=day, chunk_size=chunk_size)
+    except pipeline.RunInProgress as exc:
+        if self.request.is_eager:
+            raise  # in-process (no broker) there is nobody to wait for: refuse
+        raise self.retry(exc=exc, countdown=RUN_BUSY_RETRY_SECONDS) from exc
+    except TRANSIENT as exc:
+        raise self.retry(exc=exc, countdown=10, max_retries=5) from exc
+    _dispatch(run.id, list(run.chunks.filter(done_at__isnull=True).values_list("id", flat=True)))
     return run.id
+
+
+@shared_task(**RETRY)
+def runs_sweep_task() -> int:
+    """Finish runs whose chunks are all done; mark runs without progress stalled and re-send their chunks."""
+    with _FreshConnection():
+        stalled = pipeline.runs_stalled()
+    for run_id, chunk_ids in stalled:
+        _dispatch(run_id, chunk_ids)
+    return len(stalled)
+
+
+@shared_task(**RETRY)
+def nightly_retry_task(as_of: str | None = None) -> int | None:
+    """The beat's second chance: re-run today's date once if it failed."""
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    with _FreshConnection():
+        claimed = ScoreRun.objects.filter(as_of=day, status=ScoreRun.Status.FAILED).exclude(
+            stats__has_key="retried").first()
+        if claimed is None:
+            return None
+        claimed.stats = {**claimed.stats, "retried": timezone.now().isoformat()}
+        claimed.save(update_fields=["stats"])
+    nightly_run_task.delay(day.isoformat())
+    return claimed.id

@@ -211,6 +211,26 @@ CELERY_BEAT_SCHEDULE = {
 # 25k keeps a worker under ~300 MB (feature frame, model, one COPY buffer) and was faster than 10k at 1M
 # customers (bench/README.md): fewer temporary tables and round trips per customer.
 SCORING_CHUNK_SIZE = env.int("SCORING_CHUNK_SIZE", default=25_000)
+# A run none of whose chunks started or finished for this long is stalled: its pending chunks are re-sent by the
+# sweep (every minute). Well above the longest chunk (25k customers: under a minute, bench/README.md).
+SCORING_STALL_SECONDS = env.int("SCORING_STALL_SECONDS", default=15 * 60)
+# Redis redelivers a task not acknowledged within this (acks_late: a task is acknowledged when it ends), so it
+# must exceed the longest task: the hard time limit, plus a margin. Celery's default is an hour.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
+CELERY_BEAT_SCHEDULE |= {
+    # Finish runs whose chord was lost, re-send the chunks of stalled runs.
+    "score-runs-sweep": {
+        "task": "scoring.tasks.runs_sweep_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
+    # A night that failed is retried once, two hours after the nightly run.
+    "nightly-retry": {
+        "task": "scoring.tasks.nightly_retry_task",
+        "schedule": crontab(hour=4, minute=0),
+        "options": {"expires": 4 * 3600},
+    },
+}
 
 LOGGING = {
     "version": 1,
