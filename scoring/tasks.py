@@ -6,6 +6,7 @@ records it and the run ends FAILED with that chunk pending.
 """
 
 import logging
+import time
 from datetime import date
 
 import psycopg
@@ -24,18 +25,44 @@ RUN_BUSY_RETRY_SECONDS = 60  # a date waiting for another date's run asks again 
 RUN_BUSY_MAX_RETRIES = 6 * 60  # ... for up to six hours
 
 
+IN_PROCESS_RETRIES = (0.5, 2.0)  # seconds before each quick retry in the same task, then Celery's own retries
+
+
+def _drop_connection() -> None:
+    """Drop a connection a transient error may have broken, so the next attempt reconnects (not inside an outer
+    transaction: that one belongs to the caller, e.g. a test)."""
+    if connection.in_atomic_block:
+        return
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - the connection is already gone; the next attempt opens a new one
+        log.debug("closing a broken connection failed", exc_info=True)
+
+
+def _with_db_retries(fn, *args, **kwargs):
+    """Call `fn`, retrying transient database errors a couple of times on a fresh connection. Still failing, the
+    error goes to Celery's autoretry (backoff, capped); with no broker (eager) it fails the task."""
+    for pause in (*IN_PROCESS_RETRIES, None):
+        try:
+            return fn(*args, **kwargs)
+        except TRANSIENT as exc:
+            _drop_connection()
+            if pause is None:
+                raise
+            log.warning("transient database error, retrying in %.1f s: %r", pause, exc)
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
 class _FreshConnection:
-    """Drop a connection a transient error may have broken, so the retry reconnects."""
+    """On a transient error, drop the connection so Celery's retry reconnects."""
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None and issubclass(exc_type, TRANSIENT):
-            try:
-                connection.close()
-            except Exception:  # noqa: BLE001 - the connection is already gone; the retry opens a new one
-                log.debug("closing a broken connection failed", exc_info=True)
+            _drop_connection()
         return False
 
 
@@ -43,7 +70,7 @@ class _FreshConnection:
 def score_chunk_task(chunk_id: int) -> dict:
     with _FreshConnection():
         try:
-            stats = pipeline.score_chunk(chunk_id=chunk_id)
+            stats = _with_db_retries(pipeline.score_chunk, chunk_id=chunk_id)
         except TRANSIENT:
             raise  # retried: the database may be back next time
         except Exception as exc:
@@ -52,14 +79,14 @@ def score_chunk_task(chunk_id: int) -> dict:
             log.exception("chunk %s failed", chunk_id)
             pipeline.chunk_failed(chunk_id=chunk_id, error=repr(exc))
             return {"error": repr(exc)}
-        pipeline.run_finish_if_complete(chunk_id=chunk_id)
+        _with_db_retries(pipeline.run_finish_if_complete, chunk_id=chunk_id)
         return stats
 
 
 @shared_task(**RETRY)
 def finish_run_task(_results, run_id: int) -> str:
     with _FreshConnection():
-        return pipeline.run_finish(run_id=run_id).status
+        return _with_db_retries(pipeline.run_finish, run_id=run_id).status
 
 
 def _dispatch(run_id: int, chunk_ids: list[int]) -> None:
@@ -78,7 +105,7 @@ def nightly_run_task(self, as_of: str | None = None, chunk_size: int | None = No
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     try:
         with _FreshConnection():
-            run = pipeline.run_start(as_of=day, chunk_size=chunk_size)
+            run = _with_db_retries(pipeline.run_start, as_of=day, chunk_size=chunk_size)
     except pipeline.RunInProgress as exc:
         if self.request.is_eager:
             raise  # in-process (no broker) there is nobody to wait for: refuse
@@ -93,7 +120,7 @@ def nightly_run_task(self, as_of: str | None = None, chunk_size: int | None = No
 def runs_sweep_task() -> int:
     """Finish runs whose chunks are all done; mark runs without progress stalled and re-send their chunks."""
     with _FreshConnection():
-        stalled = pipeline.runs_stalled()
+        stalled = _with_db_retries(pipeline.runs_stalled)
     for run_id, chunk_ids in stalled:
         _dispatch(run_id, chunk_ids)
     return len(stalled)
