@@ -13,4 +13,6 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("history/policy/<int:number>/rollback/", views.policy_version_rollback, name="policy_rollback"),
     path("history/rules/<int:number>/rollback/", views.ruleset_version_rollback, name="ruleset_rollback"),
+    path("runs/", views.runs, name="runs"),
+    path("runs/<int:pk>/retry/", views.run_retry, name="run_retry"),
 ]

@@ -1,4 +1,5 @@
-"""Admin pages for the scoring configuration: rules (with backtest), policy, previews, history and rollback.
+"""Admin pages for the scoring configuration: rules (with backtest), policy, previews, history and rollback, and
+the nightly run history (with a retry for a failed or stalled night).
 
 Every page is for admins only (scoring.permissions). Edits are previewed on the same form ("Preview" button) and
 saved through the services, which write a new version with author, comment and diff.
@@ -10,7 +11,9 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from interventions.views import nav_context, user_roles
@@ -18,11 +21,13 @@ from interventions.views import nav_context, user_roles
 from .forms import CommentForm, PolicyForm, condition_text, rule_forms
 from .ml.catalog import FEATURES
 from .ml.policy import default_policy
-from .models import PolicyVersion, Rule, RuleSetVersion
+from .models import PolicyVersion, Rule, RuleSetVersion, ScoreRun
 from .permissions import can_edit_scoring
+from .pipeline import RunInProgress
 from .preview import PreviewUnavailable, preview_change, rules_after_edit, rules_backtest
 from .selectors import policy_current, policy_versions, rule_list, ruleset_current, ruleset_versions, runs_by_version
 from .services import policy_rollback, policy_save, rule_delete, rule_save, ruleset_rollback
+from .tasks import nightly_run_task
 
 HISTORY_LIMIT = 50  # versions shown per kind on the history page, newest first
 
@@ -244,3 +249,35 @@ def policy_version_rollback(request, number: int):
 def ruleset_version_rollback(request, number: int):
     return _rollback(request, RuleSetVersion, number, ruleset_rollback,
                      "Rules v{old} are back in force as version {new}.")
+
+
+# --- run history --------------------------------------------------------------------------------------------------
+
+RUNS_SHOWN = 60  # nights on the run-history page, newest first
+
+
+@require_GET
+@admin_page
+def runs(request):
+    """The nightly runs: date, status, chunks, duration, counts and error; failed or stalled ones can be retried."""
+    rows = []
+    for run in ScoreRun.objects.annotate(chunks_done=Count("chunks", filter=Q(chunks__done_at__isnull=False)))[
+            :RUNS_SHOWN]:
+        end = run.finished_at or (timezone.now() if run.status in ScoreRun.ACTIVE else None)
+        rows.append({"run": run, "duration": end - run.started_at if end else None,
+                     "retry": run.status in (ScoreRun.Status.FAILED, ScoreRun.Status.STALLED)})
+    return _page(request, "scoring/scorerun_list.html", "runs", {"rows": rows, "limit": RUNS_SHOWN})
+
+
+@require_POST
+@admin_page
+def run_retry(request, pk: int):
+    """Re-run a failed or stalled night: its pending chunks are scored again (done chunks are kept)."""
+    run = get_object_or_404(ScoreRun, pk=pk, status__in=[ScoreRun.Status.FAILED, ScoreRun.Status.STALLED])
+    try:
+        nightly_run_task.delay(run.as_of.isoformat())
+    except RunInProgress as exc:
+        messages.error(request, f"Not retried: {exc}.")
+    else:
+        messages.success(request, f"The run for {run.as_of} was sent again.")
+    return redirect("scoring:runs")
