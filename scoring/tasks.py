@@ -11,6 +11,7 @@ from datetime import date
 
 import psycopg
 from celery import chord, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
@@ -21,8 +22,7 @@ log = logging.getLogger(__name__)
 
 TRANSIENT = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 120, "max_retries": 5}
-RUN_BUSY_RETRY_SECONDS = 60  # a date waiting for another date's run asks again this often
-RUN_BUSY_MAX_RETRIES = 6 * 60  # ... for up to six hours
+RUN_BUSY_MAX_RETRIES = 6 * 60  # a date waiting for another date's run asks again (SCORING_RUN_BUSY_RETRY_SECONDS)
 
 
 IN_PROCESS_RETRIES = (0.5, 2.0)  # seconds before each quick retry in the same task, then Celery's own retries
@@ -109,7 +109,7 @@ def nightly_run_task(self, as_of: str | None = None, chunk_size: int | None = No
     except pipeline.RunInProgress as exc:
         if self.request.is_eager:
             raise  # in-process (no broker) there is nobody to wait for: refuse
-        raise self.retry(exc=exc, countdown=RUN_BUSY_RETRY_SECONDS) from exc
+        raise self.retry(exc=exc, countdown=settings.SCORING_RUN_BUSY_RETRY_SECONDS) from exc
     except TRANSIENT as exc:
         raise self.retry(exc=exc, countdown=10, max_retries=5) from exc
     _dispatch(run.id, list(run.chunks.filter(done_at__isnull=True).values_list("id", flat=True)))

@@ -214,6 +214,8 @@ SCORING_CHUNK_SIZE = env.int("SCORING_CHUNK_SIZE", default=25_000)
 # A run none of whose chunks started or finished for this long is stalled: its pending chunks are re-sent by the
 # sweep (every minute). Well above the longest chunk (25k customers: under a minute, bench/README.md).
 SCORING_STALL_SECONDS = env.int("SCORING_STALL_SECONDS", default=15 * 60)
+# A date started while another date's run is active waits and asks again this often (runs never interleave).
+SCORING_RUN_BUSY_RETRY_SECONDS = env.int("SCORING_RUN_BUSY_RETRY_SECONDS", default=60)
 # Redis redelivers a task not acknowledged within this (acks_late: a task is acknowledged when it ends), so it
 # must exceed the longest task: the hard time limit, plus a margin. Celery's default is an hour.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
