@@ -4,7 +4,7 @@ Both services validate every row first, then write inside one transaction with b
 If any row is invalid and ``skip_invalid`` is False they raise ImportValidationError and write nothing.
 """
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -16,8 +16,10 @@ from .importers import (
     CustomerRecord,
     EventRecord,
     ImportValidationError,
+    KeyIndex,
     Row,
     RowError,
+    event_state,
     validate_customer_rows,
     validate_event_rows,
 )
@@ -130,7 +132,7 @@ def customers_upsert(*, rows: Iterable[Row], skip_invalid: bool = False) -> Impo
     Rows stream through in batches of STREAM_BATCH; once a row is bad (without skipping) the rest are only
     validated, and the transaction is rolled back at the end.
     """
-    result, errors, first_line = ImportResult(), [], {}
+    result, errors, first_line = ImportResult(), [], KeyIndex()
     with transaction.atomic():
         for batch in _batches(rows):
             records, batch_errors = validate_customer_rows(batch, first_line=first_line)
@@ -216,7 +218,7 @@ def events_upsert(
     Unknown customers are errors unless ``create_missing_customers`` (then bare customers are created).
     Raises ImportValidationError (writing nothing) on any invalid row unless ``skip_invalid``.
     """
-    result, errors, state = ImportResult(), [], (Counter(), {})
+    result, errors, state = ImportResult(), [], event_state()
     with transaction.atomic():
         for batch in _batches(rows):
             records, batch_errors = validate_event_rows(batch, state=state)

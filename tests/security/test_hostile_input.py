@@ -177,3 +177,33 @@ def test_csv_bad_last_row_of_many_batches_writes_nothing(tmp_path, settings):
     assert services.STREAM_BATCH < 12_000
     assert Customer.objects.count() == 0
     assert WorkOrder.objects.count() == 0
+
+
+def test_duplicates_are_found_across_batches_with_a_compact_key_index(tmp_path, monkeypatch):
+    # given: keys fold into the digest arrays every 3 keys, so most look-ups go through the arrays
+    from customers.importers import KeyIndex
+
+    monkeypatch.setattr(KeyIndex, "RECENT_KEYS", 3)
+    rows = "".join(f"C{i},n{i}\n" for i in range(20))
+
+    # when: C4 and C17 come again at the end
+    summary, errors = _import(tmp_path, "external_id,name\n" + rows + "C4,again\nC17,again\nC99,new\n")
+
+    # then
+    assert errors.splitlines() == ["line 22: external_id: duplicate 'C4' (first on line 6)",
+                                   "line 23: external_id: duplicate 'C17' (first on line 19)"]
+    assert Customer.objects.count() == 0
+
+
+def test_identical_events_without_ids_stay_distinct_across_folds(monkeypatch):
+    from customers.importers import KeyIndex
+    from customers.services import events_upsert
+
+    monkeypatch.setattr(KeyIndex, "RECENT_KEYS", 2)
+    customer("E1")
+    row = {"customer_external_id": "E1", "kind": "visit", "occurred_at": "2025-01-01"}
+    other = {**row, "occurred_at": "2025-01-02"}
+    result = events_upsert(rows=enumerate([row, other, row, other, row]))
+    assert result.created == 5
+    again = events_upsert(rows=enumerate([row, other, row, other, row]))
+    assert (again.created, again.unchanged) == (0, 5)
