@@ -291,3 +291,12 @@ def test_the_retrain_refusal_names_the_metric_that_failed(metrics, reason):
     result.metrics = metrics
     outcome = model_store(result=result, horizon_days=60, train_from=AS_OF, train_to=AS_OF)
     assert (outcome.promoted, outcome.reason) == (False, reason.format(pk=active.pk))
+
+
+def test_the_command_refuses_a_second_date_while_a_run_is_active():
+    from django.core.management import CommandError, call_command
+
+    calm("A")
+    run_start(as_of=AS_OF)
+    with pytest.raises(CommandError, match="run 2025-07-01 not started: the run for 2025-06-30 is still in progress"):
+        call_command("run_nightly", as_of=AS_OF + timedelta(days=1))
