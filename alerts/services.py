@@ -41,8 +41,10 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
     value_basis and lane_reason (the lane waits for the run's capacity budget: automated until then). New alerts
     are drawn into the control group with probability `control_share`; existing ones keep their draw.
     """
+    existing = {a.customer_id: a for a in Alert.objects.filter(open_key__in=[r["customer_id"] for r in rows])}
+    # The date fence: an alert last written by a later run is newer than this verdict and stays as it is.
+    rows = [r for r in rows if r["customer_id"] not in existing or existing[r["customer_id"]].last_run_as_of <= as_of]
     ids = [r["customer_id"] for r in rows]
-    existing = {a.customer_id: a for a in Alert.objects.filter(open_key__in=ids)}
     now = timezone.now()
     draws = dict(zip(ids, control_draw(np.array(ids, dtype=np.int64), as_of), strict=True)) if ids else {}
     to_create, to_update, escalated = [], [], []
@@ -94,13 +96,20 @@ def _announce(opened: list[Alert], escalated: list[Alert]) -> None:
                       events=[(f"alert.escalated:{a.pk}:{a.tier}", _alert_payload(a)) for a in escalated])
 
 
-def alerts_close_cleared(*, keep_customer_ids, id_from: int, id_to: int, reason: str, only_customer_ids=None) -> int:
+def alerts_close_cleared(*, keep_customer_ids, id_from: int, id_to: int, reason: str, only_customer_ids=None,
+                         as_of: date | None = None) -> int:
     """Close open alerts in the id range whose customer is no longer at risk and has no open work order
-    (with `only_customer_ids`, only theirs: the lapsed, whose alerts give way to the win-back lane)."""
+    (with `only_customer_ids`, only theirs: the lapsed, whose alerts give way to the win-back lane).
+
+    With `as_of` (the run's date), only alerts last written by a run of that date or earlier: an older run never
+    closes what a newer one raised.
+    """
     qs = Alert.objects.filter(open_key__gte=id_from, open_key__lt=id_to,
                               status__in=[Alert.Status.OPEN, Alert.Status.SNOOZED])
     if only_customer_ids is not None:
         qs = qs.filter(customer_id__in=list(only_customer_ids))
+    if as_of is not None:
+        qs = qs.filter(last_run_as_of__lte=as_of)
     qs = qs.exclude(customer_id__in=keep_customer_ids).exclude(customer__work_orders__open_key__isnull=False)
     return qs.update(status=Alert.Status.CLOSED, open_key=None, closed_at=timezone.now(), close_reason=reason)
 

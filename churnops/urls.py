@@ -29,6 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("work/", include("interventions.urls")),
     path("customers/", include("customers.urls")),
+    path("scoring/runs/", include("nightly.urls")),
     path("scoring/", include("scoring.urls")),
     path("reports/", include("reports.urls")),
     path("webhooks/", include("webhooks.urls")),

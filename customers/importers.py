@@ -11,13 +11,16 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any, TextIO
 
+import numpy as np
+from django.conf import settings
 from django.utils import timezone
 
 from churnops.core.errors import Refusal
+from churnops.text import text_problem
 
 from .choices import EVENT_KINDS, EventKind
 
@@ -64,6 +67,13 @@ class ImportFileError(Exception):
     """The input file cannot be read as a CSV in the expected shape (missing file, header, columns)."""
 
 
+@dataclass(frozen=True)
+class UnreadableRow:
+    """A CSV record the reader could not split into fields (a field over the size limit, broken quoting)."""
+
+    message: str
+
+
 class _Invalid(Exception):
     """Internal: one field value failed to parse; carries the message."""
 
@@ -92,6 +102,63 @@ class EventRecord:
     external_id: str
 
 
+class KeyIndex:
+    """A dict of input keys (external ids) to a small integer (a line number, a count) that stays small in memory.
+
+    Keys of the newest rows live in a plain dict; every RECENT_KEYS of them fold into two sorted numpy arrays of
+    64-bit key digests and values (16 bytes a key instead of ~150 for a dict entry of a string), so remembering
+    every external id of a million-row import costs ~16 MB. A digest collision (odds ~1e-8 at a million keys)
+    would report a false duplicate, never miss a real one.
+    """
+
+    RECENT_KEYS = 50_000
+
+    def __init__(self, default: int | None = None):
+        self.default, self.recent = default, {}
+        self.digests, self.values = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+
+    @staticmethod
+    def _digest(key) -> int:
+        text = "\x1f".join(key) if isinstance(key, tuple) else key
+        return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+
+    def _position(self, key) -> int | None:
+        if not len(self.digests):
+            return None
+        digest = np.uint64(self._digest(key))
+        at = int(np.searchsorted(self.digests, digest))
+        return at if at < len(self.digests) and self.digests[at] == digest else None
+
+    def __contains__(self, key) -> bool:
+        return key in self.recent or self._position(key) is not None
+
+    def __getitem__(self, key) -> int:
+        if key in self.recent:
+            return self.recent[key]
+        at = self._position(key)
+        if at is not None:
+            return int(self.values[at])
+        if self.default is None:
+            raise KeyError(key)
+        return self.default
+
+    def __setitem__(self, key, value: int) -> None:
+        at = None if key in self.recent else self._position(key)
+        if at is not None:
+            self.values[at] = value
+            return
+        self.recent[key] = value
+        if len(self.recent) >= self.RECENT_KEYS:
+            self._fold()
+
+    def _fold(self) -> None:
+        digests = np.fromiter((self._digest(k) for k in self.recent), dtype=np.uint64, count=len(self.recent))
+        values = np.fromiter(self.recent.values(), dtype=np.int64, count=len(self.recent))
+        digests, values = np.concatenate([self.digests, digests]), np.concatenate([self.values, values])
+        order = np.argsort(digests, kind="stable")
+        self.digests, self.values, self.recent = digests[order], values[order], {}
+
+
 # --- value parsers -----------------------------------------------------------------------------------------------
 
 
@@ -106,9 +173,16 @@ def parse_text(value, *, max_length):
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise _Invalid(f"expected text, got {value!r}")
     text = str(value).strip()
+    _check_storable(text)
     if len(text) > max_length:
         raise _Invalid(f"'{text[:20]}...' is longer than {max_length} characters")
     return text
+
+
+def _check_storable(text: str) -> None:
+    problem = text_problem(text)
+    if problem:
+        raise _Invalid(problem)
 
 
 def parse_number(value):
@@ -164,7 +238,38 @@ def _attribute(value):
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _Invalid(f"expected text, got {value!r}")
-    return str(value).strip()
+    text = str(value).strip()
+    _check_storable(text)
+    limit = settings.IMPORT_MAX_ATTRIBUTE_CHARS
+    if len(text) > limit:
+        raise _Invalid(f"attribute value of {len(text)} characters is longer than {limit}")
+    return text
+
+
+def parse_money(value):
+    """A finite amount of money within 0..IMPORT_MAX_MONEY, or None for blank."""
+    number = parse_number(value)
+    if number is not None and not 0 <= number <= settings.IMPORT_MAX_MONEY:
+        raise _Invalid(f"{value} is outside 0..{settings.IMPORT_MAX_MONEY:g}")
+    return number
+
+
+def parse_contract_date(value):
+    """A contract date within IMPORT_CONTRACT_YEARS (a year 1 or 9999 contract is a typo, not a deal)."""
+    parsed = parse_date(value)
+    low, high = settings.IMPORT_CONTRACT_YEARS
+    if parsed is not None and not low <= parsed.year <= high:
+        raise _Invalid(f"year {parsed.year} is outside {low}..{high}")
+    return parsed
+
+
+def parse_past_datetime(value):
+    """A date/time no later than IMPORT_FUTURE_DAYS from now (events and churn dates are things that happened)."""
+    parsed = parse_datetime(value)
+    latest = timezone.now() + timedelta(days=settings.IMPORT_FUTURE_DAYS)
+    if parsed is not None and parsed > latest:
+        raise _Invalid(f"{value} is more than {settings.IMPORT_FUTURE_DAYS} day(s) in the future")
+    return parsed
 
 
 # --- row validation ----------------------------------------------------------------------------------------------
@@ -175,7 +280,10 @@ class _RowChecker:
 
     def __init__(self, line, row):
         self.line, self.row, self.errors, self.shapeless = line, row, [], not isinstance(row, Mapping)
-        if self.shapeless:  # reported once; get() then yields None for every field
+        if isinstance(row, UnreadableRow):
+            self.row = {}
+            self.fail("row", row.message)
+        elif self.shapeless:  # reported once; get() then yields None for every field
             self.row = {}
             self.fail("row", f"expected an object with named fields, got {type(row).__name__}")
         elif row.get(None):  # csv.DictReader puts surplus values under the None key
@@ -202,7 +310,7 @@ def _parse_lifetime_value(value):
     number = parse_number(value)
     if number is not None and number < 0:
         raise _Invalid(f"must be >= 0, got {value}")
-    return number or 0.0
+    return parse_money(value) or 0.0
 
 
 def _parse_owner(value):
@@ -215,9 +323,9 @@ _CUSTOMER_PARSERS = {
     "region": partial(parse_text, max_length=64),
     "owner": _parse_owner,
     "lifetime_value": _parse_lifetime_value,
-    "contract_start": parse_date,
-    "contract_end": parse_date,
-    "churned_at": parse_datetime,
+    "contract_start": parse_contract_date,
+    "contract_end": parse_contract_date,
+    "churned_at": parse_past_datetime,
 }
 
 
@@ -237,9 +345,14 @@ def _customer_attributes(check):
     return attributes
 
 
-def validate_customer_rows(rows: Iterable[Row]) -> tuple[list[CustomerRecord], list[RowError]]:
-    """Parse customer rows; return (records, errors). A repeated external_id is an error on the later line."""
-    records, errors, first_line = [], [], {}
+def validate_customer_rows(rows: Iterable[Row], *, first_line: KeyIndex | None = None
+                           ) -> tuple[list[CustomerRecord], list[RowError]]:
+    """Parse customer rows; return (records, errors). A repeated external_id is an error on the later line.
+
+    `first_line` (external_id -> line) carries what earlier batches of the same input have seen.
+    """
+    records, errors = [], []
+    first_line = KeyIndex() if first_line is None else first_line
     for line, row in rows:
         check = _RowChecker(line, row)
         external_id = check.get("external_id", parse_text, required=True, max_length=64)
@@ -276,8 +389,10 @@ def _parse_event(line, row):
     check = _RowChecker(line, row)
     customer = check.get("customer_external_id", parse_text, required=True, max_length=64)
     kind = check.get("kind", _parse_kind, required=True)
-    occurred_at = check.get("occurred_at", parse_datetime, required=True)
+    occurred_at = check.get("occurred_at", parse_past_datetime, required=True)
     amount, value = check.get("amount", parse_number), check.get("value", parse_number)
+    if amount is not None and amount > settings.IMPORT_MAX_MONEY:
+        check.fail("amount", f"{check.row['amount']} is more than {settings.IMPORT_MAX_MONEY:g}")
     external_id = check.get("external_id", parse_text, max_length=80)
     _check_event_values(check, kind, amount, value)
     if check.errors:
@@ -297,14 +412,22 @@ def derived_event_key(record: EventRecord) -> str:
     return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()[:32]
 
 
-def validate_event_rows(rows: Iterable[Row]) -> tuple[list[EventRecord], list[RowError]]:
+def event_state() -> tuple[KeyIndex, KeyIndex]:
+    """What event validation remembers across batches: identical-row counts and first lines of source ids."""
+    return KeyIndex(default=0), KeyIndex()
+
+
+def validate_event_rows(rows: Iterable[Row], *, state: tuple[KeyIndex, KeyIndex] | None = None
+                        ) -> tuple[list[EventRecord], list[RowError]]:
     """Parse event rows; return (records, errors).
 
     Rows without external_id get ``auto:<digest>#n`` where n counts identical earlier rows of this input, so
     identical rows stay distinct events and re-importing the same input yields the same ids.
-    A repeated (customer, external_id) pair is an error on the later line.
+    A repeated (customer, external_id) pair is an error on the later line. `state`
+    carries what earlier batches of the same input have seen (see ``event_state``).
     """
-    records, errors, seen, first_line = [], [], Counter(), {}
+    records, errors = [], []
+    seen, first_line = state if state is not None else event_state()
     for line, row in rows:
         record, row_errors = _parse_event(line, row)
         if record and not record.external_id:
@@ -372,7 +495,24 @@ def csv_rows(
         raise ImportFileError(
             f"missing required column(s): {', '.join(missing)} (header has: {', '.join(reader.fieldnames)})"
         )
-    return ((reader.line_num, {**row, **constants}) for row in reader)
+    return _records(reader, constants)
+
+
+def _records(reader: csv.DictReader, constants: Mapping[str, str]) -> Iterator[Row]:
+    """Stream the rows; a record the reader cannot split (a field over the limit) is a bad row of its line."""
+    rows = iter(reader)
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            message = f"a field is larger than {limit // 1024} KB" if "field limit" in str(exc) else str(exc)
+            yield first_line, UnreadableRow(message)
+            continue
+        yield reader.line_num, {**row, **constants}
 
 
 def format_errors(errors: list[RowError], *, limit: int = 50) -> list[str]:

@@ -7,6 +7,7 @@ If any row is invalid and ``skip_invalid`` is False they raise ImportValidationE
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -15,8 +16,10 @@ from .importers import (
     CustomerRecord,
     EventRecord,
     ImportValidationError,
+    KeyIndex,
     Row,
     RowError,
+    event_state,
     validate_customer_rows,
     validate_event_rows,
 )
@@ -24,6 +27,9 @@ from .models import Customer, Event
 
 BATCH_SIZE = 1000  # rows per bulk INSERT (Django lowers it further to respect the backend's parameter limit)
 LOOKUP_CHUNK = 900  # values per `__in` lookup; SQLite allows 999 parameters per query
+# Rows validated and written at a time, all inside one transaction: memory stays flat with the size of the input
+# (a million-row file is never held at once), and one bad row anywhere still rolls every batch back.
+STREAM_BATCH = 5000
 
 
 @dataclass
@@ -46,6 +52,12 @@ def _chunks(items, size=LOOKUP_CHUNK) -> Iterator[list]:
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _batches(rows: Iterable[Row]) -> Iterator[list[Row]]:
+    rows = iter(rows)
+    while batch := list(islice(rows, STREAM_BATCH)):
+        yield batch
 
 
 def _gate(errors, *, skip_invalid):
@@ -117,27 +129,39 @@ def customers_upsert(*, rows: Iterable[Row], skip_invalid: bool = False) -> Impo
     Only columns present in a row are written; rows whose values already match are left untouched
     (counted as unchanged). ``owner`` must be the username of an existing user.
     Raises ImportValidationError (writing nothing) on any invalid row unless ``skip_invalid``.
+    Rows stream through in batches of STREAM_BATCH; once a row is bad (without skipping) the rest are only
+    validated, and the transaction is rolled back at the end.
     """
-    records, errors = validate_customer_rows(rows)
+    result, errors, first_line = ImportResult(), [], KeyIndex()
     with transaction.atomic():
-        owners = _users_by_username({r.fields["owner"] for r in records if r.fields.get("owner")})
-        errors, bad_lines = _gate(errors + _owner_errors(records, owners), skip_invalid=skip_invalid)
-        result = ImportResult(invalid=len(bad_lines), errors=errors)
-        good = [r for r in records if r.line not in bad_lines]
-        existing = _customers_by_external_id(r.external_id for r in good)
-        to_write = defaultdict(list)
-        for record in good:
-            customer = existing.get(record.external_id)
-            is_new = customer is None
-            customer = customer or Customer(external_id=record.external_id)
-            if not _apply_customer(customer, record, owners) and not is_new:
-                result.unchanged += 1
+        for batch in _batches(rows):
+            records, batch_errors = validate_customer_rows(batch, first_line=first_line)
+            owners = _users_by_username({r.fields["owner"] for r in records if r.fields.get("owner")})
+            batch_errors += _owner_errors(records, owners)
+            errors += batch_errors
+            if errors and not skip_invalid:
                 continue
-            result.created, result.updated = result.created + is_new, result.updated + (not is_new)
-            customer.pk = None  # written through the INSERT ... ON CONFLICT (external_id) DO UPDATE path
-            to_write[frozenset(record.fields) | ({"attributes"} if record.attributes else set())].append(customer)
-        _write_customers(to_write)
+            bad_lines = {error.line for error in batch_errors}
+            _customers_write_batch([r for r in records if r.line not in bad_lines], owners, result)
+        errors, bad_lines = _gate(errors, skip_invalid=skip_invalid)
+    result.invalid, result.errors = len(bad_lines), errors
     return result
+
+
+def _customers_write_batch(good: list[CustomerRecord], owners, result: ImportResult) -> None:
+    existing = _customers_by_external_id(r.external_id for r in good)
+    to_write = defaultdict(list)
+    for record in good:
+        customer = existing.get(record.external_id)
+        is_new = customer is None
+        customer = customer or Customer(external_id=record.external_id)
+        if not _apply_customer(customer, record, owners) and not is_new:
+            result.unchanged += 1
+            continue
+        result.created, result.updated = result.created + is_new, result.updated + (not is_new)
+        customer.pk = None  # written through the INSERT ... ON CONFLICT (external_id) DO UPDATE path
+        to_write[frozenset(record.fields) | ({"attributes"} if record.attributes else set())].append(customer)
+    _write_customers(to_write)
 
 
 # --- events ------------------------------------------------------------------------------------------------------
@@ -194,21 +218,27 @@ def events_upsert(
     Unknown customers are errors unless ``create_missing_customers`` (then bare customers are created).
     Raises ImportValidationError (writing nothing) on any invalid row unless ``skip_invalid``.
     """
-    records, errors = validate_event_rows(rows)
+    result, errors, state = ImportResult(), [], event_state()
     with transaction.atomic():
-        customer_ids = _customer_ids(r.customer_external_id for r in records)
-        missing = {r.customer_external_id for r in records} - customer_ids.keys()
-        if not create_missing_customers:
-            errors += _missing_customer_errors(records, missing)
+        for batch in _batches(rows):
+            records, batch_errors = validate_event_rows(batch, state=state)
+            customer_ids = _customer_ids(r.customer_external_id for r in records)
+            missing = {r.customer_external_id for r in records} - customer_ids.keys()
+            if not create_missing_customers:
+                batch_errors += _missing_customer_errors(records, missing)
+            errors += batch_errors
+            if errors and not skip_invalid:
+                continue
+            bad_lines = {error.line for error in batch_errors}
+            good = [r for r in records if r.line not in bad_lines]
+            if create_missing_customers and missing:
+                result.customers_created += _create_bare_customers(missing)
+                customer_ids.update(_customer_ids(missing))
+            events = [_event(r, customer_ids[r.customer_external_id]) for r in good]
+            stored = _existing_event_keys({(e.customer_id, e.external_id) for e in events})
+            new = [e for e in events if (e.customer_id, e.external_id) not in stored]
+            Event.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
+            result.created, result.unchanged = result.created + len(new), result.unchanged + len(events) - len(new)
         errors, bad_lines = _gate(errors, skip_invalid=skip_invalid)
-        result = ImportResult(invalid=len(bad_lines), errors=errors)
-        good = [r for r in records if r.line not in bad_lines]
-        if create_missing_customers and missing:
-            result.customers_created = _create_bare_customers(missing)
-            customer_ids.update(_customer_ids(missing))
-        events = [_event(r, customer_ids[r.customer_external_id]) for r in good]
-        stored = _existing_event_keys({(e.customer_id, e.external_id) for e in events})
-        new = [e for e in events if (e.customer_id, e.external_id) not in stored]
-        Event.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
-        result.created, result.unchanged = len(new), len(events) - len(new)
+    result.invalid, result.errors = len(bad_lines), errors
     return result

@@ -83,12 +83,19 @@ class ModelVersion(models.Model):
 
 
 class ScoreRun(models.Model):
-    """One nightly scoring run for an as-of date; re-running the same date updates it in place."""
+    """One nightly scoring run for an as-of date; re-running the same date updates it in place.
+
+    At most one run is active (running or stalled) at a time, whatever its date: `run_start` claims that under a
+    database lock, so runs of different dates are serialised, never interleaved.
+    """
 
     class Status(models.TextChoices):
         RUNNING = "running"
+        STALLED = "stalled"  # no chunk progressed for SCORING_STALL_SECONDS; its pending chunks were re-sent
         DONE = "done"
         FAILED = "failed"
+
+    ACTIVE = (Status.RUNNING, Status.STALLED)
 
     as_of = models.DateField(unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
@@ -99,6 +106,10 @@ class ScoreRun(models.Model):
     stats = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life: the run (re)started or a chunk started or finished. The sweep compares it with the
+    # stall timeout.
+    progress_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-as_of"]
@@ -115,6 +126,8 @@ class ScoreChunk(models.Model):
     id_from = models.BigIntegerField()
     id_to = models.BigIntegerField()
     done_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # a task started (or finished) this chunk
+    attempts = models.PositiveIntegerField(default=0)
     stats = models.JSONField(default=dict, blank=True)
 
     class Meta:

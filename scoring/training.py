@@ -107,13 +107,23 @@ def load_estimator(version: ModelVersion) -> dict:
     return joblib.load(io.BytesIO(bytes(version.artifact)))
 
 
+ROC_AUC_SLACK = 0.005  # ROC AUC may wobble by half a point; PR AUC (the selection metric) must not drop at all
+
+
 def is_at_least_as_good(new: dict, current: dict | None) -> bool:
     """Promotion gate: the new model's validation PR AUC (then ROC AUC) must not be worse."""
+    return promotion_refusal(new, current) is None
+
+
+def promotion_refusal(new: dict, current: dict | None) -> tuple[str, float, float] | None:
+    """The metric that fails the promotion gate as (name, new value, active value), or None if the new one passes."""
     if not current or current.get("pr_auc") is None:
-        return True
-    # ROC AUC may wobble by half a point; PR AUC (the selection metric) must not drop at all.
-    roc_ok = (new.get("roc_auc") or 0) >= (current.get("roc_auc") or 0) - 0.005
-    return (new.get("pr_auc") or 0) >= current["pr_auc"] and roc_ok
+        return None
+    if (new.get("pr_auc") or 0) < current["pr_auc"]:
+        return "PR AUC", new.get("pr_auc") or 0, current["pr_auc"]
+    if (new.get("roc_auc") or 0) < (current.get("roc_auc") or 0) - ROC_AUC_SLACK:
+        return "ROC AUC", new.get("roc_auc") or 0, current.get("roc_auc") or 0
+    return None
 
 
 @transaction.atomic
@@ -128,9 +138,11 @@ def model_store(*, result: ml.TrainResult, horizon_days: int, train_from: date, 
     active = model_active()
     if promote == "never":
         return TrainOutcome(version, False, "not promoted (asked not to)")
-    if promote == "if_better" and not is_at_least_as_good(result.metrics, active.metrics if active else None):
-        return TrainOutcome(version, False, f"not promoted: validation PR AUC {result.metrics.get('pr_auc'):.3f} "
-                                            f"< active model #{active.pk} {active.metrics.get('pr_auc'):.3f}")
+    refusal = promotion_refusal(result.metrics, active.metrics if active else None)
+    if promote == "if_better" and refusal:
+        metric, new_value, active_value = refusal
+        return TrainOutcome(version, False, f"not promoted: validation {metric} {new_value:.3f} "
+                                            f"< active model #{active.pk} {active_value:.3f}")
     model_promote(version=version)
     return TrainOutcome(version, True, "promoted")
 

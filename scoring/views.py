@@ -1,4 +1,5 @@
-"""Admin pages for the scoring configuration: rules (with backtest), policy, previews, history and rollback.
+"""Admin pages for the scoring configuration: rules (with backtest), policy, previews, history and rollback, and
+the win-back lane.
 
 Every page is for admins only (scoring.permissions). Edits are previewed on the same form ("Preview" button) and
 saved through the services, which write a new version with author, comment and diff.

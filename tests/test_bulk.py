@@ -39,3 +39,20 @@ def test_upsert_round_trips_text_json_nulls_and_updates_only_the_named_fields():
         date(2025, 1, 1), date(2025, 2, 1), "keep me")
     assert (created.rules_fired, created.snooze_reason, created.snoozed_until) == (['R, "1"'], "", None)
     assert Alert.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", ["\\N", "\\\\N", "a\tb\r\nc\\", "", "\\."])
+def test_backslash_n_and_control_characters_stay_text(text):
+    # given: text values that COPY would read as NULL, an escape or a field break if they were not escaped
+    a = customer("A")
+    alert = Alert(customer=a, open_key=a.id, probability=0.5, tier=3, max_tier=3, first_raised_at=timezone.now(),
+                  first_run_as_of=date(2025, 1, 1), last_run_as_of=date(2025, 1, 1), snooze_reason=text,
+                  close_reason=text[:64], rules_fired=[text])
+
+    # when
+    model_upsert(model=Alert, objs=[alert], unique_fields=("open_key",), update_fields=("snooze_reason",))
+
+    # then: exactly the text, not NULL
+    stored = Alert.objects.get(customer=a)
+    assert (stored.snooze_reason, stored.close_reason, stored.rules_fired) == (text, text, [text])

@@ -1,10 +1,11 @@
 """Fast bulk writes for PostgreSQL: COPY into a temporary table, then one INSERT ... ON CONFLICT.
 
 On PostgreSQL this is ~20x faster than bulk_create (PERF_NOTES: 100k rows in about a second); other
-databases fall back to the ORM's bulk_create. A text value that is exactly \\N would read back as NULL.
+databases fall back to the ORM's bulk_create. Rows go through COPY's text format with every value escaped
+(backslash, tab, newline, carriage return), so only a real NULL becomes \\N: a text value that is exactly
+"\\N" stays that text.
 """
 
-import io
 import json
 from collections.abc import Sequence
 
@@ -38,17 +39,36 @@ def _frame_of(model, objs: Sequence) -> pd.DataFrame:
     return frame
 
 
+_TEXT_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+
+
+def _text_column(values: pd.Series) -> pd.Series:
+    """One column as COPY text-format fields: NULL is \\N, every other value escaped (vectorised)."""
+    missing = values.isna().to_numpy()
+    text = values.astype(object).where(~missing, "").astype(str)
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        for raw, escaped in _TEXT_ESCAPES:
+            text = text.str.replace(raw, escaped, regex=False)
+    return text.where(~missing, "\\N")
+
+
+def copy_text(frame: pd.DataFrame) -> str:
+    """The frame as PostgreSQL COPY text format (tab-separated, \\N for NULL, backslash escapes)."""
+    if frame.empty:
+        return ""
+    columns = [_text_column(frame[c]) for c in frame.columns]
+    lines = columns[0].str.cat(columns[1:], sep="\t") if len(columns) > 1 else columns[0]
+    return "\n".join(lines.tolist()) + "\n"
+
+
 def _copy_insert(model, frame: pd.DataFrame, on_conflict: str, returning: str = "") -> list[tuple]:
     cols = ", ".join(frame.columns)
     table, tmp = model._meta.db_table, f"tmp_{model._meta.db_table}"
-    buffer = io.StringIO()
-    # \N marks NULL, so an empty field stays an empty string (PostgreSQL's CSV default would make it NULL).
-    frame.to_csv(buffer, header=False, index=False, na_rep="\\N")
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
         cursor.execute(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA")
-        with cursor.cursor.copy(f"COPY {tmp} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
-            copy.write(buffer.getvalue())
+        with cursor.cursor.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
+            copy.write(copy_text(frame))
         cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {tmp} {on_conflict}"
                        + (f" RETURNING {returning}" if returning else ""))
         rows = cursor.fetchall() if returning else []

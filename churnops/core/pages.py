@@ -6,6 +6,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import render
 
 from .roles import sees_team, user_roles
 
@@ -15,6 +16,12 @@ def nav_context(user, roles: set[str] | None, active: str) -> dict:
     if roles is None:
         roles = user_roles(user)
     return {"nav_team": sees_team(user, roles), "nav_active": active}
+
+
+def render_page(request, template: str, context: dict, *, active: str, status: int = 200):
+    """A page in the site's layout, with the header's navigation for this user."""
+    user = request.user
+    return render(request, template, {**context, **nav_context(user, user_roles(user), active)}, status=status)
 
 
 def page(allowed: Callable | None = None, *, hide: bool = False, message: str = "you may not open this page"):

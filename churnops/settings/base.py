@@ -142,7 +142,20 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # One handler for every refusal: service Refusals and Django errors become 400/403/404/409 with a `code`.
     "EXCEPTION_HANDLER": "churnops.core.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "churnops.parsers.SafeJSONParser",  # NUL, unpaired surrogates and deep nesting refused with a 400
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# Plausible ranges for imported values (CSV and API); a value outside them is a bad row, not a customer.
+IMPORT_MAX_MONEY = env.float("IMPORT_MAX_MONEY", default=1e12)  # lifetime value and event amounts
+IMPORT_CONTRACT_YEARS = (env.int("IMPORT_CONTRACT_MIN_YEAR", default=1950), env.int("IMPORT_CONTRACT_MAX_YEAR",
+                                                                                      default=2100))
+IMPORT_FUTURE_DAYS = env.int("IMPORT_FUTURE_DAYS", default=2)  # events and churn dates: clock skew, not 2099
+IMPORT_MAX_ATTRIBUTE_CHARS = env.int("IMPORT_MAX_ATTRIBUTE_CHARS", default=2000)  # one extra column's value
+# JSON bodies nested deeper than this are refused (our deepest accepted body, a policy, is 4 levels).
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ChurnOps API",
@@ -227,6 +240,28 @@ WEBHOOK_DISABLE_AFTER_HOURS = env.float("WEBHOOK_DISABLE_AFTER_HOURS", default=2
 # 25k keeps a worker under ~300 MB (feature frame, model, one COPY buffer) and was faster than 10k at 1M
 # customers (bench/README.md): fewer temporary tables and round trips per customer.
 SCORING_CHUNK_SIZE = env.int("SCORING_CHUNK_SIZE", default=25_000)
+# A run none of whose chunks started or finished for this long is stalled: its pending chunks are re-sent by the
+# sweep (every minute). Well above the longest chunk (25k customers: under a minute, bench/README.md).
+SCORING_STALL_SECONDS = env.int("SCORING_STALL_SECONDS", default=15 * 60)
+# A date started while another date's run is active waits and asks again this often (runs never interleave).
+SCORING_RUN_BUSY_RETRY_SECONDS = env.int("SCORING_RUN_BUSY_RETRY_SECONDS", default=60)
+# Redis redelivers a task not acknowledged within this (acks_late: a task is acknowledged when it ends), so it
+# must exceed the longest task: the hard time limit, plus a margin. Celery's default is an hour.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
+CELERY_BEAT_SCHEDULE |= {
+    # Finish runs whose chord was lost, re-send the chunks of stalled runs.
+    "score-runs-sweep": {
+        "task": "scoring.tasks.runs_sweep_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
+    # A night that failed is retried once, two hours after the nightly run.
+    "nightly-retry": {
+        "task": "scoring.tasks.nightly_retry_task",
+        "schedule": crontab(hour=4, minute=0),
+        "options": {"expires": 4 * 3600},
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,19 +1,14 @@
 """Customers API: customers visible to the user, and bulk upserts of customers and events."""
 
-import codecs
-
-from django.conf import settings
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError
 from rest_framework.filters import SearchFilter
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.utils import json
 
 from churnops.core.api import allow
+from churnops.parsers import SafeJSONParser
 from customers.models import Customer
 from customers.permissions import can_bulk_upsert
 from customers.services import customers_upsert, events_upsert
@@ -32,24 +27,8 @@ from .serializers import (
 MAX_INTEGER_DIGITS = 308
 
 
-def _bounded_int(text: str) -> int:
-    digits = len(text.lstrip("-"))
-    if digits > MAX_INTEGER_DIGITS:
-        raise ValueError(f"integer of {digits} digits is out of range")
-    return int(text)
-
-
-class BulkJSONParser(JSONParser):
-    """JSON only, refusing integers that no number field could hold (as a parse error, not a crash later)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
-        try:
-            return json.load(
-                codecs.getreader(encoding)(stream), parse_constant=json.strict_constant, parse_int=_bounded_int
-            )
-        except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
+class BulkJSONParser(SafeJSONParser):
+    """The API's JSON parser (NUL, surrogates, depth, NaN and huge integers refused with a 400)."""
 
 
 # Admins and integration accounts (group 'integration') may load customers and events.

@@ -128,12 +128,18 @@ class _People:
         return [u for uid, u in members.items() if uid != wo.assignee_id]
 
     def lead_for(self, wo: WorkOrder):
-        """A team lead to take a breached case: the assignee's own lead if free, else the least loaded."""
+        """A team lead to take a breached case. The case stays in its team: an assignee with a team lead goes to
+        that lead (however loaded), or to nobody while that lead is away; never to another team's lead. Only a
+        case without a team goes to the least loaded lead."""
         if self._lead_assigner is None:
             self._lead_assigner = Assigner.for_roles([Role.TEAM_LEAD], [], self.now.date())
         agent = getattr(wo.assignee, "agent", None) if wo.assignee else None
-        own = self.members(Role.TEAM_LEAD).get(agent.team_lead_id) if agent else None
-        return self._lead_assigner.pick(owner=own, role=Role.TEAM_LEAD, now=self.now, over_capacity=True)
+        if agent and agent.team_lead_id:
+            others = frozenset(self.members(Role.TEAM_LEAD)) - {agent.team_lead_id}
+            own = self.members(Role.TEAM_LEAD).get(agent.team_lead_id)
+            return self._lead_assigner.pick(owner=own, role=Role.TEAM_LEAD, now=self.now, exclude=others,
+                                            over_capacity=True)
+        return self._lead_assigner.pick(owner=None, role=Role.TEAM_LEAD, now=self.now, over_capacity=True)
 
     def is_lead(self, user) -> bool:
         return user is not None and user.id in self.members(Role.TEAM_LEAD)

@@ -4,6 +4,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from nightly.pipeline import RunInProgress
 from nightly.tasks import nightly_run_task
 from scoring.models import ScoreRun
 
@@ -17,10 +18,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, as_of=None, timeout=3600, **options):
         day = as_of or timezone.localdate()
-        run_id = nightly_run_task.delay(day.isoformat()).get(timeout=timeout)
+        try:
+            run_id = nightly_run_task.delay(day.isoformat()).get(timeout=timeout)
+        except RunInProgress as exc:
+            raise CommandError(f"run {day} not started: {exc}") from exc
         deadline = time.monotonic() + timeout
         run = ScoreRun.objects.get(pk=run_id)
-        while run.status == ScoreRun.Status.RUNNING and time.monotonic() < deadline:
+        while run.status in ScoreRun.ACTIVE and time.monotonic() < deadline:
             time.sleep(0.5)
             run.refresh_from_db()
         if run.status != ScoreRun.Status.DONE:
