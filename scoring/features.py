@@ -8,7 +8,8 @@ import pandas as pd
 from django.db import connection
 from django.utils import timezone
 
-from .ml.derive import derive_features
+from .ml.bgnbd import BgNbdParams
+from .ml.derive import derive_features, purchase_history_features
 
 DAY = timedelta(days=1)
 
@@ -77,6 +78,8 @@ def _aggregate_sql() -> str:
         "tickets_opened": _count("ticket_opened"),
         "tickets_closed": _count("ticket_closed"),
         "campaigns_90d": _count("campaign", "t90"),
+        "items_avg_90d": "AVG(value) FILTER (WHERE kind = 'purchase' AND occurred_at >= %(t90)s)",
+        "items_avg_365d": "AVG(value) FILTER (WHERE kind = 'purchase' AND occurred_at >= %(t365)s)",
     }
     for kind, plural in (("visit", "visits"), ("login", "logins"), ("purchase", "purchases")):
         cols[f"{kind}_last_at"] = _epoch_sql(f"MAX(occurred_at) FILTER (WHERE kind = '{kind}')")
@@ -104,6 +107,12 @@ SELECT customer_id, value FROM (
   WHERE kind = 'survey' AND occurred_at < %(cutoff)s AND customer_id >= %(id_from)s AND customer_id < %(id_to)s
 ) latest WHERE rn = 1
 """
+
+
+def _purchases_sql() -> str:
+    return (f"SELECT customer_id, {_epoch_sql('occurred_at')} AS epoch FROM customers_event "
+            "WHERE kind = 'purchase' AND occurred_at < %(cutoff)s AND customer_id >= %(id_from)s "
+            "AND customer_id < %(id_to)s")
 
 
 def _customers_sql() -> str:
@@ -155,16 +164,34 @@ def raw_aggregates(*, as_of: date, id_from: int = 0, id_to: int = 2**62) -> pd.D
     return raw
 
 
-def compute_features(*, as_of: date, id_from: int = 0, id_to: int = 2**62, active_only: bool = True) -> pd.DataFrame:
+def purchase_history(*, as_of: date, id_from: int = 0, id_to: int = 2**62,
+                     bgnbd_params: BgNbdParams | None = None) -> tuple[pd.DataFrame, BgNbdParams | None]:
+    """Gap statistics and BG/NBD figures per customer (see `scoring.ml.derive.purchase_history_features`)."""
+    cutoff = cutoff_for(as_of)
+    params = {"cutoff": _param(cutoff), "id_from": id_from, "id_to": id_to}
+    with connection.cursor() as cursor:
+        cursor.execute(_purchases_sql(), params)
+        purchases = pd.DataFrame.from_records(cursor.fetchall(), columns=["customer_id", "epoch"])
+    return purchase_history_features(purchases, cutoff.timestamp(), bgnbd_params)
+
+
+def compute_features(*, as_of: date, id_from: int = 0, id_to: int = 2**62, active_only: bool = True,
+                     bgnbd_params: dict | None = None) -> pd.DataFrame:
     """Feature matrix (index customer_id, columns = the catalog) as of the end of `as_of`.
 
     With `active_only`, customers with no event before the cut-off (not yet customers) are left out.
+    BG/NBD is fitted on the customers in range unless `bgnbd_params` (stored with a model) are given; the
+    parameters used are in `frame.attrs["bgnbd_params"]`.
     """
     raw = raw_aggregates(as_of=as_of, id_from=id_from, id_to=id_to)
     if active_only:
         raw = raw[raw["activity_total"].fillna(0) > 0]
+    given = BgNbdParams(**bgnbd_params) if bgnbd_params else None
+    history, fitted = purchase_history(as_of=as_of, id_from=id_from, id_to=id_to, bgnbd_params=given)
+    raw = raw.join(history, how="left")
     cutoff_epoch = cutoff_for(as_of).timestamp()
     day_epoch = datetime.combine(as_of, time.min, tzinfo=UTC).timestamp()
     features = derive_features(raw, cutoff_epoch, day_epoch)
     features.index = features.index.astype(np.int64)
+    features.attrs["bgnbd_params"] = fitted.as_dict() if fitted else None
     return features
