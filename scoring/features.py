@@ -124,6 +124,46 @@ def _customers_sql() -> str:
     )
 
 
+ATTRIBUTE_SQL = """
+SELECT customer_id, field, value FROM customers_customerattributechange
+WHERE changed_at < %(cutoff)s AND customer_id >= %(id_from)s AND customer_id < %(id_to)s
+  AND field IN ('lifetime_value', 'contract_start', 'contract_end')
+ORDER BY customer_id, field, changed_at, id
+"""
+
+
+def _attributes_as_of(customers: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Lifetime value and contract dates as recorded before the cut-off, never today's values.
+
+    A customer with a recorded history gets the last value set before the cut-off (missing if none was set
+    yet). Only an attribute with no history at all (a row written around the services) keeps its stored value.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(ATTRIBUTE_SQL, params)
+        changes = pd.DataFrame.from_records(cursor.fetchall(), columns=["customer_id", "field", "value"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT customer_id, field FROM customers_customerattributechange "
+                       "WHERE customer_id >= %(id_from)s AND customer_id < %(id_to)s", params)
+        tracked = pd.DataFrame.from_records(cursor.fetchall(), columns=["customer_id", "field"])
+    out = customers.copy()
+    latest = changes.groupby(["customer_id", "field"])["value"].last().unstack() if len(changes) else \
+        pd.DataFrame(index=pd.Index([], dtype=np.int64))
+    for field, column in (("lifetime_value", "lifetime_value"), ("contract_start", "contract_start_epoch"),
+                          ("contract_end", "contract_end_epoch")):
+        has_history = out.index.isin(tracked.loc[tracked["field"] == field, "customer_id"])
+        if not has_history.any():
+            continue
+        text = latest[field].reindex(out.index) if field in latest.columns else pd.Series(np.nan, index=out.index)
+        text = text.replace("", np.nan)
+        if field == "lifetime_value":
+            value = pd.to_numeric(text, errors="coerce")
+        else:
+            value = (pd.to_datetime(text, utc=True, errors="coerce") - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(
+                seconds=1)
+        out[column] = np.where(has_history, value, out[column])
+    return out
+
+
 def _frame(sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
     """Run a query whose columns are all numeric into a frame indexed by the first column."""
     with connection.cursor() as cursor:
@@ -152,6 +192,7 @@ def raw_aggregates(*, as_of: date, id_from: int = 0, id_to: int = 2**62) -> pd.D
     params = {**_windows(cutoff), "id_from": id_from, "id_to": id_to}
     customers = _frame(_customers_sql(), params, ["customer_id", "lifetime_value", "contract_start_epoch",
                                                   "contract_end_epoch"])
+    customers = _attributes_as_of(customers.astype(float), params)
     agg_sql, agg_cols = _aggregate_sql()
     events = _frame(agg_sql, params, ["customer_id", *agg_cols])
     raw = customers.join(events, how="left")
