@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scoring.models import Rule
+from scoring.selectors import score_then_and_now
 
 from .choices import OPEN_STATUSES, TRANSITIONS, ActionKind, Outcome, Reason, Role, SlaClock, WorkOrderStatus
 from .forms import AgentForm, BulkReassignForm, LogActionForm, QueueFilterForm, ResolveForm, SetStatusForm, form_errors
@@ -374,6 +375,7 @@ def work_order(request, pk: int):
         "alert": alert,
         "rules": [(name, descriptions.get(name, "")) for name in rules_fired],
         "factors": factors,
+        "score": score_then_and_now(customer_id=wo.customer_id, probability=wo.probability, opened_at=wo.opened_at),
         "actions": wo.actions.select_related("author"),
         "events": events,
         "can_work": can_work_on(user, wo),
