@@ -20,7 +20,9 @@ from .services import defaults_install
 
 # Training cut-offs step back this many days from the validation cut-off.
 CUTOFF_STEP_DAYS = 30
-TRAIN_CUTOFFS = 6
+# Nine monthly cut-offs: on the grocery log going from six to nine lifted the out-of-time ROC AUC from 0.850 to
+# 0.861 (more leak-free history); the cost grows linearly and stays within minutes at 25,000 customers.
+TRAIN_CUTOFFS = 9
 # Model selection averages over this many monthly validation cut-offs (one cut-off alone picked the weaker model).
 VALIDATION_CUTOFFS = 3
 # Of columns that are copies of each other on some data, these stay (tenure reads better than "last visit

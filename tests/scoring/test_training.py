@@ -127,7 +127,7 @@ def test_train_model_command_trains_on_history_and_scores_explain_themselves(am_
     # then
     model = ModelVersion.objects.get(is_active=True)
     assert model.metrics["validation_cutoff"] == str(AS_OF - timedelta(days=60))
-    assert len(model.metrics["train_cutoffs"]) == 6
+    assert len(model.metrics["train_cutoffs"]) == 9  # issue 11: all leak-free history, nine monthly cut-offs
     assert {"roc_auc", "pr_auc", "brier", "lift_top_decile", "precision_at_tier1", "recall_at_tier3"} <= set(
         model.metrics)
     assert model.features[0] == "days_since_last_visit"
