@@ -137,10 +137,12 @@ FEATURE_NAMES = tuple(f.name for f in FEATURES)
 # Features that measure the same underlying thing, so that an explanation names each signal once (collinear
 # copies can take opposite signs in a model; grouped, they are switched on and off together).
 SIGNALS: dict[str, tuple[str, ...]] = {
+    # Recency only means something against the customer's own rhythm (and for a one-time buyer the "usual gap"
+    # is their tenure): one signal, phrased as "no purchase for 94 days — 3× their usual gap".
     "recency": ("days_since_last_purchase", "days_since_last_visit", "days_since_last_login",
-                "days_since_last_activity", "recency_typical_gap_ratio", "recency_gap_ratio", "bgnbd_p_alive"),
-    "rhythm": ("purchase_gap_median", "purchase_gap_mean", "purchase_gap_last", "purchase_gap_cv",
-               "activity_gap_days"),
+                "days_since_last_activity", "recency_typical_gap_ratio", "recency_gap_ratio", "bgnbd_p_alive",
+                "purchase_gap_median", "purchase_gap_mean", "purchase_gap_last", "purchase_gap_cv",
+                "activity_gap_days"),
     "frequency": ("purchases_90d", "purchase_change_ratio", "purchases_30d", "purchases_prev_90d", "purchases_365d",
                   "visits_90d", "visit_change_ratio", "visits_30d", "visits_prev_90d", "visits_365d",
                   "visits_prior_12m", "logins_90d", "login_change_ratio", "logins_30d", "logins_prev_90d",

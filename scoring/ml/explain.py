@@ -58,6 +58,8 @@ def _recency_phrase(values: dict, features: list[str]) -> str | None:
     for name, kind in _RECENCY:
         if name in features and not _missing(values.get(name)):
             days = values[name]
+            if (values.get("activity_total") or 0) == 1:
+                return f"only one {kind} ever, {days:.0f} days ago"
             text = f"no {kind} for {days:.0f} days"
             ratio = values.get("recency_typical_gap_ratio") if kind == "purchase" else None
             if _missing(ratio) and (values.get("activity_total") or 0) >= 3:
