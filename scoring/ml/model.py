@@ -50,7 +50,7 @@ BOOSTING_GRID = {
 AVERAGE = "average"
 # Selection folds larger than this are subsampled (the final refit uses every row): the choice between
 # candidates needs a fair comparison, not every row, and keeps training at 25,000 customers within minutes.
-SELECTION_MAX_ROWS = 60_000
+SELECTION_MAX_ROWS = 25_000
 
 
 def _builder(name: str):
