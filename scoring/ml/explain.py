@@ -14,6 +14,8 @@ from .catalog import FEATURES_BY_NAME, SIGNALS
 TOP_SIGNALS = 5
 # A signal moving the log-odds by less than this is noise, not a reason.
 MIN_CONTRIBUTION = 0.01
+# Nor is a signal carrying under 5% of the risk: "customer for 576 days: 0% of the risk" tells nobody anything.
+MIN_SHARE = 0.05
 
 _CHANGE_PCTS = ("visit_change_pct", "login_change_pct", "purchase_change_pct", "spend_change_pct",
                 "activity_change_pct")
@@ -54,19 +56,30 @@ def _times(ratio: float) -> str:
     return f"{ratio:.0f}×" if ratio >= 2 else f"{ratio:.1f}×"
 
 
+def _plural(kind: str) -> str:
+    return "activities" if kind == "activity" else f"{kind}s"
+
+
 def _recency_phrase(values: dict, features: list[str]) -> str | None:
     for name, kind in _RECENCY:
         if name in features and not _missing(values.get(name)):
             days = values[name]
             if (values.get("activity_total") or 0) == 1:
                 return f"only one {kind} ever, {days:.0f} days ago"
-            text = f"no {kind} for {days:.0f} days"
             ratio = values.get("recency_typical_gap_ratio") if kind == "purchase" else None
+            gap = values.get("purchase_gap_median") if kind == "purchase" else values.get("activity_gap_days")
             if _missing(ratio) and (values.get("activity_total") or 0) >= 3:
                 ratio = values.get("recency_gap_ratio")  # the usual gap is a habit only from two gaps on
-            if not _missing(ratio) and ratio >= 1.05:
-                text += f" — {_times(ratio)} their usual gap"
-            return text
+            if _missing(ratio):
+                if (values.get("activity_total") or 0) == 2:
+                    return f"only two {_plural(kind)} so far, the last {days:.0f} days ago"
+                return f"no {kind} for {days:.0f} days"
+            if ratio >= 1.05:
+                return f"no {kind} for {days:.0f} days — {_times(ratio)} their usual gap"
+            # Not overdue: what the model holds against them is the rhythm itself.
+            if _missing(gap):
+                return f"no {kind} for {days:.0f} days"
+            return f"{_plural(kind)} only every {gap:.0f} days or so (last {days:.0f} days ago)"
     if "bgnbd_p_alive" in features and not _missing(values.get("bgnbd_p_alive")):
         return phrase_of("bgnbd_p_alive", values)
     return None
@@ -124,7 +137,7 @@ def explain_rows(estimator, X: pd.DataFrame, features: list[str], reference: dic
         values = phrase_values(record)
         rows = []
         for j in np.argsort(-raising[i], kind="stable"):
-            if raising[i, j] <= 0 or len(rows) == k:
+            if raising[i, j] <= 0 or len(rows) == k or raising[i, j] < MIN_SHARE * raising[i].sum():
                 break
             text = signal_phrase(signals[j], values, features)
             if text:
