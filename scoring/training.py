@@ -127,12 +127,16 @@ def train(*, as_of: date, horizon_days: int | None = None, policy: dict | None =
         fold_cutoffs = [val_cutoff - timedelta(days=horizon) - step * j for j in range(n_cutoffs)]
         X_tr, y_tr = examples(fold_cutoffs)
         X_val, y_val = examples([val_cutoff])
-        if len(y_tr) < 20 or y_tr.sum() < 3 or y_tr.sum() == len(y_tr) or not 0 < y_val.sum() < len(y_val):
+        if k == 0:
+            # The newest validation cut-off must have a full training history behind it; older ones are a bonus
+            # (without it a model from a few weeks of history would replace the rules on thin evidence).
+            _enough("training", y_tr)
+            _enough("validation", y_val)
+        if len(y_tr) < 20 or min(y_tr.sum(), len(y_tr) - y_tr.sum()) < 3 or not 0 < y_val.sum() < len(y_val):
             continue
         folds.append((X_tr[features], y_tr, X_val[features], y_val))
         validation_cutoffs.append(val_cutoff)
     if not folds:
-        _enough("validation", examples([newest])[1])
         raise TrainingError("no validation cut-off has enough earlier history to train on")
     result = ml.select_and_fit(folds, X_all[features], y_all, _tier_thresholds(policy))
     result.dropped_features = dropped

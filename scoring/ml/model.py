@@ -31,12 +31,13 @@ def _logistic() -> Pipeline:
     ])
 
 
-def _boosting(max_leaf_nodes: int = 15, min_samples_leaf: int = 40, learning_rate: float = 0.05) -> Pipeline:
+def _boosting(max_leaf_nodes: int = 15, min_samples_leaf: int = 40, learning_rate: float = 0.05,
+              early_stopping: bool = True) -> Pipeline:
     return Pipeline([
         ("clf", HistGradientBoostingClassifier(
-            learning_rate=learning_rate, max_iter=300, max_leaf_nodes=max_leaf_nodes,
+            learning_rate=learning_rate, max_iter=300 if early_stopping else 100, max_leaf_nodes=max_leaf_nodes,
             min_samples_leaf=min_samples_leaf, l2_regularization=1.0, class_weight="balanced",
-            early_stopping=True, validation_fraction=0.15, random_state=0)),
+            early_stopping=early_stopping, validation_fraction=0.15, random_state=0)),
     ])
 
 
@@ -57,13 +58,22 @@ def _builder(name: str):
     return CANDIDATES.get(name) or BOOSTING_GRID[name]
 
 
-def _calibrated(name: str, n_positive: int) -> CalibratedClassifierCV:
+# Boosting's early stopping holds out a stratified 15%: below this many of the rarer class it may hold out none.
+EARLY_STOPPING_MIN_CLASS = 40
+
+
+def _calibrated(name: str, n_minority: int) -> CalibratedClassifierCV:
     # Platt scaling keeps the ranking and needs few positives; 3 folds when the data allows it. The folds are
     # shuffled: training rows come concatenated cut-off by cut-off, and unshuffled folds would calibrate each
     # model on other cut-offs than it learnt from (one such fold came out with an inverted sigmoid).
-    folds = 3 if n_positive >= 6 else 2
-    return CalibratedClassifierCV(_builder(name)(), method="sigmoid",
-                                  cv=StratifiedKFold(folds, shuffle=True, random_state=0))
+    folds = 3 if n_minority >= 6 else 2
+    small = name in BOOSTING_GRID and n_minority < EARLY_STOPPING_MIN_CLASS
+    base = _builder(name)(early_stopping=False) if small else _builder(name)()
+    return CalibratedClassifierCV(base, method="sigmoid", cv=StratifiedKFold(folds, shuffle=True, random_state=0))
+
+
+def _minority(y: np.ndarray) -> int:
+    return int(min(y.sum(), len(y) - y.sum()))
 
 
 class AverageEnsemble:
@@ -185,8 +195,8 @@ def _summary(per_fold: list[dict]) -> dict:
 
 def _fit(name: str, X: pd.DataFrame, y: np.ndarray, parts: tuple[str, ...] = ()):
     if name == AVERAGE:
-        return AverageEnsemble({p: _calibrated(p, int(y.sum())).fit(X, y) for p in parts})
-    return _calibrated(name, int(y.sum())).fit(X, y)
+        return AverageEnsemble({p: _calibrated(p, _minority(y)).fit(X, y) for p in parts})
+    return _calibrated(name, _minority(y)).fit(X, y)
 
 
 def select_and_fit(
@@ -206,8 +216,8 @@ def select_and_fit(
     boosting = [c for c in candidates if c in BOOSTING_GRID]
     fold_predictions = []
     for X_tr, y_tr, X_val, y_val in folds:
-        if not 0 < y_val.sum() < len(y_val):
-            continue
+        if not 0 < y_val.sum() < len(y_val) or min(y_tr.sum(), len(y_tr) - y_tr.sum()) < 3:
+            continue  # nothing to validate on, or too few of a class to train and calibrate
         X_fit, y_fit = _fold_sample(X_tr[features], y_tr, max_rows)
         preds = {name: _fit(name, X_fit, y_fit).predict_proba(X_val[features])[:, 1] for name in candidates}
         fold_predictions.append((y_val, preds))
@@ -241,7 +251,7 @@ def train_and_select(
 
 def fit_one(name: str, X: pd.DataFrame, y: np.ndarray) -> TrainResult:
     """Fit a single calibrated candidate on all rows (no validation)."""
-    est = _calibrated(name, int(y.sum())).fit(X, y)
+    est = _calibrated(name, _minority(y)).fit(X, y)
     return TrainResult(name, est, list(X.columns), {}, {}, _reference_values(X))
 
 
