@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from scoring.ml.derive import derive_features  # pure pandas, no Django
+from scoring.ml.bgnbd import BgNbdParams
+from scoring.ml.derive import derive_features, purchase_history_features  # pure pandas, no Django
 from scoring.ml.rules import RuleSpec, evaluate
 
 DAY = 86_400.0
@@ -89,6 +90,12 @@ def aggregate(events: pd.DataFrame, ids: np.ndarray, cutoff_dt: datetime) -> pd.
         m = is_kind[k]
         last = pd.Series(t[m]).groupby(pos[m]).max()
         frame[f"{k}_last_at"] = pd.Series(last.to_numpy(), index=ids[last.index])
+    raw_value = events["value"].to_numpy()
+    for d in (90, 365):
+        m = is_kind["purchase"] & since[d] & ~np.isnan(raw_value)
+        n_items = np.bincount(pos[m], minlength=n)
+        frame[f"items_avg_{d}d"] = np.where(n_items > 0, np.bincount(pos[m], weights=raw_value[m], minlength=n)
+                                            / np.maximum(n_items, 1), np.nan)
     m = is_kind["survey"]
     surveys = pd.DataFrame({"pos": pos[m], "t": t[m], "v": value[m]}).sort_values(["pos", "t"], kind="stable")
     latest = surveys.drop_duplicates("pos", keep="last")
@@ -127,7 +134,12 @@ def main():
     read_s = time.perf_counter() - started
     ids = customers["id"].to_numpy()
     events = events[np.isin(events["customer_id"].to_numpy(), ids)]
+    bundle = joblib.load(io.BytesIO(bytes(model_row[0])))
     raw = customers.set_index("id").join(aggregate(events, ids, cutoff_dt))
+    purchases = events.loc[events["kind"].to_numpy() == "purchase", ["customer_id", "t"]].rename(columns={"t": "epoch"})
+    params = bundle.get("bgnbd_params")
+    history, _ = purchase_history_features(purchases, cutoff, BgNbdParams(**params) if params else None)
+    raw = raw.join(history)
     raw = raw[raw["activity_total"] > 0].astype(float)
     epochs = [c for c in raw.columns if c.endswith(("_at", "_epoch"))]
     raw[epochs] = raw[epochs].round(3)
@@ -135,7 +147,6 @@ def main():
     specs = [RuleSpec(r["name"], tuple((c["feature"], c["op"], float(c["value"])) for c in r["conditions"]))
              for r in rules if r.get("is_enabled", True)]
     fired = evaluate(specs, features).sum(axis=1)
-    bundle = joblib.load(io.BytesIO(bytes(model_row[0])))
     probability = bundle["estimator"].predict_proba(features[model_row[1]])[:, 1]
     total_s = time.perf_counter() - started
     np.savez(args.out, ids=features.index.to_numpy(), probability=probability, rules=fired,

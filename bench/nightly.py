@@ -121,6 +121,8 @@ def train_sample(as_of: date, sample: int) -> dict:
     X_tr, y_tr = frames[1]
     keep_tr, keep_val = X_tr.index <= sample, X_val.index <= sample
     result = ml.train_and_select(X_tr[keep_tr], y_tr[keep_tr], X_val[keep_val], y_val[keep_val])
+    # Score with the BG/NBD fitted at the newest cut-off, as model_train does (the chunks then agree with it).
+    result.bgnbd_params = X_val.attrs.get("bgnbd_params")
     model_store(result=result, horizon_days=60, train_from=as_of - timedelta(days=150),
                 train_to=as_of - timedelta(days=60), promote="always")
     return {"algorithm": result.algorithm, "val_roc_auc": round(result.metrics["roc_auc"], 3),

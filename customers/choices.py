@@ -14,3 +14,15 @@ class EventKind(models.TextChoices):
 
 
 EVENT_KINDS = frozenset(EventKind.values)
+
+
+class AttributeField(models.TextChoices):
+    """Customer attributes whose history is kept, so that features read them as they were at a cut-off."""
+
+    LIFETIME_VALUE = "lifetime_value", "Lifetime value"
+    CONTRACT_START = "contract_start", "Contract start"
+    CONTRACT_END = "contract_end", "Contract end"
+    SEGMENT = "segment", "Segment"
+
+
+TRACKED_ATTRIBUTES = tuple(AttributeField.values)

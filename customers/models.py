@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from .choices import EventKind
+from .choices import AttributeField, EventKind
 
 
 class Customer(models.Model):
@@ -53,3 +53,19 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.customer_id} {self.occurred_at:%Y-%m-%d}"
+
+
+class CustomerAttributeChange(models.Model):
+    """A customer attribute's value from `changed_at` on: features read the one in force at each cut-off."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="attribute_changes")
+    field = models.CharField(max_length=32, choices=AttributeField.choices)
+    # As text: a number, an ISO date or a segment name; empty when the value was cleared.
+    value = models.CharField(max_length=200, blank=True)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "field", "changed_at"], name="attr_change_customer_time")]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.field}={self.value} from {self.changed_at:%Y-%m-%d}"

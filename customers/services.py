@@ -11,7 +11,9 @@ from itertools import islice
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
+from .choices import TRACKED_ATTRIBUTES
 from .importers import (
     CustomerRecord,
     EventRecord,
@@ -23,7 +25,7 @@ from .importers import (
     validate_customer_rows,
     validate_event_rows,
 )
-from .models import Customer, Event
+from .models import Customer, CustomerAttributeChange, Event
 
 BATCH_SIZE = 1000  # rows per bulk INSERT (Django lowers it further to respect the backend's parameter limit)
 LOOKUP_CHUNK = 900  # values per `__in` lookup; SQLite allows 999 parameters per query
@@ -123,6 +125,28 @@ def _write_customers(customers_by_fields):
         )
 
 
+def attribute_text(field: str, value) -> str:
+    """The stored text of a tracked attribute value (numbers as repr, dates ISO, None as empty)."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return repr(float(value)) if field == "lifetime_value" else str(value)
+
+
+def _record_changes(changes: dict[str, dict[str, object]]) -> None:
+    """One history row per tracked attribute that a write set or changed, stamped with the write's time."""
+    if not changes:
+        return
+    ids = _customer_ids(changes)
+    now = timezone.now()
+    CustomerAttributeChange.objects.bulk_create([
+        CustomerAttributeChange(customer_id=ids[external_id], field=name, value=attribute_text(name, value),
+                                changed_at=now)
+        for external_id, fields in changes.items() for name, value in fields.items()
+    ], batch_size=BATCH_SIZE)
+
+
 def customers_upsert(*, rows: Iterable[Row], skip_invalid: bool = False) -> ImportResult:
     """Create or update customers by external_id from ``(line, row)`` pairs.
 
@@ -149,19 +173,27 @@ def customers_upsert(*, rows: Iterable[Row], skip_invalid: bool = False) -> Impo
 
 
 def _customers_write_batch(good: list[CustomerRecord], owners, result: ImportResult) -> None:
+    """Write one batch of valid rows, and record each change of a tracked attribute (point-in-time history)."""
     existing = _customers_by_external_id(r.external_id for r in good)
     to_write = defaultdict(list)
+    attribute_changes: dict[str, dict[str, object]] = {}
     for record in good:
         customer = existing.get(record.external_id)
         is_new = customer is None
         customer = customer or Customer(external_id=record.external_id)
+        before = {} if is_new else {name: getattr(customer, name) for name in TRACKED_ATTRIBUTES}
         if not _apply_customer(customer, record, owners) and not is_new:
             result.unchanged += 1
             continue
         result.created, result.updated = result.created + is_new, result.updated + (not is_new)
         customer.pk = None  # written through the INSERT ... ON CONFLICT (external_id) DO UPDATE path
         to_write[frozenset(record.fields) | ({"attributes"} if record.attributes else set())].append(customer)
+        changed = {name: getattr(customer, name) for name in TRACKED_ATTRIBUTES
+                   if name in record.fields and (is_new or before[name] != getattr(customer, name))}
+        if changed:
+            attribute_changes[record.external_id] = changed
     _write_customers(to_write)
+    _record_changes(attribute_changes)
 
 
 # --- events ------------------------------------------------------------------------------------------------------

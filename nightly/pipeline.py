@@ -21,9 +21,9 @@ from alerts.services import alerts_close_cleared, alerts_upsert
 from churnops.core.bulk import frame_upsert
 from customers.models import Customer
 from interventions.services import work_orders_allocate
-from scoring.explain import explain_rows
 from scoring.features import compute_features, cutoff_for
 from scoring.lanes import NEW_CUSTOMER, churned_count, customer_values, split_population
+from scoring.ml.explain import explain_rows
 from scoring.ml.policy import rank_thresholds, setting
 from scoring.models import CustomerScore, ScoreChunk, ScoreRun
 from scoring.scorer import model_bundle, score_frame
@@ -227,7 +227,9 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     """
     policy = run.policy_version.data
     rules = rule_specs(run.ruleset_version)
-    all_features = compute_features(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
+    bundle = model_bundle(run)
+    all_features = compute_features(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to,
+                                    bgnbd_params=bundle.get("bgnbd_params") if bundle else None)
     empty = {"customers": 0, "lapsed": 0, "new": 0, "at_risk": 0, "rule_high": 0, "alerts_closed": 0,
              "tiers": {}, "no_activity": _no_activity(run, chunk, len(all_features)), "fenced": 0}
     if all_features.empty:
@@ -235,14 +237,12 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
                 "lapsed": churned_count(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)}
     population = split_population(all_features, policy)
     features = population.active
-    bundle = model_bundle(run)
     scored = score_frame(features=features, policy=policy, rules=rules, model_bundle=bundle,
                          ranked=run.stats.get("rank_thresholds"))
     at_risk = scored[scored["tier"] > 0]
     X_risk = features.loc[at_risk.index]
     if bundle:
-        factors = explain_rows(bundle["algorithm"], bundle["estimator"], bundle["reference"],
-                               X_risk[bundle["features"]])
+        factors = explain_rows(bundle["estimator"], X_risk, bundle["features"], bundle["reference"])
     else:
         factors = [[] for _ in range(len(at_risk))]
     factor_map = dict(zip(at_risk.index, factors, strict=True))

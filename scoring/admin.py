@@ -46,7 +46,13 @@ class PolicyVersionAdmin(VersionedReadOnlyAdmin):
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ("id", "algorithm", "is_active", "horizon_days", "train_to", "created_at", "promoted_at")
     exclude = ("artifact",)
-    readonly_fields = ("algorithm", "features", "horizon_days", "train_from", "train_to", "sklearn_version", "metrics")
+    readonly_fields = ("algorithm", "features", "dropped_features", "horizon_days", "train_from", "train_to",
+                       "sklearn_version", "metrics")
+
+    @admin.display(description="Dropped features (constant or duplicate on the training data)")
+    def dropped_features(self, obj) -> str:
+        dropped = (obj.metrics or {}).get("dropped_features") or {}
+        return "; ".join(f"{name} ({why})" for name, why in dropped.items()) or "none"
 
 
 @admin.register(ScoreRun)

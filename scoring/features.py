@@ -8,7 +8,8 @@ import pandas as pd
 from django.db import connection
 from django.utils import timezone
 
-from .ml.derive import derive_features
+from .ml.bgnbd import BgNbdParams
+from .ml.derive import derive_features, purchase_history_features
 
 DAY = timedelta(days=1)
 
@@ -77,6 +78,8 @@ def _aggregate_sql() -> str:
         "tickets_opened": _count("ticket_opened"),
         "tickets_closed": _count("ticket_closed"),
         "campaigns_90d": _count("campaign", "t90"),
+        "items_avg_90d": "AVG(value) FILTER (WHERE kind = 'purchase' AND occurred_at >= %(t90)s)",
+        "items_avg_365d": "AVG(value) FILTER (WHERE kind = 'purchase' AND occurred_at >= %(t365)s)",
     }
     for kind, plural in (("visit", "visits"), ("login", "logins"), ("purchase", "purchases")):
         cols[f"{kind}_last_at"] = _epoch_sql(f"MAX(occurred_at) FILTER (WHERE kind = '{kind}')")
@@ -106,6 +109,12 @@ SELECT customer_id, value FROM (
 """
 
 
+def _purchases_sql() -> str:
+    return (f"SELECT customer_id, {_epoch_sql('occurred_at')} AS epoch FROM customers_event "
+            "WHERE kind = 'purchase' AND occurred_at < %(cutoff)s AND customer_id >= %(id_from)s "
+            "AND customer_id < %(id_to)s")
+
+
 def _customers_sql() -> str:
     return (
         "SELECT id, lifetime_value, "
@@ -113,6 +122,46 @@ def _customers_sql() -> str:
         "FROM customers_customer WHERE id >= %(id_from)s AND id < %(id_to)s "
         "AND (churned_at IS NULL OR churned_at >= %(cutoff)s)"
     )
+
+
+ATTRIBUTE_SQL = """
+SELECT customer_id, field, value FROM customers_customerattributechange
+WHERE changed_at < %(cutoff)s AND customer_id >= %(id_from)s AND customer_id < %(id_to)s
+  AND field IN ('lifetime_value', 'contract_start', 'contract_end')
+ORDER BY customer_id, field, changed_at, id
+"""
+
+
+def _attributes_as_of(customers: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Lifetime value and contract dates as recorded before the cut-off, never today's values.
+
+    A customer with a recorded history gets the last value set before the cut-off (missing if none was set
+    yet). Only an attribute with no history at all (a row written around the services) keeps its stored value.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(ATTRIBUTE_SQL, params)
+        changes = pd.DataFrame.from_records(cursor.fetchall(), columns=["customer_id", "field", "value"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT customer_id, field FROM customers_customerattributechange "
+                       "WHERE customer_id >= %(id_from)s AND customer_id < %(id_to)s", params)
+        tracked = pd.DataFrame.from_records(cursor.fetchall(), columns=["customer_id", "field"])
+    out = customers.copy()
+    latest = changes.groupby(["customer_id", "field"])["value"].last().unstack() if len(changes) else \
+        pd.DataFrame(index=pd.Index([], dtype=np.int64))
+    for field, column in (("lifetime_value", "lifetime_value"), ("contract_start", "contract_start_epoch"),
+                          ("contract_end", "contract_end_epoch")):
+        has_history = out.index.isin(tracked.loc[tracked["field"] == field, "customer_id"])
+        if not has_history.any():
+            continue
+        text = latest[field].reindex(out.index) if field in latest.columns else pd.Series(np.nan, index=out.index)
+        text = text.replace("", np.nan)
+        if field == "lifetime_value":
+            value = pd.to_numeric(text, errors="coerce")
+        else:
+            value = (pd.to_datetime(text, utc=True, errors="coerce") - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(
+                seconds=1)
+        out[column] = np.where(has_history, value, out[column])
+    return out
 
 
 def _frame(sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
@@ -143,6 +192,7 @@ def raw_aggregates(*, as_of: date, id_from: int = 0, id_to: int = 2**62) -> pd.D
     params = {**_windows(cutoff), "id_from": id_from, "id_to": id_to}
     customers = _frame(_customers_sql(), params, ["customer_id", "lifetime_value", "contract_start_epoch",
                                                   "contract_end_epoch"])
+    customers = _attributes_as_of(customers.astype(float), params)
     agg_sql, agg_cols = _aggregate_sql()
     events = _frame(agg_sql, params, ["customer_id", *agg_cols])
     raw = customers.join(events, how="left")
@@ -155,18 +205,36 @@ def raw_aggregates(*, as_of: date, id_from: int = 0, id_to: int = 2**62) -> pd.D
     return raw
 
 
-def compute_features(*, as_of: date, id_from: int = 0, id_to: int = 2**62, active_only: bool = True) -> pd.DataFrame:
+def purchase_history(*, as_of: date, id_from: int = 0, id_to: int = 2**62,
+                     bgnbd_params: BgNbdParams | None = None) -> tuple[pd.DataFrame, BgNbdParams | None]:
+    """Gap statistics and BG/NBD figures per customer (see `scoring.ml.derive.purchase_history_features`)."""
+    cutoff = cutoff_for(as_of)
+    params = {"cutoff": _param(cutoff), "id_from": id_from, "id_to": id_to}
+    with connection.cursor() as cursor:
+        cursor.execute(_purchases_sql(), params)
+        purchases = pd.DataFrame.from_records(cursor.fetchall(), columns=["customer_id", "epoch"])
+    return purchase_history_features(purchases, cutoff.timestamp(), bgnbd_params)
+
+
+def compute_features(*, as_of: date, id_from: int = 0, id_to: int = 2**62, active_only: bool = True,
+                     bgnbd_params: dict | None = None) -> pd.DataFrame:
     """Feature matrix (index customer_id, columns = the catalog) as of the end of `as_of`.
 
     With `active_only`, customers with no event before the cut-off (not yet customers) are left out.
+    BG/NBD is fitted on the customers in range unless `bgnbd_params` (stored with a model) are given; the
+    parameters used are in `frame.attrs["bgnbd_params"]`.
     """
     raw = raw_aggregates(as_of=as_of, id_from=id_from, id_to=id_to)
     if active_only:
         raw = raw[raw["activity_total"].fillna(0) > 0]
+    given = BgNbdParams(**bgnbd_params) if bgnbd_params else None
+    history, fitted = purchase_history(as_of=as_of, id_from=id_from, id_to=id_to, bgnbd_params=given)
+    raw = raw.join(history, how="left")
     cutoff_epoch = cutoff_for(as_of).timestamp()
     day_epoch = datetime.combine(as_of, time.min, tzinfo=UTC).timestamp()
     features = derive_features(raw, cutoff_epoch, day_epoch)
     features.index = features.index.astype(np.int64)
+    features.attrs["bgnbd_params"] = fitted.as_dict() if fitted else None
     return features
 
 

@@ -164,8 +164,8 @@ def preview_change(*, policy: dict | None = None, rules: list[dict] | None = Non
     policy_new = policy if policy is not None else policy_now
     rules_new = rule_specs_from(rules) if rules is not None else rules_now
 
-    features = compute_features(as_of=run.as_of)
     bundle = model_bundle(run)
+    features = compute_features(as_of=run.as_of, bgnbd_params=bundle.get("bgnbd_params") if bundle else None)
     if bundle and len(features):
         probability = ml.predict(bundle["estimator"], features[bundle["features"]])
         bundle = {**bundle, "estimator": _KnownProbabilities(probability)}

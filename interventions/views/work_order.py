@@ -11,7 +11,7 @@ from churnops.core.roles import user_roles
 from scoring.explain import factor_rows
 from scoring.ml.policy import tier_names
 from scoring.models import Rule
-from scoring.selectors import policy_tiers
+from scoring.selectors import policy_tiers, score_then_and_now
 
 from ..choices import TRANSITIONS, ActionKind, Outcome, Reason, WorkOrderStatus
 from ..forms import LogActionForm, ResolveForm, SetStatusForm
@@ -57,6 +57,7 @@ def work_order(request, pk: int):
         "alert": alert,
         "rules": [(name, descriptions.get(name, "")) for name in rules_fired],
         "factors": factors,
+        "score": score_then_and_now(customer_id=wo.customer_id, probability=wo.probability, opened_at=wo.opened_at),
         "actions": wo.actions.select_related("author"),
         "events": events,
         "can_work": can_work_on(user, wo),

@@ -109,7 +109,54 @@ FEATURES: tuple[Feature, ...] = (
             "attended {campaigns_90d:.0f} campaigns in the last 90 days"),
     Feature("lifetime_value", "Customer lifetime value", "currency", 0, 1e12,
             "lifetime value {lifetime_value:,.0f}"),
+    Feature("purchase_gap_mean", "Average days between purchase days (only with 2 or more gaps)", "days", 0, _D,
+            "buys on average every {purchase_gap_mean:.0f} days"),
+    Feature("purchase_gap_median", "Typical (median) days between purchase days (only with 2 or more gaps)",
+            "days", 0, _D, "usually buys every {purchase_gap_median:.0f} days"),
+    Feature("purchase_gap_last", "Days between the last two purchase days (only with 2 or more gaps)", "days", 0,
+            _D, "the last gap between purchases was {purchase_gap_last:.0f} days"),
+    Feature("purchase_gap_cv", "How irregular the gaps between purchases are (standard deviation / mean)",
+            "ratio", 0, 1e6, "irregular buyer (gaps vary by {purchase_gap_cv:.1f}x their mean)"),
+    Feature("recency_typical_gap_ratio", "Days since the last purchase divided by the customer's typical gap",
+            "ratio", 0, 1e6, "no purchase for {days_since_last_purchase:.0f} days, "
+            "{recency_typical_gap_ratio:.1f}x their usual gap"),
+    Feature("bgnbd_p_alive", "Probability the customer is still buying, from their purchase rhythm (BG/NBD model)",
+            "probability", 0, 1, "purchase rhythm says {bgnbd_p_alive:.0%} likely still a customer"),
+    Feature("bgnbd_expected_purchases", "Purchase days expected in the next 13 weeks (BG/NBD model)", "purchases",
+            0, _N, "expected to buy on {bgnbd_expected_purchases:.1f} days in the next quarter"),
+    Feature("items_per_purchase_90d", "Average items (event value) per purchase in the last 90 days", "items", 0,
+            _N, "{items_per_purchase_90d:.1f} items per purchase in the last 90 days "
+            "(year average {items_per_purchase_365d:.1f})"),
+    Feature("items_per_purchase_365d", "Average items (event value) per purchase in the last 365 days", "items", 0,
+            _N, "{items_per_purchase_365d:.1f} items per purchase over the last 12 months"),
 )
 
 FEATURES_BY_NAME = {f.name: f for f in FEATURES}
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
+
+# Features that measure the same underlying thing, so that an explanation names each signal once (collinear
+# copies can take opposite signs in a model; grouped, they are switched on and off together).
+SIGNALS: dict[str, tuple[str, ...]] = {
+    # Recency only means something against the customer's own rhythm (and for a one-time buyer the "usual gap"
+    # is their tenure): one signal, phrased as "no purchase for 94 days — 3× their usual gap".
+    "recency": ("days_since_last_purchase", "days_since_last_visit", "days_since_last_login",
+                "days_since_last_activity", "recency_typical_gap_ratio", "recency_gap_ratio", "bgnbd_p_alive",
+                "purchase_gap_median", "purchase_gap_mean", "purchase_gap_last", "purchase_gap_cv",
+                "activity_gap_days"),
+    "frequency": ("purchases_90d", "purchase_change_ratio", "purchases_30d", "purchases_prev_90d", "purchases_365d",
+                  "visits_90d", "visit_change_ratio", "visits_30d", "visits_prev_90d", "visits_365d",
+                  "visits_prior_12m", "logins_90d", "login_change_ratio", "logins_30d", "logins_prev_90d",
+                  "logins_per_week_before", "activity_90d", "activity_change_ratio", "activity_30d",
+                  "activity_prev_90d", "activity_365d", "activity_total", "bgnbd_expected_purchases"),
+    "basket": ("items_per_purchase_90d", "items_per_purchase_365d", "spend_90d", "spend_change_ratio",
+               "spend_prev_90d", "spend_365d"),
+    "satisfaction": ("satisfaction_drop", "satisfaction_latest", "satisfaction_mean_before"),
+    "contract": ("days_to_contract_end", "renewals_90d"),
+    "support": ("open_tickets", "tickets_90d"),
+    "competitor": ("competitor_signals_30d", "competitor_signals_90d"),
+    "engagement": ("campaigns_90d",),
+    "tenure": ("tenure_days", "lifecycle_stage"),
+    "value": ("lifetime_value",),
+}
+SIGNAL_OF = {name: signal for signal, names in SIGNALS.items() for name in names}
+assert set(SIGNAL_OF) == set(FEATURE_NAMES), "every catalog feature belongs to exactly one signal"

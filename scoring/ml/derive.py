@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from . import bgnbd
 from .catalog import FEATURE_NAMES
 
 DAY = 86_400.0
@@ -75,4 +76,53 @@ def derive_features(raw: pd.DataFrame, cutoff_epoch: float, as_of_day_epoch: flo
     f["open_tickets"] = (counts["tickets_opened"] - counts["tickets_closed"]).clip(lower=0)
     f["campaigns_90d"] = counts["campaigns_90d"]
     f["lifetime_value"] = raw["lifetime_value"].fillna(0)
+    for name in HISTORY_COLUMNS:
+        f[name] = raw[name] if name in raw.columns else np.nan
+    for w in ("90d", "365d"):
+        f[f"items_per_purchase_{w}"] = raw[f"items_avg_{w}"] if f"items_avg_{w}" in raw.columns else np.nan
     return f[list(FEATURE_NAMES)].astype(float)
+
+
+WEEK = 7 * DAY
+# Expected purchases are counted over this many weeks ahead (about a quarter, the usual horizon).
+EXPECTED_WEEKS = 13.0
+HISTORY_COLUMNS = ("purchase_gap_mean", "purchase_gap_median", "purchase_gap_last", "purchase_gap_cv",
+                   "recency_typical_gap_ratio", "bgnbd_p_alive", "bgnbd_expected_purchases")
+
+
+def purchase_history_features(purchases: pd.DataFrame, cutoff_epoch: float,
+                              bgnbd_params: bgnbd.BgNbdParams | None = None,
+                              ) -> tuple[pd.DataFrame, bgnbd.BgNbdParams | None]:
+    """Inter-purchase gaps and BG/NBD figures per customer from purchase times before the cut-off.
+
+    `purchases` has columns customer_id and epoch (seconds). Gaps are between distinct purchase days; the gap
+    statistics exist only where a customer has at least two gaps (one gap says nothing about a habit). BG/NBD is
+    fitted on this cut-off's customers unless parameters are given (scoring with a stored model).
+    """
+    days = pd.DataFrame({"customer_id": purchases["customer_id"].to_numpy(dtype=np.int64),
+                         "day": np.floor(purchases["epoch"].to_numpy(dtype=float) / DAY)})
+    days = days.drop_duplicates().sort_values(["customer_id", "day"])
+    days["gap"] = days.groupby("customer_id")["day"].diff()
+    by = days.groupby("customer_id")
+    first, last, n_days = by["day"].min(), by["day"].max(), by["day"].size()
+    gaps = days.dropna(subset=["gap"]).groupby("customer_id")["gap"]
+    out = pd.DataFrame(index=first.index)
+    n_gaps = (n_days - 1).reindex(out.index)
+    habit = n_gaps >= 2
+    out["purchase_gap_mean"] = gaps.mean().reindex(out.index).where(habit)
+    out["purchase_gap_median"] = gaps.median().reindex(out.index).where(habit)
+    out["purchase_gap_last"] = gaps.last().reindex(out.index).where(habit)
+    out["purchase_gap_cv"] = (gaps.std(ddof=0) / gaps.mean()).reindex(out.index).where(habit)
+    recency_days = cutoff_epoch / DAY - last
+    out["recency_typical_gap_ratio"] = recency_days / out["purchase_gap_median"].clip(lower=1.0)
+    x = (n_days - 1).to_numpy(dtype=float)
+    t_x = ((last - first) * DAY / WEEK).to_numpy(dtype=float)
+    T = ((cutoff_epoch / DAY - first) * DAY / WEEK).to_numpy(dtype=float)
+    params = bgnbd_params if bgnbd_params is not None else bgnbd.fit(x, t_x, T)
+    if params is None:
+        out["bgnbd_p_alive"] = np.nan
+        out["bgnbd_expected_purchases"] = np.nan
+    else:
+        out["bgnbd_p_alive"] = bgnbd.p_alive(params, x, t_x, T)
+        out["bgnbd_expected_purchases"] = bgnbd.expected_purchases(params, EXPECTED_WEEKS, x, t_x, T)
+    return out[list(HISTORY_COLUMNS)], params

@@ -8,7 +8,7 @@ from scoring.evaluation import evaluate
 from scoring.services import defaults_install
 from scoring.training import TrainingError
 
-METRICS = ("n", "churn_rate", "roc_auc", "pr_auc", "brier", "lift_top_decile")
+METRICS = ("n", "churn_rate", "roc_auc", "pr_auc", "brier", "ece", "lift_top_decile")
 
 
 def _fmt(v):
@@ -36,8 +36,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{'scorer':<28}" + "".join(f"{m:>16}" for m in METRICS))
         for name, figures in ((f"model ({result.algorithm})", result.model), ("recency alone", result.recency),
-                              ("rules alone", result.rules)):
+                              ("rules alone", result.rules),
+                              ("logistic regression", result.logistic_regression),
+                              ("BG/NBD P(alive)", result.bgnbd)):
             self.stdout.write(f"{name:<28}" + "".join(f"{_fmt(figures.get(m)):>16}" for m in METRICS))
+        self.stdout.write("validation over " + ", ".join(result.params["validation_cutoffs"]) + ":")
+        for name, c in sorted(result.candidates.items(), key=lambda kv: -(kv[1]["roc_auc"] or 0)):
+            self.stdout.write(f"  {name:<34} ROC AUC {_fmt(c['roc_auc'])} ± {_fmt(c['roc_auc_std'])}"
+                              f"  PR AUC {_fmt(c['pr_auc'])} ± {_fmt(c['pr_auc_std'])}")
         if json_path:
             with open(json_path, "w") as fh:
                 json.dump(asdict(result), fh, indent=2)
