@@ -14,3 +14,12 @@ class EventKind(models.TextChoices):
 
 
 EVENT_KINDS = frozenset(EventKind.values)
+
+
+class ContactChannel(models.TextChoices):
+    """How a contact person prefers to be reached."""
+
+    CALL = "call", "Phone call"
+    EMAIL = "email", "E-mail"
+    MESSAGE = "message", "Message"
+    VISIT = "visit", "Visit"

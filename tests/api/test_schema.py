@@ -12,6 +12,7 @@ PATHS = {
     "/api/customers/{id}/": {"get"},
     "/api/customers/bulk/": {"post"},
     "/api/events/bulk/": {"post"},
+    "/api/contacts/bulk/": {"post"},
     "/api/alerts/": {"get"},
     "/api/alerts/{id}/": {"get"},
     "/api/alerts/{id}/snooze/": {"post"},
