@@ -4,6 +4,24 @@ from .agents import agent_update, work_orders_reassign_absent
 from .assignment import DEFAULT_CAPACITY, Assigner, capacity_of, is_available, is_on_leave
 from .common import WorkOrderError
 from .notifications import Notice, notifications_email, notifications_mark_read, notifications_send
+from .offers import (
+    OfferNeedsApproval,
+    OfferRefused,
+    can_decide_offer,
+    offer_approval_decide,
+    offer_approval_request,
+    offer_needs_approval,
+    offer_save,
+)
+from .playbooks import (
+    PlaybookInvalid,
+    PlaybookRefused,
+    playbook_delete,
+    playbook_save,
+    playbooks_install_defaults,
+    work_order_step_tick,
+    work_order_steps_open,
+)
 from .sla import sla_sweep
 from .work_orders import (
     priority_of,
@@ -21,4 +39,7 @@ __all__ = [
     "is_on_leave", "notifications_email", "notifications_mark_read", "notifications_send", "priority_of",
     "reassign_rows", "sla_sweep", "work_order_assign", "work_order_log_action", "work_order_resolve",
     "work_order_set_status", "work_orders_open_for_alerts", "work_orders_reassign", "work_orders_reassign_absent",
+    "OfferNeedsApproval", "OfferRefused", "can_decide_offer", "offer_approval_decide", "offer_approval_request",
+    "offer_needs_approval", "offer_save", "PlaybookInvalid", "PlaybookRefused", "playbook_delete", "playbook_save",
+    "playbooks_install_defaults", "work_order_step_tick", "work_order_steps_open",
 ]
