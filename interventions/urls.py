@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/actions/", views.log_action, name="log_action"),
     path("<int:pk>/resolve/", views.resolve, name="resolve"),
     path("<int:pk>/status/", views.set_status, name="set_status"),
+    path("offer-approvals/<int:pk>/decide/", views.offer_decide, name="offer_decide"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("team/", views.team, name="team"),
