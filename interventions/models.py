@@ -4,6 +4,7 @@ from django.db.models import Case, F, Q, When
 
 from .choices import ActionKind, NotificationKind, Outcome, Reason, SlaClock, WorkOrderStatus
 from .playbook_models import (  # noqa: F401  (models of this app, registered through this module)
+    DailyDigest,
     Offer,
     OfferApproval,
     Playbook,

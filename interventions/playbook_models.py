@@ -149,3 +149,18 @@ class OfferApproval(models.Model):
             models.UniqueConstraint(fields=["work_order", "offer"], condition=Q(status__in=["pending", "approved"]),
                                     name="offer_approval_one_live"),
         ]
+
+
+class DailyDigest(models.Model):
+    """The morning digest e-mailed to one person on one day; the row is the claim that makes sending it once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField()
+    due_steps = models.PositiveIntegerField(default=0)
+    new_work_orders = models.PositiveIntegerField(default=0)
+    breaches = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="daily_digest_once_a_day")]

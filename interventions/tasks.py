@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from .services import notifications_email, sla_sweep, work_orders_reassign_absent
+from .services import digests_send, notifications_email, sla_sweep, work_orders_reassign_absent
 
 # Only what can succeed next time is retried: a lost database connection or a mail server hiccup.
 RETRYABLE = (OperationalError, InterfaceError)
@@ -27,3 +27,9 @@ def notifications_email_task(ids: list[int]) -> None:
 def leave_reassign_task() -> None:
     """Hourly (beat): hand the open work of people whose leave has started to others."""
     work_orders_reassign_absent(on=timezone.localdate())
+
+
+@shared_task(autoretry_for=(*RETRYABLE, SMTPException, ConnectionError), retry_backoff=True, max_retries=3)
+def daily_digest_task() -> None:
+    """Every morning (beat): one digest e-mail per person with today's due steps, new work orders and breaches."""
+    digests_send(day=timezone.localdate())

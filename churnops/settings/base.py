@@ -197,6 +197,14 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 50 * 60},
     },
 }
+CELERY_BEAT_SCHEDULE |= {
+    # One digest e-mail per person before the working day: steps due today, new work orders, breaches.
+    "daily-digest": {
+        "task": "interventions.tasks.daily_digest_task",
+        "schedule": crontab(hour=7, minute=15),
+        "options": {"expires": 3 * 3600},
+    },
+}
 
 # Customers per scoring chunk: one chunk is one Celery task and one bulk write;
 # 25k keeps a worker under ~300 MB (feature frame, model, one COPY buffer) and was faster than 10k at 1M

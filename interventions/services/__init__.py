@@ -3,6 +3,7 @@
 from .agents import agent_update, work_orders_reassign_absent
 from .assignment import DEFAULT_CAPACITY, Assigner, capacity_of, is_available, is_on_leave
 from .common import WorkOrderError
+from .digest import Digest, digest_for, digest_preference_set, digests_send
 from .notifications import Notice, notifications_email, notifications_mark_read, notifications_send
 from .offers import (
     OfferNeedsApproval,
@@ -41,5 +42,6 @@ __all__ = [
     "work_order_set_status", "work_orders_open_for_alerts", "work_orders_reassign", "work_orders_reassign_absent",
     "OfferNeedsApproval", "OfferRefused", "can_decide_offer", "offer_approval_decide", "offer_approval_request",
     "offer_needs_approval", "offer_save", "PlaybookInvalid", "PlaybookRefused", "playbook_delete", "playbook_save",
-    "playbooks_install_defaults", "work_order_step_tick", "work_order_steps_open",
+    "playbooks_install_defaults", "work_order_step_tick", "work_order_steps_open", "Digest", "digest_for",
+    "digest_preference_set", "digests_send",
 ]

@@ -1,4 +1,4 @@
-"""A lead's approve / decline buttons for an offer above an account manager's limit."""
+"""A lead's approve / decline buttons for an offer above an account manager's limit; a person's digest switch."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -11,7 +11,7 @@ from churnops.core.pages import form_errors, page
 from ..forms import OfferDecisionForm
 from ..models import OfferApproval
 from ..permissions import can_view_work_order
-from ..services import offer_approval_decide
+from ..services import digest_preference_set, offer_approval_decide
 
 
 @page()
@@ -32,3 +32,12 @@ def offer_decide(request, pk: int):
         else:
             messages.success(request, f"{approval.offer.name} {'approved' if approve else 'declined'}.")
     return redirect("interventions:work_order", pk=approval.work_order_id)
+
+
+@page()
+@require_POST
+def digest_preference(request):
+    wants = request.POST.get("wants_daily_digest") == "on"
+    digest_preference_set(user=request.user, wants=wants)
+    messages.success(request, f"Daily digest e-mail turned {'on' if wants else 'off'}.")
+    return redirect("interventions:notifications")
