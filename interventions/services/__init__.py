@@ -13,6 +13,7 @@ from .offers import (
     offer_approval_request,
     offer_needs_approval,
     offer_save,
+    offers_install_defaults,
 )
 from .playbooks import (
     PlaybookInvalid,
@@ -43,5 +44,5 @@ __all__ = [
     "OfferNeedsApproval", "OfferRefused", "can_decide_offer", "offer_approval_decide", "offer_approval_request",
     "offer_needs_approval", "offer_save", "PlaybookInvalid", "PlaybookRefused", "playbook_delete", "playbook_save",
     "playbooks_install_defaults", "work_order_step_tick", "work_order_steps_open", "Digest", "digest_for",
-    "digest_preference_set", "digests_send",
+    "digest_preference_set", "digests_send", "offers_install_defaults",
 ]

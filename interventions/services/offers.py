@@ -13,6 +13,7 @@ from django.utils import timezone
 from churnops.core.errors import Conflict, Refusal
 from churnops.core.roles import Role, is_admin, is_team_lead, user_roles
 from interventions.choices import NotificationKind, OfferApprovalStatus
+from interventions.defaults import DEFAULT_OFFERS
 from interventions.models import Offer, OfferApproval, WorkOrder
 from interventions.permissions import can_view_work_order, can_work_on
 
@@ -163,3 +164,13 @@ def offer_for_action(*, work_order: WorkOrder, offer: Offer, by) -> OfferApprova
 
 def offer_approval_use(*, approval: OfferApproval, action) -> None:
     OfferApproval.objects.filter(pk=approval.pk).update(status=OfferApprovalStatus.USED, action=action)
+
+
+@transaction.atomic
+def offers_install_defaults() -> int:
+    """Install the default offer kit on an installation that has no offers (idempotent); returns how many."""
+    if Offer.objects.exists():
+        return 0
+    for data in DEFAULT_OFFERS:
+        offer_save(data={**data, "approval_limits": {str(k): v for k, v in data["approval_limits"].items()}}, by=None)
+    return len(DEFAULT_OFFERS)

@@ -207,3 +207,29 @@ def test_defaults_install_once():
     assert playbooks_install_defaults() == 5
     assert playbooks_install_defaults() == 0
     assert Playbook.objects.count() == 5
+
+
+def test_an_admin_edit_in_django_admin_is_recorded_as_a_version(client):
+    # given a playbook at version 1 and an admin
+    admin = agent_user("boss", "admin", is_staff=True, is_superuser=True)
+    playbook = playbook_save(data=PLAY, by=None)
+    step = playbook.steps.get(position=0)
+    client.force_login(admin)
+    form = {"name": "Tier 2 basics", "description": "", "tiers": "[2]", "segments": "[]", "signals": "[]",
+            "is_active": "on", "position": "0",
+            "steps-TOTAL_FORMS": "1", "steps-INITIAL_FORMS": "1", "steps-MIN_NUM_FORMS": "0",
+            "steps-MAX_NUM_FORMS": "1000", "steps-0-id": step.pk, "steps-0-playbook": playbook.pk,
+            "steps-0-position": "0", "steps-0-title": "Call first", "steps-0-channel": "call",
+            "steps-0-due_offset_days": "1", "steps-0-instruction": "", "steps-0-talk_track": "",
+            "steps-0-DELETE": "on"}
+
+    # when a bad step is posted, nothing is saved; then a good edit is saved
+    bad = client.post(f"/admin/interventions/playbook/{playbook.pk}/change/",
+                      {**form, "steps-0-DELETE": "", "steps-0-due_offset_days": "-2"})
+    client.post(f"/admin/interventions/playbook/{playbook.pk}/change/", {**form, "steps-0-DELETE": ""})
+
+    # then the negative offset was refused on its field, and the good edit became version 2 by the admin
+    assert bad.status_code == 200
+    assert "due_offset_days" in str(bad.context["inline_admin_formsets"][0].formset.errors)
+    v2 = PlaybookVersion.objects.get(playbook=playbook, number=2)
+    assert (v2.author, v2.data["steps"][0]["title"], v2.data["steps"][0]["due_offset_days"]) == (admin, "Call first", 1)
