@@ -8,7 +8,7 @@ from customers.importers import ImportValidationError, RowError
 from customers.models import Contact
 from customers.services import contacts_upsert
 from tests.api.builders import login
-from tests.factories import CustomerFactory, contact_of, customer, user_with_role
+from tests.factories import AlertFactory, CustomerFactory, contact_of, customer, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +182,14 @@ def test_a_user_without_a_role_finds_no_customer(client, two_owners):
     assert list(client.get("/customers/").context["page"].object_list) == []
 
 
+
+
+def test_customer_list_page_filters_by_the_tier_of_the_open_alert(client, cs_user):
+    urgent, watch = customer("C1"), customer("C2")
+    AlertFactory(customer=urgent, tier=1)
+    AlertFactory(customer=watch, tier=3)
+    client.force_login(cs_user)
+
+    response = client.get("/customers/", {"tier": 1})
+
+    assert [c.external_id for c in response.context["page"].object_list] == ["C1"]
