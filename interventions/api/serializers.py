@@ -90,6 +90,10 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
 # --- inputs --------------------------------------------------------------------------------------------------------
 
 
+# Ids are 64-bit database keys: a bigger integer is refused as invalid input, not left to overflow the database.
+MAX_ID = 2**63 - 1
+
+
 class WorkOrderResolveInputSerializer(StrictSerializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     reason = serializers.ChoiceField(choices=Reason.choices)
@@ -121,8 +125,8 @@ class WorkOrderAssignInputSerializer(StrictSerializer):
 
 
 class WorkOrderBulkReassignInputSerializer(StrictSerializer):
-    work_orders = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000,
-                                       help_text="ids of open work orders the caller may reassign")
+    work_orders = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1,
+                                       max_length=1000, help_text="ids of open work orders the caller may reassign")
     assignee = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True),
                                                   help_text="id of an active member of the caller's team")
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
@@ -140,7 +144,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationReadInputSerializer(StrictSerializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
                                 help_text="the notifications to mark read; all unread ones when omitted")
 
 
