@@ -43,8 +43,10 @@ def parse_phone(value) -> str:
         return ""
     digits = phone_digits(phone)
     if not PHONE_SHAPE.match(phone) or not PHONE_DIGITS[0] <= len(digits) <= PHONE_DIGITS[1]:
-        raise _Invalid(f"'{phone}' is not a phone number (digits, spaces, + ( ) - . /; "
-                       f"{PHONE_DIGITS[0]} to {PHONE_DIGITS[1]} digits)")
+        raise _Invalid(
+            f"'{phone}' is not a phone number (digits, spaces, + ( ) - . /; "
+            f"{PHONE_DIGITS[0]} to {PHONE_DIGITS[1]} digits)"
+        )
     return phone
 
 
@@ -86,8 +88,9 @@ def validate_contact_rows(rows: Iterable[Row]) -> tuple[list[ContactRecord], lis
             check.fail(str(key), f"unknown column; allowed: {', '.join(CONTACT_FIELDS)}")
         key = (customer, (name or "").casefold())
         if customer and name and key in first_line:
-            check.fail("name", f"duplicate contact '{name}' for customer '{customer}' "
-                               f"(first on line {first_line[key]})")
+            check.fail(
+                "name", f"duplicate contact '{name}' for customer '{customer}' (first on line {first_line[key]})"
+            )
         elif customer and name:
             first_line[key] = line
         errors.extend(check.errors)

@@ -27,8 +27,9 @@ def customers_search(customers: QuerySet[Customer], query: str) -> QuerySet[Cust
     return customers.filter(Q(name__icontains=query) | Q(external_id__icontains=query) | matching_contact)
 
 
-def customers_filter(customers: QuerySet[Customer], *, segment: str = "", owner_id: int | None = None
-                     ) -> QuerySet[Customer]:
+def customers_filter(
+    customers: QuerySet[Customer], *, segment: str = "", owner_id: int | None = None
+) -> QuerySet[Customer]:
     """Narrow by segment and owner (the tier of a customer's alert is the workflow's: see the list page)."""
     if segment:
         customers = customers.filter(segment=segment)

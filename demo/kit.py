@@ -27,10 +27,17 @@ def demo_contacts(external_id: str, customer_id: int) -> list[Contact]:
         first, last = FIRST[h % len(FIRST)], LAST[(h // 7) % len(LAST)]
         phone = f"+49 30 {h % 9000 + 1000} {h // 9000 % 9000 + 1000}"
         slug = external_id.lower().replace("_", "-")
-        contacts.append(Contact(customer_id=customer_id, name=f"{first} {last}", role=ROLES[(h // 3) % len(ROLES)],
-                                phone=phone, phone_digits=phone_digits(phone),
-                                email=f"{first.lower()}.{n}@{slug}.example".replace("ü", "ue"),
-                                preferred_channel=CHANNELS[(h // 11) % len(CHANNELS)]))
+        contacts.append(
+            Contact(
+                customer_id=customer_id,
+                name=f"{first} {last}",
+                role=ROLES[(h // 3) % len(ROLES)],
+                phone=phone,
+                phone_digits=phone_digits(phone),
+                email=f"{first.lower()}.{n}@{slug}.example".replace("ü", "ue"),
+                preferred_channel=CHANNELS[(h // 11) % len(CHANNELS)],
+            )
+        )
     return contacts
 
 
@@ -40,8 +47,11 @@ def demo_kit_ensure(*, customers: list[tuple[str, int]]) -> dict:
     offers = offers_install_defaults()
     written = 0
     for start in range(0, len(customers), CONTACT_BATCH_SIZE):
-        batch = [c for external_id, pk in customers[start:start + CONTACT_BATCH_SIZE]
-                 for c in demo_contacts(external_id, pk)]
+        batch = [
+            c
+            for external_id, pk in customers[start : start + CONTACT_BATCH_SIZE]
+            for c in demo_contacts(external_id, pk)
+        ]
         Contact.objects.bulk_create(batch, ignore_conflicts=True)  # (customer, name) is the key: re-runs skip
         written += len(batch)
     return {"playbooks": playbooks, "offers": offers, "contacts": written}

@@ -25,8 +25,9 @@ class Playbook(models.Model):
     description = models.TextField(blank=True)
     tiers = models.JSONField(default=list, blank=True, help_text="tier numbers, e.g. [1]; empty: any tier")
     segments = models.JSONField(default=list, blank=True, help_text="customer segments; empty: any segment")
-    signals = models.JSONField(default=list, blank=True,
-                               help_text="rule names or factor features, e.g. [\"Competitor signal\"]; empty: any")
+    signals = models.JSONField(
+        default=list, blank=True, help_text='rule names or factor features, e.g. ["Competitor signal"]; empty: any'
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="breaks ties between equally specific plays")
     version = models.PositiveIntegerField(default=0, editable=False, help_text="number of the latest version")
@@ -48,8 +49,10 @@ class PlaybookStep(models.Model):
     instruction = models.TextField(blank=True)
     channel = models.CharField(max_length=12, choices=StepChannel.choices)
     due_offset_days = models.PositiveSmallIntegerField(
-        default=0, validators=[MinValueValidator(0), MaxValueValidator(MAX_DUE_OFFSET_DAYS)],
-        help_text="days after the work order opens")
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_DUE_OFFSET_DAYS)],
+        help_text="days after the work order opens",
+    )
     talk_track = models.TextField(blank=True, help_text="what to say: the opening, the questions, the answers")
 
     class Meta:
@@ -63,8 +66,9 @@ class PlaybookVersion(models.Model):
     name = models.CharField(max_length=120)
     number = models.PositiveIntegerField()
     data = models.JSONField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     comment = models.CharField(max_length=300, blank=True)
     diff = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -92,8 +96,9 @@ class WorkOrderStep(models.Model):
     due_at = models.DateTimeField()
     talk_track = models.TextField(blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
-    action = models.ForeignKey("interventions.Action", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    action = models.ForeignKey(
+        "interventions.Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["work_order_id", "position"]
@@ -136,18 +141,23 @@ class OfferApproval(models.Model):
     requested_at = models.DateTimeField()
     note = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=10, choices=OfferApprovalStatus.choices, default=OfferApprovalStatus.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
-    action = models.ForeignKey("interventions.Action", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    action = models.ForeignKey(
+        "interventions.Action", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-requested_at", "-id"]
         constraints = [
             # One live request per work order and offer: asking twice does not notify the lead twice.
-            models.UniqueConstraint(fields=["work_order", "offer"], condition=Q(status__in=["pending", "approved"]),
-                                    name="offer_approval_one_live"),
+            models.UniqueConstraint(
+                fields=["work_order", "offer"],
+                condition=Q(status__in=["pending", "approved"]),
+                name="offer_approval_one_live",
+            ),
         ]
 
 

@@ -31,14 +31,20 @@ def next_open_step(steps: list[WorkOrderStep]) -> WorkOrderStep | None:
 
 
 def work_order_plan(*, work_order: WorkOrder) -> Plan:
-    steps = list(WorkOrderStep.objects.filter(work_order=work_order).select_related("playbook_version")
-                 .order_by("position"))
+    steps = list(
+        WorkOrderStep.objects.filter(work_order=work_order).select_related("playbook_version").order_by("position")
+    )
     version = steps[0].playbook_version if steps else None
     current = None
     if version is not None and version.playbook_id:
         current = Playbook.objects.filter(pk=version.playbook_id).values_list("version", flat=True).first()
-    return Plan(steps=steps, next_step=next_open_step(steps), playbook_name=version.name if version else "",
-                version=version.number if version else None, current_version=current)
+    return Plan(
+        steps=steps,
+        next_step=next_open_step(steps),
+        playbook_name=version.name if version else "",
+        version=version.number if version else None,
+        current_version=current,
+    )
 
 
 def has_overdue_step(now):
@@ -51,13 +57,20 @@ def offer_kit() -> QuerySet[Offer]:
 
 
 def offer_approvals_of(*, work_order: WorkOrder) -> QuerySet[OfferApproval]:
-    return (OfferApproval.objects.filter(work_order=work_order).select_related("offer", "requested_by", "decided_by")
-            .order_by("-requested_at", "-id"))
+    return (
+        OfferApproval.objects.filter(work_order=work_order)
+        .select_related("offer", "requested_by", "decided_by")
+        .order_by("-requested_at", "-id")
+    )
 
 
 def offer_approvals_pending(*, user) -> QuerySet[OfferApproval]:
     """Pending requests on work orders the user may see (a lead's team; admins all), oldest first."""
-    return (OfferApproval.objects.filter(status=OfferApprovalStatus.PENDING,
-                                         work_order__in=work_order_list(user=user).values("pk"))
-            .exclude(requested_by=user).select_related("offer", "requested_by", "work_order__customer")
-            .order_by("requested_at", "id"))
+    return (
+        OfferApproval.objects.filter(
+            status=OfferApprovalStatus.PENDING, work_order__in=work_order_list(user=user).values("pk")
+        )
+        .exclude(requested_by=user)
+        .select_related("offer", "requested_by", "work_order__customer")
+        .order_by("requested_at", "id")
+    )

@@ -32,8 +32,9 @@ def _specificity(data: dict, *, tier: int, segment: str, signals: set[str]) -> i
     return 4 * bool(wanted) + 2 * bool(segments) + bool(tiers)
 
 
-def playbook_pick(choices: list[PlaybookChoice], *, tier: int, segment: str,
-                  signals: set[str]) -> PlaybookChoice | None:
+def playbook_pick(
+    choices: list[PlaybookChoice], *, tier: int, segment: str, signals: set[str]
+) -> PlaybookChoice | None:
     """The most specific applicable playbook; ties go to the earlier one in `choices` (position, then name)."""
     best, best_score = None, -1
     for choice in choices:

@@ -5,29 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0001_initial'),
+        ("customers", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('role', models.CharField(blank=True, max_length=80)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('phone_digits', models.CharField(blank=True, db_index=True, editable=False, max_length=40)),
-                ('email', models.EmailField(blank=True, max_length=200)),
-                ('preferred_channel', models.CharField(blank=True, choices=[('call', 'Phone call'), ('email', 'E-mail'), ('message', 'Message'), ('visit', 'Visit')], max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='customers.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                ("role", models.CharField(blank=True, max_length=80)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("phone_digits", models.CharField(blank=True, db_index=True, editable=False, max_length=40)),
+                ("email", models.EmailField(blank=True, max_length=200)),
+                (
+                    "preferred_channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("call", "Phone call"),
+                            ("email", "E-mail"),
+                            ("message", "Message"),
+                            ("visit", "Visit"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="contacts", to="customers.customer"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['customer_id', 'name', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('customer', 'name'), name='contact_unique_name')],
+                "ordering": ["customer_id", "name", "id"],
+                "constraints": [models.UniqueConstraint(fields=("customer", "name"), name="contact_unique_name")],
             },
         ),
     ]

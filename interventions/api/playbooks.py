@@ -43,8 +43,20 @@ class PlaybookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Playbook
-        fields = ["id", "name", "description", "tiers", "segments", "signals", "is_active", "position", "version",
-                  "steps", "versions", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "tiers",
+            "segments",
+            "signals",
+            "is_active",
+            "position",
+            "version",
+            "steps",
+            "versions",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -52,8 +64,9 @@ class PlaybookStepInputSerializer(StrictSerializer):
     title = serializers.CharField(max_length=120)
     instruction = serializers.CharField(required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(choices=StepChannel.choices)
-    due_offset_days = serializers.IntegerField(min_value=0, max_value=MAX_DUE_OFFSET_DAYS, default=0,
-                                               help_text="days after the work order opens")
+    due_offset_days = serializers.IntegerField(
+        min_value=0, max_value=MAX_DUE_OFFSET_DAYS, default=0, help_text="days after the work order opens"
+    )
     talk_track = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -62,13 +75,22 @@ class PlaybookInputSerializer(StrictSerializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     tiers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
     segments = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
-    signals = serializers.ListField(child=serializers.CharField(max_length=120), required=False, default=list,
-                                    help_text="rule names or factor features; empty: any")
+    signals = serializers.ListField(
+        child=serializers.CharField(max_length=120),
+        required=False,
+        default=list,
+        help_text="rule names or factor features; empty: any",
+    )
     is_active = serializers.BooleanField(default=True)
     position = serializers.IntegerField(min_value=0, max_value=32767, default=0)
     steps = PlaybookStepInputSerializer(many=True, allow_empty=False)
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=300,
-                                    help_text="why it changed (kept in the version history)")
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="why it changed (kept in the version history)",
+    )
 
 
 class OfferSerializer(serializers.ModelSerializer):
@@ -82,9 +104,12 @@ class OfferInputSerializer(StrictSerializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     cost = serializers.FloatField(min_value=0)
-    approval_limits = serializers.DictField(child=serializers.FloatField(min_value=0), required=False, default=dict,
-                                            help_text=f"role -> highest cost it gives without approval; roles: "
-                                                      f"{', '.join(Role.values)}")
+    approval_limits = serializers.DictField(
+        child=serializers.FloatField(min_value=0),
+        required=False,
+        default=dict,
+        help_text=f"role -> highest cost it gives without approval; roles: {', '.join(Role.values)}",
+    )
     is_active = serializers.BooleanField(default=True)
 
 
@@ -96,13 +121,21 @@ class _AdminCrud(viewsets.ModelViewSet):
 @extend_schema_view(
     list=extend_schema(summary="Playbooks with their steps and version history (admins)"),
     retrieve=extend_schema(summary="One playbook"),
-    create=extend_schema(summary="Create a playbook (admins)", request=PlaybookInputSerializer,
-                         responses={201: PlaybookSerializer, **WRITE_REFUSALS}),
-    update=extend_schema(summary="Replace a playbook and its steps as a new version (admins); open work orders keep "
-                                 "the steps they opened with", request=PlaybookInputSerializer,
-                         responses={200: PlaybookSerializer, **WRITE_REFUSALS}),
-    destroy=extend_schema(summary="Delete a playbook (admins); its versions stay in the history",
-                          responses={204: None, 403: WRITE_REFUSALS[403]}),
+    create=extend_schema(
+        summary="Create a playbook (admins)",
+        request=PlaybookInputSerializer,
+        responses={201: PlaybookSerializer, **WRITE_REFUSALS},
+    ),
+    update=extend_schema(
+        summary="Replace a playbook and its steps as a new version (admins); open work orders keep "
+        "the steps they opened with",
+        request=PlaybookInputSerializer,
+        responses={200: PlaybookSerializer, **WRITE_REFUSALS},
+    ),
+    destroy=extend_schema(
+        summary="Delete a playbook (admins); its versions stay in the history",
+        responses={204: None, 403: WRITE_REFUSALS[403]},
+    ),
 )
 class PlaybookViewSet(_AdminCrud):
     queryset = Playbook.objects.prefetch_related("steps", "versions__author").order_by("position", "name")
@@ -117,8 +150,9 @@ class PlaybookViewSet(_AdminCrud):
 
     def create(self, request, *args, **kwargs):
         playbook = self._save(request, None)
-        return Response(PlaybookSerializer(self.get_queryset().get(pk=playbook.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            PlaybookSerializer(self.get_queryset().get(pk=playbook.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     def update(self, request, *args, **kwargs):
         playbook = self._save(request, self.get_object())
@@ -132,12 +166,20 @@ class PlaybookViewSet(_AdminCrud):
 @extend_schema_view(
     list=extend_schema(summary="The offer kit (admins)"),
     retrieve=extend_schema(summary="One offer"),
-    create=extend_schema(summary="Add an offer to the kit (admins)", request=OfferInputSerializer,
-                         responses={201: OfferSerializer, **WRITE_REFUSALS}),
-    update=extend_schema(summary="Change an offer (admins); offers already given keep their cost",
-                         request=OfferInputSerializer, responses={200: OfferSerializer, **WRITE_REFUSALS}),
-    destroy=extend_schema(summary="Retire an offer from the kit (admins); offers given stay in the history",
-                          responses={204: None, 403: WRITE_REFUSALS[403]}),
+    create=extend_schema(
+        summary="Add an offer to the kit (admins)",
+        request=OfferInputSerializer,
+        responses={201: OfferSerializer, **WRITE_REFUSALS},
+    ),
+    update=extend_schema(
+        summary="Change an offer (admins); offers already given keep their cost",
+        request=OfferInputSerializer,
+        responses={200: OfferSerializer, **WRITE_REFUSALS},
+    ),
+    destroy=extend_schema(
+        summary="Retire an offer from the kit (admins); offers given stay in the history",
+        responses={204: None, 403: WRITE_REFUSALS[403]},
+    ),
 )
 class OfferViewSet(_AdminCrud):
     queryset = Offer.objects.order_by("cost", "name")

@@ -7,168 +7,358 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interventions', '0002_sla_sweep_notifications'),
+        ("interventions", "0002_sla_sweep_notifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Offer',
+            name="Offer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('cost', models.FloatField(validators=[django.core.validators.MinValueValidator(0)])),
-                ('approval_limits', models.JSONField(blank=True, default=dict)),
-                ('is_active', models.BooleanField(default=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("cost", models.FloatField(validators=[django.core.validators.MinValueValidator(0)])),
+                ("approval_limits", models.JSONField(blank=True, default=dict)),
+                ("is_active", models.BooleanField(default=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['cost', 'name'],
+                "ordering": ["cost", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Playbook',
+            name="Playbook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('tiers', models.JSONField(blank=True, default=list, help_text='tier numbers, e.g. [1]; empty: any tier')),
-                ('segments', models.JSONField(blank=True, default=list, help_text='customer segments; empty: any segment')),
-                ('signals', models.JSONField(blank=True, default=list, help_text='rule names or factor features, e.g. ["Competitor signal"]; empty: any')),
-                ('is_active', models.BooleanField(default=True)),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='breaks ties between equally specific plays')),
-                ('version', models.PositiveIntegerField(default=0, editable=False, help_text='number of the latest version')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "tiers",
+                    models.JSONField(blank=True, default=list, help_text="tier numbers, e.g. [1]; empty: any tier"),
+                ),
+                (
+                    "segments",
+                    models.JSONField(blank=True, default=list, help_text="customer segments; empty: any segment"),
+                ),
+                (
+                    "signals",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='rule names or factor features, e.g. ["Competitor signal"]; empty: any',
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=0, help_text="breaks ties between equally specific plays"),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=0, editable=False, help_text="number of the latest version"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['position', 'name'],
+                "ordering": ["position", "name"],
             },
         ),
         migrations.AddField(
-            model_name='action',
-            name='offer_cost',
+            model_name="action",
+            name="offer_cost",
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='agentprofile',
-            name='wants_daily_digest',
-            field=models.BooleanField(default=True, help_text='e-mail a morning digest of due steps'),
+            model_name="agentprofile",
+            name="wants_daily_digest",
+            field=models.BooleanField(default=True, help_text="e-mail a morning digest of due steps"),
         ),
         migrations.AlterField(
-            model_name='action',
-            name='kind',
-            field=models.CharField(choices=[('call', 'Call'), ('email', 'E-mail'), ('visit', 'Visit'), ('offer', 'Offer'), ('message', 'Message'), ('escalation', 'Escalation'), ('note', 'Note')], max_length=12),
+            model_name="action",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("call", "Call"),
+                    ("email", "E-mail"),
+                    ("visit", "Visit"),
+                    ("offer", "Offer"),
+                    ("message", "Message"),
+                    ("escalation", "Escalation"),
+                    ("note", "Note"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('at_risk_first_contact', 'First-contact SLA at risk'), ('at_risk_resolution', 'Resolution SLA at risk'), ('breached_first_contact', 'First-contact SLA breached'), ('breached_resolution', 'Resolution SLA breached'), ('escalated_first_contact', 'Escalation: first-contact SLA breached'), ('escalated_resolution', 'Escalation: resolution SLA breached'), ('assigned', 'Work order assigned to you'), ('assigned_many', 'Work orders assigned to you'), ('offer_approval', 'An offer waits for your approval'), ('offer_decided', 'Your offer request was decided')], max_length=32),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("at_risk_first_contact", "First-contact SLA at risk"),
+                    ("at_risk_resolution", "Resolution SLA at risk"),
+                    ("breached_first_contact", "First-contact SLA breached"),
+                    ("breached_resolution", "Resolution SLA breached"),
+                    ("escalated_first_contact", "Escalation: first-contact SLA breached"),
+                    ("escalated_resolution", "Escalation: resolution SLA breached"),
+                    ("assigned", "Work order assigned to you"),
+                    ("assigned_many", "Work orders assigned to you"),
+                    ("offer_approval", "An offer waits for your approval"),
+                    ("offer_decided", "Your offer request was decided"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.AddField(
-            model_name='action',
-            name='offer',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='interventions.offer'),
+            model_name="action",
+            name="offer",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="interventions.offer",
+            ),
         ),
         migrations.CreateModel(
-            name='PlaybookStep',
+            name="PlaybookStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('title', models.CharField(max_length=120)),
-                ('instruction', models.TextField(blank=True)),
-                ('channel', models.CharField(choices=[('call', 'Call'), ('email', 'E-mail'), ('visit', 'Visit'), ('message', 'Message'), ('offer', 'Offer')], max_length=12)),
-                ('due_offset_days', models.PositiveSmallIntegerField(default=0, help_text='days after the work order opens', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(365)])),
-                ('talk_track', models.TextField(blank=True, help_text='what to say: the opening, the questions, the answers')),
-                ('playbook', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='interventions.playbook')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("title", models.CharField(max_length=120)),
+                ("instruction", models.TextField(blank=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("call", "Call"),
+                            ("email", "E-mail"),
+                            ("visit", "Visit"),
+                            ("message", "Message"),
+                            ("offer", "Offer"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "due_offset_days",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        help_text="days after the work order opens",
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                    ),
+                ),
+                (
+                    "talk_track",
+                    models.TextField(blank=True, help_text="what to say: the opening, the questions, the answers"),
+                ),
+                (
+                    "playbook",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="steps", to="interventions.playbook"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['playbook_id', 'position', 'id'],
+                "ordering": ["playbook_id", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PlaybookVersion',
+            name="PlaybookVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('number', models.PositiveIntegerField()),
-                ('data', models.JSONField()),
-                ('comment', models.CharField(blank=True, max_length=300)),
-                ('diff', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('playbook', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='versions', to='interventions.playbook')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                ("number", models.PositiveIntegerField()),
+                ("data", models.JSONField()),
+                ("comment", models.CharField(blank=True, max_length=300)),
+                ("diff", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "playbook",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="versions",
+                        to="interventions.playbook",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='WorkOrderStep',
+            name="WorkOrderStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('title', models.CharField(max_length=120)),
-                ('instruction', models.TextField(blank=True)),
-                ('channel', models.CharField(choices=[('call', 'Call'), ('email', 'E-mail'), ('visit', 'Visit'), ('message', 'Message'), ('offer', 'Offer')], max_length=12)),
-                ('due_at', models.DateTimeField()),
-                ('talk_track', models.TextField(blank=True)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('action', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='interventions.action')),
-                ('playbook_version', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='interventions.playbookversion')),
-                ('work_order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='interventions.workorder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField()),
+                ("title", models.CharField(max_length=120)),
+                ("instruction", models.TextField(blank=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("call", "Call"),
+                            ("email", "E-mail"),
+                            ("visit", "Visit"),
+                            ("message", "Message"),
+                            ("offer", "Offer"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("due_at", models.DateTimeField()),
+                ("talk_track", models.TextField(blank=True)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "action",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="interventions.action",
+                    ),
+                ),
+                (
+                    "playbook_version",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="interventions.playbookversion",
+                    ),
+                ),
+                (
+                    "work_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="steps", to="interventions.workorder"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['work_order_id', 'position'],
+                "ordering": ["work_order_id", "position"],
             },
         ),
         migrations.CreateModel(
-            name='DailyDigest',
+            name="DailyDigest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('sent_at', models.DateTimeField()),
-                ('due_steps', models.PositiveIntegerField(default=0)),
-                ('new_work_orders', models.PositiveIntegerField(default=0)),
-                ('breaches', models.PositiveIntegerField(default=0)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField()),
+                ("sent_at", models.DateTimeField()),
+                ("due_steps", models.PositiveIntegerField(default=0)),
+                ("new_work_orders", models.PositiveIntegerField(default=0)),
+                ("breaches", models.PositiveIntegerField(default=0)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-day', 'user_id'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'day'), name='daily_digest_once_a_day')],
+                "ordering": ["-day", "user_id"],
+                "constraints": [models.UniqueConstraint(fields=("user", "day"), name="daily_digest_once_a_day")],
             },
         ),
         migrations.CreateModel(
-            name='OfferApproval',
+            name="OfferApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_at', models.DateTimeField()),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for approval'), ('approved', 'Approved'), ('declined', 'Declined'), ('used', 'Given')], default='pending', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('action', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='interventions.action')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('offer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approvals', to='interventions.offer')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('work_order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='offer_approvals', to='interventions.workorder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("requested_at", models.DateTimeField()),
+                ("note", models.CharField(blank=True, max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for approval"),
+                            ("approved", "Approved"),
+                            ("declined", "Declined"),
+                            ("used", "Given"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "action",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="interventions.action",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "offer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="approvals", to="interventions.offer"
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "work_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="offer_approvals",
+                        to="interventions.workorder",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ['pending', 'approved'])), fields=('work_order', 'offer'), name='offer_approval_one_live')],
+                "ordering": ["-requested_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["pending", "approved"])),
+                        fields=("work_order", "offer"),
+                        name="offer_approval_one_live",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='playbookversion',
-            constraint=models.UniqueConstraint(fields=('playbook', 'number'), name='playbook_version_unique'),
+            model_name="playbookversion",
+            constraint=models.UniqueConstraint(fields=("playbook", "number"), name="playbook_version_unique"),
         ),
         migrations.AddIndex(
-            model_name='workorderstep',
-            index=models.Index(condition=models.Q(('done_at__isnull', True)), fields=['due_at', 'work_order'], name='wo_step_open_due'),
+            model_name="workorderstep",
+            index=models.Index(
+                condition=models.Q(("done_at__isnull", True)), fields=["due_at", "work_order"], name="wo_step_open_due"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workorderstep',
-            constraint=models.UniqueConstraint(fields=('work_order', 'position'), name='wo_step_unique_position'),
+            model_name="workorderstep",
+            constraint=models.UniqueConstraint(fields=("work_order", "position"), name="wo_step_unique_position"),
         ),
     ]

@@ -43,11 +43,16 @@ def digest_for(*, user: User, day: date) -> Digest:
     before `day` starts plus `day` itself; their open breached work orders."""
     start, end = _day_bounds(day)
     mine = WorkOrder.objects.filter(assignee=user, open_key__isnull=False)
-    steps = list(WorkOrderStep.objects.filter(work_order__in=mine, done_at__isnull=True, due_at__gte=start,
-                                              due_at__lt=end)
-                 .select_related("work_order__customer").order_by("due_at", "work_order_id", "position"))
-    new = list(mine.filter(opened_at__gte=start - timedelta(days=1), opened_at__lt=end).select_related("customer")
-               .order_by("opened_at", "id"))
+    steps = list(
+        WorkOrderStep.objects.filter(work_order__in=mine, done_at__isnull=True, due_at__gte=start, due_at__lt=end)
+        .select_related("work_order__customer")
+        .order_by("due_at", "work_order_id", "position")
+    )
+    new = list(
+        mine.filter(opened_at__gte=start - timedelta(days=1), opened_at__lt=end)
+        .select_related("customer")
+        .order_by("opened_at", "id")
+    )
     breached = list(mine.filter(is_breached=True).select_related("customer").order_by("breached_at", "id"))
     return Digest(user=user, day=day, due_steps=steps, new_work_orders=new, breaches=breached)
 
@@ -55,22 +60,37 @@ def digest_for(*, user: User, day: date) -> Digest:
 def digest_recipients() -> list[User]:
     """Active people with an e-mail address and open work, who have not opted out in their profile."""
     opted_out = Q(agent__wants_daily_digest=False)
-    return list(User.objects.filter(is_active=True, work_orders__open_key__isnull=False).exclude(email="")
-                .exclude(opted_out).distinct().order_by("id"))
+    return list(
+        User.objects.filter(is_active=True, work_orders__open_key__isnull=False)
+        .exclude(email="")
+        .exclude(opted_out)
+        .distinct()
+        .order_by("id")
+    )
 
 
 def digest_message(digest: Digest, connection=None) -> EmailMessage:
-    body = render_to_string("interventions/daily_digest.txt", {
-        "d": digest,
-        "steps": [(s, work_order_link(s.work_order_id)) for s in digest.due_steps],
-        "new": [(wo, work_order_link(wo.pk)) for wo in digest.new_work_orders],
-        "breaches": [(wo, work_order_link(wo.pk)) for wo in digest.breaches],
-        "queue_url": f"{settings.CHURNOPS_BASE_URL.rstrip('/')}{reverse('interventions:queue')}",
-    })
-    subject = (f"[ChurnOps] {digest.day:%a %d %b}: {len(digest.due_steps)} steps due, "
-               f"{len(digest.new_work_orders)} new, {len(digest.breaches)} breached")
-    return EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[digest.user.email],
-                        connection=connection)
+    body = render_to_string(
+        "interventions/daily_digest.txt",
+        {
+            "d": digest,
+            "steps": [(s, work_order_link(s.work_order_id)) for s in digest.due_steps],
+            "new": [(wo, work_order_link(wo.pk)) for wo in digest.new_work_orders],
+            "breaches": [(wo, work_order_link(wo.pk)) for wo in digest.breaches],
+            "queue_url": f"{settings.CHURNOPS_BASE_URL.rstrip('/')}{reverse('interventions:queue')}",
+        },
+    )
+    subject = (
+        f"[ChurnOps] {digest.day:%a %d %b}: {len(digest.due_steps)} steps due, "
+        f"{len(digest.new_work_orders)} new, {len(digest.breaches)} breached"
+    )
+    return EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[digest.user.email],
+        connection=connection,
+    )
 
 
 def digests_send(*, day: date | None = None) -> int:
@@ -85,9 +105,16 @@ def digests_send(*, day: date | None = None) -> int:
             if digest.is_empty:
                 continue
             with transaction.atomic():
-                _row, claimed = DailyDigest.objects.get_or_create(user=user, day=day, defaults={
-                    "sent_at": timezone.now(), "due_steps": len(digest.due_steps),
-                    "new_work_orders": len(digest.new_work_orders), "breaches": len(digest.breaches)})
+                _row, claimed = DailyDigest.objects.get_or_create(
+                    user=user,
+                    day=day,
+                    defaults={
+                        "sent_at": timezone.now(),
+                        "due_steps": len(digest.due_steps),
+                        "new_work_orders": len(digest.new_work_orders),
+                        "breaches": len(digest.breaches),
+                    },
+                )
                 if not claimed:
                     continue
                 digest_message(digest, connection).send()

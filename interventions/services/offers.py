@@ -107,27 +107,39 @@ def offer_approval_request(*, work_order: WorkOrder, offer: Offer, by, note: str
         raise OfferRefused("you may not work on this work order", code="not_allowed")
     if not offer.is_active:
         raise OfferRefused(f"the offer '{offer.name}' is no longer in the kit", field="offer")
-    live = OfferApproval.objects.filter(work_order=work_order, offer=offer,
-                                        status__in=[OfferApprovalStatus.PENDING, OfferApprovalStatus.APPROVED]).first()
+    live = OfferApproval.objects.filter(
+        work_order=work_order, offer=offer, status__in=[OfferApprovalStatus.PENDING, OfferApprovalStatus.APPROVED]
+    ).first()
     if live is not None:
         return live
-    approval = OfferApproval.objects.create(work_order=work_order, offer=offer, requested_by=by,
-                                            requested_at=timezone.now(), note=note[:300])
+    approval = OfferApproval.objects.create(
+        work_order=work_order, offer=offer, requested_by=by, requested_at=timezone.now(), note=note[:300]
+    )
     who = by.get_full_name() or by.username
-    notifications_send([
-        Notice(recipient_id=approver.id, kind=NotificationKind.OFFER_APPROVAL, work_order_id=work_order.pk,
-               subject=f"Approve {offer.name} ({offer.cost:,.0f}) for WO-{work_order.pk}?",
-               body=f"{who} asks to give {offer.name} (cost {offer.cost:,.2f}) on WO-{work_order.pk}. {note}".strip())
-        for approver in offer_approvers(by) if approver.id != by.id
-    ])
+    notifications_send(
+        [
+            Notice(
+                recipient_id=approver.id,
+                kind=NotificationKind.OFFER_APPROVAL,
+                work_order_id=work_order.pk,
+                subject=f"Approve {offer.name} ({offer.cost:,.0f}) for WO-{work_order.pk}?",
+                body=f"{who} asks to give {offer.name} (cost {offer.cost:,.2f}) on WO-{work_order.pk}. {note}".strip(),
+            )
+            for approver in offer_approvers(by)
+            if approver.id != by.id
+        ]
+    )
     return approval
 
 
 @transaction.atomic
 def offer_approval_decide(*, approval: OfferApproval, approve: bool, by, note: str = "") -> OfferApproval:
     """Approve or decline a pending request (the requester's lead or an admin); the requester is notified."""
-    approval = (OfferApproval.objects.select_for_update(of=("self",))
-                .select_related("work_order__assignee__agent", "offer", "requested_by").get(pk=approval.pk))
+    approval = (
+        OfferApproval.objects.select_for_update(of=("self",))
+        .select_related("work_order__assignee__agent", "offer", "requested_by")
+        .get(pk=approval.pk)
+    )
     if not can_decide_offer(by, approval):
         raise OfferRefused("only the requester's team lead or an admin may decide this offer", code="not_allowed")
     if approval.status != OfferApprovalStatus.PENDING:
@@ -136,11 +148,17 @@ def offer_approval_decide(*, approval: OfferApproval, approve: bool, by, note: s
     approval.decided_by, approval.decided_at = by, timezone.now()
     approval.save(update_fields=["status", "decided_by", "decided_at"])
     verdict = "approved" if approve else "declined"
-    notifications_send([Notice(
-        recipient_id=approval.requested_by_id, kind=NotificationKind.OFFER_DECIDED,
-        work_order_id=approval.work_order_id,
-        subject=f"{approval.offer.name} for WO-{approval.work_order_id} {verdict}",
-        body=f"{by.get_full_name() or by.username} {verdict} {approval.offer.name}. {note}".strip())])
+    notifications_send(
+        [
+            Notice(
+                recipient_id=approval.requested_by_id,
+                kind=NotificationKind.OFFER_DECIDED,
+                work_order_id=approval.work_order_id,
+                subject=f"{approval.offer.name} for WO-{approval.work_order_id} {verdict}",
+                body=f"{by.get_full_name() or by.username} {verdict} {approval.offer.name}. {note}".strip(),
+            )
+        ]
+    )
     return approval
 
 
@@ -153,12 +171,18 @@ def offer_for_action(*, work_order: WorkOrder, offer: Offer, by) -> OfferApprova
         raise OfferRefused(f"the offer '{offer.name}' is no longer in the kit", field="offer")
     if not offer_needs_approval(by, offer):
         return None
-    approval = (OfferApproval.objects.select_for_update()
-                .filter(work_order=work_order, offer=offer, status=OfferApprovalStatus.APPROVED).first())
+    approval = (
+        OfferApproval.objects.select_for_update()
+        .filter(work_order=work_order, offer=offer, status=OfferApprovalStatus.APPROVED)
+        .first()
+    )
     if approval is None:
         limit = offer_limit(by, offer)
-        raise OfferNeedsApproval(f"{offer.name} costs {offer.cost:,.0f}, above your limit of {limit:,.0f}: "
-                                 "ask your team lead to approve it first", field="offer")
+        raise OfferNeedsApproval(
+            f"{offer.name} costs {offer.cost:,.0f}, above your limit of {limit:,.0f}: "
+            "ask your team lead to approve it first",
+            field="offer",
+        )
     return approval
 
 

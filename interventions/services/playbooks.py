@@ -32,8 +32,9 @@ class PlaybookInvalid(Refusal):
     def __init__(self, problems: list[tuple[str, str]]):
         self.problems = problems
         field, message = problems[0]
-        super().__init__(f"{field}: {message}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
-                         field=field)
+        super().__init__(
+            f"{field}: {message}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""), field=field
+        )
 
     def payload(self) -> dict:
         return {"errors": [{"field": f, "message": m} for f, m in self.problems]}
@@ -63,12 +64,17 @@ def _step_problems(i: int, step) -> list[tuple[str, str]]:
     if not str(step.get("title") or "").strip():
         problems.append((f"{where}.title", "a step needs a title"))
     if step.get("channel") not in StepChannel.values:
-        problems.append((f"{where}.channel", f"unknown channel {step.get('channel')!r}; "
-                                             f"one of {', '.join(StepChannel.values)}"))
+        problems.append(
+            (f"{where}.channel", f"unknown channel {step.get('channel')!r}; one of {', '.join(StepChannel.values)}")
+        )
     offset = step.get("due_offset_days", 0)
     if not _is_int(offset) or not 0 <= offset <= MAX_DUE_OFFSET_DAYS:
-        problems.append((f"{where}.due_offset_days", f"must be a whole number of days from 0 to {MAX_DUE_OFFSET_DAYS}, "
-                                                     f"got {offset!r}"))
+        problems.append(
+            (
+                f"{where}.due_offset_days",
+                f"must be a whole number of days from 0 to {MAX_DUE_OFFSET_DAYS}, got {offset!r}",
+            )
+        )
     return problems
 
 
@@ -95,8 +101,11 @@ def playbook_as_dict(playbook: Playbook) -> dict:
 def _diff(before, after, path="") -> list[dict]:
     """Flat list of {path, before, after} between two JSON-like values (the shape rules and policy use)."""
     if isinstance(before, dict) and isinstance(after, dict):
-        return [d for key in sorted(set(before) | set(after))
-                for d in _diff(before.get(key), after.get(key), f"{path}.{key}" if path else key)]
+        return [
+            d
+            for key in sorted(set(before) | set(after))
+            for d in _diff(before.get(key), after.get(key), f"{path}.{key}" if path else key)
+        ]
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         return [d for i, (b, a) in enumerate(zip(before, after, strict=True)) for d in _diff(b, a, f"{path}[{i}]")]
     return [] if before == after else [{"path": path, "before": before, "after": after}]
@@ -112,8 +121,14 @@ def playbook_snapshot(*, playbook: Playbook, by=None, comment: str = "") -> Play
         return previous
     number = locked.version + 1
     version = PlaybookVersion.objects.create(
-        playbook=locked, name=locked.name, number=number, data=data, author=by, comment=comment[:300],
-        diff=_diff(previous.data if previous else {}, data))
+        playbook=locked,
+        name=locked.name,
+        number=number,
+        data=data,
+        author=by,
+        comment=comment[:300],
+        diff=_diff(previous.data if previous else {}, data),
+    )
     Playbook.objects.filter(pk=locked.pk).update(version=number)
     playbook.version = number
     return version
@@ -145,12 +160,20 @@ def playbook_save(*, data: dict, by, playbook: Playbook | None = None, comment: 
             setattr(playbook, key, data[key].strip() if isinstance(data[key], str) else data[key])
     playbook.save()
     playbook.steps.all().delete()
-    PlaybookStep.objects.bulk_create([
-        PlaybookStep(playbook=playbook, position=i, title=s["title"].strip(), instruction=s.get("instruction", ""),
-                     channel=s["channel"], due_offset_days=s.get("due_offset_days", 0),
-                     talk_track=s.get("talk_track", ""))
-        for i, s in enumerate(data["steps"])
-    ])
+    PlaybookStep.objects.bulk_create(
+        [
+            PlaybookStep(
+                playbook=playbook,
+                position=i,
+                title=s["title"].strip(),
+                instruction=s.get("instruction", ""),
+                channel=s["channel"],
+                due_offset_days=s.get("due_offset_days", 0),
+                talk_track=s.get("talk_track", ""),
+            )
+            for i, s in enumerate(data["steps"])
+        ]
+    )
     playbook_snapshot(playbook=playbook, by=by, comment=comment)
     return playbook
 
@@ -159,9 +182,15 @@ def playbook_save(*, data: dict, by, playbook: Playbook | None = None, comment: 
 def playbook_delete(*, playbook: Playbook, by, comment: str = "") -> None:
     """Delete a playbook; its versions stay (work orders' steps point at them) and record the deletion."""
     _require_admin(by)
-    PlaybookVersion.objects.create(playbook=None, name=playbook.name, number=playbook.version + 1,
-                                   data={"deleted": True}, author=by, comment=comment or "deleted",
-                                   diff=[{"path": "deleted", "before": False, "after": True}])
+    PlaybookVersion.objects.create(
+        playbook=None,
+        name=playbook.name,
+        number=playbook.version + 1,
+        data={"deleted": True},
+        author=by,
+        comment=comment or "deleted",
+        diff=[{"path": "deleted", "before": False, "after": True}],
+    )
     playbook.delete()
 
 
@@ -206,11 +235,19 @@ def work_order_steps_open(*, work_orders: list[WorkOrder], candidates: list[dict
         chosen = playbook_pick(choices, tier=wo.tier, segment=customer.segment, signals=signals_of(alert))
         if chosen is None:
             continue
-        rows += [WorkOrderStep(work_order_id=wo.pk, playbook_version_id=chosen.version_id, position=i,
-                               title=s["title"], instruction=s.get("instruction", ""), channel=s["channel"],
-                               due_at=step_due_at(wo.opened_at, s.get("due_offset_days", 0)),
-                               talk_track=s.get("talk_track", ""))
-                 for i, s in enumerate(chosen.data["steps"])]
+        rows += [
+            WorkOrderStep(
+                work_order_id=wo.pk,
+                playbook_version_id=chosen.version_id,
+                position=i,
+                title=s["title"],
+                instruction=s.get("instruction", ""),
+                channel=s["channel"],
+                due_at=step_due_at(wo.opened_at, s.get("due_offset_days", 0)),
+                talk_track=s.get("talk_track", ""),
+            )
+            for i, s in enumerate(chosen.data["steps"])
+        ]
     WorkOrderStep.objects.bulk_create(rows, batch_size=STEP_BATCH, ignore_conflicts=True)
     return len(rows)
 
@@ -220,8 +257,11 @@ def work_order_step_tick(*, work_order: WorkOrder, action: Action, by) -> WorkOr
 
     Called inside work_order_log_action's transaction, with the work order locked.
     """
-    step = (WorkOrderStep.objects.filter(work_order=work_order, done_at__isnull=True, channel=action.kind)
-            .order_by("position").first())
+    step = (
+        WorkOrderStep.objects.filter(work_order=work_order, done_at__isnull=True, channel=action.kind)
+        .order_by("position")
+        .first()
+    )
     if step is None:
         return None
     WorkOrderStep.objects.filter(pk=step.pk, done_at__isnull=True).update(done_at=action.at, action=action)

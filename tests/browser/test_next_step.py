@@ -16,8 +16,14 @@ from scoring.ml.policy import default_policy
 from tests.factories import AlertFactory, CustomerFactory, contact_of, user_with_role
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1366, "height": 768}
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -42,9 +48,14 @@ def boxes(base_url: str, *, username: str, password: str, work_order_id: int) ->
             page.click("button[type=submit]")
             page.wait_for_url(f"{base_url}/work/")
             page.goto(f"{base_url}/work/{work_order_id}/")
-            for name, selector in {"next_step": "#next-step", "title": "#h-next", "talk_track": ".talk-track",
-                                   "log_button": ".quick-log button", "contacts": "#h-contacts",
-                                   "why": "#h-why"}.items():
+            for name, selector in {
+                "next_step": "#next-step",
+                "title": "#h-next",
+                "talk_track": ".talk-track",
+                "log_button": ".quick-log button",
+                "contacts": "#h-contacts",
+                "why": "#h-why",
+            }.items():
                 seen[name] = page.locator(selector).first.bounding_box()
             seen["title_text"] = page.inner_text("#h-next")
             seen["tel"] = page.get_attribute("a[href^='tel:']", "href")
@@ -64,8 +75,11 @@ def test_the_next_step_is_above_the_fold_at_1366_by_768(live_server):
     contact_of(customer, "Li Wei", phone="+49 30 1234 5678", email="li@bakery.example", role="owner")
     alert = AlertFactory(customer=customer, tier=1, rules_fired=["Visits stopped", "Satisfaction dropped"])
     with time_machine.travel(timezone.now(), tick=False):
-        work_orders_open_for_alerts(as_of=timezone.localdate(), policy=default_policy(), candidates=[
-            {"customer": customer, "alert": alert, "tier": 1, "probability": 0.86}])
+        work_orders_open_for_alerts(
+            as_of=timezone.localdate(),
+            policy=default_policy(),
+            candidates=[{"customer": customer, "alert": alert, "tier": 1, "probability": 0.86}],
+        )
     wo = WorkOrder.objects.get()
 
     # when they open it in a 1366×768 window

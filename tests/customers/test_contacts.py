@@ -36,8 +36,11 @@ def test_contacts_import_from_csv_and_a_second_import_changes_nothing(tmp_path, 
     # then three contacts exist, normalised, and the second run changed nothing
     assert "contacts: 3 created, 0 updated, 0 unchanged, 0 invalid" in first
     assert "contacts: 0 created, 0 updated, 3 unchanged, 0 invalid" in second
-    assert list(Contact.objects.order_by("name").values_list(
-        "customer__external_id", "name", "phone", "phone_digits", "email", "preferred_channel")) == [
+    assert list(
+        Contact.objects.order_by("name").values_list(
+            "customer__external_id", "name", "phone", "phone_digits", "email", "preferred_channel"
+        )
+    ) == [
         ("C1", "Ann Berg", "", "", "ann@example.com", "email"),
         ("C2", "Bo Chen", "(010) 5555 1234", "01055551234", "", ""),
         ("C1", "Li Wei", "+86 138-0013-8000", "8613800138000", "li.wei@example.com", "call"),
@@ -48,11 +51,13 @@ def test_contact_rows_with_a_bad_email_or_phone_are_reported_by_line_and_nothing
     # given a file whose line 3 has a bad e-mail, line 4 a bad phone and line 5 an unknown customer
     customer("C1")
     path = tmp_path / "contacts.csv"
-    path.write_text("customer_external_id,name,phone,email\n"
-                    "C1,Good,+1 555 0100,good@example.com\n"
-                    "C1,Bad Mail,,not-an-email\n"
-                    "C1,Bad Phone,call me maybe,\n"
-                    "C9,Nobody,,\n")
+    path.write_text(
+        "customer_external_id,name,phone,email\n"
+        "C1,Good,+1 555 0100,good@example.com\n"
+        "C1,Bad Mail,,not-an-email\n"
+        "C1,Bad Phone,call me maybe,\n"
+        "C9,Nobody,,\n"
+    )
 
     # when it is imported
     with pytest.raises(CommandError, match="3 invalid row"):
@@ -78,8 +83,10 @@ def test_contacts_upsert_updates_by_customer_and_name():
 
 def test_contacts_upsert_refuses_a_duplicate_and_an_unknown_channel():
     customer("C1")
-    rows = [(0, {"customer_external_id": "C1", "name": "Li", "preferred_channel": "pigeon"}),
-            (1, {"customer_external_id": "C1", "name": "li"})]
+    rows = [
+        (0, {"customer_external_id": "C1", "name": "Li", "preferred_channel": "pigeon"}),
+        (1, {"customer_external_id": "C1", "name": "li"}),
+    ]
 
     with pytest.raises(ImportValidationError) as refused:
         contacts_upsert(rows=rows)
@@ -92,8 +99,12 @@ def test_contacts_upsert_refuses_a_duplicate_and_an_unknown_channel():
 
 def test_bulk_contacts_api_reports_bad_rows_by_index(api_client, admin_user):
     customer("C1")
-    payload = {"contacts": [{"customer_external_id": "C1", "name": "Li", "email": "li@example.com"},
-                            {"customer_external_id": "C1", "name": "Bad", "email": "nope"}]}
+    payload = {
+        "contacts": [
+            {"customer_external_id": "C1", "name": "Li", "email": "li@example.com"},
+            {"customer_external_id": "C1", "name": "Bad", "email": "nope"},
+        ]
+    }
 
     response = login(api_client, admin_user).post("/api/contacts/bulk/", payload, format="json")
 
@@ -180,8 +191,6 @@ def test_a_user_without_a_role_finds_no_customer(client, two_owners):
     client.force_login(user_with_role("nobody", "nobody"))
 
     assert list(client.get("/customers/").context["page"].object_list) == []
-
-
 
 
 def test_customer_list_page_filters_by_the_tier_of_the_open_alert(client, cs_user):

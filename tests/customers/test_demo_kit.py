@@ -24,8 +24,10 @@ def test_seed_demo_has_playbooks_offers_and_contacts_and_a_rerun_changes_nothing
 
     assert Playbook.objects.count() == 5
     assert Offer.objects.count() == 4
-    assert set(Contact.objects.values_list("customer_id", flat=True)) == set(Customer.objects.values_list("id",
-                                                                                                           flat=True))
+    assert set(Contact.objects.values_list("customer_id", flat=True)) == set(
+        Customer.objects.values_list("id", flat=True)
+    )
     assert list(Contact.objects.order_by("id").values_list("customer__external_id", "name", "phone", "email")) == (
-        contacts)
+        contacts
+    )
     assert all(c.phone_digits.startswith("4930") for c in Contact.objects.all())

@@ -17,18 +17,27 @@ from tests.factories import NOW, TODAY, AlertFactory, CustomerFactory, WorkOrder
 
 pytestmark = pytest.mark.django_db
 
-PLAY = {"name": "Plan", "tiers": [2], "steps": [
-    {"title": "Call today", "channel": "call", "due_offset_days": 0},
-    {"title": "E-mail today", "channel": "email", "due_offset_days": 0},
-    {"title": "Visit in 3 days", "channel": "visit", "due_offset_days": 3},
-]}
+PLAY = {
+    "name": "Plan",
+    "tiers": [2],
+    "steps": [
+        {"title": "Call today", "channel": "call", "due_offset_days": 0},
+        {"title": "E-mail today", "channel": "email", "due_offset_days": 0},
+        {"title": "Visit in 3 days", "channel": "visit", "due_offset_days": 3},
+    ],
+}
 
 
 def opened_for(am, external_id: str):
     customer = CustomerFactory(external_id=external_id, owner=am)
     with time_machine.travel(NOW, tick=False):
-        open_work(as_of=TODAY, candidates=[{"customer": customer, "alert": AlertFactory(customer=customer, tier=2),
-                                           "tier": 2, "probability": 0.7}], policy=default_policy())
+        open_work(
+            as_of=TODAY,
+            candidates=[
+                {"customer": customer, "alert": AlertFactory(customer=customer, tier=2), "tier": 2, "probability": 0.7}
+            ],
+            policy=default_policy(),
+        )
     return WorkOrder.objects.get(customer=customer)
 
 
@@ -59,9 +68,13 @@ def test_the_digest_lists_exactly_the_open_steps_due_today(am_with_work):
 
 def test_one_email_per_person_once_a_day_with_steps_new_work_and_breaches(am_with_work):
     am, wo = am_with_work
-    breached = WorkOrderFactory(customer=CustomerFactory(external_id="C9", name="Late Ltd"), assignee=am,
-                                is_breached=True, breached_at=NOW - timedelta(days=1),
-                                opened_at=NOW - timedelta(days=9))
+    breached = WorkOrderFactory(
+        customer=CustomerFactory(external_id="C9", name="Late Ltd"),
+        assignee=am,
+        is_breached=True,
+        breached_at=NOW - timedelta(days=1),
+        opened_at=NOW - timedelta(days=9),
+    )
 
     with time_machine.travel(NOW + timedelta(hours=2), tick=False):
         first = digests_send(day=TODAY)

@@ -60,7 +60,8 @@ def test_an_offer_above_the_limit_cannot_be_logged_without_approval(team):
 
 
 def test_approval_flow_request_notifies_the_lead_approve_notifies_the_am_and_the_offer_is_logged_once(
-        team, django_capture_on_commit_callbacks):
+    team, django_capture_on_commit_callbacks
+):
     lead, am, wo, _voucher, care = team
 
     # when the AM asks, the lead is notified and e-mailed
@@ -113,11 +114,14 @@ def test_a_lead_gives_up_to_their_own_limit_without_approval(team):
         work_order_log_action(work_order=wo, kind="offer", offer=care, by=lead)
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"name": "", "cost": 1.0}, "name"),
-    ({"name": "X", "cost": -1}, "cost"),
-    ({"name": "X", "cost": 1.0, "approval_limits": {"pilot": 5}}, "approval_limits.pilot"),
-])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"name": "", "cost": 1.0}, "name"),
+        ({"name": "X", "cost": -1}, "cost"),
+        ({"name": "X", "cost": 1.0, "approval_limits": {"pilot": 5}}, "approval_limits.pilot"),
+    ],
+)
 def test_a_bad_offer_is_refused_with_its_field(data, field):
     with pytest.raises(OfferRefused) as refused:
         offer_save(data=data, by=None)

@@ -14,11 +14,20 @@ from tests.factories import NOW, TODAY, AlertFactory, CustomerFactory, agent_use
 
 pytestmark = pytest.mark.django_db
 
-PLAY = {"name": "Tier 2 basics", "tiers": [2], "steps": [
-    {"title": "Call and listen", "channel": "call", "due_offset_days": 0, "instruction": "Call the owner today.",
-     "talk_track": "We noticed you have been away; how are things?"},
-    {"title": "Send the offer", "channel": "offer", "due_offset_days": 3},
-]}
+PLAY = {
+    "name": "Tier 2 basics",
+    "tiers": [2],
+    "steps": [
+        {
+            "title": "Call and listen",
+            "channel": "call",
+            "due_offset_days": 0,
+            "instruction": "Call the owner today.",
+            "talk_track": "We noticed you have been away; how are things?",
+        },
+        {"title": "Send the offer", "channel": "offer", "due_offset_days": 3},
+    ],
+}
 
 
 @pytest.fixture
@@ -30,8 +39,11 @@ def case():
     contact_of(customer, "Li Wei", phone="+86 138 0013 8000", email="li@bakery.example", role="owner")
     alert = AlertFactory(customer=customer, tier=2)
     with time_machine.travel(NOW, tick=False):
-        work_orders_open_for_alerts(as_of=TODAY, candidates=[
-            {"customer": customer, "alert": alert, "tier": 2, "probability": 0.7}], policy=default_policy())
+        work_orders_open_for_alerts(
+            as_of=TODAY,
+            candidates=[{"customer": customer, "alert": alert, "tier": 2, "probability": 0.7}],
+            policy=default_policy(),
+        )
     return lead, am, WorkOrder.objects.get(), playbook
 
 
@@ -41,9 +53,18 @@ def test_the_work_order_page_shows_next_step_then_contacts_then_why_then_log(cli
 
     html = client.get(f"/work/{wo.pk}/").content.decode()
 
-    order = [html.index(marker) for marker in (
-        "Next step: Call and listen", "Call the owner today.", "We noticed you have been away", 'id="h-contacts"',
-        'id="h-why"', 'id="h-log"', 'id="h-actions"')]
+    order = [
+        html.index(marker)
+        for marker in (
+            "Next step: Call and listen",
+            "Call the owner today.",
+            "We noticed you have been away",
+            'id="h-contacts"',
+            'id="h-why"',
+            'id="h-log"',
+            'id="h-actions"',
+        )
+    ]
     assert order == sorted(order)
     assert 'href="tel:+8613800138000"' in html
     assert 'href="mailto:li@bakery.example"' in html
@@ -74,13 +95,14 @@ def test_the_queue_flags_a_work_order_with_an_overdue_step(client, case):
 
 def test_an_over_limit_offer_from_the_page_asks_the_lead_who_approves_with_a_button(client, case):
     lead, am, wo, _playbook = case
-    care = offer_save(data={"name": "Executive care", "cost": 1500.0,
-                            "approval_limits": {"account_manager": 200, "team_lead": 2000}}, by=None)
+    care = offer_save(
+        data={"name": "Executive care", "cost": 1500.0, "approval_limits": {"account_manager": 200, "team_lead": 2000}},
+        by=None,
+    )
     client.force_login(am)
 
     # when the AM logs the offer, nothing is logged and the lead is asked
-    response = client.post(f"/work/{wo.pk}/actions/", {"kind": "offer", "offer": care.pk, "note": "price"},
-                           follow=True)
+    response = client.post(f"/work/{wo.pk}/actions/", {"kind": "offer", "offer": care.pk, "note": "price"}, follow=True)
     assert "Your team lead was asked to approve it" in response.content.decode()
     assert wo.actions.count() == 0
     approval = OfferApproval.objects.get()

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 LOCAL = ZoneInfo(settings.TIME_ZONE)
 
 PLAY = {
-    "name": "Tier 2 basics", "tiers": [2],
+    "name": "Tier 2 basics",
+    "tiers": [2],
     "steps": [
         {"title": "Call and listen", "channel": "call", "due_offset_days": 0, "talk_track": "How are things?"},
         {"title": "Send the offer", "channel": "offer", "due_offset_days": 3},
@@ -40,9 +41,18 @@ def end_of_local_day(days_after_now: int) -> datetime:
 
 
 def candidate(c, *, tier=2, rules=(), factors=()):
-    alert = Alert.objects.create(customer=c, open_key=c.id, tier=tier, max_tier=tier, probability=0.7,
-                                 first_raised_at=NOW, first_run_as_of=TODAY, last_run_as_of=TODAY,
-                                 rules_fired=list(rules), factors=list(factors))
+    alert = Alert.objects.create(
+        customer=c,
+        open_key=c.id,
+        tier=tier,
+        max_tier=tier,
+        probability=0.7,
+        first_raised_at=NOW,
+        first_run_as_of=TODAY,
+        last_run_as_of=TODAY,
+        rules_fired=list(rules),
+        factors=list(factors),
+    )
     return {"customer": c, "alert": alert, "tier": tier, "probability": 0.7}
 
 
@@ -94,14 +104,24 @@ def test_the_most_specific_playbook_wins_signal_over_segment_over_tier():
     urgent = CustomerFactory(external_id="C4", owner=am, segment="retail")
 
     # when work orders open for them
-    open_for(candidate(competitor, rules=["Competitor signal"]), candidate(retail), candidate(plain),
-             candidate(urgent, tier=1, rules=["Competitor signal"]))
+    open_for(
+        candidate(competitor, rules=["Competitor signal"]),
+        candidate(retail),
+        candidate(plain),
+        candidate(urgent, tier=1, rules=["Competitor signal"]),
+    )
 
     # then each got the playbook that fits it best
-    chosen = {wo.customer.external_id: wo.steps.first().playbook_version.name
-              for wo in WorkOrder.objects.select_related("customer")}
-    assert chosen == {"C1": "Value comparison (competitor signal)", "C2": "Retail tier 2",
-                      "C3": "Tier 2 · call, targeted offer, event invite", "C4": "Tier 1 · 8-week save plan"}
+    chosen = {
+        wo.customer.external_id: wo.steps.first().playbook_version.name
+        for wo in WorkOrder.objects.select_related("customer")
+    }
+    assert chosen == {
+        "C1": "Value comparison (competitor signal)",
+        "C2": "Retail tier 2",
+        "C3": "Tier 2 · call, targeted offer, event invite",
+        "C4": "Tier 1 · 8-week save plan",
+    }
 
 
 def test_the_top_factor_is_a_signal_too():
@@ -121,10 +141,16 @@ def test_the_tier_1_default_is_the_8_week_plan():
     open_for(candidate(CustomerFactory(external_id="C1", owner=am), tier=1))
 
     offsets = [(s.title, (s.due_at - end_of_local_day(0)).days) for s in WorkOrder.objects.get().steps.all()]
-    assert offsets == [("Week 1: call and listen", 0), ("Week 1: executive care visit", 3), ("Week 1: best offer", 5),
-                       ("Week 2: answer the problem within 7 days", 7), ("Weeks 3–4: deliver value", 14),
-                       ("Weeks 3–4: check the value landed", 21), ("Weeks 5–8: light follow-up", 35),
-                       ("Weeks 5–8: light follow-up", 49)]
+    assert offsets == [
+        ("Week 1: call and listen", 0),
+        ("Week 1: executive care visit", 3),
+        ("Week 1: best offer", 5),
+        ("Week 2: answer the problem within 7 days", 7),
+        ("Weeks 3–4: deliver value", 14),
+        ("Weeks 3–4: check the value landed", 21),
+        ("Weeks 5–8: light follow-up", 35),
+        ("Weeks 5–8: light follow-up", 49),
+    ]
 
 
 def test_logging_a_call_ticks_the_next_open_call_step_only():
@@ -141,8 +167,11 @@ def test_logging_a_call_ticks_the_next_open_call_step_only():
 
     # then only the first call step is done, by that action
     done = list(wo.steps.order_by("position").values_list("title", "done_at", "action"))
-    assert done == [("Call and listen", NOW + timedelta(hours=2), call.pk), ("Send the offer", None, None),
-                    ("Follow-up call", None, None)]
+    assert done == [
+        ("Call and listen", NOW + timedelta(hours=2), call.pk),
+        ("Send the offer", None, None),
+        ("Follow-up call", None, None),
+    ]
     assert wo.events.filter(field="step_done").values_list("after", flat=True).get() == "Call and listen"
 
 
@@ -180,11 +209,14 @@ def test_saving_the_same_playbook_again_records_no_new_version():
     assert PlaybookVersion.objects.count() == 1
 
 
-@pytest.mark.parametrize(("step", "field"), [
-    ({"title": "Call", "channel": "call", "due_offset_days": -1}, "steps[0].due_offset_days"),
-    ({"title": "Call", "channel": "fax", "due_offset_days": 0}, "steps[0].channel"),
-    ({"title": "  ", "channel": "call", "due_offset_days": 0}, "steps[0].title"),
-])
+@pytest.mark.parametrize(
+    ("step", "field"),
+    [
+        ({"title": "Call", "channel": "call", "due_offset_days": -1}, "steps[0].due_offset_days"),
+        ({"title": "Call", "channel": "fax", "due_offset_days": 0}, "steps[0].channel"),
+        ({"title": "  ", "channel": "call", "due_offset_days": 0}, "steps[0].title"),
+    ],
+)
 def test_a_bad_step_is_refused_with_its_field_named_and_nothing_is_saved(step, field):
     with pytest.raises(PlaybookInvalid) as refused:
         playbook_save(data={"name": "Bad", "steps": [step]}, by=None)
@@ -215,17 +247,34 @@ def test_an_admin_edit_in_django_admin_is_recorded_as_a_version(client):
     playbook = playbook_save(data=PLAY, by=None)
     step = playbook.steps.get(position=0)
     client.force_login(admin)
-    form = {"name": "Tier 2 basics", "description": "", "tiers": "[2]", "segments": "[]", "signals": "[]",
-            "is_active": "on", "position": "0",
-            "steps-TOTAL_FORMS": "1", "steps-INITIAL_FORMS": "1", "steps-MIN_NUM_FORMS": "0",
-            "steps-MAX_NUM_FORMS": "1000", "steps-0-id": step.pk, "steps-0-playbook": playbook.pk,
-            "steps-0-position": "0", "steps-0-title": "Call first", "steps-0-channel": "call",
-            "steps-0-due_offset_days": "1", "steps-0-instruction": "", "steps-0-talk_track": "",
-            "steps-0-DELETE": "on"}
+    form = {
+        "name": "Tier 2 basics",
+        "description": "",
+        "tiers": "[2]",
+        "segments": "[]",
+        "signals": "[]",
+        "is_active": "on",
+        "position": "0",
+        "steps-TOTAL_FORMS": "1",
+        "steps-INITIAL_FORMS": "1",
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "1000",
+        "steps-0-id": step.pk,
+        "steps-0-playbook": playbook.pk,
+        "steps-0-position": "0",
+        "steps-0-title": "Call first",
+        "steps-0-channel": "call",
+        "steps-0-due_offset_days": "1",
+        "steps-0-instruction": "",
+        "steps-0-talk_track": "",
+        "steps-0-DELETE": "on",
+    }
 
     # when a bad step is posted, nothing is saved; then a good edit is saved
-    bad = client.post(f"/admin/interventions/playbook/{playbook.pk}/change/",
-                      {**form, "steps-0-DELETE": "", "steps-0-due_offset_days": "-2"})
+    bad = client.post(
+        f"/admin/interventions/playbook/{playbook.pk}/change/",
+        {**form, "steps-0-DELETE": "", "steps-0-due_offset_days": "-2"},
+    )
     client.post(f"/admin/interventions/playbook/{playbook.pk}/change/", {**form, "steps-0-DELETE": ""})
 
     # then the negative offset was refused on its field, and the good edit became version 2 by the admin

@@ -16,8 +16,7 @@ def test_offer_costs_are_added_to_the_cost_of_the_work():
     # given a work order on which a 150 offer was given, resolved as retained in the window
     am = agent_user("am1")
     wo = WorkOrderFactory(customer=CustomerFactory(external_id="C1", lifetime_value=5000.0), assignee=am)
-    offer = offer_save(data={"name": "Free month", "cost": 150.0, "approval_limits": {"account_manager": 200}},
-                       by=None)
+    offer = offer_save(data={"name": "Free month", "cost": 150.0, "approval_limits": {"account_manager": 200}}, by=None)
     work_order_log_action(work_order=wo, kind="offer", offer=offer, by=am)
     work_order_resolved(wo, NOW + timedelta(days=1), "retained", "price")
 

@@ -17,8 +17,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="CSV file (UTF-8)")
         parser.add_argument("--skip-invalid", action="store_true", help="import the valid rows, warn about the rest")
-        parser.add_argument("--map", dest="column_map", action="append", default=[], metavar="OURS=THEIRS",
-                            help="read the file column THEIRS as our column OURS (repeatable)")
+        parser.add_argument(
+            "--map",
+            dest="column_map",
+            action="append",
+            default=[],
+            metavar="OURS=THEIRS",
+            help="read the file column THEIRS as our column OURS (repeatable)",
+        )
 
     def handle(self, *args, path, skip_invalid, column_map, **options):
         result = run_import(

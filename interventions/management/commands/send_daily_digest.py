@@ -9,8 +9,10 @@ from interventions.services import digests_send
 
 
 class Command(BaseCommand):
-    help = ("E-mail today's digest (steps due, new work orders, breaches) to everyone with open work who has not "
-            "opted out; beat runs it every morning. A digest already sent for the day is not sent again.")
+    help = (
+        "E-mail today's digest (steps due, new work orders, breaches) to everyone with open work who has not "
+        "opted out; beat runs it every morning. A digest already sent for the day is not sent again."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--day", type=date.fromisoformat, default=None, help="YYYY-MM-DD, default today")
