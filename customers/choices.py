@@ -26,3 +26,12 @@ class AttributeField(models.TextChoices):
 
 
 TRACKED_ATTRIBUTES = tuple(AttributeField.values)
+
+
+class ContactChannel(models.TextChoices):
+    """How a contact person prefers to be reached."""
+
+    CALL = "call", "Phone call"
+    EMAIL = "email", "E-mail"
+    MESSAGE = "message", "Message"
+    VISIT = "visit", "Visit"

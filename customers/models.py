@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from .choices import AttributeField, EventKind
+from .choices import AttributeField, ContactChannel, EventKind
 
 
 class Customer(models.Model):
@@ -69,3 +69,28 @@ class CustomerAttributeChange(models.Model):
 
     def __str__(self):
         return f"{self.customer_id} {self.field}={self.value} from {self.changed_at:%Y-%m-%d}"
+
+
+class Contact(models.Model):
+    """A person at a customer whom an account manager calls, mails or visits."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=80, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    # The phone's digits only, so a search for "138 0013 8000" finds "+86 138-0013-8000".
+    phone_digits = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    email = models.EmailField(max_length=200, blank=True)
+    preferred_channel = models.CharField(max_length=12, choices=ContactChannel.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["customer_id", "name", "id"]
+        constraints = [
+            # A contact's natural key: re-importing the same file updates, never duplicates.
+            models.UniqueConstraint(fields=["customer", "name"], name="contact_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.customer_id})"

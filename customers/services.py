@@ -1,4 +1,4 @@
-"""Bulk upsert of customers and events; shared by the CSV import commands and the REST API.
+"""Bulk upsert of customers, their contacts and events; shared by the CSV import commands and the REST API.
 
 Both services validate every row first, then write inside one transaction with bulk queries only.
 If any row is invalid and ``skip_invalid`` is False they raise ImportValidationError and write nothing.
@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .choices import TRACKED_ATTRIBUTES
+from .contact_rows import ContactRecord, phone_digits, validate_contact_rows
 from .importers import (
     CustomerRecord,
     EventRecord,
@@ -25,7 +26,7 @@ from .importers import (
     validate_customer_rows,
     validate_event_rows,
 )
-from .models import Customer, CustomerAttributeChange, Event
+from .models import Contact, Customer, CustomerAttributeChange, Event
 
 BATCH_SIZE = 1000  # rows per bulk INSERT (Django lowers it further to respect the backend's parameter limit)
 LOOKUP_CHUNK = 900  # values per `__in` lookup; SQLite allows 999 parameters per query
@@ -273,4 +274,61 @@ def events_upsert(
             result.created, result.unchanged = result.created + len(new), result.unchanged + len(events) - len(new)
         errors, bad_lines = _gate(errors, skip_invalid=skip_invalid)
     result.invalid, result.errors = len(bad_lines), errors
+    return result
+
+
+# --- contacts ----------------------------------------------------------------------------------------------------
+
+
+def _apply_contact(contact: Contact, record: ContactRecord) -> bool:
+    changed = False
+    values = dict(record.fields)
+    if "phone" in values:
+        values["phone_digits"] = phone_digits(values["phone"])
+    for name, value in values.items():
+        if getattr(contact, name) != value:
+            setattr(contact, name, value)
+            changed = True
+    return changed
+
+
+def contacts_upsert(*, rows: Iterable[Row], skip_invalid: bool = False) -> ImportResult:
+    """Create or update contacts by (customer external_id, name) from ``(line, row)`` pairs.
+
+    Only columns present in a row are written; a row whose values already match is counted as unchanged.
+    Raises ImportValidationError (writing nothing) on any invalid row unless ``skip_invalid``.
+    """
+    records, errors = validate_contact_rows(rows)
+    with transaction.atomic():
+        customer_ids = _customer_ids(r.customer_external_id for r in records)
+        missing = {r.customer_external_id for r in records} - customer_ids.keys()
+        errors += [RowError(r.line, "customer_external_id", f"no customer with external_id '{r.customer_external_id}'")
+                   for r in records if r.customer_external_id in missing]
+        errors, bad_lines = _gate(errors, skip_invalid=skip_invalid)
+        result = ImportResult(invalid=len(bad_lines), errors=errors)
+        good = [r for r in records if r.line not in bad_lines]
+        existing = {}
+        for chunk in _chunks(sorted({customer_ids[r.customer_external_id] for r in good})):
+            stored = Contact.objects.filter(customer_id__in=chunk)
+            existing.update(((c.customer_id, c.name.casefold()), c) for c in stored)
+        new, changed = [], []
+        for record in good:
+            customer_id = customer_ids[record.customer_external_id]
+            contact = existing.get((customer_id, record.name.casefold()))
+            if contact is None:
+                contact = Contact(customer_id=customer_id, name=record.name)
+                _apply_contact(contact, record)
+                new.append(contact)
+                existing[(customer_id, record.name.casefold())] = contact
+            elif _apply_contact(contact, record):
+                changed.append(contact)
+            else:
+                result.unchanged += 1
+        Contact.objects.bulk_create(new, batch_size=BATCH_SIZE)
+        fields = ["role", "phone", "phone_digits", "email", "preferred_channel", "updated_at"]
+        now = timezone.now()
+        for contact in changed:
+            contact.updated_at = now
+        Contact.objects.bulk_update(changed, fields, batch_size=BATCH_SIZE)
+        result.created, result.updated = len(new), len(changed)
     return result

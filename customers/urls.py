@@ -4,5 +4,6 @@ from . import views
 
 app_name = "customers"
 urlpatterns = [
+    path("", views.customer_list_page, name="list"),
     path("<int:pk>/", views.customer_detail, name="detail"),
 ]

@@ -2,22 +2,29 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from alerts.models import Alert
 from churnops.core.pages import nav_context, page
 from churnops.core.roles import user_roles
-from interventions.access import can_view_customer, work_order_list
+from interventions.access import can_view_customer, customer_list, work_order_list
 from scoring.explain import factor_rows, score_factors
 from scoring.ml.policy import tier_names
 from scoring.models import CustomerScore, Rule
 from scoring.selectors import policy_tiers, score_history
 
 from .choices import EventKind
+from .forms import CustomerSearchForm
 from .models import Customer
+from .selectors import contact_list, customers_filter, customers_search, segments
 
 EVENT_LIMIT = 50
+CUSTOMER_PAGE_SIZE = 50
 HISTORY_LIMIT = 90
 
 # Geometry of the score history chart, in SVG user units. The SVG scales to its container; this width
@@ -120,6 +127,38 @@ def customer_detail(request, pk: int):
         "events": [(e, _kind_label(e.kind)) for e in customer.events.order_by("-occurred_at", "-id")[:EVENT_LIMIT]],
         "event_limit": EVENT_LIMIT,
         "work_orders": [(wo, names.get(wo.tier, ""), wo.id in openable) for wo in work_orders],
+        "contacts": list(contact_list(customer=customer)),
         **nav_context(user, roles, ""),
     }
     return render(request, "customers/customer_detail.html", context)
+
+
+@page()
+@require_GET
+def customer_list_page(request):
+    """Find a customer: search by name, external id or a contact's name, phone or e-mail; filter by segment, tier,
+    owner. Everyone sees only the customers they may see (customer service: all of them, read-only)."""
+    user = request.user
+    roles = user_roles(user)
+    tiers = policy_tiers()
+    visible = customer_list(user=user)
+    owners = User.objects.filter(pk__in=visible.exclude(owner=None).values("owner_id")).order_by("username")
+    form = CustomerSearchForm(request.GET, segments=segments(), tiers=[(t["tier"], f"{t['tier']} · {t['name']}")
+                                                                        for t in tiers],
+                              owners=[(o.pk, o.get_full_name() or o.username) for o in owners])
+    form.is_valid()  # invalid filters are dropped
+    data = form.cleaned_data
+    customers = customers_filter(customers_search(visible, data.get("q") or ""), segment=data.get("segment") or "",
+                                 owner_id=data.get("owner"))
+    if tier := data.get("tier"):
+        customers = customers.filter(Exists(Alert.objects.filter(customer=OuterRef("pk"), open_key__isnull=False,
+                                                                 tier=tier)))
+    customers_page = Paginator(customers.order_by("name", "external_id"), CUSTOMER_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": customers_page,
+        "searched": any(data.get(k) for k in ("q", "segment", "tier", "owner")),
+        **nav_context(user, roles, "customers"),
+    }
+    return render(request, "customers/customer_list.html", context)

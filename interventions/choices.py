@@ -26,12 +26,30 @@ class ActionKind(models.TextChoices):
     EMAIL = "email", "E-mail"
     VISIT = "visit", "Visit"
     OFFER = "offer", "Offer"
+    MESSAGE = "message", "Message"
     ESCALATION = "escalation", "Escalation"
     NOTE = "note", "Note"
 
 
 # Actions that count as reaching the customer (stop the first-contact clock).
-CONTACT_ACTIONS = frozenset({ActionKind.CALL, ActionKind.EMAIL, ActionKind.VISIT, ActionKind.OFFER})
+CONTACT_ACTIONS = frozenset({ActionKind.CALL, ActionKind.EMAIL, ActionKind.VISIT, ActionKind.OFFER, ActionKind.MESSAGE})
+
+
+class StepChannel(models.TextChoices):
+    """How a playbook step reaches the customer; logging an action of the same kind ticks the step done."""
+
+    CALL = "call", "Call"
+    EMAIL = "email", "E-mail"
+    VISIT = "visit", "Visit"
+    MESSAGE = "message", "Message"
+    OFFER = "offer", "Offer"
+
+
+class OfferApprovalStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    USED = "used", "Given"
 
 
 class Outcome(models.TextChoices):
@@ -68,6 +86,8 @@ class NotificationKind(models.TextChoices):
     ESCALATED_RESOLUTION = "escalated_resolution", "Escalation: resolution SLA breached"
     ASSIGNED = "assigned", "Work order assigned to you"
     ASSIGNED_MANY = "assigned_many", "Work orders assigned to you"
+    OFFER_APPROVAL = "offer_approval", "An offer waits for your approval"
+    OFFER_DECIDED = "offer_decided", "Your offer request was decided"
 
 
 AT_RISK_KIND = {SlaClock.FIRST_CONTACT: NotificationKind.AT_RISK_FIRST_CONTACT,

@@ -3,12 +3,20 @@
 from django import forms
 
 from .choices import ActionKind, Outcome, Reason, WorkOrderStatus
+from .models import Offer
 from .selectors import QUEUE_ORDER
 
 
 class LogActionForm(forms.Form):
     kind = forms.ChoiceField(choices=ActionKind.choices, label="Action")
+    offer = forms.ModelChoiceField(queryset=Offer.objects.filter(is_active=True), required=False,
+                                   empty_label="— no offer —", label="Offer (for an offer action)")
     note = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OfferDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")])
+    note = forms.CharField(required=False, max_length=300)
 
 
 class ResolveForm(forms.Form):

@@ -7,6 +7,15 @@ from django.db.models import Case, F, Q, When
 from churnops.core.business_time import Calendar, CalendarError, validate_calendar
 
 from .choices import ActionKind, NotificationKind, Outcome, Reason, SlaClock, WorkOrderStatus
+from .playbook_models import (  # noqa: F401  (models of this app, registered through this module)
+    DailyDigest,
+    Offer,
+    OfferApproval,
+    Playbook,
+    PlaybookStep,
+    PlaybookVersion,
+    WorkOrderStep,
+)
 
 # Open work orders a person holds at most unless an admin sets otherwise.
 DEFAULT_CAPACITY = 200
@@ -60,6 +69,7 @@ class AgentProfile(models.Model):
     # none means the tier's calendar in the policy, or round the clock.
     calendar = models.ForeignKey(BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="profiles")
+    wants_daily_digest = models.BooleanField(default=True, help_text="e-mail a morning digest of due steps")
 
     def __str__(self):
         return f"profile of {self.user}"
@@ -178,6 +188,9 @@ class Action(models.Model):
     note = models.TextField(blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     at = models.DateTimeField()
+    # An offer action's offer and its cost when given (the kit's price may change later; the report counts this).
+    offer = models.ForeignKey("interventions.Offer", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    offer_cost = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -54,13 +54,15 @@ ROW_CELLS = (
     '<td class="nowrap case"><a href="{url}"><b>WO-{pk}</b></a></td>'
     '<td class="customer"><a href="{customer_url}">{customer}</a><span class="sub">{customer_sub}</span></td>'
     '<td data-label="Tier"><span class="tier tier-{tier}">{tier_label}</span></td>'
-    '<td data-label="Status"><span class="status status-{status}">{status_label}</span></td>'
+    '<td data-label="Status"><span class="status status-{status}">{status_label}</span>{step_flag}</td>'
     '<td class="nowrap sla-cell" data-label="SLA">'
     '<span class="sla sla-{sla_state}" title="{sla_title}">{sla_text}</span><span class="sub">{sla_sub}</span></td>'
     '<td class="num" data-label="Priority">{priority}</td><td class="num" data-label="P(churn)">{probability}</td>'
     '<td class="num" data-label="LTV">{ltv}</td>'
     '<td data-label="Assignee">{assignee}</td>'
 )
+# A playbook step of the work order is past due (the queue annotates `step_overdue`).
+STEP_OVERDUE = '<span class="sub step-overdue">⚑ step overdue</span>'
 # Only what a queue row shows: no JSON attributes, timestamps or password hashes to decode 50 times per page.
 QUEUE_COLUMNS = (
     "id", "customer_id", "tier", "status", "assignee_id", "probability", "priority", "first_contact_at",
@@ -106,6 +108,7 @@ def queue_lines(rows: list[tuple]) -> list[QueueLine]:
                                 else customer.external_id),
             tier=wo.tier, tier_label=escape(f"T{wo.tier} · {tier_name}" if tier_name else f"T{wo.tier}"),
             status=escape(wo.status), status_label=escape(_STATUS_LABELS.get(wo.status, wo.status)),
+            step_flag=STEP_OVERDUE if getattr(wo, "step_overdue", False) else "",
             sla_state=sla.state, sla_text=f"⚠ {sla.text}" if sla.state == "breached" else sla.text,
             sla_title=f"{sla.kind} due {_day_time(sla.due_at, tz, year=True)}" if sla.due_at else sla.kind,
             sla_sub=f"{sla.kind} · {_day_time(sla.due_at, tz)}" if sla.due_at else sla.kind,
@@ -139,6 +142,8 @@ def event_line(event) -> str:
     labels = dict(WorkOrderStatus.choices)
     if event.field == "created":
         return f"Opened, {event.after}" if event.after else "Opened"
+    if event.field == "step_done":
+        return f"Step done: {event.after}"
     if event.field == "first_contact_at":
         return "First contact made (first-contact clock stopped)"
     if event.field == "status":

@@ -7,6 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .services import (
+    digests_send,
     notifications_email,
     notifications_release,
     sla_sweep,
@@ -40,3 +41,9 @@ def notifications_email_task(ids: list[int]) -> None:
 def leave_reassign_task() -> None:
     """Hourly (beat): hand the open work of people whose leave has started to others."""
     work_orders_reassign_absent(on=timezone.localdate())
+
+
+@shared_task(autoretry_for=(*RETRYABLE, SMTPException, ConnectionError), retry_backoff=True, max_retries=3)
+def daily_digest_task() -> None:
+    """Every morning (beat): one digest e-mail per person with today's due steps, new work orders and breaches."""
+    digests_send(day=timezone.localdate())

@@ -10,8 +10,10 @@ urlpatterns = [
     path("<int:pk>/actions/", views.log_action, name="log_action"),
     path("<int:pk>/resolve/", views.resolve, name="resolve"),
     path("<int:pk>/status/", views.set_status, name="set_status"),
+    path("offer-approvals/<int:pk>/decide/", views.offer_decide, name="offer_decide"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/digest/", views.digest_preference, name="digest_preference"),
     path("team/", views.team, name="team"),
     path("team/<int:user_id>/", views.agent_edit, name="agent_edit"),
     # The alert pages live under /work/ until the project urls include alerts.urls themselves.

@@ -37,6 +37,7 @@ class WorkOrderFacts:
     # Waiting on the customer now: the clocks stand still and their due times move on resume, so neither
     # deadline is due yet (finished pauses are already in the due times).
     paused_at: datetime | None = None
+    offer_cost: float = 0.0  # cost of the offers of the kit given on this work order
 
 
 @dataclass(frozen=True)
@@ -213,14 +214,15 @@ def outcome_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, 
 def _value(done: list[WorkOrderFacts], costs: dict[int, float]) -> dict:
     retained = [w for w in done if w.outcome == "retained"]
     ltv = sum(w.lifetime_value for w in retained)
-    cost = sum(costs.get(w.tier, 0.0) for w in done)
+    cost = sum(costs.get(w.tier, 0.0) + w.offer_cost for w in done)
     return {"ltv_retained": round(ltv, 2), "retained": len(retained), "work_cost": round(cost, 2),
             "resolved": len(done), "return_on_cost": round(ltv / cost, 2) if cost else None}
 
 
 def value_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, *, costs: dict[int, float],
                   tiers: list[int]) -> dict:
-    """LTV of customers resolved as retained, and the policy's expected cost of the work resolved; by tier too."""
+    """LTV of customers resolved as retained, and the cost of the work resolved (the policy's expected cost per work
+    order plus the offers given); by tier too."""
     done = [w for w in rows if in_window(w.resolved_at, start, end) and w.outcome]
     return {**_value(done, costs), "by_tier": {str(t): _value([w for w in done if w.tier == t], costs)
                                                for t in tiers}}

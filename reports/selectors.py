@@ -7,7 +7,7 @@ resolution, churn), never from a last-modified time, so later edits do not move 
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, FloatField, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from alerts.models import Alert
@@ -27,18 +27,22 @@ def work_order_facts(*, start: datetime, end: datetime) -> list[WorkOrderFacts]:
     """Work orders that were open at some point of [start, end) or had a deadline in it."""
     first_contact = (Action.objects.filter(work_order=OuterRef("pk"), kind__in=CONTACT_ACTIONS)
                      .order_by("at", "id").values("at")[:1])
+    offers = (Action.objects.filter(work_order=OuterRef("pk"), offer_cost__isnull=False).order_by()
+              .values("work_order").annotate(total=Sum("offer_cost")).values("total"))
     rows = (
         WorkOrder.objects.filter(opened_at__lt=end)
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start) | Q(first_contact_due_at__gte=start)
                 | Q(resolution_due_at__gte=start))
-        .annotate(first_contact=Subquery(first_contact))
+        .annotate(first_contact=Subquery(first_contact), offer_cost=Subquery(offers, output_field=FloatField()))
         .values_list("id", "tier", "assignee__username", "opened_at", "first_contact_due_at", "resolution_due_at",
-                     "first_contact", "resolved_at", "outcome", "reason", "customer__lifetime_value", "paused_at")
+                     "first_contact", "resolved_at", "outcome", "reason", "customer__lifetime_value", "paused_at",
+                     "offer_cost")
         .order_by("id")
     )
     return [WorkOrderFacts(id=r[0], tier=r[1], assignee=r[2] or UNASSIGNED, opened_at=r[3],
                            first_contact_due_at=r[4], resolution_due_at=r[5], first_contact_at=r[6],
-                           resolved_at=r[7], outcome=r[8], reason=r[9], lifetime_value=r[10] or 0.0, paused_at=r[11])
+                           resolved_at=r[7], outcome=r[8], reason=r[9], lifetime_value=r[10] or 0.0, paused_at=r[11],
+                           offer_cost=r[12] or 0.0)
             for r in rows]
 
 

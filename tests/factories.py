@@ -14,7 +14,8 @@ from django.utils import timezone
 from alerts.models import Alert
 from churnops.core.roles import Role
 from customers.choices import EventKind
-from customers.models import Customer, Event
+from customers.models import Contact, Customer, Event
+from customers.services import contacts_upsert
 from interventions.choices import WorkOrderStatus
 from interventions.models import Action, AgentProfile, WorkOrder
 from interventions.services import work_order_log_action, work_order_resolve
@@ -177,6 +178,13 @@ def customer(external_id: str, *, ltv: float = 1000.0, **fields) -> Customer:
     """A customer named by its external id (CustomerFactory names it "Customer <id>")."""
     fields.setdefault("lifetime_value", ltv)
     return CustomerFactory(external_id=external_id, name=external_id, **fields)
+
+
+def contact_of(customer: Customer, name: str, *, phone: str = "", email: str = "", **fields) -> Contact:
+    """A contact written through the import service (so its phone digits are indexed as imports index them)."""
+    contacts_upsert(rows=[(0, {"customer_external_id": customer.external_id, "name": name, "phone": phone,
+                               "email": email, **fields})])
+    return Contact.objects.get(customer=customer, name=name)
 
 
 def _noon(day: date, hour: int = 12) -> datetime:

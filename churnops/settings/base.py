@@ -227,6 +227,14 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 50 * 60},
     },
 }
+CELERY_BEAT_SCHEDULE |= {
+    # One digest e-mail per person before the working day: steps due today, new work orders, breaches.
+    "daily-digest": {
+        "task": "interventions.tasks.daily_digest_task",
+        "schedule": crontab(hour=7, minute=15),
+        "options": {"expires": 3 * 3600},
+    },
+}
 
 # --- Outbound webhooks: a time-out and 5xx are retried with backoff 30 s × 2^n (capped at an hour), 8 attempts;
 # an endpoint that failed every delivery for a day is switched off.

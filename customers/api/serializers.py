@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from churnops.core.api import StrictSerializer, UserSummarySerializer
-from customers.choices import EventKind
+from customers.choices import ContactChannel, EventKind
 from customers.models import Customer
 
 # Rows per bulk request: 10k customers or events is a few MB of JSON and one bulk write of a
@@ -76,6 +76,28 @@ class EventRowField(serializers.Field):
         return data
 
 
+class ContactRowSerializer(serializers.Serializer):
+    """One contact, keyed by customer and name: re-posting it updates the contact, never duplicates it."""
+
+    customer_external_id = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=120)
+    role = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, help_text="5 to 20 digits")
+    email = serializers.EmailField(max_length=200, required=False, allow_blank=True)
+    preferred_channel = serializers.ChoiceField(choices=ContactChannel.choices, required=False, allow_blank=True)
+
+
+@extend_schema_field(ContactRowSerializer)
+class ContactRowField(serializers.Field):
+    def to_internal_value(self, data):
+        return data
+
+
+class ContactBulkInputSerializer(StrictSerializer):
+    contacts = serializers.ListField(child=ContactRowField(), max_length=MAX_BULK_ROWS)
+    skip_invalid = serializers.BooleanField(default=False)
+
+
 class CustomerBulkInputSerializer(StrictSerializer):
     customers = serializers.ListField(child=CustomerRowField(), max_length=MAX_BULK_ROWS)
     skip_invalid = serializers.BooleanField(default=False)
@@ -117,4 +139,12 @@ class EventImportResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField(help_text="events that were already stored")
     invalid = serializers.IntegerField(help_text="rows skipped because of errors (only with skip_invalid)")
     customers_created = serializers.IntegerField()
+    errors = RowErrorSerializer(many=True, help_text="problems of the skipped rows")
+
+
+class ContactImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    invalid = serializers.IntegerField(help_text="rows skipped because of errors (only with skip_invalid)")
     errors = RowErrorSerializer(many=True, help_text="problems of the skipped rows")

@@ -4,17 +4,20 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import SearchFilter
+from rest_framework.filters import BaseFilterBackend
 from rest_framework.response import Response
 
 from churnops.core.api import allow
 from churnops.parsers import SafeJSONParser
 from customers.models import Customer
 from customers.permissions import can_bulk_upsert
-from customers.services import customers_upsert, events_upsert
+from customers.selectors import customers_search
+from customers.services import contacts_upsert, customers_upsert, events_upsert
 from interventions.access import customer_list
 
 from .serializers import (
+    ContactBulkInputSerializer,
+    ContactImportResultSerializer,
     CustomerBulkInputSerializer,
     CustomerImportResultSerializer,
     CustomerSerializer,
@@ -41,6 +44,17 @@ BULK_RESPONSES = {
 }
 
 
+class CustomerSearchFilter(BaseFilterBackend):
+    """`?search=`: name, external id, or a contact's name, phone or e-mail (customers.selectors.customers_search)."""
+
+    def filter_queryset(self, request, queryset, view):
+        return customers_search(queryset, request.query_params.get("search", ""))
+
+    def get_schema_operation_parameters(self, view):
+        return [{"name": "search", "required": False, "in": "query", "schema": {"type": "string"},
+                 "description": "name, external id, or a contact's name, phone or e-mail (contains)"}]
+
+
 @extend_schema_view(
     list=extend_schema(summary="Customers visible to the user"),
     retrieve=extend_schema(summary="One customer"),
@@ -48,9 +62,8 @@ BULK_RESPONSES = {
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Customer.objects.none()  # the real rows come from customer_list(user=...)
     serializer_class = CustomerSerializer
-    filter_backends = [filters.DjangoFilterBackend, SearchFilter]
+    filter_backends = [filters.DjangoFilterBackend, CustomerSearchFilter]
     filterset_fields = ["segment", "region", "owner"]
-    search_fields = ["external_id"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -94,3 +107,23 @@ class EventViewSet(viewsets.GenericViewSet):
             skip_invalid=payload.validated_data["skip_invalid"],
         )
         return Response(EventImportResultSerializer(result).data)
+
+
+class ContactViewSet(viewsets.GenericViewSet):
+    queryset = Customer.objects.none()
+    serializer_class = ContactBulkInputSerializer
+    permission_classes = [CanBulkUpsert]
+    parser_classes = [BulkJSONParser]
+
+    @extend_schema(
+        summary="Create or update customer contacts by (customer external_id, name)",
+        request=ContactBulkInputSerializer,
+        responses={200: ContactImportResultSerializer, **BULK_RESPONSES},
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        payload = ContactBulkInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        result = contacts_upsert(rows=enumerate(payload.validated_data["contacts"]),
+                                 skip_invalid=payload.validated_data["skip_invalid"])
+        return Response(ContactImportResultSerializer(result).data)

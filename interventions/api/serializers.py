@@ -1,12 +1,14 @@
 """Work orders API: work orders with their history, and the inputs of each state change."""
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from churnops.core.api import StrictSerializer, UserSummarySerializer
 from customers.api.serializers import CustomerSummarySerializer
 from interventions.choices import ActionKind, Outcome, Reason, WorkOrderStatus
-from interventions.models import Action, Notification, WorkOrder, WorkOrderEvent
+from interventions.models import Action, Notification, Offer, WorkOrder, WorkOrderEvent, WorkOrderStep
+from interventions.playbook_selectors import next_open_step
 
 
 class WorkOrderSerializer(serializers.ModelSerializer):
@@ -38,6 +40,14 @@ class ActionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ActionWithOfferSerializer(ActionSerializer):
+    """An action as listed in a work order: offer actions name the offer and the cost it was given at."""
+
+    class Meta(ActionSerializer.Meta):
+        fields = [*ActionSerializer.Meta.fields, "offer", "offer_cost"]
+        read_only_fields = fields
+
+
 class WorkOrderEventSerializer(serializers.ModelSerializer):
     actor = UserSummarySerializer(read_only=True, allow_null=True)
 
@@ -47,18 +57,41 @@ class WorkOrderEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WorkOrderDetailSerializer(WorkOrderSerializer):
-    """A work order with its actions (newest first) and its full change history (oldest first)."""
+class WorkOrderStepSerializer(serializers.ModelSerializer):
+    playbook = serializers.CharField(source="playbook_version.name", read_only=True, allow_null=True)
+    playbook_version = serializers.IntegerField(source="playbook_version.number", read_only=True, allow_null=True)
 
-    actions = ActionSerializer(many=True, read_only=True)
-    events = WorkOrderEventSerializer(many=True, read_only=True)
-
-    class Meta(WorkOrderSerializer.Meta):
-        fields = [*WorkOrderSerializer.Meta.fields, "actions", "events"]
+    class Meta:
+        model = WorkOrderStep
+        fields = ["id", "position", "title", "instruction", "channel", "due_at", "done_at", "talk_track", "playbook",
+                  "playbook_version"]
         read_only_fields = fields
 
 
+class WorkOrderDetailSerializer(WorkOrderSerializer):
+    """A work order with its playbook steps (in plan order) and the next open one, its actions (newest first) and
+    its full change history (oldest first)."""
+
+    steps = WorkOrderStepSerializer(many=True, read_only=True)
+    next_step = serializers.SerializerMethodField()
+    actions = ActionWithOfferSerializer(many=True, read_only=True)
+    events = WorkOrderEventSerializer(many=True, read_only=True)
+
+    class Meta(WorkOrderSerializer.Meta):
+        fields = [*WorkOrderSerializer.Meta.fields, "steps", "next_step", "actions", "events"]
+        read_only_fields = fields
+
+    @extend_schema_field(WorkOrderStepSerializer(allow_null=True))
+    def get_next_step(self, wo) -> dict | None:
+        step = next_open_step(list(wo.steps.all()))
+        return WorkOrderStepSerializer(step).data if step else None
+
+
 # --- inputs --------------------------------------------------------------------------------------------------------
+
+
+# Ids are 64-bit database keys: a bigger integer is refused as invalid input, not left to overflow the database.
+MAX_ID = 2**63 - 1
 
 
 class WorkOrderResolveInputSerializer(StrictSerializer):
@@ -70,6 +103,9 @@ class WorkOrderResolveInputSerializer(StrictSerializer):
 class WorkOrderLogActionInputSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=ActionKind.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    offer = serializers.PrimaryKeyRelatedField(
+        queryset=Offer.objects.filter(is_active=True), required=False, allow_null=True, default=None,
+        help_text="id of the offer of the kit given (offer actions); above the caller's limit it needs an approval")
 
 
 class WorkOrderSetStatusInputSerializer(StrictSerializer):
@@ -89,8 +125,8 @@ class WorkOrderAssignInputSerializer(StrictSerializer):
 
 
 class WorkOrderBulkReassignInputSerializer(StrictSerializer):
-    work_orders = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000,
-                                       help_text="ids of open work orders the caller may reassign")
+    work_orders = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1,
+                                       max_length=1000, help_text="ids of open work orders the caller may reassign")
     assignee = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True),
                                                   help_text="id of an active member of the caller's team")
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
@@ -108,7 +144,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationReadInputSerializer(StrictSerializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
                                 help_text="the notifications to mark read; all unread ones when omitted")
 
 

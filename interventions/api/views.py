@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from churnops.core.api import ErrorSerializer, allow, allow_object
 from interventions.access import work_order_list
-from interventions.models import Action, Notification, WorkOrder, WorkOrderEvent
+from interventions.models import Action, Notification, WorkOrder, WorkOrderEvent, WorkOrderStep
 from interventions.permissions import can_bulk_reassign, can_reassign, can_work_on
 from interventions.selectors import notification_list
 from interventions.services import (
@@ -76,6 +76,8 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             work_orders = work_orders.prefetch_related(
                 Prefetch("actions", queryset=Action.objects.select_related("author")),
                 Prefetch("events", queryset=WorkOrderEvent.objects.select_related("actor")),
+                Prefetch("steps", queryset=WorkOrderStep.objects.select_related("playbook_version")
+                         .order_by("position")),
             )
         return work_orders
 

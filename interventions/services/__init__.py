@@ -14,12 +14,32 @@ from .assignment import (
 from .budget import OVER_CAPACITY, work_orders_allocate
 from .clocks import CalendarInputError, calendar_holidays_import, calendar_save, clock_book
 from .common import WorkOrderError
+from .digest import Digest, digest_for, digest_preference_set, digests_send
 from .notifications import (
     Notice,
     notifications_email,
     notifications_mark_read,
     notifications_release,
     notifications_send,
+)
+from .offers import (
+    OfferNeedsApproval,
+    OfferRefused,
+    can_decide_offer,
+    offer_approval_decide,
+    offer_approval_request,
+    offer_needs_approval,
+    offer_save,
+    offers_install_defaults,
+)
+from .playbooks import (
+    PlaybookInvalid,
+    PlaybookRefused,
+    playbook_delete,
+    playbook_save,
+    playbooks_install_defaults,
+    work_order_step_tick,
+    work_order_steps_open,
 )
 from .sla import sla_sweep, work_orders_breached_announce
 from .work_orders import (
@@ -44,4 +64,8 @@ __all__ = [
     "work_order_resolve", "work_order_set_status", "work_orders_allocate", "work_orders_open_for_alerts",
     "work_orders_open_within_capacity", "work_orders_reassign",
     "work_orders_reassign_absent",
+    "OfferNeedsApproval", "OfferRefused", "can_decide_offer", "offer_approval_decide", "offer_approval_request",
+    "offer_needs_approval", "offer_save", "PlaybookInvalid", "PlaybookRefused", "playbook_delete", "playbook_save",
+    "playbooks_install_defaults", "work_order_step_tick", "work_order_steps_open", "Digest", "digest_for",
+    "digest_preference_set", "digests_send", "offers_install_defaults",
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from churnops.core.bulk import model_insert
 from interventions.choices import CONTACT_ACTIONS, TRANSITIONS, ActionKind, NotificationKind, Outcome, Reason
 from interventions.choices import WorkOrderStatus as Status
-from interventions.models import Action, AgentProfile, WorkOrder
+from interventions.models import Action, AgentProfile, Offer, WorkOrder
 from interventions.permissions import can_reassign, can_work_on, is_admin, is_team_lead
 from interventions.selectors import assignable_users, policy_in_force, save_likelihoods, work_order_list
 
@@ -20,6 +20,8 @@ from .assignment import Assigner
 from .clocks import ClockBook, clock_book, clock_pause, clock_resume
 from .common import WorkOrderError, event_row, event_write, events_write, username
 from .notifications import Notice, notifications_send
+from .offers import offer_approval_use, offer_for_action
+from .playbooks import work_order_step_tick, work_order_steps_open
 
 # A re-score moves a work order's priority only when it changes by more than this share; smaller moves would
 # fill every timeline with a nightly "priority 41.2 → 41.3" and reorder nobody's queue.
@@ -115,6 +117,7 @@ def work_orders_open_within_capacity(*, as_of: date, candidates: list[dict], pol
     ])
     assigned = {wo.assignee_id for wo in fresh if wo.assignee_id}
     AgentProfile.objects.filter(user_id__in=assigned).update(last_assigned_at=now)
+    work_order_steps_open(work_orders=fresh, candidates=todo)
     work_orders_opened_emit(fresh)
     result.opened = len(fresh)
     result.worked += [wo.open_key for wo in fresh]
@@ -253,8 +256,13 @@ def _reopen(wo: WorkOrder, by, now, events: list) -> list[str]:
 
 
 @transaction.atomic
-def work_order_log_action(*, work_order: WorkOrder, kind: str, note: str = "", by) -> Action:
-    """Log an action; the first customer contact stops the first-contact clock and starts the work."""
+def work_order_log_action(*, work_order: WorkOrder, kind: str, note: str = "", by, offer: Offer | None = None
+                          ) -> Action:
+    """Log an action; the first customer contact stops the first-contact clock and starts the work.
+
+    It ticks done the next open playbook step of the same channel. An offer action names an offer of the kit
+    (above the giver's limit only once a lead approved it) and records its cost.
+    """
     wo = _locked(work_order)
     if not can_work_on(by, wo):
         raise WorkOrderError("you may not log actions on this work order", code="not_allowed")
@@ -262,8 +270,14 @@ def work_order_log_action(*, work_order: WorkOrder, kind: str, note: str = "", b
         raise WorkOrderError(f"unknown action '{kind}' (one of {', '.join(ActionKind.values)})")
     if wo.status == Status.RESOLVED:
         raise WorkOrderError("this work order is resolved; reopen it first", code="resolved")
+    approval = _offer_check(wo, kind, offer, by)
     now = timezone.now()
-    action = Action.objects.create(work_order=wo, kind=kind, note=note, author=by, at=now)
+    action = Action.objects.create(work_order=wo, kind=kind, note=note, author=by, at=now,
+                                   offer=offer if kind == ActionKind.OFFER else None,
+                                   offer_cost=offer.cost if offer is not None and kind == ActionKind.OFFER else None)
+    if approval is not None:
+        offer_approval_use(approval=approval, action=action)
+    work_order_step_tick(work_order=wo, action=action, by=by)
     fields, events = [], []
     if kind in CONTACT_ACTIONS and wo.first_contact_at is None:
         wo.first_contact_at = now
@@ -282,6 +296,18 @@ def work_order_log_action(*, work_order: WorkOrder, kind: str, note: str = "", b
         wo.save(update_fields=[*fields, "updated_at"])
     events_write(events)
     return action
+
+
+def _offer_check(wo: WorkOrder, kind: str, offer: Offer | None, by):
+    if kind != ActionKind.OFFER:
+        if offer is not None:
+            raise WorkOrderError("only an offer action names an offer", code="offer_not_expected", field="offer")
+        return None
+    if offer is None:
+        if Offer.objects.filter(is_active=True).exists():
+            raise WorkOrderError("choose the offer you gave from the offer kit", code="offer_required", field="offer")
+        return None
+    return offer_for_action(work_order=wo, offer=offer, by=by)
 
 
 @transaction.atomic

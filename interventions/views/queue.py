@@ -17,6 +17,7 @@ from scoring.selectors import policy_tiers
 from ..choices import OPEN_STATUSES
 from ..forms import BulkReassignForm, QueueFilterForm
 from ..permissions import can_bulk_reassign
+from ..playbook_selectors import has_overdue_step
 from ..presenters import QUEUE_COLUMNS, queue_lines, sla_of
 from ..selectors import assignable_users, queue_for
 from ..services import WorkOrderError, work_orders_reassign
@@ -66,11 +67,11 @@ def queue(request):
     work_orders = work_orders.order_by(*form.order())
 
     columns = QUEUE_COLUMNS if team else tuple(c for c in QUEUE_COLUMNS if not c.startswith("assignee__"))
-    paginator = Paginator(work_orders.only(*columns), QUEUE_PAGE_SIZE)
+    now = timezone.now()
+    paginator = Paginator(work_orders.only(*columns).annotate(step_overdue=has_overdue_step(now)), QUEUE_PAGE_SIZE)
     if not filtered:
         paginator.count = totals["open"]  # already counted: spare the page its own COUNT(*)
     page = paginator.get_page(request.GET.get("page"))
-    now = timezone.now()
     rows = [(wo, sla_of(wo, now), names.get(wo.tier, "")) for wo in page.object_list]
     if not team:
         for wo, _sla, _name in rows:

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from churnops.core.pages import form_errors, nav_context, page
 from churnops.core.roles import user_roles
+from customers.selectors import contact_list
 from scoring.explain import factor_rows
 from scoring.ml.policy import tier_names
 from scoring.models import Rule
@@ -16,11 +17,17 @@ from scoring.selectors import policy_tiers, score_then_and_now
 from ..choices import TRANSITIONS, ActionKind, Outcome, Reason, WorkOrderStatus
 from ..forms import LogActionForm, ResolveForm, SetStatusForm
 from ..permissions import can_reassign, can_work_on
+from ..playbook_selectors import offer_approvals_of, offer_kit, work_order_plan
 from ..presenters import event_line, sla_of, timeline_with_pauses
 from ..selectors import assignable_users
 from ..services import (
+    OfferNeedsApproval,
+    OfferRefused,
     WorkOrderError,
+    can_decide_offer,
     notifications_mark_read,
+    offer_approval_request,
+    offer_needs_approval,
     work_order_log_action,
     work_order_resolve,
     work_order_set_status,
@@ -49,11 +56,22 @@ def work_order(request, pk: int):
                                        .order_by("-at", "-id")])
     notifications_mark_read(user=user, work_order_id=wo.pk)  # opening the case reads its notifications
     reassign = can_reassign(user, wo) and wo.is_open
+    now = timezone.now()
+    plan = work_order_plan(work_order=wo)
+    approvals = list(offer_approvals_of(work_order=wo))
     context = {
+        "plan": plan,
+        "now": now,
+        "decisions": [("approve", "Approve"), ("decline", "Decline")],
+        "next_step": plan.next_step,
+        "next_step_overdue": bool(plan.next_step and plan.next_step.due_at < now),
+        "contacts": list(contact_list(customer=wo.customer)),
+        "offers": [(o, offer_needs_approval(user, o)) for o in offer_kit()],
+        "approvals": [(a, a.status == "pending" and can_decide_offer(user, a)) for a in approvals],
         "wo": wo,
         "customer": wo.customer,
         "tier_name": names.get(wo.tier, ""),
-        "sla": sla_of(wo, timezone.now()),
+        "sla": sla_of(wo, now),
         "alert": alert,
         "rules": [(name, descriptions.get(name, "")) for name in rules_fired],
         "factors": factors,
@@ -81,11 +99,24 @@ def log_action(request, pk: int):
         return _back(wo)
     try:
         action = work_order_log_action(work_order=wo, by=request.user, **form.cleaned_data)
-    except WorkOrderError as exc:
+    except OfferNeedsApproval as exc:
+        _ask_approval(request, wo, form.cleaned_data, exc)
+    except (WorkOrderError, OfferRefused) as exc:
         messages.error(request, f"Nothing was logged: {exc}")
     else:
         messages.success(request, f"{action.get_kind_display()} logged.")
     return _back(wo)
+
+
+def _ask_approval(request, wo, data: dict, refusal: OfferNeedsApproval) -> None:
+    """An offer above the AM's limit: nothing is logged; a lead is asked to approve it."""
+    try:
+        offer_approval_request(work_order=wo, offer=data["offer"], by=request.user, note=data.get("note", "")[:300])
+    except OfferRefused as exc:
+        messages.error(request, f"Nothing was logged: {exc}")
+        return
+    messages.warning(request, f"Not logged yet: {refusal}. Your team lead was asked to approve it; "
+                              "log the offer again once it is approved.")
 
 
 @page()

@@ -12,6 +12,7 @@ PATHS = {
     "/api/customers/{id}/": {"get"},
     "/api/customers/bulk/": {"post"},
     "/api/events/bulk/": {"post"},
+    "/api/contacts/bulk/": {"post"},
     "/api/alerts/": {"get"},
     "/api/alerts/{id}/": {"get"},
     "/api/alerts/{id}/snooze/": {"post"},
@@ -25,6 +26,10 @@ PATHS = {
     "/api/work-orders/reassign/": {"post"},
     "/api/notifications/": {"get"},
     "/api/notifications/read/": {"post"},
+    "/api/playbooks/": {"get", "post"},
+    "/api/playbooks/{id}/": {"get", "put", "delete"},
+    "/api/offers/": {"get", "post"},
+    "/api/offers/{id}/": {"get", "put", "delete"},
     "/api/score-runs/": {"get"},
     "/api/score-runs/{id}/": {"get"},
     "/api/win-back/": {"get"},  # issue 10: the win-back lane

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from churnops.core.roles import Role
 from customers.models import Customer, Event
+from demo.kit import demo_kit_ensure
 from demo.population import DEMO_SOURCE, MIN_MONTHS, Population, generate_population
 from demo.roster import DEMO_USERS, TEAM_LEAD_USERNAME
 from interventions.models import DEFAULT_CAPACITY, AgentProfile
@@ -70,11 +71,14 @@ class Command(BaseCommand):
             events_before = Event.objects.count()
             _events_insert(population, customer_ids=customer_ids)
             events_new = Event.objects.count() - events_before
+            kit = demo_kit_ensure(customers=[(c.external_id, pk) for c, pk in zip(population.customers, customer_ids,
+                                                                                    strict=True)])
         self.stdout.write(
             f"customers: {len(population.customers)}\n"
             f"events: {len(population.event_kind)} ({events_new} new)\n"
             f"churned: {len(population.churned)}\n"
             f"about to churn: {len(population.about_to_churn)}\n"
+            f"playbooks: {kit['playbooks']} new, offers: {kit['offers']} new, contacts: {kit['contacts']}\n"
             f"as of {as_of.isoformat()}, seed {seed}, {months} months; "
             f"generated in {generated - started:.1f} s, written in {time.monotonic() - generated:.1f} s"
         )
