@@ -317,7 +317,7 @@ def run_finish(*, run_id: int) -> ScoreRun:
     Under the run's row lock and only once: a finished run is left as it is, so a second run the same night
     changes nothing; and a run older than one already finished opens no work orders (the date fence).
     """
-    run = ScoreRun.objects.select_for_update().select_related("policy_version").get(pk=run_id)
+    run = ScoreRun.objects.select_for_update(of=("self",)).select_related("policy_version").get(pk=run_id)
     if run.status == ScoreRun.Status.DONE:
         return run
     chunks = list(run.chunks.all())
