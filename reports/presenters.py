@@ -141,6 +141,8 @@ def _trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict]
                      low=[_get(d, "cohorts", "uplift", "low") if d else None for d in datas],
                      high=[_get(d, "cohorts", "uplift", "high") if d else None for d in datas])
     score_psi = _series(datas, ("health", "drift", "score_psi"), "Score PSI", "#1f3a5f")
+    alarm = next((_get(d, "health", "drift", "alarm") or _get(d, "health", "drift", "threshold")
+                  for d in reversed(datas) if d), None) or settings.REPORT_PSI_ALARM
     psi_max = {"name": "Largest feature PSI", "color": "#7a5af8", "values": [_max_psi(d) if d else None for d in datas]}
     return {
         "alerts": charts.stacked_bars(labels, tier_series, label="Alerts raised per week by tier"),
@@ -170,8 +172,8 @@ def _trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict]
             _series(datas, ("health", "performance", "roc_auc"), "Realised ROC AUC", "#1f3a5f"),
             _series(datas, ("health", "performance", "validation_roc_auc"), "Validation ROC AUC", "#98a2b3",
                     dashed=True)], kind="f2", y_min=0.5, y_max=1.0, label="Realised vs validation ROC AUC"),
-        "psi": charts.line_chart(labels, [psi_max, score_psi], kind="f2", threshold=settings.REPORT_PSI_THRESHOLD,
-                                 threshold_label=f"{settings.REPORT_PSI_THRESHOLD:g} alarm",
+        "psi": charts.line_chart(labels, [psi_max, score_psi], kind="f2", threshold=alarm,
+                                 threshold_label=f"{alarm:g} alarm",
                                  label="Largest feature PSI per week"),
     }
 
