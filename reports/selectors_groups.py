@@ -19,6 +19,7 @@ def alert_spans(*, start: datetime, end: datetime) -> list[AlertSpan]:
     """Alerts raised before `end` that were still open at `start` or later."""
     rows = (Alert.objects.filter(first_raised_at__lt=end)
             .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+            .exclude(status=Alert.Status.CLOSED, closed_at__isnull=True)  # closed at an unknown time: not in the flow
             .values_list("max_tier", "first_raised_at", "closed_at").order_by("id"))
     return [AlertSpan(tier=r[0], raised_at=r[1], closed_at=r[2]) for r in rows]
 
@@ -28,7 +29,8 @@ def work_order_spans(*, start: datetime, end: datetime) -> list[WorkOrderSpan]:
     rows = (WorkOrder.objects.filter(opened_at__lt=end)
             .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
             .values_list("tier", "opened_at", "resolved_at", "alert__first_raised_at").order_by("id"))
-    return [WorkOrderSpan(tier=r[0], opened_at=r[1], resolved_at=r[2], alert_raised_at=r[3]) for r in rows]
+    # A work order without an alert (opened by hand) counts as coming from a new alert, raised when it opened.
+    return [WorkOrderSpan(tier=r[0], opened_at=r[1], resolved_at=r[2], alert_raised_at=r[3] or r[1]) for r in rows]
 
 
 def _name(value: str) -> str:
