@@ -68,6 +68,14 @@ def _decline(t: np.ndarray, churn: int | None, low_at: float, low: float, end: f
     return np.interp(churn - t, [0, low_at, low_at + 30], [end, low, 1.0])
 
 
+def _dip(t: np.ndarray, p: _Profile) -> np.ndarray:
+    """Activity multiplier of a quiet spell: down over 10 days to ``dip_low``, back up over 15 days after it."""
+    if p.dip_start is None:
+        return np.ones_like(t)
+    a, b = p.dip_start, p.dip_start + p.dip_days
+    return np.interp(t, [a - 10, a, b, b + 15], [1.0, p.dip_low, p.dip_low, 1.0])
+
+
 def _poisson_times(rng, rate_max: float, t0: float, t1: float) -> np.ndarray:
     if t1 <= t0 or rate_max <= 0:
         return np.empty(0)
@@ -107,17 +115,20 @@ def _activity_events(rng, p: _Profile, calendar: _Calendar, t0: float, t1: float
     bound = float(p.noise.max()) * 1.3
 
     def visits(t):
-        return _season(t, calendar, 0.1, 120) * engagement(t) * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)
+        return (_season(t, calendar, 0.1, 120) * engagement(t) * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)
+                * _dip(t, p))
 
     def logins(t):
         return (
             _season(t, calendar, 0.1, 30)
             * engagement(t)
             * _decline(t, p.churn, p.login_low_at, p.login_low, p.login_end)
+            * _dip(t, p)
         )
 
     def purchases(t):
-        return _season(t, calendar, 0.25, 350) * engagement(t) * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)
+        return (_season(t, calendar, 0.25, 350) * engagement(t) * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)
+                * _dip(t, p))
 
     events.add(K_VISIT, _at_hours(rng, _thinned(rng, t0, t1, p.visit_rate, visits, bound), K_VISIT))
     events.add(K_LOGIN, _at_hours(rng, _thinned(rng, t0, t1, p.login_rate, logins, bound), K_LOGIN))
@@ -153,7 +164,7 @@ def _survey_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> No
 
 def _campaign_events(rng, p: _Profile, calendar: _Calendar, t0: float, t1: float, events: Events) -> None:
     days = calendar.campaign_days[(calendar.campaign_days >= t0) & (calendar.campaign_days < t1)]
-    attend = rng.random(len(days)) < p.campaign_p * _decline(days, p.churn, p.visit_low_at, 0.2, 0.05)
+    attend = rng.random(len(days)) < p.campaign_p * _decline(days, p.churn, p.visit_low_at, 0.2, 0.05) * _dip(days, p)
     events.add(K_CAMPAIGN, _at_hours(rng, days[attend], K_CAMPAIGN))
 
 

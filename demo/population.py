@@ -60,11 +60,36 @@ COMPETITOR_SHARE = 0.50 / (1 - SILENT_SHARE)  # of the others, so ~50% of all ch
 ANNIVERSARY_CHURN_SHARE = 0.75  # of contract churners: leave by not renewing
 ABANDON_APP_SHARE = 0.35  # of churners: stop using the app altogether in the last weeks
 
-SYLLABLES = (
-    "ka", "lo", "ve", "mar", "tin", "so", "ra", "del", "no", "bri", "an", "ta", "lu", "mi", "sen", "dor",
-    "el", "fa", "gro", "hen", "is", "jo", "ko", "len", "mo", "ny", "pa", "qui", "ros", "sa", "tor", "ul",
+# Names are built from word lists, and each customer index maps to its own combination (an affine bijection
+# of the index over all combinations), so names are unique and a customer keeps its name in a bigger run.
+COMPANY_WORDS = (
+    "Northwind", "Bluewater", "Redstone", "Silverline", "Greenfield", "Harbor", "Summit", "Oakridge", "Riverside",
+    "Maple", "Granite", "Cedar", "Atlas", "Beacon", "Crescent", "Evergreen", "Falcon", "Golden", "Highland",
+    "Ironwood", "Juniper", "Keystone", "Lakeside", "Meridian", "Northgate", "Orchard", "Pinnacle", "Quarry",
+    "Ridgeway", "Sterling", "Trident", "Union", "Vantage", "Westbrook", "Willow", "Yardley", "Zenith",
+    "Brightwater", "Copper", "Driftwood",
 )  # fmt: skip
-COMPANY_SUFFIXES = ("Logistics", "Trading", "Systems", "Foods", "Motors", "Partners", "Works", "Group", "Labs")
+COMPANY_PLACES = ("Bay", "Bridge", "Field", "Hill", "Point", "Park", "Valley", "Lane", "Crest", "Gate", "Stone",
+                  "Brook", "Rock", "Wood", "Vale", "Cross", "Ford", "Mill", "Port", "Way")  # fmt: skip
+COMPANY_SUFFIXES = ("Logistics", "Trading", "Systems", "Foods", "Motors", "Partners", "Works", "Group", "Labs",
+                    "Supply", "Health", "Studio")  # fmt: skip
+FIRST_NAMES = (
+    "Anna", "Ben", "Clara", "David", "Elena", "Felix", "Grace", "Hannah", "Isaac", "Julia", "Karim", "Laura", "Marco",
+    "Nina", "Oliver", "Paula", "Quentin", "Rosa", "Samuel", "Tara", "Umar", "Vera", "William", "Xenia", "Yusuf",
+    "Zoe", "Aiko", "Bruno", "Chloe", "Diego", "Emma", "Farah", "Georg", "Helena", "Ivan", "Jonas", "Katrin", "Leon",
+    "Mia", "Noah", "Olga", "Pedro", "Ruth", "Stefan", "Tomas", "Ursula", "Victor", "Wen", "Yara", "Zara",
+)  # fmt: skip
+LAST_NAMES = (
+    "Müller", "Schmidt", "Fischer", "Meyer", "Wagner", "Becker", "Hoffmann", "Schulz", "Koch", "Richter", "Klein",
+    "Wolf", "Neumann", "Schwarz", "Braun", "Zimmermann", "Hartmann", "Lange", "Krüger", "Werner", "Lehmann",
+    "Köhler", "Walter", "Peters", "Kaiser", "Fuchs", "Lang", "Scholz", "Jung", "Hahn", "Vogel", "Roth", "Frank",
+    "Berger", "Keller", "Winter", "Sommer", "Brandt", "Haas", "Graf", "Dietrich", "Kuhn", "Pohl", "Engel", "Horn",
+    "Busch", "Bauer", "Arnold", "Lorenz", "Ludwig",
+)  # fmt: skip
+NAME_STRIDE = 7919  # a prime: coprime with every combination count here, so index -> combination is one-to-one
+# Non-churners who go through a quiet spell (holidays, a project ending, a budget freeze) and come back: the
+# false alarms every real early-warning system has, so the model cannot be certain and rarely says 100%.
+DIP_SHARE = 0.22
 
 
 @dataclass(frozen=True)
@@ -134,6 +159,7 @@ class _Calendar:
     window_days: int  # events happen in [-window_days, 0) days relative to as-of midnight UTC
     as_of_doy: int
     campaign_days: np.ndarray  # day offsets of brand events, shared by all customers
+    seed: int = 0
 
 
 @dataclass
@@ -159,6 +185,9 @@ class _Profile:
     sat_drop: float
     noise: np.ndarray  # engagement factor per 30-day block of the window
     renewal_days: np.ndarray = field(default_factory=lambda: np.empty(0))
+    dip_start: float | None = None  # a quiet spell of a customer who stays: start day relative to as-of
+    dip_days: float = 0.0
+    dip_low: float = 1.0  # activity multiplier at the bottom of the spell
     annual_value: float = 0.0
 
 
@@ -183,7 +212,7 @@ def _calendar(seed: int, as_of: date, months: int) -> _Calendar:
     rng = np.random.default_rng(seed)
     gaps = rng.uniform(30, 60, size=window_days // 30 + 2)  # a brand event every 30-60 days
     campaign_days = np.floor(-window_days + np.cumsum(gaps))
-    return _Calendar(as_of, window_days, as_of.timetuple().tm_yday, campaign_days[campaign_days < 0])
+    return _Calendar(as_of, window_days, as_of.timetuple().tm_yday, campaign_days[campaign_days < 0], seed)
 
 
 def _add_years(day: date, years: int) -> date:
@@ -193,13 +222,26 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _name(rng: np.random.Generator, is_person: bool) -> str:
-    def word(n):
-        return "".join(SYLLABLES[i] for i in rng.integers(0, len(SYLLABLES), n)).capitalize()
+def _combination(index: int, seed: int, sizes: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+    """The index's own combination of one item per list (one-to-one below the product), and the lap number."""
+    space = math.prod(sizes)
+    k = (index * NAME_STRIDE + seed) % space
+    parts = []
+    for size in reversed(sizes):
+        k, part = divmod(k, size)
+        parts.append(part)
+    return tuple(reversed(parts)), index // space
 
+
+def _name(index: int, seed: int, is_person: bool) -> str:
     if is_person:
-        return f"{word(2)} {word(rng.integers(2, 4))}"
-    return f"{word(rng.integers(2, 4))} {COMPANY_SUFFIXES[rng.integers(len(COMPANY_SUFFIXES))]}"
+        (first, last), lap = _combination(index, seed, (len(FIRST_NAMES), len(LAST_NAMES)))
+        name = f"{FIRST_NAMES[first]} {LAST_NAMES[last]}"
+    else:
+        (word, place, suffix), lap = _combination(index, seed, (len(COMPANY_WORDS), len(COMPANY_PLACES),
+                                                                len(COMPANY_SUFFIXES)))
+        name = f"{COMPANY_WORDS[word]} {COMPANY_PLACES[place]} {COMPANY_SUFFIXES[suffix]}"
+    return f"{name} {lap + 1}" if lap else name
 
 
 def _draw_churn(rng: np.random.Generator, segment: Segment, calendar: _Calendar) -> tuple[int | None, int]:
@@ -254,7 +296,7 @@ def _draw_customer(rng: np.random.Generator, index: int, calendar: _Calendar) ->
         churned_at = datetime.combine(churn_date, datetime.min.time(), tzinfo=UTC)
     customer = DemoCustomer(
         external_id=f"C{index + 1:06d}",
-        name=_name(rng, is_person=segment.name == "retail"),
+        name=_name(index, calendar.seed, is_person=segment.name == "retail"),
         segment=segment.name,
         region=REGIONS[rng.choice(len(REGIONS), p=REGION_WEIGHTS)],
         owner=owner,
@@ -298,7 +340,17 @@ def _draw_behaviour(
         base_sat=rng.normal(7.0, 0.8) if is_lukewarm else float(np.clip(rng.normal(8.7, 0.6), 7.0, 9.8)),
         sat_drop=rng.uniform(3, 5),
         noise=rng.gamma(12, 1 / 12, size=calendar.window_days // 30 + 1),
+        **_draw_dip(rng, is_churner, calendar),
     )
+
+
+def _draw_dip(rng: np.random.Generator, is_churner: bool, calendar: _Calendar) -> dict:
+    """A quiet spell (45-150 days at 20-55% of the usual activity) for some customers who stay."""
+    if is_churner or rng.random() >= DIP_SHARE:
+        return {}
+    days = rng.uniform(45, 150)
+    return {"dip_start": rng.uniform(-calendar.window_days + 120, 10) - days / 2, "dip_days": days,
+            "dip_low": rng.uniform(0.2, 0.55)}
 
 
 # --- events -----------------------------------------------------------------------------------------

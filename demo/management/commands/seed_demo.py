@@ -16,7 +16,7 @@ from django.utils import timezone
 from churnops.core.roles import Role
 from customers.models import Customer, Event
 from demo.population import DEMO_SOURCE, MIN_MONTHS, Population, generate_population
-from demo.roster import DEMO_USERS, TEAM_LEAD_USERNAME
+from demo.roster import DEMO_USERS, FULL_NAMES, TEAM_LEAD_USERNAME
 from interventions.models import DEFAULT_CAPACITY, AgentProfile
 
 # Rows per INSERT statement. 2,000 keeps a statement ~0.5 MB on PostgreSQL; Django lowers it further on
@@ -85,9 +85,11 @@ def demo_users_ensure() -> dict[str, User]:
     users = {}
     for username, role, password in DEMO_USERS:
         is_admin = role == Role.ADMIN
+        first, last = FULL_NAMES.get(username, ("", ""))
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"email": f"{username}@example.com", "is_staff": is_admin, "is_superuser": is_admin},
+            defaults={"email": f"{username}@example.com", "is_staff": is_admin, "is_superuser": is_admin,
+                      "first_name": first, "last_name": last},
         )
         if created:
             user.set_password(password)
@@ -129,7 +131,9 @@ def _customers_upsert(population: Population, *, users: dict[str, User], run_key
             contract_start=c.contract_start,
             contract_end=c.contract_end,
             churned_at=c.churned_at,
-            attributes={"source": DEMO_SOURCE, "demo_run": run_key},
+            # the planned churn date (also for those leaving after as-of): demo_history's outcomes follow it
+            attributes={"source": DEMO_SOURCE, "demo_run": run_key,
+                        "demo_churn_date": c.churn_date.isoformat() if c.churn_date else None},
         )
         for c in population.customers
     ]
