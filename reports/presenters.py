@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from . import charts
 from .charts import OUTCOME_COLORS, TIER_COLORS, fmt
 from .models import WeeklyReport
+from .presenters_evidence import drift_evidence, fairness_tables, flow_tables, tier_uplift_rows
 from .selectors import report_trend
 from .weeks import IsoWeek
 
@@ -73,6 +74,7 @@ HEADLINES = (
     Headline("churn_control", "Churn, flagged control", ("cohorts", "control", "rate"), "pct1"),
     Headline("churn_not_flagged", "Churn, not flagged", ("cohorts", "not_flagged", "rate"), "pct1"),
     Headline("uplift", "Uplift (control − worked)", ("cohorts", "uplift", "difference"), "pp", True),
+    Headline("return", "Return on the work (only when the uplift is real)", ("cohorts", "return", "ratio"), "x", True),
     Headline("lead_share", "Churners alerted ≥ 30 days ahead", ("lead_time", "share_ahead"), "pct", True),
     Headline("lead_median", "Median warning before churn", ("lead_time", "median_days"), "days", True),
     Headline("ltv", "LTV retained", ("value", "ltv_retained"), "money", True),
@@ -254,7 +256,13 @@ def week_context(report: WeeklyReport) -> dict:
     svg = {k: mark_safe(v) for k, v in {**_trend_charts(labels, datas, data["tiers"]),  # noqa: S308
                                           **_week_charts(data)}.items()}
     tiers = data["tiers"]
+
+    def tier_name(key: str) -> str:
+        return _tier_name(tiers, key)
+
     return {
+        "flow": flow_tables(data, tier_name), "fairness": fairness_tables(data),
+        "tier_uplift": tier_uplift_rows(data, tier_name), "drift_evidence": drift_evidence(data),
         "report": report, "data": data, "week": week, "period": period_text(week),
         "kpis": _kpis(data, previous), "charts": svg,
         "trend_weeks": [{"label": f"W{w.week:02d}", "week": str(w), "is_built": r is not None} for w, r in trend],
