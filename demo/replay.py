@@ -241,6 +241,16 @@ def history_replay(*, weeks: int, today: date | None = None, seed: int = 7) -> H
                     comment="demo: a pilot's control group, big enough to measure the uplift within weeks")
     horizon = policy_in_force()["horizon_days"]
     schedule = _schedule(weeks=weeks, today=today, horizon=horizon)
+    sweep_log = logging.getLogger("interventions.services.sla")
+    sweep_level = sweep_log.level
+    sweep_log.setLevel(logging.WARNING)  # hundreds of replayed sweeps: their counts are in the summary instead
+    try:
+        return _replay(schedule, seed=seed, now=now)
+    finally:
+        sweep_log.setLevel(sweep_level)
+
+
+def _replay(schedule, *, seed: int, now: datetime) -> HistorySummary:
     # The past weeks' SLA notifications are kept in the app (and in memory), not e-mailed.
     with threadpool_limits(1), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         try:
