@@ -90,6 +90,9 @@ NAME_STRIDE = 7919  # a prime: coprime with every combination count here, so ind
 # Non-churners who go through a quiet spell (holidays, a project ending, a budget freeze) and come back: the
 # false alarms every real early-warning system has, so the model cannot be certain and rarely says 100%.
 DIP_SHARE = 0.22
+# Of the customers who stay, the share who joined during the generated window: a business keeps acquiring, so
+# tenure does not drift upwards week after week (a population that only ages would trip every drift check).
+JOIN_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,8 @@ def _draw_churn(rng: np.random.Generator, segment: Segment, calendar: _Calendar)
         churn_day = calendar.as_of + timedelta(days=churn)
         start_day = _add_years(churn_day, -int(rng.integers(k_min, k_max + 1)))
         return churn, (start_day - calendar.as_of).days
+    if churn is None and rng.random() < JOIN_SHARE:  # joined during the window: new customers keep coming
+        return churn, int(rng.integers(-calendar.window_days + 30, -30))
     latest_start = -365 if churn is None else min(-365, churn - 180)
     return churn, int(rng.integers(-1825, latest_start + 1))
 
@@ -285,7 +290,7 @@ def _draw_customer(rng: np.random.Generator, index: int, calendar: _Calendar) ->
     segment = SEGMENTS[rng.choice(len(SEGMENTS), p=[s.share for s in SEGMENTS])]
     churn, start = _draw_churn(rng, segment, calendar)
     lifetime_value = round(float(rng.lognormal(segment.ltv_mu, segment.ltv_sigma)), 2)
-    contract_end, renewal_days = _draw_contract(rng, segment, start, churn, calendar.as_of)
+    _, renewal_days = _draw_contract(rng, segment, start, churn, calendar.as_of)
     profile = _draw_behaviour(rng, segment, churn, start, calendar)
     profile.renewal_days = renewal_days
     profile.annual_value = lifetime_value * rng.uniform(0.15, 0.3)
@@ -302,7 +307,11 @@ def _draw_customer(rng: np.random.Generator, index: int, calendar: _Calendar) ->
         owner=owner,
         lifetime_value=lifetime_value,
         contract_start=calendar.as_of + timedelta(days=start),
-        contract_end=contract_end,
+        # No end date on file: contracts renew automatically. A single stored end date (the next anniversary
+        # after today) would be wrong at every past cut-off the model trains on: renewing customers would never
+        # show an end within the training horizon, so "contract ends soon" would mean "certain to leave" and the
+        # model would say 100% for every renewing customer whose anniversary is near. Renewals stay as events.
+        contract_end=None,
         churn_date=churn_date,
         churned_at=churned_at,
         is_silent_churner=profile.is_silent,
