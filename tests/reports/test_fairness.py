@@ -3,6 +3,9 @@
 import pytest
 
 from reports.fairness import GroupFacts, fairness_figures, roc_auc
+from reports.services import weekly_report_build
+
+from .conftest import W43
 
 
 def test_roc_auc_counts_ties_half():
@@ -33,3 +36,14 @@ def test_fairness_table_withholds_figures_of_small_groups():
     assert small["is_small"] is True
     assert table["region"] == []
     assert table["rules"]["text"].endswith('are marked "too few to tell".')
+
+
+def test_the_stored_report_has_the_fairness_table_with_small_groups_marked(week43):
+    # when
+    fairness = weekly_report_build(week=W43, notify=False)[0].data["fairness"]
+
+    # then: the fixture's few customers make every group too small to tell
+    assert [r["group"] for r in fairness["segment"]] == ["(none)"]
+    assert fairness["segment"][0]["too_few"] == {"flag_rate": True, "auc": True, "save_rate": True}
+    assert (fairness["segment"][0]["flag_rate"], fairness["segment"][0]["save_rate"]) == (None, None)
+    assert fairness["segment"][0]["flagged"] == 5  # A1..A5 first alerted in the week
