@@ -76,6 +76,11 @@ def _dip(t: np.ndarray, p: _Profile) -> np.ndarray:
     return np.interp(t, [a - 10, a, b, b + 15], [1.0, p.dip_low, p.dip_low, 1.0])
 
 
+def _dip_depth(t: np.ndarray, p: _Profile) -> np.ndarray:
+    """0 outside the quiet spell, 1 at its bottom."""
+    return (1 - _dip(t, p)) / (1 - p.dip_low) if p.dip_start is not None and p.dip_low < 1 else np.zeros_like(t)
+
+
 def _poisson_times(rng, rate_max: float, t0: float, t1: float) -> np.ndarray:
     if t1 <= t0 or rate_max <= 0:
         return np.empty(0)
@@ -153,11 +158,15 @@ def _survey_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> No
     if p.has_sat_drop:  # a survey after the last bad experience
         latest = rng.uniform(max(t0, t1 - 40), t1 - 3, 1) if t1 - 3 > t0 else np.empty(0)
         t = np.concatenate([t, latest])
+    if p.dip_unhappy and p.dip_start + 10 < t1:  # an unhappy quiet spell: a bad survey in it, then recovery
+        t = np.concatenate([t, rng.uniform(p.dip_start + 5, min(t1, p.dip_start + p.dip_days), 1)])
     t = _at_hours(rng, t, K_SURVEY)
     drop = 0.0
     if p.has_sat_drop:
         drop_start = p.churn - p.onset_sat
         drop = p.sat_drop * np.interp(t, [drop_start, drop_start + 45], [0.0, 1.0])
+    if p.dip_unhappy:
+        drop = drop + p.sat_drop * _dip_depth(t, p)
     score = np.clip(np.round(p.base_sat + rng.normal(0, 0.8, len(t)) - drop), 0, 10)
     events.add(K_SURVEY, t, value=score)
 
@@ -174,6 +183,8 @@ def _competitor_events(rng, p: _Profile, t0: float, t1: float, events: Events) -
         # The last 30 days before leaving; for those leaving after as-of, the weeks just before as-of.
         start = p.churn - max(30, p.churn + 25)
         t = np.concatenate([t, rng.uniform(max(t0, start), t1, 1 + rng.poisson(0.8))])
+    if p.dip_competitor:  # shopped around during the quiet spell, and stayed
+        t = np.concatenate([t, rng.uniform(p.dip_start, p.dip_start + p.dip_days, 1)])
     events.add(K_COMPETITOR, _at_hours(rng, t[(t >= t0) & (t < t1)], K_COMPETITOR))
 
 

@@ -89,7 +89,7 @@ LAST_NAMES = (
 NAME_STRIDE = 7919  # a prime: coprime with every combination count here, so index -> combination is one-to-one
 # Non-churners who go through a quiet spell (holidays, a project ending, a budget freeze) and come back: the
 # false alarms every real early-warning system has, so the model cannot be certain and rarely says 100%.
-DIP_SHARE = 0.22
+DIP_SHARE = 0.35
 # Of the customers who stay, the share who joined during the generated window: a business keeps acquiring, so
 # tenure does not drift upwards week after week (a population that only ages would trip every drift check).
 JOIN_SHARE = 0.25
@@ -191,6 +191,8 @@ class _Profile:
     dip_start: float | None = None  # a quiet spell of a customer who stays: start day relative to as-of
     dip_days: float = 0.0
     dip_low: float = 1.0  # activity multiplier at the bottom of the spell
+    dip_unhappy: bool = False  # a bad survey during the spell
+    dip_competitor: bool = False  # a competitor signal during the spell
     annual_value: float = 0.0
 
 
@@ -359,7 +361,8 @@ def _draw_dip(rng: np.random.Generator, is_churner: bool, calendar: _Calendar) -
         return {}
     days = rng.uniform(45, 150)
     return {"dip_start": rng.uniform(-calendar.window_days + 120, 10) - days / 2, "dip_days": days,
-            "dip_low": rng.uniform(0.2, 0.55)}
+            "dip_low": rng.uniform(0.2, 0.55), "dip_unhappy": bool(rng.random() < 0.5),
+            "dip_competitor": bool(rng.random() < 0.25)}
 
 
 # --- events -----------------------------------------------------------------------------------------

@@ -47,9 +47,9 @@ LEAD_IN_STEP_DAYS = 21  # runs before the first reported week only feed the real
 DEMO_MODEL_CUTOFFS = 3
 CONTACT_KIND = {1: "call", 2: "call", 3: "email"}
 SWEEP_EVERY = timedelta(hours=3)  # the SLA sweep runs every few minutes in production; every 3 h keeps the replay fast
-# A pilot's control group: a quarter of the flagged customers get no work order, so the uplift can be measured
+# A pilot's control group: a third of the flagged customers get no work order, so the uplift can be measured
 # within weeks on a 2,000-customer demo (the product's default is 10%).
-DEMO_CONTROL_SHARE = 0.25
+DEMO_CONTROL_SHARE = 0.35
 
 
 class DemoHistoryError(Exception):

@@ -1,4 +1,4 @@
-"""``manage.py seed_demo --customers N [--seed 42] [--as-of YYYY-MM-DD] [--months 20] [--reset]``
+"""``manage.py seed_demo --customers N [--seed 42] [--as-of YYYY-MM-DD] [--months 30] [--reset]``
 
 Creates the demo staff (``demo.roster.DEMO_USERS``) and a generated population of customers and events.
 Re-running with the same arguments changes nothing; a bigger ``--customers`` with the same seed, as-of and
@@ -48,7 +48,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as-of", dest="as_of", type=date.fromisoformat, default=None, help="YYYY-MM-DD, default today"
         )
-        parser.add_argument("--months", type=int, default=20, help=f"months of history (>= {MIN_MONTHS})")
+        # 30 months: the model's training cut-offs, months before the replayed weeks, still see the full 365 + 90
+        # days of history their features look back over (with less, those features drift as history fills in).
+        parser.add_argument("--months", type=int, default=30, help=f"months of history (>= {MIN_MONTHS})")
         parser.add_argument(
             "--reset", action="store_true", help="delete demo customers from earlier runs with other arguments"
         )
