@@ -239,8 +239,8 @@ def test_seed_demo_with_other_seed_needs_reset():
 
     # when / then
     with pytest.raises(CommandError, match="--reset"):
-        call_command("seed_demo", customers=10, seed=43, as_of=AS_OF, stdout=io.StringIO())
-    call_command("seed_demo", customers=10, seed=43, as_of=AS_OF, reset=True, stdout=io.StringIO())
+        call_command("seed_demo", customers=10, seed=43, as_of=AS_OF, months=20, stdout=io.StringIO())
+    call_command("seed_demo", customers=10, seed=43, as_of=AS_OF, months=20, reset=True, stdout=io.StringIO())
     population = generate_population(10, seed=43, as_of=AS_OF, months=20)
     assert list(Customer.objects.values_list("name", flat=True)) == [c.name for c in population.customers]
     assert Event.objects.count() == len(population.event_kind)
