@@ -41,7 +41,7 @@ class Segment:
     visits_per_month: float
     purchases_per_month: float
     purchase_mu: float  # lognormal purchase amount
-    churn_rate: float  # share churning in the window or within 90 days after as-of
+    churn_rate: float  # share churning in 20 months of history or within 90 days after as-of
 
 
 SEGMENTS = (
@@ -89,7 +89,8 @@ LAST_NAMES = (
 NAME_STRIDE = 7919  # a prime: coprime with every combination count here, so index -> combination is one-to-one
 # Non-churners who go through a quiet spell (holidays, a project ending, a budget freeze) and come back: the
 # false alarms every real early-warning system has, so the model cannot be certain and rarely says 100%.
-DIP_SHARE = 0.35
+DIP_SHARE = 0.45
+CHURN_RATE_WINDOW_DAYS = round(20 * 365.25 / 12)
 # Of the customers who stay, the share who joined during the generated window: a business keeps acquiring, so
 # tenure does not drift upwards week after week (a population that only ages would trip every drift check).
 JOIN_SHARE = 0.25
@@ -252,7 +253,9 @@ def _name(index: int, seed: int, is_person: bool) -> str:
 def _draw_churn(rng: np.random.Generator, segment: Segment, calendar: _Calendar) -> tuple[int | None, int]:
     """Churn day and contract_start, both relative to as-of (contract_start 1-5 years back)."""
     churn = None
-    if rng.random() < segment.churn_rate:
+    # churn_rate is per 20 months of history: a longer history has proportionally more churners, so that
+    # the weeks replayed at its end see as many customers leave whatever --months says.
+    if rng.random() < min(0.9, segment.churn_rate * calendar.window_days / CHURN_RATE_WINDOW_DAYS):
         if rng.random() < ABOUT_TO_CHURN_SHARE:
             churn = int(rng.integers(10, 91))
         else:
