@@ -260,9 +260,11 @@ def week_context(report: WeeklyReport) -> dict:
     def tier_name(key: str) -> str:
         return _tier_name(tiers, key)
 
+    evidence = drift_evidence(data)
     return {
         "flow": flow_tables(data, tier_name), "fairness": fairness_tables(data),
-        "tier_uplift": tier_uplift_rows(data, tier_name), "drift_evidence": drift_evidence(data),
+        "tier_uplift": tier_uplift_rows(data, tier_name), "drift_evidence": evidence,
+        "drift_alarms": [f for f in evidence if f["is_alarm"]],
         "report": report, "data": data, "week": week, "period": period_text(week),
         "kpis": _kpis(data, previous), "charts": svg,
         "trend_weeks": [{"label": f"W{w.week:02d}", "week": str(w), "is_built": r is not None} for w, r in trend],
