@@ -21,8 +21,8 @@ _LATE = (0.06, 0.14, 0.28, 0.12, 0.22)
 LATE_CONTACT = {TEAM_LEAD_USERNAME: 0.08, **{u.username: late for u, late in zip(
     [u for u in DEMO_USERS if u.username not in ("admin", TEAM_LEAD_USERNAME)], _LATE, strict=True)}}
 LATE_RESOLUTION = 0.12
-SAVE_CHANCE = (0.38, 0.09, 0.2, 0.55)  # weekly chance to save a customer who meant to leave: mean, sd, clip
-FALSE_ALARM_SHARE = 0.85  # of customers who were never going to leave: the AM closes the case as a false alarm
+SAVE_CHANCE = (0.33, 0.08, 0.18, 0.5)  # weekly chance to save a customer who meant to leave: mean, sd, clip
+FALSE_ALARM_SHARE = 0.88  # of customers who were never going to leave: the AM closes the case as a false alarm
 SAVED_VISIT_DAYS = (4, 12)  # a saved customer's visits and logins come every 4-12 days afterwards
 REASONS = {
     "retained": (("price", "service", "product", "competitor", "other"), (0.35, 0.3, 0.15, 0.1, 0.1)),

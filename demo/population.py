@@ -364,8 +364,8 @@ def _draw_dip(rng: np.random.Generator, is_churner: bool, calendar: _Calendar) -
         return {}
     days = rng.uniform(45, 150)
     return {"dip_start": rng.uniform(-calendar.window_days + 120, 10) - days / 2, "dip_days": days,
-            "dip_low": rng.uniform(0.2, 0.55), "dip_unhappy": bool(rng.random() < 0.5),
-            "dip_competitor": bool(rng.random() < 0.25)}
+            "dip_low": rng.uniform(0.2, 0.55), "dip_unhappy": bool(rng.random() < 0.6),
+            "dip_competitor": bool(rng.random() < 0.35)}
 
 
 # --- events -----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ TODAY = date(2025, 11, 5)  # a Wednesday: the replay's runs fall on Wednesdays
 
 @pytest.fixture
 def seeded(db):
-    call_command("seed_demo", customers=80, as_of=TODAY, months=18, stdout=None)
+    call_command("seed_demo", customers=150, as_of=TODAY, months=18, stdout=None)  # 150: enough flagged for work orders
 
 
 def test_demo_history_replays_the_weeks_and_builds_their_reports(seeded, capsys):
