@@ -146,12 +146,13 @@ def return_figures(uplift: dict, treated: list[FlagFacts], *, costs: dict[int, f
     mean_ltv = sum(f.lifetime_value for f in treated) / n
     kept, kept_low = uplift["difference"] * n, uplift["low"] * n
     value, value_low = kept * mean_ltv, kept_low * mean_ltv
-    ratio, ratio_low = value / cost, value_low / cost
-    return {**out, "is_shown": True, "ratio": round(ratio, 2), "ratio_low": round(ratio_low, 2),
-            "customers_kept": round(kept, 1), "customers_kept_low": round(kept_low, 1), "value_kept": round(value, 2),
-            "text": (f"The work kept about {kept:.0f} of {n} treated customers who would otherwise have left "
-                     f"(at least {kept_low:.0f} at the interval's lower bound): {ratio:.1f}x the cost of the work "
-                     f"(at least {ratio_low:.1f}x).")}
+    ratio, ratio_low = round(value / cost, 1), round(value_low / cost, 1)  # one rounding for page and text
+    kept, kept_low = round(kept, 1), round(kept_low, 1)
+    return {**out, "is_shown": True, "ratio": ratio, "ratio_low": ratio_low, "customers_kept": kept,
+            "customers_kept_low": kept_low, "value_kept": round(value, 2),
+            "text": (f"The work kept about {kept:g} of {n} treated customers who would otherwise have left "
+                     f"(at least {kept_low:g} at the interval's lower bound): {ratio:g}x the cost of the work "
+                     f"(at least {ratio_low:g}x).")}
 
 
 def tier_uplift(flags: list[FlagFacts], end: datetime, *, tiers: list[int], min_group: int = UPLIFT_MIN_GROUP) -> dict:
