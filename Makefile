@@ -29,7 +29,8 @@ demo-data: install
 	# 12 weeks of operation replayed: the first model, nightly runs, account managers' work, weekly reports
 	$(PY) manage.py demo_history --weeks 12
 	$(PY) manage.py run_nightly
-	# one SLA sweep so breaches show; its e-mails stay in memory (the notifications are listed in the app)
+	# one SLA sweep at the present moment (the replay swept its past weeks as they happened); its e-mails stay in
+	# memory (the notifications are listed in the app)
 	EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend $(PY) manage.py sla_sweep
 
 demo: demo-data serve

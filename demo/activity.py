@@ -68,13 +68,17 @@ def _decline(t: np.ndarray, churn: int | None, low_at: float, low: float, end: f
     return np.interp(churn - t, [0, low_at, low_at + 30], [end, low, 1.0])
 
 
-def _fade(t: np.ndarray, p: _Profile, low_at: float, low: float, end: float) -> np.ndarray:
-    """A churner's decline; for a stayer in a slump the same shape, `slump_depth` as deep, recovering over 60 days
-    after its bottom (a warning sign that does not end in leaving: the false alarms a real model lives with)."""
-    if p.churn is not None or p.slump is None:
-        return _decline(t, p.churn, low_at, low, end)
-    d = p.slump_depth
-    return np.interp(p.slump - t, [-60, 0, low_at, low_at + 30], [1.0, 1 - d * (1 - end), 1 - d * (1 - low), 1.0])
+def _dip(t: np.ndarray, p: _Profile) -> np.ndarray:
+    """Activity multiplier of a quiet spell: down over 10 days to ``dip_low``, back up over 15 days after it."""
+    if p.dip_start is None:
+        return np.ones_like(t)
+    a, b = p.dip_start, p.dip_start + p.dip_days
+    return np.interp(t, [a - 10, a, b, b + 15], [1.0, p.dip_low, p.dip_low, 1.0])
+
+
+def _dip_depth(t: np.ndarray, p: _Profile) -> np.ndarray:
+    """0 outside the quiet spell, 1 at its bottom."""
+    return (1 - _dip(t, p)) / (1 - p.dip_low) if p.dip_start is not None and p.dip_low < 1 else np.zeros_like(t)
 
 
 def _poisson_times(rng, rate_max: float, t0: float, t1: float) -> np.ndarray:
@@ -116,22 +120,25 @@ def _activity_events(rng, p: _Profile, calendar: _Calendar, t0: float, t1: float
     bound = float(p.noise.max()) * 1.3
 
     def visits(t):
-        return _season(t, calendar, 0.1, 120) * engagement(t) * _fade(t, p, p.visit_low_at, 0.5, 0.3)
+        return (_season(t, calendar, 0.1, 120) * engagement(t) * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)
+                * _dip(t, p))
 
     def logins(t):
         return (
             _season(t, calendar, 0.1, 30)
             * engagement(t)
-            * _fade(t, p, p.login_low_at, p.login_low, p.login_end)
+            * _decline(t, p.churn, p.login_low_at, p.login_low, p.login_end)
+            * _dip(t, p)
         )
 
     def purchases(t):
-        return _season(t, calendar, 0.25, 350) * engagement(t) * _fade(t, p, p.visit_low_at, 0.5, 0.3)
+        return (_season(t, calendar, 0.25, 350) * engagement(t) * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)
+                * _dip(t, p))
 
     events.add(K_VISIT, _at_hours(rng, _thinned(rng, t0, t1, p.visit_rate, visits, bound), K_VISIT))
     events.add(K_LOGIN, _at_hours(rng, _thinned(rng, t0, t1, p.login_rate, logins, bound), K_LOGIN))
     t = _at_hours(rng, _thinned(rng, t0, t1, p.purchase_rate, purchases, bound), K_PURCHASE)
-    spend = 0.6 + 0.4 * _fade(t, p, p.visit_low_at, 0.5, 0.3)  # fading customers also spend less
+    spend = 0.6 + 0.4 * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)  # fading customers also spend less
     amount = rng.lognormal(p.segment.purchase_mu, 0.6, len(t)) * spend
     events.add(K_PURCHASE, t, np.round(amount, 2))
 
@@ -140,9 +147,6 @@ def _ticket_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> No
     opened = _poisson_times(rng, p.ticket_rate, t0, t1)
     if p.churn is not None and not p.is_silent:  # unhappy churners complain more in their last months
         opened = np.concatenate([opened, _poisson_times(rng, 0.04, max(t0, p.churn - p.onset_sat), t1)])
-    elif p.slump is not None and p.has_sat_drop:  # and so do unhappy stayers in a slump, while it lasts
-        opened = np.concatenate([opened, _poisson_times(rng, 0.04, max(t0, p.slump - p.onset_sat),
-                                                        min(t1, p.slump + 30))])
     opened = _at_hours(rng, opened, K_TICKET_OPENED)
     closed = opened + rng.lognormal(math.log(1.5), 0.9, len(opened))  # median 1.5 days to close
     events.add(K_TICKET_OPENED, opened)
@@ -151,36 +155,36 @@ def _ticket_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> No
 
 def _survey_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> None:
     t = _poisson_times(rng, p.survey_rate, t0, t1)
-    if p.has_sat_drop:  # a survey after the last bad experience, in the weeks before leaving (or a slump's bottom)
-        turn = p.churn if p.churn is not None else p.slump
-        lo, hi = max(t0, turn - 40), min(t1, turn) - 3
-        latest = rng.uniform(lo, hi, 1) if hi > lo else np.empty(0)
+    if p.has_sat_drop:  # a survey after the last bad experience
+        latest = rng.uniform(max(t0, t1 - 40), t1 - 3, 1) if t1 - 3 > t0 else np.empty(0)
         t = np.concatenate([t, latest])
+    if p.dip_unhappy and p.dip_start + 10 < t1:  # an unhappy quiet spell: a bad survey in it, then recovery
+        t = np.concatenate([t, rng.uniform(p.dip_start + 5, min(t1, p.dip_start + p.dip_days), 1)])
     t = _at_hours(rng, t, K_SURVEY)
     drop = 0.0
-    if p.has_sat_drop and p.churn is not None:
+    if p.has_sat_drop:
         drop_start = p.churn - p.onset_sat
         drop = p.sat_drop * np.interp(t, [drop_start, drop_start + 45], [0.0, 1.0])
-    elif p.has_sat_drop:  # a slump's dissatisfaction passes with it
-        drop_start = p.slump - p.onset_sat
-        drop = p.slump_depth * p.sat_drop * np.interp(t, [drop_start, drop_start + 45, p.slump + 60], [0.0, 1.0, 0.0])
+    if p.dip_unhappy:
+        drop = drop + p.sat_drop * _dip_depth(t, p)
     score = np.clip(np.round(p.base_sat + rng.normal(0, 0.8, len(t)) - drop), 0, 10)
     events.add(K_SURVEY, t, value=score)
 
 
 def _campaign_events(rng, p: _Profile, calendar: _Calendar, t0: float, t1: float, events: Events) -> None:
     days = calendar.campaign_days[(calendar.campaign_days >= t0) & (calendar.campaign_days < t1)]
-    attend = rng.random(len(days)) < p.campaign_p * _fade(days, p, p.visit_low_at, 0.2, 0.05)
+    attend = rng.random(len(days)) < p.campaign_p * _decline(days, p.churn, p.visit_low_at, 0.2, 0.05) * _dip(days, p)
     events.add(K_CAMPAIGN, _at_hours(rng, days[attend], K_CAMPAIGN))
 
 
 def _competitor_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> None:
     t = _poisson_times(rng, 0.06 / 365, t0, t1)  # rare for everyone
-    if p.has_competitor:  # the last 30 days before leaving (or before a slump's bottom)
-        turn = p.churn if p.churn is not None else p.slump
-        lo, hi = max(t0, turn - 30), min(t1, turn)
-        if hi > lo:
-            t = np.concatenate([t, rng.uniform(lo, hi, 1 + rng.poisson(0.8))])
+    if p.has_competitor:
+        # The last 30 days before leaving; for those leaving after as-of, the weeks just before as-of.
+        start = p.churn - max(30, p.churn + 25)
+        t = np.concatenate([t, rng.uniform(max(t0, start), t1, 1 + rng.poisson(0.8))])
+    if p.dip_competitor:  # shopped around during the quiet spell, and stayed
+        t = np.concatenate([t, rng.uniform(p.dip_start, p.dip_start + p.dip_days, 1)])
     events.add(K_COMPETITOR, _at_hours(rng, t[(t >= t0) & (t < t1)], K_COMPETITOR))
 
 

@@ -23,6 +23,7 @@ from .activity import (
     Events,
     customer_events,
 )
+from .names import customer_name
 from .roster import OWNER_USERNAMES
 
 DEMO_SOURCE = "seed_demo"  # Customer.attributes["source"] of every generated customer
@@ -41,7 +42,7 @@ class Segment:
     visits_per_month: float
     purchases_per_month: float
     purchase_mu: float  # lognormal purchase amount
-    churn_rate: float  # share churning in the window or within 90 days after as-of
+    churn_rate: float  # share churning in 20 months of history or within 90 days after as-of
 
 
 SEGMENTS = (
@@ -59,18 +60,14 @@ SATISFACTION_DROP_SHARE = 0.70 / (1 - SILENT_SHARE)  # of the others, so ~70% of
 COMPETITOR_SHARE = 0.50 / (1 - SILENT_SHARE)  # of the others, so ~50% of all churners
 ANNIVERSARY_CHURN_SHARE = 0.75  # of contract churners: leave by not renewing
 ABANDON_APP_SHARE = 0.35  # of churners: stop using the app altogether in the last weeks
-# Of stayers: a slump somewhere in the window that looks like the start of leaving and passes, some with a dip in
-# satisfaction or a competitor's offer. Without them every warning sign ends in churn, the model is sure of every
-# decliner, and tier 1 outnumbers tiers 2 and 3 (issue 10: the seeds' tiers form a pyramid).
-SLUMP_SHARE = 0.6
-SLUMP_SAT_DROP_SHARE = 0.5
-SLUMP_COMPETITOR_SHARE = 0.4
 
-SYLLABLES = (
-    "ka", "lo", "ve", "mar", "tin", "so", "ra", "del", "no", "bri", "an", "ta", "lu", "mi", "sen", "dor",
-    "el", "fa", "gro", "hen", "is", "jo", "ko", "len", "mo", "ny", "pa", "qui", "ros", "sa", "tor", "ul",
-)  # fmt: skip
-COMPANY_SUFFIXES = ("Logistics", "Trading", "Systems", "Foods", "Motors", "Partners", "Works", "Group", "Labs")
+# Non-churners who go through a quiet spell (holidays, a project ending, a budget freeze) and come back: the
+# false alarms every real early-warning system has, so the model cannot be certain and rarely says 100%.
+DIP_SHARE = 0.45
+CHURN_RATE_WINDOW_DAYS = round(20 * 365.25 / 12)
+# Of the customers who stay, the share who joined during the generated window: a business keeps acquiring, so
+# tenure does not drift upwards week after week (a population that only ages would trip every drift check).
+JOIN_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -140,6 +137,7 @@ class _Calendar:
     window_days: int  # events happen in [-window_days, 0) days relative to as-of midnight UTC
     as_of_doy: int
     campaign_days: np.ndarray  # day offsets of brand events, shared by all customers
+    seed: int = 0
 
 
 @dataclass
@@ -165,9 +163,12 @@ class _Profile:
     sat_drop: float
     noise: np.ndarray  # engagement factor per 30-day block of the window
     renewal_days: np.ndarray = field(default_factory=lambda: np.empty(0))
+    dip_start: float | None = None  # a quiet spell of a customer who stays: start day relative to as-of
+    dip_days: float = 0.0
+    dip_low: float = 1.0  # activity multiplier at the bottom of the spell
+    dip_unhappy: bool = False  # a bad survey during the spell
+    dip_competitor: bool = False  # a competitor signal during the spell
     annual_value: float = 0.0
-    slump: int | None = None  # a stayer's slump: the day (relative to as-of) its activity bottoms out, then recovers
-    slump_depth: float = 1.0  # 1: as deep as a churner's decline
 
 
 def generate_population(n_customers: int, seed: int, as_of: date, months: int = 20) -> Population:
@@ -191,7 +192,7 @@ def _calendar(seed: int, as_of: date, months: int) -> _Calendar:
     rng = np.random.default_rng(seed)
     gaps = rng.uniform(30, 60, size=window_days // 30 + 2)  # a brand event every 30-60 days
     campaign_days = np.floor(-window_days + np.cumsum(gaps))
-    return _Calendar(as_of, window_days, as_of.timetuple().tm_yday, campaign_days[campaign_days < 0])
+    return _Calendar(as_of, window_days, as_of.timetuple().tm_yday, campaign_days[campaign_days < 0], seed)
 
 
 def _add_years(day: date, years: int) -> date:
@@ -201,19 +202,12 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _name(rng: np.random.Generator, is_person: bool) -> str:
-    def word(n):
-        return "".join(SYLLABLES[i] for i in rng.integers(0, len(SYLLABLES), n)).capitalize()
-
-    if is_person:
-        return f"{word(2)} {word(rng.integers(2, 4))}"
-    return f"{word(rng.integers(2, 4))} {COMPANY_SUFFIXES[rng.integers(len(COMPANY_SUFFIXES))]}"
-
-
 def _draw_churn(rng: np.random.Generator, segment: Segment, calendar: _Calendar) -> tuple[int | None, int]:
     """Churn day and contract_start, both relative to as-of (contract_start 1-5 years back)."""
     churn = None
-    if rng.random() < segment.churn_rate:
+    # churn_rate is per 20 months of history: a longer history has proportionally more churners, so that
+    # the weeks replayed at its end see as many customers leave whatever --months says.
+    if rng.random() < min(0.9, segment.churn_rate * calendar.window_days / CHURN_RATE_WINDOW_DAYS):
         if rng.random() < ABOUT_TO_CHURN_SHARE:
             churn = int(rng.integers(10, 91))
         else:
@@ -224,6 +218,8 @@ def _draw_churn(rng: np.random.Generator, segment: Segment, calendar: _Calendar)
         churn_day = calendar.as_of + timedelta(days=churn)
         start_day = _add_years(churn_day, -int(rng.integers(k_min, k_max + 1)))
         return churn, (start_day - calendar.as_of).days
+    if churn is None and rng.random() < JOIN_SHARE:  # joined during the window: new customers keep coming
+        return churn, int(rng.integers(-calendar.window_days + 30, -30))
     latest_start = -365 if churn is None else min(-365, churn - 180)
     return churn, int(rng.integers(-1825, latest_start + 1))
 
@@ -251,7 +247,7 @@ def _draw_customer(rng: np.random.Generator, index: int, calendar: _Calendar) ->
     segment = SEGMENTS[rng.choice(len(SEGMENTS), p=[s.share for s in SEGMENTS])]
     churn, start = _draw_churn(rng, segment, calendar)
     lifetime_value = round(float(rng.lognormal(segment.ltv_mu, segment.ltv_sigma)), 2)
-    contract_end, renewal_days = _draw_contract(rng, segment, start, churn, calendar.as_of)
+    _, renewal_days = _draw_contract(rng, segment, start, churn, calendar.as_of)
     profile = _draw_behaviour(rng, segment, churn, start, calendar)
     profile.renewal_days = renewal_days
     profile.annual_value = lifetime_value * rng.uniform(0.15, 0.3)
@@ -262,13 +258,17 @@ def _draw_customer(rng: np.random.Generator, index: int, calendar: _Calendar) ->
         churned_at = datetime.combine(churn_date, datetime.min.time(), tzinfo=UTC)
     customer = DemoCustomer(
         external_id=f"C{index + 1:06d}",
-        name=_name(rng, is_person=segment.name == "retail"),
+        name=customer_name(index, calendar.seed, is_person=segment.name == "retail"),
         segment=segment.name,
         region=REGIONS[rng.choice(len(REGIONS), p=REGION_WEIGHTS)],
         owner=owner,
         lifetime_value=lifetime_value,
         contract_start=calendar.as_of + timedelta(days=start),
-        contract_end=contract_end,
+        # No end date on file: contracts renew automatically. A single stored end date (the next anniversary
+        # after today) would be wrong at every past cut-off the model trains on: renewing customers would never
+        # show an end within the training horizon, so "contract ends soon" would mean "certain to leave" and the
+        # model would say 100% for every renewing customer whose anniversary is near. Renewals stay as events.
+        contract_end=None,
         churn_date=churn_date,
         churned_at=churned_at,
         is_silent_churner=profile.is_silent,
@@ -281,23 +281,22 @@ def _draw_behaviour(
 ) -> _Profile:
     is_churner = churn is not None
     is_silent = is_churner and rng.random() < SILENT_SHARE
+    ahead = max(churn or 0, 0)  # days from as-of to churn: the decline must already show at as-of
     is_app_user = rng.random() < (0.9 if segment.name == "enterprise" else 0.8)
     is_lukewarm = rng.random() < 0.12
     abandons_app = is_churner and rng.random() < ABANDON_APP_SHARE
-    profile = _Profile(
+    return _Profile(
         segment=segment,
         start=start,
         churn=churn,
         is_silent=is_silent,
         has_sat_drop=is_churner and not is_silent and rng.random() < SATISFACTION_DROP_SHARE,
         has_competitor=is_churner and not is_silent and rng.random() < COMPETITOR_SHARE,
-        # Those leaving after as-of show as much of their decline as any churner the same number of days before
-        # leaving: the nearer the day, the clearer the signs (a spread of risk, not a cliff of sure churners).
-        visit_low_at=rng.uniform(60, 90),
-        login_low_at=rng.uniform(30, 60),
+        visit_low_at=max(rng.uniform(60, 90), ahead + 45),
+        login_low_at=max(rng.uniform(30, 60), ahead + 15),
         login_low=0.1 if abandons_app else 0.3,
         login_end=0.0 if abandons_app else 0.1,
-        onset_sat=rng.uniform(60, 120),
+        onset_sat=max(rng.uniform(60, 120), ahead + 60),
         visit_rate=segment.visits_per_month / 30 * rng.lognormal(0, 0.35),
         login_rate=(min(rng.lognormal(math.log(1.6), 0.5), 8) if is_app_user else 0.03) / 7,
         purchase_rate=segment.purchases_per_month / 30 * rng.lognormal(0, 0.4),
@@ -307,13 +306,18 @@ def _draw_behaviour(
         base_sat=rng.normal(7.0, 0.8) if is_lukewarm else float(np.clip(rng.normal(8.7, 0.6), 7.0, 9.8)),
         sat_drop=rng.uniform(3, 5),
         noise=rng.gamma(12, 1 / 12, size=calendar.window_days // 30 + 1),
+        **_draw_dip(rng, is_churner, calendar),
     )
-    if not is_churner and rng.random() < SLUMP_SHARE:  # drawn last: churners' streams stay as they were
-        profile.slump = int(rng.integers(-(calendar.window_days - 90), 91))
-        profile.slump_depth = rng.uniform(0.3, 1.0)
-        profile.has_sat_drop = rng.random() < SLUMP_SAT_DROP_SHARE
-        profile.has_competitor = rng.random() < SLUMP_COMPETITOR_SHARE
-    return profile
+
+
+def _draw_dip(rng: np.random.Generator, is_churner: bool, calendar: _Calendar) -> dict:
+    """A quiet spell (45-150 days at 20-55% of the usual activity) for some customers who stay."""
+    if is_churner or rng.random() >= DIP_SHARE:
+        return {}
+    days = rng.uniform(45, 150)
+    return {"dip_start": rng.uniform(-calendar.window_days + 120, 10) - days / 2, "dip_days": days,
+            "dip_low": rng.uniform(0.2, 0.55), "dip_unhappy": bool(rng.random() < 0.6),
+            "dip_competitor": bool(rng.random() < 0.35)}
 
 
 # --- events -----------------------------------------------------------------------------------------

@@ -15,15 +15,17 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 import time_machine
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from threadpoolctl import threadpool_limits
 
 from alerts.models import Alert
 from customers.models import Customer
+from demo.outcomes import customer_saved, plan_case, planned_churn, saves_undo
 from demo.population import DEMO_SOURCE
 from interventions.choices import Outcome
-from interventions.models import AgentProfile, WorkOrder
-from interventions.services import WorkOrderError, work_order_log_action, work_order_resolve
+from interventions.models import AgentProfile, SlaSweep, WorkOrder
+from interventions.services import WorkOrderError, sla_sweep, work_order_log_action, work_order_resolve
 from nightly import pipeline
 from reports.models import WeeklyReport
 from reports.services import weekly_report_build
@@ -31,7 +33,7 @@ from reports.weeks import IsoWeek
 from scoring.lifecycle import monthly_retrain
 from scoring.models import DriftBaseline, ModelVersion, PolicyVersion, RetrainRun, Rule, RuleSetVersion, ScoreRun
 from scoring.selectors import policy_in_force
-from scoring.services import defaults_install
+from scoring.services import defaults_install, policy_save
 from scoring.training import TrainingError, model_store, train
 
 log = logging.getLogger(__name__)
@@ -43,17 +45,11 @@ LEAD_IN_STEP_DAYS = 21  # runs before the first reported week only feed the real
 # The demo's models train on 3 cut-offs instead of 6: each cut-off is a full feature computation, and the
 # replay must stay under a minute for 2,000 customers.
 DEMO_MODEL_CUTOFFS = 3
-# Share of first contacts made after the SLA, per person: some account managers are slower than others.
-LATE_CONTACT = {"lead": 0.08, "am1": 0.06, "am2": 0.14, "am3": 0.28, "cs1": 0.12, "cs2": 0.22}
-LATE_RESOLUTION = 0.12
 CONTACT_KIND = {1: "call", 2: "call", 3: "email"}
-REASONS = {
-    "retained": (("price", "service", "product", "competitor", "other"), (0.35, 0.3, 0.15, 0.1, 0.1)),
-    "false_alarm": (("other", "service", "product"), (0.6, 0.2, 0.2)),
-    "churned": (("competitor", "price", "service", "relocation", "product", "other"),
-                (0.35, 0.25, 0.15, 0.1, 0.1, 0.05)),
-}
-REASONS["unreachable"] = REASONS["churned"]
+SWEEP_EVERY = timedelta(hours=3)  # the SLA sweep runs every few minutes in production; every 3 h keeps the replay fast
+# A pilot's control group: a third of the flagged customers get no work order, so the uplift can be measured
+# within weeks on a 2,000-customer demo (the product's default is 10%).
+DEMO_CONTROL_SHARE = 0.35
 
 
 class DemoHistoryError(Exception):
@@ -68,6 +64,7 @@ class _Step:
     work_order_id: int = field(compare=False)
     outcome: str = field(default="", compare=False)
     reason: str = field(default="", compare=False)
+    saves: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -76,6 +73,8 @@ class HistorySummary:
     work_orders: int = 0
     contacts: int = 0
     resolutions: int = 0
+    saved: int = 0
+    sweeps: int = 0
     retrains: list = field(default_factory=list)
     reports: list = field(default_factory=list)
 
@@ -95,6 +94,8 @@ def history_reset() -> None:
         WorkOrder.objects.all().delete()
         Alert.objects.all().delete()
         ScoreRun.objects.all().delete()
+        SlaSweep.objects.all().delete()
+        saves_undo()
         ModelVersion.objects.all().delete()
         PolicyVersion.objects.all().delete()
         RuleSetVersion.objects.all().delete()
@@ -116,13 +117,24 @@ class _Replay:
         self.policy = policy_in_force()
         self.tiers = {t["tier"]: t for t in self.policy["tiers"]}
         self.summary = HistorySummary()
+        self.next_sweep: datetime | None = None
 
     def advance_to(self, moment: datetime) -> None:
-        """Play every account-manager step due before `moment`."""
-        while self.steps and self.steps[0].at < moment:
-            step = heapq.heappop(self.steps)
-            with time_machine.travel(step.at, tick=False):
-                self._play(step)
+        """Play every account-manager step and SLA sweep due before `moment`, in time order."""
+        while True:
+            step_at = self.steps[0].at if self.steps else None
+            if self.next_sweep is not None and self.next_sweep < moment and (step_at is None
+                                                                              or self.next_sweep <= step_at):
+                with time_machine.travel(self.next_sweep, tick=False):
+                    sla_sweep(now=self.next_sweep)  # breaches are found when they happen, not when the demo starts
+                self.summary.sweeps += 1
+                self.next_sweep += SWEEP_EVERY
+            elif step_at is not None and step_at < moment:
+                step = heapq.heappop(self.steps)
+                with time_machine.travel(step.at, tick=False):
+                    self._play(step)
+            else:
+                return
 
     def _play(self, step: _Step) -> None:
         wo = WorkOrder.objects.select_related("assignee").filter(pk=step.work_order_id).first()
@@ -134,6 +146,9 @@ class _Replay:
                                       note="Reached the customer.")
                 self.summary.contacts += 1
             else:
+                if step.saves:
+                    customer_saved(customer_id=wo.customer_id, at=step.at, until=self.now, seed=self.seed)
+                    self.summary.saved += 1
                 work_order_resolve(work_order=wo, outcome=step.outcome, reason=step.reason, by=wo.assignee,
                                    note="Demo history.")
                 self.summary.resolutions += 1
@@ -149,46 +164,31 @@ class _Replay:
             for chunk_id in run.chunks.filter(done_at__isnull=True).values_list("id", flat=True):
                 pipeline.score_chunk(chunk_id=chunk_id)
             pipeline.run_finish(run_id=run.pk)
+        if self.next_sweep is None:
+            self.next_sweep = moment + SWEEP_EVERY
         self.summary.runs += 1
         fresh = list(WorkOrder.objects.filter(opened_at__gte=started).select_related("assignee", "customer"))
         self.summary.work_orders += len(fresh)
         for wo in fresh:
             self._plan(wo)
 
-    def _push(self, at: datetime, kind: str, wo: WorkOrder, outcome: str = "", reason: str = "") -> None:
+    def _push(self, at: datetime, kind: str, wo: WorkOrder, outcome: str = "", reason: str = "",
+              saves: bool = False) -> None:
         if at < self.now:
-            heapq.heappush(self.steps, _Step(at, next(self.counter), kind, wo.pk, outcome, reason))
+            heapq.heappush(self.steps, _Step(at, next(self.counter), kind, wo.pk, outcome, reason, saves))
 
     def _plan(self, wo: WorkOrder) -> None:
-        """When the assignee reaches the customer and how the case ends, from what the customer really did."""
+        """When the assignee reaches the customer and how the case ends, from what the customer was going to do."""
         if wo.assignee is None:
             return
         # Keyed by customer and opening time, not by id: ids are never reused, so a replay draws the same again.
         rng = np.random.default_rng([self.seed, wo.customer_id, int(wo.opened_at.timestamp())])
-        tier = self.tiers[wo.tier]
-        first_h, resolution_h = tier["first_contact_hours"], tier["resolution_hours"]
-        late = rng.random() < LATE_CONTACT.get(wo.assignee.username, 0.15)
-        contact_at = wo.opened_at + timedelta(hours=first_h * (rng.uniform(1.05, 1.8) if late
-                                                              else rng.uniform(0.02, 0.9)))
-        if rng.random() < LATE_RESOLUTION:
-            resolve_at = wo.opened_at + timedelta(hours=resolution_h * rng.uniform(1.02, 1.3))
-        else:
-            resolve_at = contact_at + timedelta(hours=(resolution_h - first_h) * rng.uniform(0.05, 0.7))
-        churned = wo.customer.churned_at
-        if churned is not None and churned <= wo.opened_at + timedelta(hours=resolution_h):
-            outcome, resolve_at = "churned", max(churned, contact_at) + timedelta(days=rng.uniform(0.5, 3))
-            if churned < contact_at:
-                contact_at = None  # gone before anyone called
-        elif churned is not None and churned <= resolve_at + timedelta(days=self.policy["horizon_days"]):
-            outcome = "unreachable" if rng.random() < 0.6 else "retained"
-        else:
-            outcome = "retained" if rng.random() < 0.78 else "false_alarm"
-        names, weights = REASONS[outcome]
-        reason = str(rng.choice(names, p=weights))
-        if contact_at is not None:
-            self._push(contact_at, "contact", wo)
-        self._push(max(resolve_at, contact_at or resolve_at) + timedelta(minutes=5), "resolve", wo,
-                   Outcome(outcome).value, reason)
+        plan = plan_case(rng=rng, seed=self.seed, opened_at=wo.opened_at, username=wo.assignee.username,
+                         tier=self.tiers[wo.tier], churn_at=planned_churn(wo.customer))
+        if plan.contact_at is not None:
+            self._push(plan.contact_at, "contact", wo)
+        self._push(max(plan.resolve_at, plan.contact_at or plan.resolve_at) + timedelta(minutes=5), "resolve", wo,
+                   Outcome(plan.outcome).value, plan.reason, plan.saves)
 
     def retrain(self, day: date) -> None:
         moment = _at(day, RETRAIN_TIME)
@@ -242,9 +242,24 @@ def history_replay(*, weeks: int, today: date | None = None, seed: int = 7) -> H
     today = today or timezone.localdate(now)
     history_reset()
     defaults_install()
+    policy = policy_in_force()
+    if policy["control_share"] != DEMO_CONTROL_SHARE:
+        policy_save(data={**policy, "control_share": DEMO_CONTROL_SHARE},
+                    comment="demo: a pilot's control group, big enough to measure the uplift within weeks")
     horizon = policy_in_force()["horizon_days"]
     schedule = _schedule(weeks=weeks, today=today, horizon=horizon)
-    with threadpool_limits(1):  # one thread: OpenMP/BLAS oversubscription makes scoring several times slower
+    sweep_log = logging.getLogger("interventions.services.sla")
+    sweep_level = sweep_log.level
+    sweep_log.setLevel(logging.WARNING)  # hundreds of replayed sweeps: their counts are in the summary instead
+    try:
+        return _replay(schedule, seed=seed, now=now)
+    finally:
+        sweep_log.setLevel(sweep_level)
+
+
+def _replay(schedule, *, seed: int, now: datetime) -> HistorySummary:
+    # The past weeks' SLA notifications are kept in the app (and in memory), not e-mailed.
+    with threadpool_limits(1), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         try:
             initial_model(as_of=schedule[0][0])
         except TrainingError as exc:

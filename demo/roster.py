@@ -15,12 +15,23 @@ class DemoUser(NamedTuple):
 
 DEMO_USERS = (
     DemoUser("admin", Role.ADMIN.value, DEMO_PASSWORD),
-    DemoUser("lead", Role.TEAM_LEAD.value, DEMO_PASSWORD),
-    DemoUser("am1", Role.ACCOUNT_MANAGER.value, DEMO_PASSWORD),
-    DemoUser("am2", Role.ACCOUNT_MANAGER.value, DEMO_PASSWORD),
-    DemoUser("am3", Role.ACCOUNT_MANAGER.value, DEMO_PASSWORD),
-    DemoUser("cs1", Role.CUSTOMER_SERVICE.value, DEMO_PASSWORD),
-    DemoUser("cs2", Role.CUSTOMER_SERVICE.value, DEMO_PASSWORD),
+    DemoUser("maria.keller", Role.TEAM_LEAD.value, DEMO_PASSWORD),
+    DemoUser("james.okafor", Role.ACCOUNT_MANAGER.value, DEMO_PASSWORD),
+    DemoUser("sofia.rossi", Role.ACCOUNT_MANAGER.value, DEMO_PASSWORD),
+    DemoUser("daniel.weber", Role.ACCOUNT_MANAGER.value, DEMO_PASSWORD),
+    DemoUser("li.wei", Role.CUSTOMER_SERVICE.value, DEMO_PASSWORD),
+    DemoUser("anna.nowak", Role.CUSTOMER_SERVICE.value, DEMO_PASSWORD),
 )
-TEAM_LEAD_USERNAME = "lead"
+# First and last names shown in the app (the admin is the CS-ops account).
+FULL_NAMES = {
+    "admin": ("Priya", "Shah"),
+    "maria.keller": ("Maria", "Keller"),
+    "james.okafor": ("James", "Okafor"),
+    "sofia.rossi": ("Sofia", "Rossi"),
+    "daniel.weber": ("Daniel", "Weber"),
+    "li.wei": ("Li", "Wei"),
+    "anna.nowak": ("Anna", "Nowak"),
+}
+TEAM_LEAD_USERNAME = "maria.keller"
+FIRST_ACCOUNT_MANAGER = "james.okafor"  # the login the README suggests for a first look at a queue
 OWNER_USERNAMES = tuple(u.username for u in DEMO_USERS if u.role == Role.ACCOUNT_MANAGER)

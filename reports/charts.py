@@ -31,8 +31,8 @@ def fmt(value, kind: str = "int") -> str:
         return f"{value:.2f}"
     if kind == "f3":
         return f"{value:.3f}"
-    if kind == "days":
-        return f"{value:.0f} d"
+    if kind in ("days", "x"):
+        return f"{value:.0f} d" if kind == "days" else f"{value:.1f}×"
     return f"{value:,.0f}"
 
 

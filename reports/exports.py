@@ -3,9 +3,11 @@
 import csv
 import io
 
-SECTIONS = ("alerts", "work_orders", "sla", "first_contact_hours", "outcomes", "cohorts", "lead_time", "value",
-            "health")
-HEADER = ("week", "section", "group", "metric", "value")
+SECTIONS = ("alerts", "flow", "work_orders", "sla", "first_contact_hours", "outcomes", "cohorts", "fairness",
+            "lead_time", "value", "health")
+HEADER = ("week", "section", "group", "metric", "value", "definition")
+# Lists kept for the page's charts, not figures: per-churner lead times, a drifting feature's histograms.
+CHART_ONLY = {"days", "histogram"}
 
 
 def _cell(value) -> str:
@@ -21,25 +23,36 @@ def _cell(value) -> str:
 def _walk(path: list[str], value, out: list[tuple[list[str], object]]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
+            if key in CHART_ONLY or key == "definitions":
+                continue
             _walk([*path, str(key)], item, out)
     elif isinstance(value, list):
         if value and all(isinstance(v, dict) for v in value):
-            key = "name" if "name" in value[0] else "as_of"  # drift features by name, retrain runs by date
+            key = next(k for k in ("name", "group", "as_of") if k in value[0])  # features, fairness groups, runs
             for item in value:
                 _walk([*path, str(item.get(key))], {k: v for k, v in item.items() if k != key}, out)
-        elif path[-1] != "days":  # per-churner lead times are in the page's histogram, not the CSV
+        elif path[-1] not in CHART_ONLY:
             out.append((path, ";".join(str(v) for v in value)))
     else:
         out.append((path, value))
 
 
-def flatten(data: dict) -> list[tuple[str, str, str, str]]:
-    """(section, group, metric, value) rows of one report's figures."""
+def _definition(section: str, path: list[str], definitions: dict) -> str:
+    """The one-line definition of a flow figure (by tier too), else empty."""
+    if section != "flow" or len(path) < 2:
+        return ""
+    return definitions.get(f"{path[0]}.{path[-1]}", "")
+
+
+def flatten(data: dict) -> list[tuple[str, str, str, str, str]]:
+    """(section, group, metric, value, definition) rows of one report's figures."""
     rows = []
+    definitions = data.get("flow", {}).get("definitions", {})
     for section in SECTIONS:
         found: list[tuple[list[str], object]] = []
         _walk([], data.get(section, {}), found)
-        rows += [(section, "/".join(path[:-1]), path[-1], _cell(value)) for path, value in found]
+        rows += [(section, "/".join(path[:-1]), path[-1], _cell(value), _definition(section, path, definitions))
+                 for path, value in found]
     return rows
 
 

@@ -7,16 +7,22 @@ timestamps inside the window [start, end), so a week's figures do not depend on 
 import math
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
+
+# The uplift section lives in reports.uplift; these names stay importable from here.
+from .uplift import UPLIFT_MIN_GROUP as UPLIFT_MIN_GROUP  # noqa: I001
+from .uplift import FlagFacts as FlagFacts
+from .uplift import cohort_counts as cohort_counts
+from .uplift import cohort_figures as cohort_figures
+from .uplift import newcombe_interval as newcombe_interval
+from .uplift import wilson_interval as wilson_interval
+from .windows import in_window, share, utc
 
 OUTCOMES = ("retained", "churned", "unreachable", "false_alarm")
 # Save rate = retained / (retained + churned + unreachable); a false alarm was never at risk.
 SAVE_DENOMINATOR = ("retained", "churned", "unreachable")
-# Below this many customers in the worked or the control group the uplift is "too small to tell".
-UPLIFT_MIN_GROUP = 30
-Z_95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -49,31 +55,6 @@ class AlertFacts:
     probability: float
     is_rule_high_risk: bool
     is_control: bool
-
-
-@dataclass(frozen=True)
-class FlagFacts:
-    """A customer first flagged in the uplift window: control draw, work done and churn after the flag."""
-
-    customer_id: int
-    flagged_at: datetime
-    is_control: bool
-    reached_work_tier: bool  # the alert reached a tier that gets a work order
-    worked_at: datetime | None  # first work order opened at or after the flag, inside the window
-    churned_at: datetime | None
-
-
-def utc(ts: datetime) -> datetime:
-    """Python compares and subtracts two datetimes of the same zone on the wall clock; in UTC it is real time."""
-    return ts.astimezone(UTC)
-
-
-def in_window(ts: datetime | None, start: datetime, end: datetime) -> bool:
-    return ts is not None and utc(start) <= utc(ts) < utc(end)
-
-
-def share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
 
 
 def median(values: list[float]) -> float | None:
@@ -215,8 +196,10 @@ def _value(done: list[WorkOrderFacts], costs: dict[int, float]) -> dict:
     retained = [w for w in done if w.outcome == "retained"]
     ltv = sum(w.lifetime_value for w in retained)
     cost = sum(costs.get(w.tier, 0.0) + w.offer_cost for w in done)
+    # No ratio of the two here: retained customers might have stayed anyway, so LTV / cost is not a return.
+    # The return is stated only from the uplift against the control group (reports.uplift.return_figures).
     return {"ltv_retained": round(ltv, 2), "retained": len(retained), "work_cost": round(cost, 2),
-            "resolved": len(done), "return_on_cost": round(ltv / cost, 2) if cost else None}
+            "resolved": len(done)}
 
 
 def value_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, *, costs: dict[int, float],
@@ -247,84 +230,3 @@ def lead_time_figures(churners: list[tuple[datetime, datetime | None]], *, bar_d
         "bar_days": bar_days,
         "days": [round(d, 2) for d in days],
     }
-
-
-# --- uplift --------------------------------------------------------------------------------------------
-
-
-def wilson_interval(k: int, n: int, z: float = Z_95) -> tuple[float, float] | None:
-    """Wilson score interval for a proportion k / n."""
-    if n == 0:
-        return None
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def newcombe_interval(k1: int, n1: int, k2: int, n2: int, z: float = Z_95) -> tuple[float, float, float] | None:
-    """Difference p2 - p1 with Newcombe's hybrid score interval (method 10), from the two Wilson intervals."""
-    if not n1 or not n2:
-        return None
-    p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = wilson_interval(k1, n1, z)
-    l2, u2 = wilson_interval(k2, n2, z)
-    d = p2 - p1
-    return d, d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2), d + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
-
-
-def flagged_group(flag: FlagFacts) -> str:
-    """worked: got a work order; control: drawn into the control group at a tier that would have got one;
-    flagged_other: monitor-only tiers, snoozed or unassignable alerts."""
-    if flag.is_control:
-        return "control" if flag.reached_work_tier else "flagged_other"
-    return "worked" if flag.worked_at is not None else "flagged_other"
-
-
-def cohort_counts(flags: list[FlagFacts], end: datetime, not_flagged: tuple[int, int]) -> dict[str, tuple[int, int]]:
-    """(customers, churned) per group; a flagged customer counts as churned if they left after the flag."""
-    counts = {"worked": [0, 0], "control": [0, 0], "flagged_other": [0, 0]}
-    for flag in flags:
-        group = counts[flagged_group(flag)]
-        group[0] += 1
-        group[1] += int(flag.churned_at is not None and in_window(flag.churned_at, flag.flagged_at, end))
-    return {**{g: (n, k) for g, (n, k) in counts.items()}, "not_flagged": not_flagged}
-
-
-def _group(n: int, churned: int) -> dict:
-    interval = wilson_interval(churned, n)
-    return {"n": n, "churned": churned, "rate": share(churned, n),
-            "low": interval[0] if interval else None, "high": interval[1] if interval else None}
-
-
-def _pp(x: float) -> str:
-    return f"{abs(x) * 100:.1f} points"
-
-
-def uplift_verdict(worked: dict, control: dict, interval, min_group: int) -> tuple[str, str]:
-    """A code and a plain sentence for leadership."""
-    if interval is None or worked["n"] < min_group or control["n"] < min_group:
-        return "too_small", (f"Too small to tell yet: each group needs at least {min_group} customers "
-                             f"(worked {worked['n']}, control {control['n']}).")
-    d, low, high = interval
-    span = f"95% interval {low * 100:+.1f} to {high * 100:+.1f} points"
-    if low > 0:
-        return "fewer_churned", f"Working the cases cut churn by {_pp(d)} against the control group ({span})."
-    if high < 0:
-        return "more_churned", f"Worked customers churned {_pp(d)} more than the control group ({span})."
-    return "no_difference", f"No clear difference yet between worked and control customers ({span})."
-
-
-def cohort_figures(counts: dict[str, tuple[int, int]], *, min_group: int = UPLIFT_MIN_GROUP) -> dict:
-    """Churn rate per group (with Wilson intervals) and the uplift = control rate - worked rate, with
-    Newcombe's interval; "too small to tell" while either group has fewer than `min_group` customers."""
-    groups = {g: _group(*counts[g]) for g in ("worked", "control", "flagged_other", "not_flagged")}
-    w, c = groups["worked"], groups["control"]
-    interval = newcombe_interval(w["churned"], w["n"], c["churned"], c["n"])
-    verdict, text = uplift_verdict(w, c, interval, min_group)
-    uplift = {"difference": None, "low": None, "high": None, "verdict": verdict, "text": text,
-              "min_group": min_group}
-    if interval:
-        uplift.update(difference=interval[0], low=interval[1], high=interval[2])
-    return {**groups, "uplift": uplift}

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from . import charts
 from .charts import OUTCOME_COLORS, TIER_COLORS, fmt
 from .models import WeeklyReport
+from .presenters_evidence import drift_evidence, fairness_tables, flow_tables, tier_uplift_rows
 from .selectors import report_trend
 from .weeks import IsoWeek
 
@@ -73,6 +74,7 @@ HEADLINES = (
     Headline("churn_control", "Churn, flagged control", ("cohorts", "control", "rate"), "pct1"),
     Headline("churn_not_flagged", "Churn, not flagged", ("cohorts", "not_flagged", "rate"), "pct1"),
     Headline("uplift", "Uplift (control − worked)", ("cohorts", "uplift", "difference"), "pp", True),
+    Headline("return", "Return on the work (only when the uplift is real)", ("cohorts", "return", "ratio"), "x", True),
     Headline("lead_share", "Churners alerted ≥ 30 days ahead", ("lead_time", "share_ahead"), "pct", True),
     Headline("lead_median", "Median warning before churn", ("lead_time", "median_days"), "days", True),
     Headline("ltv", "LTV retained", ("value", "ltv_retained"), "money", True),
@@ -141,6 +143,8 @@ def _trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict]
                      low=[_get(d, "cohorts", "uplift", "low") if d else None for d in datas],
                      high=[_get(d, "cohorts", "uplift", "high") if d else None for d in datas])
     score_psi = _series(datas, ("health", "drift", "score_psi"), "Score PSI", "#1f3a5f")
+    alarm = next((_get(d, "health", "drift", "alarm") or _get(d, "health", "drift", "threshold")
+                  for d in reversed(datas) if d), None) or settings.REPORT_PSI_ALARM
     psi_max = {"name": "Largest feature PSI", "color": "#7a5af8", "values": [_max_psi(d) if d else None for d in datas]}
     return {
         "alerts": charts.stacked_bars(labels, tier_series, label="Alerts raised per week by tier"),
@@ -170,8 +174,8 @@ def _trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict]
             _series(datas, ("health", "performance", "roc_auc"), "Realised ROC AUC", "#1f3a5f"),
             _series(datas, ("health", "performance", "validation_roc_auc"), "Validation ROC AUC", "#98a2b3",
                     dashed=True)], kind="f2", y_min=0.5, y_max=1.0, label="Realised vs validation ROC AUC"),
-        "psi": charts.line_chart(labels, [psi_max, score_psi], kind="f2", threshold=settings.REPORT_PSI_THRESHOLD,
-                                 threshold_label=f"{settings.REPORT_PSI_THRESHOLD:g} alarm",
+        "psi": charts.line_chart(labels, [psi_max, score_psi], kind="f2", threshold=alarm,
+                                 threshold_label=f"{alarm:g} alarm",
                                  label="Largest feature PSI per week"),
     }
 
@@ -252,7 +256,15 @@ def week_context(report: WeeklyReport) -> dict:
     svg = {k: mark_safe(v) for k, v in {**_trend_charts(labels, datas, data["tiers"]),  # noqa: S308
                                           **_week_charts(data)}.items()}
     tiers = data["tiers"]
+
+    def tier_name(key: str) -> str:
+        return _tier_name(tiers, key)
+
+    evidence = drift_evidence(data)
     return {
+        "flow": flow_tables(data, tier_name), "fairness": fairness_tables(data),
+        "tier_uplift": tier_uplift_rows(data, tier_name), "drift_evidence": evidence,
+        "drift_alarms": [f for f in evidence if f["is_alarm"]],
         "report": report, "data": data, "week": week, "period": period_text(week),
         "kpis": _kpis(data, previous), "charts": svg,
         "trend_weeks": [{"label": f"W{w.week:02d}", "week": str(w), "is_built": r is not None} for w, r in trend],

@@ -4,10 +4,10 @@ Every fact is taken from an event timestamp (alert raised, work order opened, fi
 resolution, churn), never from a last-modified time, so later edits do not move a figure.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Exists, F, FloatField, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, F, FloatField, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from alerts.models import Alert
@@ -74,10 +74,31 @@ def churner_facts(*, start: datetime, end: datetime) -> list[tuple[datetime, dat
     return list(rows)
 
 
-def flag_facts(*, start: datetime, end: datetime, work_tiers: list[int]) -> list[FlagFacts]:
-    """Customers whose first alert of the window was raised in [start, end), with what followed before `end`."""
+def _last_seen(end: datetime):
+    """The customer's last activity before `end` (a subquery on the customer of the outer row)."""
+    return (Event.objects.filter(customer_id=OuterRef("customer_id"), occurred_at__lt=end)
+            .order_by("-occurred_at").values("occurred_at")[:1])
+
+
+def lapse_moment(last_seen: datetime | None, end: datetime, inactive_days: int | None) -> datetime | None:
+    """When a customer last seen at `last_seen` became churned by inactivity, if that happened before `end`."""
+    if last_seen is None or inactive_days is None:
+        return None
+    lapsed = last_seen + timedelta(days=inactive_days)
+    return lapsed if lapsed <= end else None
+
+
+def flag_facts(*, start: datetime, end: datetime, work_tiers: list[int], inactive_days: int | None = None,
+               use_churned_at: bool = True) -> list[FlagFacts]:
+    """Customers whose first alert of the window was raised in [start, end), with what followed before `end`.
+
+    Churn by the policy's definition: the recorded churn date (`use_churned_at`) and/or `inactive_days`
+    without activity.
+    """
     alerts = (Alert.objects.filter(first_raised_at__gte=start, first_raised_at__lt=end)
-              .values_list("customer_id", "first_raised_at", "is_control", "max_tier", "customer__churned_at")
+              .annotate(last_seen=Subquery(_last_seen(end)))
+              .values_list("customer_id", "first_raised_at", "is_control", "max_tier", "customer__churned_at",
+                           "last_seen", "customer__lifetime_value")
               .order_by("customer_id", "first_raised_at", "id"))
     first: dict[int, tuple] = {}
     for row in alerts:
@@ -88,24 +109,37 @@ def flag_facts(*, start: datetime, end: datetime, work_tiers: list[int]) -> list
                             .values_list("customer_id", "opened_at").order_by("opened_at")):
         opened.setdefault(customer_id, []).append(at)
     facts = []
-    for customer_id, (_, flagged_at, is_control, max_tier, churned_at) in first.items():
+    for customer_id, (_, flagged_at, is_control, max_tier, churned_at, last_seen, ltv) in first.items():
         worked_at = next((at for at in opened.get(customer_id, []) if at >= flagged_at), None)
         facts.append(FlagFacts(customer_id=customer_id, flagged_at=flagged_at, is_control=is_control,
-                               reached_work_tier=max_tier in work_tiers, worked_at=worked_at, churned_at=churned_at))
+                               reached_work_tier=max_tier in work_tiers, worked_at=worked_at,
+                               churned_at=churned_at if use_churned_at else None,
+                               lapsed_at=lapse_moment(last_seen, end, inactive_days), tier=max_tier,
+                               lifetime_value=ltv or 0.0))
     return facts
 
 
-def not_flagged_counts(*, start: datetime, end: datetime) -> tuple[int, int]:
+def not_flagged_counts(*, start: datetime, end: datetime, inactive_days: int | None = None,
+                       use_churned_at: bool = True) -> tuple[int, int]:
     """(customers, churned in the window) of those never alerted before `end`, active before it, not churned
-    before `start`."""
+    before `start` (by the policy's definition: recorded churn and/or `inactive_days` without activity)."""
     alerted = Alert.objects.filter(customer_id=OuterRef("pk"), first_raised_at__lt=end)
-    active = Event.objects.filter(customer_id=OuterRef("pk"), occurred_at__lt=end)
-    counts = (
-        Customer.objects.filter(Q(churned_at__isnull=True) | Q(churned_at__gte=start))
-        .filter(Exists(active)).exclude(Exists(alerted))
-        .aggregate(n=Count("id"), churned=Count("id", filter=Q(churned_at__gte=start, churned_at__lt=end)))
+    rows = (
+        Customer.objects.exclude(Exists(alerted))
+        .annotate(last_seen=Max("events__occurred_at", filter=Q(events__occurred_at__lt=end)))
+        .filter(last_seen__isnull=False)
+        .values_list("churned_at", "last_seen")
     )
-    return counts["n"], counts["churned"]
+    n = churned = 0
+    for churned_at, last_seen in rows:
+        left = [t for t in (churned_at if use_churned_at else None, lapse_moment(last_seen, end, inactive_days))
+                if t is not None]
+        left_at = min(left) if left else None
+        if left_at is not None and left_at < start:
+            continue
+        n += 1
+        churned += left_at is not None and left_at < end
+    return n, churned
 
 
 def retrain_runs(*, start: datetime, end: datetime):

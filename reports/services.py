@@ -12,16 +12,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interventions.choices import Reason, Role
+from scoring.ml.policy import active_days
 from scoring.models import ModelVersion, RetrainRun, ScoreRun
 from scoring.selectors import model_active, policy_current, policy_in_force
 from webhooks.services import webhook_emit
 
 from . import health
 from .exports import report_csv
+from .fairness import fairness_figures
+from .flow import flow_figures
 from .metrics import (
     alert_figures,
-    cohort_counts,
-    cohort_figures,
     first_contact_figures,
     lead_time_figures,
     outcome_figures,
@@ -36,17 +37,20 @@ from .selectors import (
     churner_facts,
     flag_facts,
     not_flagged_counts,
+    report_get,
     report_recipients,
     report_trend,
     retrain_latest,
     retrain_runs,
     work_order_facts,
 )
+from .selectors_groups import alert_spans, fairness_facts, work_order_spans
+from .uplift import cohort_counts, cohort_figures, flagged_group, return_figures, tier_uplift
 from .weeks import IsoWeek, local_midnight
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 1
+SCHEMA = 2  # 2: flow, fairness, drift levels with memory, the gated return, per-tier uplift
 LEAD_TIME_BAR_DAYS = 30  # the seeds' bar: a churner warned at least 30 days ahead can still be worked
 
 
@@ -75,19 +79,50 @@ def _model_row(version: ModelVersion | None) -> dict | None:
             "validation_roc_auc": version.metrics.get("roc_auc"), "validation_pr_auc": version.metrics.get("pr_auc")}
 
 
-def health_figures(*, week: IsoWeek, policy: dict) -> dict:
+def health_figures(*, week: IsoWeek, policy: dict, matured=None) -> dict:
+    """Drift (with memory: last week's stored report carries each feature's run of alarm weeks) and realised
+    performance; the retrain banner only for the model in force."""
     version = _model_for(week)
-    drift = health.drift_check(version=version, as_of=week.sunday, policy=policy)
-    performance = health.realised_performance(last_day=week.sunday, policy=policy)
+    previous = report_get(week.shift(-1))
+    drift = health.drift_check(version=version, as_of=week.sunday, policy=policy,
+                               previous=previous.data.get("health", {}).get("drift") if previous else None)
+    in_force = model_active()
+    in_force_id = in_force.pk if in_force else None
+    performance = health.realised_performance(last_day=week.sunday, policy=policy, matured=matured,
+                                              in_force_id=in_force_id)
     latest = retrain_latest(before=week.end)
+    drift_alarm = bool(drift["flagged"]) and drift.get("model_version") == in_force_id
     return {
         "model": _model_row(version),
+        "model_in_force": in_force_id,
         "drift": drift,
         "performance": performance,
         "retraining": [_retrain_row(r) for r in retrain_runs(start=week.start, end=week.end)],
         "latest_retraining": _retrain_row(latest) if latest else None,
-        "suggest_retrain": bool(drift["flagged"]) or performance["is_degraded"],
+        "suggest_retrain": drift_alarm or performance["is_degraded"],
     }
+
+
+def _churn_rule(policy: dict) -> dict:
+    mode = policy["churn_definition"]["mode"]
+    return {"inactive_days": active_days(policy), "use_churned_at": mode != "inactive"}
+
+
+def uplift_figures(*, week: IsoWeek, policy: dict, work_tiers: list[int]) -> dict:
+    """Treated vs control churn over the trailing horizon, the uplift, per tier, and the return only when the
+    uplift's interval supports it."""
+    end, horizon = week.end, policy["horizon_days"]
+    window_start = local_midnight(week.monday + timedelta(days=7 - horizon))
+    rule = _churn_rule(policy)
+    flags = flag_facts(start=window_start, end=end, work_tiers=work_tiers, **rule)
+    counts = cohort_counts(flags, end, not_flagged_counts(start=window_start, end=end, **rule))
+    cohorts = cohort_figures(counts)
+    costs = {t["tier"]: t["expected_cost"] for t in policy["tiers"]}
+    treated = [f for f in flags if flagged_group(f) == "worked"]
+    return {**cohorts, "window_from": window_start.date().isoformat(), "window_days": horizon,
+            "churn_definition": {**policy["churn_definition"]},
+            "return": return_figures(cohorts["uplift"], treated, costs=costs),
+            "by_tier": tier_uplift(flags, end, tiers=work_tiers)}
 
 
 def report_figures(*, week: IsoWeek, policy: dict) -> dict:
@@ -97,23 +132,24 @@ def report_figures(*, week: IsoWeek, policy: dict) -> dict:
     work_tiers = [t["tier"] for t in policy["tiers"] if t["creates_work_order"]]
     high_tier, threshold = health.high_risk_threshold(policy)
     rows = work_order_facts(start=start, end=end)
-    horizon = policy["horizon_days"]
-    window_start = local_midnight(week.monday + timedelta(days=7 - horizon))
-    counts = cohort_counts(flag_facts(start=window_start, end=end, work_tiers=work_tiers), end,
-                           not_flagged_counts(start=window_start, end=end))
+    matured = health.matured_scores(last_day=week.sunday, policy=policy)
+    fairness_groups = fairness_facts(start=start, end=end, active_days=active_days(policy) or policy["horizon_days"],
+                                     customer_ids=matured[1], probabilities=matured[2], labels=matured[3])
     return {
         "alerts": alert_figures(alert_facts(start=start, end=end), tiers=tiers, high_risk_tier=high_tier,
                                 model_threshold=threshold),
+        "flow": flow_figures(alert_spans(start=start, end=end), work_order_spans(start=start, end=end), start, end,
+                             tiers=tiers, work_tiers=work_tiers),
         "work_orders": work_order_figures(rows, start, end, tiers=work_tiers),
         "sla": sla_figures(rows, start, end, tiers=work_tiers),
         "first_contact_hours": first_contact_figures(rows, start, end, tiers=work_tiers),
         "outcomes": outcome_figures(rows, start, end, tiers=work_tiers, reasons=list(Reason.values)),
-        "cohorts": {**cohort_figures(counts), "window_from": window_start.date().isoformat(),
-                    "window_days": horizon},
+        "cohorts": uplift_figures(week=week, policy=policy, work_tiers=work_tiers),
+        "fairness": fairness_figures(fairness_groups),
         "lead_time": lead_time_figures(churner_facts(start=start, end=end), bar_days=LEAD_TIME_BAR_DAYS),
         "value": value_figures(rows, start, end, costs={t["tier"]: t["expected_cost"] for t in policy["tiers"]},
                                tiers=work_tiers),
-        "health": health_figures(week=week, policy=policy),
+        "health": health_figures(week=week, policy=policy, matured=matured),
     }
 
 

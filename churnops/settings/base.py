@@ -295,7 +295,11 @@ CELERY_BEAT_SCHEDULE |= {
     },
 }
 REPORT_TREND_WEEKS = env.int("REPORT_TREND_WEEKS", default=12)
-REPORT_PSI_THRESHOLD = env.float("REPORT_PSI_THRESHOLD", default=0.2)  # a feature above it is flagged
+# Drift alarm defaults (admins can change them on the report's alarm settings): a feature's PSI from 0.1 is a
+# warning, from 0.25 an alarm, and the alarm fires only after that many weeks in a row.
+REPORT_PSI_WARNING = env.float("REPORT_PSI_WARNING", default=0.1)
+REPORT_PSI_ALARM = env.float("REPORT_PSI_ALARM", default=0.25)
+REPORT_DRIFT_WEEKS = env.int("REPORT_DRIFT_WEEKS", default=2)
 REPORT_AUC_MARGIN = env.float("REPORT_AUC_MARGIN", default=0.05)  # realised AUC this far below validation: retrain
 REPORT_PRECISION_MARGIN = env.float("REPORT_PRECISION_MARGIN", default=0.10)
 REPORT_SITE_URL = env("REPORT_SITE_URL", default="http://127.0.0.1:8000")  # links in the e-mailed report

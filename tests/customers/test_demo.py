@@ -154,7 +154,7 @@ def test_seed_demo_creates_users_groups_and_agent_profiles():
     seed()
 
     # then
-    lead = User.objects.get(username="lead")
+    lead = User.objects.get(username="maria.keller")  # real-looking staff names since issue 16
     admin = User.objects.get(username="admin")
     assert (admin.is_superuser, admin.is_staff, admin.check_password("churnops-demo")) == (True, True, True)
     for username, role, password in DEMO_USERS:
@@ -163,12 +163,12 @@ def test_seed_demo_creates_users_groups_and_agent_profiles():
         assert user.check_password(password)
     profiles = AgentProfile.objects.order_by("user__username")
     assert [(p.user.username, p.team_lead_id, p.capacity) for p in profiles] == [
-        ("am1", lead.pk, 200),
-        ("am2", lead.pk, 200),
-        ("am3", lead.pk, 200),
-        ("cs1", lead.pk, 200),
-        ("cs2", lead.pk, 200),
-        ("lead", None, 200),
+        ("anna.nowak", lead.pk, 200),
+        ("daniel.weber", lead.pk, 200),
+        ("james.okafor", lead.pk, 200),
+        ("li.wei", lead.pk, 200),
+        ("maria.keller", None, 200),
+        ("sofia.rossi", lead.pk, 200),
     ]
     assert {u.role for u in DEMO_USERS} == set(Role.values)
 
@@ -197,7 +197,8 @@ def test_seed_demo_writes_the_generated_population():
         first.contract_end,
         DEMO_SOURCE,
     )
-    assert set(Customer.objects.exclude(owner=None).values_list("owner__username", flat=True)) == {"am1", "am2", "am3"}
+    assert set(Customer.objects.exclude(owner=None).values_list("owner__username", flat=True)) == {
+        "james.okafor", "sofia.rossi", "daniel.weber"}
     assert set(Event.objects.values_list("kind", flat=True).distinct()) == set(EventKind.values)
 
 
@@ -238,8 +239,8 @@ def test_seed_demo_with_other_seed_needs_reset():
 
     # when / then
     with pytest.raises(CommandError, match="--reset"):
-        call_command("seed_demo", customers=10, seed=43, as_of=AS_OF, stdout=io.StringIO())
-    call_command("seed_demo", customers=10, seed=43, as_of=AS_OF, reset=True, stdout=io.StringIO())
+        call_command("seed_demo", customers=10, seed=43, as_of=AS_OF, months=20, stdout=io.StringIO())
+    call_command("seed_demo", customers=10, seed=43, as_of=AS_OF, months=20, reset=True, stdout=io.StringIO())
     population = generate_population(10, seed=43, as_of=AS_OF, months=20)
     assert list(Customer.objects.values_list("name", flat=True)) == [c.name for c in population.customers]
     assert Event.objects.count() == len(population.event_kind)

@@ -1,18 +1,26 @@
 """The report page in a real browser: rendered by Django, screenshotted by headless Chromium."""
 
+import io
 import os
 import re
 import shutil
 import struct
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
+import time_machine
+from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.urls import reverse
 
+from demo.roster import TEAM_LEAD_USERNAME
+from reports.models import WeeklyReport
 from reports.services import weekly_report_build
 
+from .builders import local
 from .conftest import W43
 
 CHROMIUM = "/usr/bin/chromium"
@@ -65,3 +73,45 @@ def test_the_report_page_renders_its_charts_in_chromium(client, week43, staff, t
         Path(keep).mkdir(parents=True, exist_ok=True)
         for png in (top, full):
             shutil.copy(png, Path(keep) / png.name)
+
+
+DEMO_TODAY = date(2025, 11, 5)  # a Wednesday, as in test_demo
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")
+def test_the_demo_report_shows_alarms_and_returns_only_where_the_data_supports_them(db, client, tmp_path):
+    # given: a small demo with three reported weeks, the pages as the demo's team lead sees them
+    call_command("seed_demo", customers=120, as_of=DEMO_TODAY, months=18, stdout=io.StringIO())
+    with time_machine.travel(local(2025, 11, 5, 20), tick=False):
+        call_command("demo_history", weeks=3, stdout=io.StringIO())
+    client.force_login(User.objects.get(username=TEAM_LEAD_USERNAME))
+    reports = list(WeeklyReport.objects.order_by("week_start"))
+    assert len(reports) == 3
+
+    for report in reports:
+        html = client.get(reverse("reports:week", args=[report.week])).content.decode()
+        drift, uplift = report.data["health"]["drift"], report.data["cohorts"]["uplift"]
+        # then: no alarm in a week where no feature reached the alarm level the required weeks in a row ...
+        shifted = [f["name"] for f in drift["features"] if f["streak"] >= drift["weeks"]]
+        assert ('id="health-alarm"' in html) == report.data["health"]["suggest_retrain"]
+        if not shifted:
+            assert "features above PSI" not in html.split('id="flow"')[0]
+        # ... and a return figure only where the uplift's interval is above zero; else the sentence
+        supported = uplift["low"] is not None and uplift["low"] > 0
+        assert ('id="return-ratio"' in html) is supported
+        assert ('id="no-return"' in html) is not supported
+
+    # when: the last week in Chromium at desktop width
+    page = tmp_path / "demo-report.html"
+    page.write_text(_inline_css(html))
+    top = tmp_path / "demo-report-top.png"
+    _screenshot(page, top, tmp_path / "profile", 1200)
+
+    # then
+    assert _png_size(top) == (1400, 1200)
+    assert top.stat().st_size > 60_000
+    keep = os.environ.get("REPORT_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(top, Path(keep) / top.name)

@@ -1,5 +1,6 @@
 """demo_history: the demo's past weeks replayed on a small seeded population."""
 
+import re
 from datetime import date
 
 import pytest
@@ -8,6 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 
 from customers.models import Customer
+from demo.names import COMPANY_SUFFIXES, customer_name
+from demo.roster import DEMO_USERS, TEAM_LEAD_USERNAME
 from interventions.models import Action, WorkOrder
 from reports.models import WeeklyReport
 from scoring.models import ScoreRun
@@ -19,7 +22,7 @@ TODAY = date(2025, 11, 5)  # a Wednesday: the replay's runs fall on Wednesdays
 
 @pytest.fixture
 def seeded(db):
-    call_command("seed_demo", customers=80, as_of=TODAY, months=18, stdout=None)
+    call_command("seed_demo", customers=150, as_of=TODAY, months=18, stdout=None)  # 150: enough flagged for work orders
 
 
 def test_demo_history_replays_the_weeks_and_builds_their_reports(seeded, capsys):
@@ -53,3 +56,17 @@ def test_demo_history_refuses_a_database_with_real_customers(db):
     # then
     with pytest.raises(CommandError, match="customers other than the seeded demo ones exist"):
         call_command("demo_history", weeks=2)
+
+
+def test_demo_names_are_unique_plausible_words_and_staff_have_real_names():
+    # when
+    companies = [customer_name(i, 42, is_person=False) for i in range(9_600)]
+    people = [customer_name(i, 42, is_person=True) for i in range(2_500)]
+
+    # then: one name per customer, words from the lists, no syllable soup
+    assert len(set(companies)) == len(companies)
+    assert len(set(people)) == len(people)
+    assert all(len(name.split()) == 3 and name.split()[-1] in COMPANY_SUFFIXES for name in companies)
+    assert customer_name(9_600, 42, is_person=False).endswith(" 2")  # past every combination: numbered
+    assert all(u.username == "admin" or re.fullmatch(r"[a-z]+\.[a-z]+", u.username) for u in DEMO_USERS)
+    assert TEAM_LEAD_USERNAME in {u.username for u in DEMO_USERS}

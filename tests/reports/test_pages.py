@@ -103,7 +103,7 @@ def test_the_csv_has_every_figure_of_the_stored_weeks(client, built, staff):
     rows = _rows(response.content.decode())
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="churnops-report-2025-W43.csv"'
-    assert rows[0] == ["week", "section", "group", "metric", "value"]
+    assert rows[0] == ["week", "section", "group", "metric", "value", "definition"]  # definition: issue 16
     assert {r[0] for r in rows[1:]} == {"2025-W41", "2025-W42", "2025-W43"}
     this_week = {(r[1], r[2], r[3]): r[4] for r in rows if r[0] == "2025-W43"}
     assert this_week[("work_orders", "", "opened")] == "7"
@@ -148,7 +148,7 @@ def test_the_email_goes_to_admins_and_leads_with_the_csv_once(built, staff):
     assert "http://127.0.0.1:8000/reports/2025-W43/" in html
     name, content, attachment_type = message.attachments[0]
     assert (name, attachment_type) == ("churnops-report-2025-W43.csv", "text/csv")
-    assert ["2025-W43", "work_orders", "", "opened", "7"] in _rows(content)
+    assert ["2025-W43", "work_orders", "", "opened", "7", ""] in _rows(content)
     assert "Work orders opened: 7" in message.body
 
 

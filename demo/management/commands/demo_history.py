@@ -37,11 +37,15 @@ class Command(BaseCommand):
                 f"{d['work_orders']['resolved']} resolved, "
                 f"first contact in SLA {_pct(d['sla']['first_contact_rate'])}, "
                 f"save rate {_pct(d['outcomes']['total']['save_rate'])}, LTV retained "
-                f"{d['value']['ltv_retained']:,.0f}, realised AUC {_num(d['health']['performance'].get('roc_auc'))}"
+                f"{d['value']['ltv_retained']:,.0f}, realised AUC {_num(d['health']['performance'].get('roc_auc'))}, "
+                f"drift alarms {len(d['health']['drift']['flagged'])}, uplift {d['cohorts']['uplift']['verdict']}"
+                + (f" {d['cohorts']['uplift']['difference']:+.1%}" if d['cohorts']['uplift']['difference'] is not None
+                   else "")
             )
         self.stdout.write(
             f"{summary.runs} nightly runs, {summary.work_orders} work orders, {summary.contacts} first contacts, "
-            f"{summary.resolutions} resolutions, {len(summary.reports)} weekly reports in "
+            f"{summary.resolutions} resolutions ({summary.saved} customers kept), {summary.sweeps} SLA sweeps, "
+            f"{len(summary.reports)} weekly reports in "
             f"{time.monotonic() - started:.1f} s"
         )
 

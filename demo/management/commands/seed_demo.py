@@ -1,4 +1,4 @@
-"""``manage.py seed_demo --customers N [--seed 42] [--as-of YYYY-MM-DD] [--months 20] [--reset]``
+"""``manage.py seed_demo --customers N [--seed 42] [--as-of YYYY-MM-DD] [--months 30] [--reset]``
 
 Creates the demo staff (``demo.roster.DEMO_USERS``) and a generated population of customers and events.
 Re-running with the same arguments changes nothing; a bigger ``--customers`` with the same seed, as-of and
@@ -17,7 +17,7 @@ from churnops.core.roles import Role
 from customers.models import Customer, Event
 from demo.kit import demo_kit_ensure
 from demo.population import DEMO_SOURCE, MIN_MONTHS, Population, generate_population
-from demo.roster import DEMO_USERS, TEAM_LEAD_USERNAME
+from demo.roster import DEMO_USERS, FULL_NAMES, TEAM_LEAD_USERNAME
 from interventions.models import DEFAULT_CAPACITY, AgentProfile
 
 # Rows per INSERT statement. 2,000 keeps a statement ~0.5 MB on PostgreSQL; Django lowers it further on
@@ -49,7 +49,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as-of", dest="as_of", type=date.fromisoformat, default=None, help="YYYY-MM-DD, default today"
         )
-        parser.add_argument("--months", type=int, default=20, help=f"months of history (>= {MIN_MONTHS})")
+        # 30 months: the model's training cut-offs, months before the replayed weeks, still see the full 365 + 90
+        # days of history their features look back over (with less, those features drift as history fills in).
+        parser.add_argument("--months", type=int, default=30, help=f"months of history (>= {MIN_MONTHS})")
         parser.add_argument(
             "--reset", action="store_true", help="delete demo customers from earlier runs with other arguments"
         )
@@ -89,9 +91,11 @@ def demo_users_ensure() -> dict[str, User]:
     users = {}
     for username, role, password in DEMO_USERS:
         is_admin = role == Role.ADMIN
+        first, last = FULL_NAMES.get(username, ("", ""))
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"email": f"{username}@example.com", "is_staff": is_admin, "is_superuser": is_admin},
+            defaults={"email": f"{username}@example.com", "is_staff": is_admin, "is_superuser": is_admin,
+                      "first_name": first, "last_name": last},
         )
         if created:
             user.set_password(password)
@@ -133,7 +137,9 @@ def _customers_upsert(population: Population, *, users: dict[str, User], run_key
             contract_start=c.contract_start,
             contract_end=c.contract_end,
             churned_at=c.churned_at,
-            attributes={"source": DEMO_SOURCE, "demo_run": run_key},
+            # the planned churn date (also for those leaving after as-of): demo_history's outcomes follow it
+            attributes={"source": DEMO_SOURCE, "demo_run": run_key,
+                        "demo_churn_date": c.churn_date.isoformat() if c.churn_date else None},
         )
         for c in population.customers
     ]
