@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 
 import pandas as pd
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 # Rows per ORM statement where COPY is not available: well under SQLite's variable limit.
@@ -62,9 +62,11 @@ def copy_text(frame: pd.DataFrame) -> str:
 
 
 def _copy_insert(model, frame: pd.DataFrame, on_conflict: str, returning: str = "") -> list[tuple]:
-    cols = ", ".join(frame.columns)
-    table, tmp = model._meta.db_table, f"tmp_{model._meta.db_table}"
-    with connection.cursor() as cursor:
+    quote = connection.ops.quote_name
+    cols = ", ".join(quote(c) for c in frame.columns)
+    table, tmp = quote(model._meta.db_table), quote(f"tmp_{model._meta.db_table}")
+    # In a transaction of its own when the caller has none: the temporary table lives until the commit.
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {tmp}")
         cursor.execute(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA")
         with cursor.cursor.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
@@ -77,7 +79,8 @@ def _copy_insert(model, frame: pd.DataFrame, on_conflict: str, returning: str = 
 
 
 def _conflict_update(model, unique_fields: Sequence[str], update_fields: Sequence[str]) -> str:
-    column = {f.name: f.column for f in model._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    column = {f.name: quote(f.column) for f in model._meta.concrete_fields}
     assignments = ", ".join(f"{column[n]} = EXCLUDED.{column[n]}" for n in update_fields)
     return f"ON CONFLICT ({', '.join(column[n] for n in unique_fields)}) DO UPDATE SET {assignments}"
 
@@ -104,7 +107,7 @@ def model_upsert(*, model, objs: Sequence, unique_fields: Sequence[str], update_
         returning = ""
         if set_pks:
             key = model._meta.get_field(unique_fields[0])
-            returning = f"{key.column}, {model._meta.pk.column}"
+            returning = f"{connection.ops.quote_name(key.column)}, {connection.ops.quote_name(model._meta.pk.column)}"
         rows = _copy_insert(model, _frame_of(model, objs), _conflict_update(model, unique_fields, update_fields),
                             returning)
     else:
