@@ -41,18 +41,16 @@ from .playbooks import (
     work_order_step_tick,
     work_order_steps_open,
 )
+from .reassign import reassign_rows, work_order_assign, work_orders_reassign
 from .sla import sla_sweep, work_orders_breached_announce
 from .work_orders import (
     priority_of,
-    reassign_rows,
     value_text,
-    work_order_assign,
     work_order_log_action,
     work_order_resolve,
     work_order_set_status,
     work_orders_open_for_alerts,
     work_orders_open_within_capacity,
-    work_orders_reassign,
 )
 
 __all__ = [

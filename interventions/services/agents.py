@@ -11,7 +11,7 @@ from interventions.selectors import absent_with_open_work, policy_in_force
 
 from .assignment import Assigner, is_available
 from .common import WorkOrderError
-from .work_orders import reassign_rows
+from .reassign import reassign_rows
 
 MAX_CAPACITY = 10_000
 

@@ -26,7 +26,7 @@ from .assignment import Assigner, is_available
 from .clocks import ClockBook, clock_book, deliver_after
 from .common import batched, event_row, events_write, username
 from .notifications import Notice, notifications_send
-from .work_orders import reassign_rows
+from .reassign import reassign_rows
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
-"""Writes for work orders: creation from alerts, re-scores, actions, status changes, resolution, reassignment."""
+"""Writes for work orders: creation from alerts, re-scores, actions, status changes and resolution.
 
-from collections import defaultdict
+Reassignment is in reassign.py."""
+
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, timedelta
@@ -9,17 +10,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from churnops.core.bulk import model_insert
-from interventions.choices import CONTACT_ACTIONS, TRANSITIONS, ActionKind, NotificationKind, Outcome, Reason
+from interventions.choices import CONTACT_ACTIONS, TRANSITIONS, ActionKind, Outcome, Reason
 from interventions.choices import WorkOrderStatus as Status
 from interventions.models import Action, AgentProfile, Offer, WorkOrder
-from interventions.permissions import can_reassign, can_work_on, is_admin, is_team_lead
-from interventions.selectors import assignable_users, policy_in_force, save_likelihoods, work_order_list
+from interventions.permissions import can_work_on
+from interventions.selectors import policy_in_force, save_likelihoods
 
 from .announce import work_order_resolved_emit, work_orders_opened_emit
 from .assignment import Assigner
 from .clocks import ClockBook, clock_book, clock_pause, clock_resume
-from .common import WorkOrderError, event_row, event_write, events_write, username
-from .notifications import Notice, notifications_send
+from .common import WorkOrderError, event_row, event_write, events_write
 from .offers import offer_approval_use, offer_for_action
 from .playbooks import work_order_step_tick, work_order_steps_open
 
@@ -190,14 +190,14 @@ def _raise_tier(wo: WorkOrder, tier: dict, now, book: ClockBook) -> list:
     return events
 
 
-def _locked(work_order: WorkOrder) -> WorkOrder:
+def work_order_locked(work_order: WorkOrder) -> WorkOrder:
     return WorkOrder.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=work_order.pk)
 
 
 @transaction.atomic
 def work_order_set_status(*, work_order: WorkOrder, status: str, by, note: str = "") -> WorkOrder:
     """Move along TRANSITIONS; reopening a resolved work order gives it a fresh resolution clock if its ran out."""
-    wo = _locked(work_order)
+    wo = work_order_locked(work_order)
     if by is not None and not can_work_on(by, wo):
         raise WorkOrderError("you may not change this work order", code="not_allowed")
     if status == Status.RESOLVED:
@@ -263,7 +263,7 @@ def work_order_log_action(*, work_order: WorkOrder, kind: str, note: str = "", b
     It ticks done the next open playbook step of the same channel. An offer action names an offer of the kit
     (above the giver's limit only once a lead approved it) and records its cost.
     """
-    wo = _locked(work_order)
+    wo = work_order_locked(work_order)
     if not can_work_on(by, wo):
         raise WorkOrderError("you may not log actions on this work order", code="not_allowed")
     if kind not in ActionKind.values:
@@ -313,7 +313,7 @@ def _offer_check(wo: WorkOrder, kind: str, offer: Offer | None, by):
 @transaction.atomic
 def work_order_resolve(*, work_order: WorkOrder, outcome: str, reason: str, note: str = "", by) -> WorkOrder:
     """Resolve with an outcome and a reason code; the outcome becomes a label for training and reports."""
-    wo = _locked(work_order)
+    wo = work_order_locked(work_order)
     if by is not None and not can_work_on(by, wo):
         raise WorkOrderError("you may not resolve this work order", code="not_allowed")
     if outcome not in Outcome.values:
@@ -336,71 +336,3 @@ def work_order_resolve(*, work_order: WorkOrder, outcome: str, reason: str, note
                 note=f"outcome {outcome}, reason {reason}", at=now)
     work_order_resolved_emit(wo)
     return wo
-
-
-@transaction.atomic
-def work_order_assign(*, work_order: WorkOrder, assignee, by, note: str = "") -> WorkOrder:
-    wo = _locked(work_order)
-    if by is not None and not can_reassign(by, wo):
-        raise WorkOrderError("only team leads and admins can reassign work orders", code="not_allowed")
-    if wo.assignee_id != (assignee.id if assignee else None):
-        reassign_rows([wo], {wo.id: assignee}, by=by, note=note)
-        wo.assignee = assignee
-    return wo
-
-
-@transaction.atomic
-def work_orders_reassign(*, work_order_ids, assignee, by, note: str = "") -> int:
-    """Reassign many open work orders at once (team leads within their team, admins anywhere).
-
-    All or nothing: if any selected work order is not open or not the caller's to reassign, nothing changes.
-    Returns how many changed hands.
-    """
-    ids = sorted({int(i) for i in work_order_ids})
-    if not ids:
-        raise WorkOrderError("select at least one work order")
-    if by is not None and not (is_admin(by) or is_team_lead(by)):
-        raise WorkOrderError("only team leads and admins can reassign work orders", code="not_allowed")
-    if assignee is None or not assignable_users(by=by).filter(pk=assignee.pk).exists():
-        raise WorkOrderError("choose an active member of your team", code="assignee_not_in_team")
-    scope = work_order_list(user=by) if by is not None else WorkOrder.objects.all()
-    rows = list(scope.select_for_update(of=("self",)).filter(id__in=ids, open_key__isnull=False).order_by("id"))
-    if len(rows) != len(ids):
-        raise WorkOrderError(f"{len(ids) - len(rows)} of the {len(ids)} selected work orders are closed or not "
-                             "in your team; nothing was reassigned")
-    moving = [wo for wo in rows if wo.assignee_id != assignee.id]
-    return reassign_rows(moving, dict.fromkeys((wo.id for wo in moving), assignee), by=by, note=note)
-
-
-def reassign_rows(rows: list[WorkOrder], targets: dict, *, by, note: str, notify: bool = True) -> int:
-    """Hand rows (locked by the caller, `assignee` loaded) to targets[row.id]: one UPDATE per new assignee.
-
-    Writes an assignee event per row and tells each new assignee: per work order, or once for many.
-    """
-    if not rows:
-        return 0
-    now = timezone.now()
-    groups = defaultdict(list)
-    for wo in rows:
-        groups[targets[wo.id]].append(wo)
-    for target, group in groups.items():
-        WorkOrder.objects.filter(id__in=[wo.id for wo in group]).update(assignee=target, updated_at=now)
-    events_write([event_row(wo, by=by, field="assignee", before=username(wo.assignee),
-                            after=username(targets[wo.id]), note=note, at=now) for wo in rows])
-    if notify:
-        notifications_send([n for target, group in groups.items() if target is not None and target != by
-                            for n in _assigned_notices(target, group, by)])
-    return len(rows)
-
-
-def _assigned_notices(target, group: list[WorkOrder], by) -> list[Notice]:
-    who = (by.get_full_name() or by.username) if by is not None else "ChurnOps"
-    if len(group) == 1:
-        wo = group[0]
-        return [Notice(recipient_id=target.id, kind=NotificationKind.ASSIGNED, work_order_id=wo.id,
-                       subject=f"WO-{wo.id} was assigned to you",
-                       body=f"{who} assigned WO-{wo.id} (tier {wo.tier}) to you.")]
-    listed = ", ".join(f"WO-{wo.id}" for wo in group[:20]) + (" …" if len(group) > 20 else "")
-    return [Notice(recipient_id=target.id, kind=NotificationKind.ASSIGNED_MANY,
-                   subject=f"{len(group)} work orders were assigned to you",
-                   body=f"{who} assigned {len(group)} work orders to you: {listed}.")]
