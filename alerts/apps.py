@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class AlertsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'alerts'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "alerts"

@@ -13,8 +13,21 @@ from webhooks.services import webhook_emit_many
 from .models import Alert
 from .permissions import can_snooze
 
-ALERT_UPDATE_FIELDS = ["status", "probability", "tier", "max_tier", "rules_fired", "is_rule_high_risk", "factors",
-                       "last_run_as_of", "updated_at", "lane", "lane_reason", "value", "value_basis"]
+ALERT_UPDATE_FIELDS = [
+    "status",
+    "probability",
+    "tier",
+    "max_tier",
+    "rules_fired",
+    "is_rule_high_risk",
+    "factors",
+    "last_run_as_of",
+    "updated_at",
+    "lane",
+    "lane_reason",
+    "value",
+    "value_basis",
+]
 MAX_SNOOZE_DAYS = 365
 
 
@@ -51,14 +64,27 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
     for r in rows:
         alert = existing.get(r["customer_id"])
         if alert is None:
-            to_create.append(Alert(
-                customer_id=r["customer_id"], open_key=r["customer_id"], status=Alert.Status.OPEN,
-                probability=r["probability"], tier=r["tier"], max_tier=r["tier"], rules_fired=r["rules_fired"],
-                is_rule_high_risk=r["is_rule_high_risk"], factors=r["factors"],
-                is_control=bool(draws[r["customer_id"]] < control_share),
-                first_raised_at=now, first_run_as_of=as_of, last_run_as_of=as_of, lane=Alert.Lane.AUTOMATED,
-                lane_reason=r.get("lane_reason", ""), value=r.get("value", 0.0), value_basis=r.get("value_basis", ""),
-            ))
+            to_create.append(
+                Alert(
+                    customer_id=r["customer_id"],
+                    open_key=r["customer_id"],
+                    status=Alert.Status.OPEN,
+                    probability=r["probability"],
+                    tier=r["tier"],
+                    max_tier=r["tier"],
+                    rules_fired=r["rules_fired"],
+                    is_rule_high_risk=r["is_rule_high_risk"],
+                    factors=r["factors"],
+                    is_control=bool(draws[r["customer_id"]] < control_share),
+                    first_raised_at=now,
+                    first_run_as_of=as_of,
+                    last_run_as_of=as_of,
+                    lane=Alert.Lane.AUTOMATED,
+                    lane_reason=r.get("lane_reason", ""),
+                    value=r.get("value", 0.0),
+                    value_basis=r.get("value_basis", ""),
+                )
+            )
             continue
         if r["tier"] < alert.max_tier:
             escalated.append(alert)
@@ -75,37 +101,44 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
     # One upsert on the open key for new and re-scored rows alike: COPY on PostgreSQL, INSERT … ON CONFLICT
     # elsewhere; several times faster than bulk_update's CASE WHEN per field (PERF_NOTES).
     alerts = to_create + to_update
-    model_upsert(model=Alert, objs=alerts, unique_fields=("open_key",), update_fields=ALERT_UPDATE_FIELDS,
-                 set_pks=True)
+    model_upsert(model=Alert, objs=alerts, unique_fields=("open_key",), update_fields=ALERT_UPDATE_FIELDS, set_pks=True)
     _announce(to_create, escalated)
     return {a.customer_id: a for a in alerts}
 
 
 def _alert_payload(alert: Alert) -> dict:
-    return {"alert_id": alert.pk, "customer_id": alert.customer_id, "tier": alert.tier,
-            "probability": round(alert.probability, 4), "rules_fired": alert.rules_fired,
-            "is_control": alert.is_control, "summary": f"Customer {alert.customer_id} at risk: tier {alert.tier}, "
-                                                       f"P(churn) {alert.probability:.0%}"}
+    return {
+        "alert_id": alert.pk,
+        "customer_id": alert.customer_id,
+        "tier": alert.tier,
+        "probability": round(alert.probability, 4),
+        "rules_fired": alert.rules_fired,
+        "is_control": alert.is_control,
+        "summary": f"Customer {alert.customer_id} at risk: tier {alert.tier}, P(churn) {alert.probability:.0%}",
+    }
 
 
 def _announce(opened: list[Alert], escalated: list[Alert]) -> None:
     """alert.opened once per alert, alert.escalated once per alert and newly reached tier (webhooks)."""
-    webhook_emit_many(event_type="alert.opened",
-                      events=[(f"alert.opened:{a.pk}", _alert_payload(a)) for a in opened])
-    webhook_emit_many(event_type="alert.escalated",
-                      events=[(f"alert.escalated:{a.pk}:{a.tier}", _alert_payload(a)) for a in escalated])
+    webhook_emit_many(event_type="alert.opened", events=[(f"alert.opened:{a.pk}", _alert_payload(a)) for a in opened])
+    webhook_emit_many(
+        event_type="alert.escalated",
+        events=[(f"alert.escalated:{a.pk}:{a.tier}", _alert_payload(a)) for a in escalated],
+    )
 
 
-def alerts_close_cleared(*, keep_customer_ids, id_from: int, id_to: int, reason: str, only_customer_ids=None,
-                         as_of: date | None = None) -> int:
+def alerts_close_cleared(
+    *, keep_customer_ids, id_from: int, id_to: int, reason: str, only_customer_ids=None, as_of: date | None = None
+) -> int:
     """Close open alerts in the id range whose customer is no longer at risk and has no open work order
     (with `only_customer_ids`, only theirs: the lapsed, whose alerts give way to the win-back lane).
 
     With `as_of` (the run's date), only alerts last written by a run of that date or earlier: an older run never
     closes what a newer one raised.
     """
-    qs = Alert.objects.filter(open_key__gte=id_from, open_key__lt=id_to,
-                              status__in=[Alert.Status.OPEN, Alert.Status.SNOOZED])
+    qs = Alert.objects.filter(
+        open_key__gte=id_from, open_key__lt=id_to, status__in=[Alert.Status.OPEN, Alert.Status.SNOOZED]
+    )
     if only_customer_ids is not None:
         qs = qs.filter(customer_id__in=list(only_customer_ids))
     if as_of is not None:
@@ -130,8 +163,12 @@ def alert_snooze(*, alert: Alert, until: date, reason: str, by) -> Alert:
     if until > today + timedelta(days=MAX_SNOOZE_DAYS):
         raise AlertError(f"a snooze lasts at most {MAX_SNOOZE_DAYS} days")
     claimed = Alert.objects.filter(pk=alert.pk, status__in=[Alert.Status.OPEN, Alert.Status.SNOOZED]).update(
-        status=Alert.Status.SNOOZED, snoozed_until=until, snooze_reason=reason.strip(), snoozed_by=by,
-        updated_at=timezone.now())
+        status=Alert.Status.SNOOZED,
+        snoozed_until=until,
+        snooze_reason=reason.strip(),
+        snoozed_by=by,
+        updated_at=timezone.now(),
+    )
     if not claimed:
         raise AlertError("this alert is closed")
     alert.refresh_from_db()
@@ -144,7 +181,8 @@ def alert_unsnooze(*, alert: Alert, by) -> Alert:
     if by is not None and not can_snooze(by, alert):
         raise AlertError("you may not change this alert")
     if not Alert.objects.filter(pk=alert.pk, status=Alert.Status.SNOOZED).update(
-            status=Alert.Status.OPEN, updated_at=timezone.now()):
+        status=Alert.Status.OPEN, updated_at=timezone.now()
+    ):
         raise AlertError("this alert is not snoozed")
     alert.refresh_from_db()
     return alert

@@ -68,13 +68,20 @@ def alert_snooze_page(request, pk: int):
             except AlertError as exc:
                 messages.error(request, f"Not snoozed: {exc}")
             else:
-                messages.success(request, f"Alert for {alert.customer.name or alert.customer.external_id} snoozed "
-                                          f"until {alert.snoozed_until:%d %b %Y}.")
+                messages.success(
+                    request,
+                    f"Alert for {alert.customer.name or alert.customer.external_id} snoozed "
+                    f"until {alert.snoozed_until:%d %b %Y}.",
+                )
                 return redirect("interventions:alerts:list")
         else:
             messages.error(request, f"Not snoozed: {form_errors(form)}")
-    context = {"alert": alert, "form": form, "names": tier_names(policy_tiers()),
-               **nav_context(user, user_roles(user), "alerts")}
+    context = {
+        "alert": alert,
+        "form": form,
+        "names": tier_names(policy_tiers()),
+        **nav_context(user, user_roles(user), "alerts"),
+    }
     return render(request, "alerts/alert_snooze.html", context)
 
 

@@ -52,8 +52,20 @@ def aggregate(events: pd.DataFrame, ids: np.ndarray, cutoff_dt: datetime) -> pd.
     amount = np.nan_to_num(events["amount"].to_numpy())
     value = np.nan_to_num(events["value"].to_numpy())
     since = {d: t >= (cutoff_dt - timedelta(days=d)).timestamp() for d in (30, 60, 90, 150, 180, 365, 455)}
-    is_kind = {k: kind == k for k in ("visit", "login", "purchase", "survey", "renewal", "competitor",
-                                      "ticket_opened", "ticket_closed", "campaign")}
+    is_kind = {
+        k: kind == k
+        for k in (
+            "visit",
+            "login",
+            "purchase",
+            "survey",
+            "renewal",
+            "competitor",
+            "ticket_opened",
+            "ticket_closed",
+            "campaign",
+        )
+    }
 
     def count(mask, weights=None):
         w = mask.astype(float) if weights is None else np.where(mask, weights, 0.0)
@@ -62,19 +74,23 @@ def aggregate(events: pd.DataFrame, ids: np.ndarray, cutoff_dt: datetime) -> pd.
     everything = np.ones(len(t), dtype=bool)
     raw = {
         "activity_total": count(everything),
-        "activity_30d": count(since[30]), "activity_90d": count(since[90]),
-        "activity_prev_90d": count(since[180] & ~since[90]), "activity_365d": count(since[365]),
+        "activity_30d": count(since[30]),
+        "activity_90d": count(since[90]),
+        "activity_prev_90d": count(since[180] & ~since[90]),
+        "activity_365d": count(since[365]),
         "visits_prior_12m": count(is_kind["visit"] & since[455] & ~since[90]),
         "logins_before_60d": count(is_kind["login"] & since[150] & ~since[60]),
         "spend_90d": count(is_kind["purchase"] & since[90], amount),
         "spend_prev_90d": count(is_kind["purchase"] & since[180] & ~since[90], amount),
         "spend_365d": count(is_kind["purchase"] & since[365], amount),
-        "survey_count": count(is_kind["survey"]), "survey_sum": count(is_kind["survey"], value),
+        "survey_count": count(is_kind["survey"]),
+        "survey_sum": count(is_kind["survey"], value),
         "renewals_90d": count(is_kind["renewal"] & since[90]),
         "competitor_30d": count(is_kind["competitor"] & since[30]),
         "competitor_90d": count(is_kind["competitor"] & since[90]),
         "tickets_90d": count(is_kind["ticket_opened"] & since[90]),
-        "tickets_opened": count(is_kind["ticket_opened"]), "tickets_closed": count(is_kind["ticket_closed"]),
+        "tickets_opened": count(is_kind["ticket_opened"]),
+        "tickets_closed": count(is_kind["ticket_closed"]),
         "campaigns_90d": count(is_kind["campaign"] & since[90]),
     }
     for k, plural in (("visit", "visits"), ("login", "logins"), ("purchase", "purchases")):
@@ -94,8 +110,9 @@ def aggregate(events: pd.DataFrame, ids: np.ndarray, cutoff_dt: datetime) -> pd.
     for d in (90, 365):
         m = is_kind["purchase"] & since[d] & ~np.isnan(raw_value)
         n_items = np.bincount(pos[m], minlength=n)
-        frame[f"items_avg_{d}d"] = np.where(n_items > 0, np.bincount(pos[m], weights=raw_value[m], minlength=n)
-                                            / np.maximum(n_items, 1), np.nan)
+        frame[f"items_avg_{d}d"] = np.where(
+            n_items > 0, np.bincount(pos[m], weights=raw_value[m], minlength=n) / np.maximum(n_items, 1), np.nan
+        )
     m = is_kind["survey"]
     surveys = pd.DataFrame({"pos": pos[m], "t": t[m], "v": value[m]}).sort_values(["pos", "t"], kind="stable")
     latest = surveys.drop_duplicates("pos", keep="last")
@@ -144,15 +161,31 @@ def main():
     epochs = [c for c in raw.columns if c.endswith(("_at", "_epoch"))]
     raw[epochs] = raw[epochs].round(3)
     features = derive_features(raw, cutoff, day_epoch)
-    specs = [RuleSpec(r["name"], tuple((c["feature"], c["op"], float(c["value"])) for c in r["conditions"]))
-             for r in rules if r.get("is_enabled", True)]
+    specs = [
+        RuleSpec(r["name"], tuple((c["feature"], c["op"], float(c["value"])) for c in r["conditions"]))
+        for r in rules
+        if r.get("is_enabled", True)
+    ]
     fired = evaluate(specs, features).sum(axis=1)
     probability = bundle["estimator"].predict_proba(features[model_row[1]])[:, 1]
     total_s = time.perf_counter() - started
-    np.savez(args.out, ids=features.index.to_numpy(), probability=probability, rules=fired,
-             high=fired >= policy["high_risk_min_rules"])
-    print(json.dumps({"baseline_s": round(total_s, 2), "read_s": round(read_s, 2), "customers": len(features),
-                      "events": len(events)}))
+    np.savez(
+        args.out,
+        ids=features.index.to_numpy(),
+        probability=probability,
+        rules=fired,
+        high=fired >= policy["high_risk_min_rules"],
+    )
+    print(
+        json.dumps(
+            {
+                "baseline_s": round(total_s, 2),
+                "read_s": round(read_s, 2),
+                "customers": len(features),
+                "events": len(events),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -10,8 +10,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pandas as pd
 
-KINDS = np.array(["visit", "login", "purchase", "ticket_opened", "ticket_closed", "survey", "campaign",
-                  "competitor"])
+KINDS = np.array(["visit", "login", "purchase", "ticket_opened", "ticket_closed", "survey", "campaign", "competitor"])
 KIND_P = np.array([0.26, 0.42, 0.18, 0.03, 0.02, 0.05, 0.03, 0.01])
 SEGMENTS = np.array(["retail", "smb", "enterprise", "premium"])
 REGIONS = np.array(["north", "south", "east", "west"])
@@ -26,24 +25,36 @@ def _iso(seconds: np.ndarray) -> np.ndarray:
 def copy_customers(conn, *, n: int, owner_ids: list[int], as_of: date, seed: int = 7) -> None:
     rng = np.random.default_rng(seed)
     now = datetime.now(UTC).isoformat()
-    with conn.cursor() as cur, cur.copy(
-        "COPY customers_customer (id, external_id, name, segment, region, owner_id, lifetime_value, "
-        "contract_start, contract_end, churned_at, attributes, created_at, updated_at) FROM STDIN WITH (FORMAT csv)"
-    ) as copy:
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "COPY customers_customer (id, external_id, name, segment, region, owner_id, lifetime_value, "
+            "contract_start, contract_end, churned_at, attributes, created_at, updated_at) FROM STDIN WITH (FORMAT csv)"
+        ) as copy,
+    ):
         for lo in range(0, n, BLOCK):
             ids = np.arange(lo + 1, min(n, lo + BLOCK) + 1)
             k = len(ids)
             start = np.datetime64(as_of) - rng.integers(200, 1800, k).astype("timedelta64[D]")
             has_contract = rng.random(k) < 0.5
             end = np.datetime64(as_of) + rng.integers(-20, 365, k).astype("timedelta64[D]")
-            frame = pd.DataFrame({
-                "id": ids, "external_id": [f"B{i:08d}" for i in ids], "name": [f"Customer {i}" for i in ids],
-                "segment": SEGMENTS[rng.integers(0, 4, k)], "region": REGIONS[rng.integers(0, 4, k)],
-                "owner_id": np.array(owner_ids)[rng.integers(0, len(owner_ids), k)],
-                "lifetime_value": np.round(rng.lognormal(7, 1, k), 2),
-                "contract_start": start.astype(str), "contract_end": np.where(has_contract, end.astype(str), ""),
-                "churned_at": "", "attributes": "{}", "created_at": now, "updated_at": now,
-            })
+            frame = pd.DataFrame(
+                {
+                    "id": ids,
+                    "external_id": [f"B{i:08d}" for i in ids],
+                    "name": [f"Customer {i}" for i in ids],
+                    "segment": SEGMENTS[rng.integers(0, 4, k)],
+                    "region": REGIONS[rng.integers(0, 4, k)],
+                    "owner_id": np.array(owner_ids)[rng.integers(0, len(owner_ids), k)],
+                    "lifetime_value": np.round(rng.lognormal(7, 1, k), 2),
+                    "contract_start": start.astype(str),
+                    "contract_end": np.where(has_contract, end.astype(str), ""),
+                    "churned_at": "",
+                    "attributes": "{}",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             buf = io.StringIO()
             frame.to_csv(buf, header=False, index=False)
             copy.write(buf.getvalue())
@@ -56,10 +67,13 @@ def copy_events(conn, *, n: int, per_customer: int, as_of: date, seed: int = 11)
     rng = np.random.default_rng(seed)
     end = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC).timestamp()
     total = 0
-    with conn.cursor() as cur, cur.copy(
-        "COPY customers_event (customer_id, kind, occurred_at, amount, value, external_id) FROM STDIN "
-        "WITH (FORMAT csv)"
-    ) as copy:
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "COPY customers_event (customer_id, kind, occurred_at, amount, value, external_id) FROM STDIN "
+            "WITH (FORMAT csv)"
+        ) as copy,
+    ):
         for lo in range(0, n, BLOCK):
             ids = np.arange(lo + 1, min(n, lo + BLOCK) + 1)
             counts = rng.poisson(per_customer, len(ids))
@@ -77,9 +91,16 @@ def copy_events(conn, *, n: int, per_customer: int, as_of: date, seed: int = 11)
             amount = np.where(kind == "purchase", np.round(rng.lognormal(3.5, 0.8, len(cust)), 2), np.nan)
             score = np.clip(np.round(rng.normal(np.where(dec, 5.5, 8.6), 1.2)), 0, 10)
             value = np.where(kind == "survey", score, np.nan)
-            frame = pd.DataFrame({"customer_id": cust, "kind": kind, "occurred_at": _iso(seconds),
-                                  "amount": amount, "value": value,
-                                  "external_id": np.arange(total, total + len(cust)).astype(str)})
+            frame = pd.DataFrame(
+                {
+                    "customer_id": cust,
+                    "kind": kind,
+                    "occurred_at": _iso(seconds),
+                    "amount": amount,
+                    "value": value,
+                    "external_id": np.arange(total, total + len(cust)).astype(str),
+                }
+            )
             buf = io.StringIO()
             frame.to_csv(buf, header=False, index=False)
             copy.write(buf.getvalue())
@@ -92,11 +113,15 @@ def without_indexes(conn, table: str):
     with conn.cursor() as cur:
         cur.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')", [table])
+            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')",
+            [table],
+        )
         constraints = cur.fetchall()
         cur.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-            "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)", [table, table])
+            "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+            [table, table],
+        )
         indexes = cur.fetchall()
         for name, _ in constraints:
             cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')

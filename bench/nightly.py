@@ -27,11 +27,19 @@ PG = "postgres://postgres@127.0.0.1:5432"
 
 
 def _setup_env(db: str, broker: str, queue: str) -> None:
-    os.environ.update({
-        "DATABASE_URL": f"{PG}/{db}", "CELERY_BROKER_URL": broker, "CELERY_QUEUE": queue,
-        "DJANGO_SETTINGS_MODULE": "churnops.settings.local", "DEBUG": "false", "LOG_LEVEL": "WARNING",
-        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-    })
+    os.environ.update(
+        {
+            "DATABASE_URL": f"{PG}/{db}",
+            "CELERY_BROKER_URL": broker,
+            "CELERY_QUEUE": queue,
+            "DJANGO_SETTINGS_MODULE": "churnops.settings.local",
+            "DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+    )
 
 
 def _recreate_db(db: str) -> None:
@@ -98,8 +106,9 @@ def reuse_data() -> dict:
     from customers.models import Customer, Event
 
     with connection.cursor() as cur:
-        cur.execute("TRUNCATE scoring_scorerun, alerts_alert, interventions_workorder, interventions_notification "
-                    "CASCADE")
+        cur.execute(
+            "TRUNCATE scoring_scorerun, alerts_alert, interventions_workorder, interventions_notification CASCADE"
+        )
     return {"customers": Customer.objects.count(), "events": Event.objects.count()}
 
 
@@ -115,18 +124,29 @@ def train_sample(as_of: date, sample: int) -> dict:
 
     defaults_install()
     churn = policy_in_force()["churn_definition"]
-    frames = [examples_at(as_of=as_of - timedelta(days=d), horizon_days=60, churn_definition=churn, active_days=90)
-              for d in (60, 150)]
+    frames = [
+        examples_at(as_of=as_of - timedelta(days=d), horizon_days=60, churn_definition=churn, active_days=90)
+        for d in (60, 150)
+    ]
     X_val, y_val = frames[0]
     X_tr, y_tr = frames[1]
     keep_tr, keep_val = X_tr.index <= sample, X_val.index <= sample
     result = ml.train_and_select(X_tr[keep_tr], y_tr[keep_tr], X_val[keep_val], y_val[keep_val])
     # Score with the BG/NBD fitted at the newest cut-off, as model_train does (the chunks then agree with it).
     result.bgnbd_params = X_val.attrs.get("bgnbd_params")
-    model_store(result=result, horizon_days=60, train_from=as_of - timedelta(days=150),
-                train_to=as_of - timedelta(days=60), promote="always")
-    return {"algorithm": result.algorithm, "val_roc_auc": round(result.metrics["roc_auc"], 3),
-            "train_rows": int(keep_tr.sum()), "churn_rate": round(float(np.mean(pd.Series(y_val))), 3)}
+    model_store(
+        result=result,
+        horizon_days=60,
+        train_from=as_of - timedelta(days=150),
+        train_to=as_of - timedelta(days=60),
+        promote="always",
+    )
+    return {
+        "algorithm": result.algorithm,
+        "val_roc_auc": round(result.metrics["roc_auc"], 3),
+        "train_rows": int(keep_tr.sum()),
+        "churn_rate": round(float(np.mean(pd.Series(y_val))), 3),
+    }
 
 
 def run_pipeline(args, as_of: date, queue: str) -> dict:
@@ -134,9 +154,28 @@ def run_pipeline(args, as_of: date, queue: str) -> dict:
     from scoring.models import ScoreRun
 
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "churnops", "worker", "-Q", queue, "-c", str(args.workers),
-         "--pool", "prefork", "--loglevel", "WARNING", "-n", f"{queue}@%h", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=os.environ.copy(),
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "churnops",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            str(args.workers),
+            "--pool",
+            "prefork",
+            "--loglevel",
+            "WARNING",
+            "-n",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
     )
     try:
         time.sleep(4)  # let the worker connect before the clock starts
@@ -151,16 +190,31 @@ def run_pipeline(args, as_of: date, queue: str) -> dict:
     finally:
         worker.terminate()
         worker.wait(timeout=60)
-    return {"pipeline_s": round(elapsed, 2), "status": run.status, "chunks": run.chunks_total,
-            "worker_peak_rss_mb": round(peak, 1), **{k: run.stats.get(k) for k in
-                                                    ("customers", "at_risk", "rule_high", "work_orders_opened")}}
+    return {
+        "pipeline_s": round(elapsed, 2),
+        "status": run.status,
+        "chunks": run.chunks_total,
+        "worker_peak_rss_mb": round(peak, 1),
+        **{k: run.stats.get(k) for k in ("customers", "at_risk", "rule_high", "work_orders_opened")},
+    }
 
 
 def run_baseline(db: str, as_of: date, out: Path) -> dict:
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "baseline.py"), "--dsn", f"postgresql://postgres@127.0.0.1:5432/{db}",
-         "--as-of", as_of.isoformat(), "--out", str(out)],
-        capture_output=True, text=True, check=True, env=os.environ.copy(),
+        [
+            sys.executable,
+            str(ROOT / "bench" / "baseline.py"),
+            "--dsn",
+            f"postgresql://postgres@127.0.0.1:5432/{db}",
+            "--as-of",
+            as_of.isoformat(),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ.copy(),
     )
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     result["baseline_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
@@ -179,9 +233,11 @@ def compare(out: Path, as_of: date) -> dict:
     order = np.argsort(ids)
     ids, prob, high = ids[order], prob[order], high[order]
     same_ids = np.array_equal(ids, base["ids"])
-    return {"same_customers": bool(same_ids),
-            "max_probability_diff": float(np.abs(prob - base["probability"]).max()) if same_ids else None,
-            "high_risk_mismatches": int((high != base["high"]).sum()) if same_ids else None}
+    return {
+        "same_customers": bool(same_ids),
+        "max_probability_diff": float(np.abs(prob - base["probability"]).max()) if same_ids else None,
+        "high_risk_mismatches": int((high != base["high"]).sum()) if same_ids else None,
+    }
 
 
 def main():
@@ -194,14 +250,21 @@ def main():
     parser.add_argument("--train-sample", type=int, default=50_000)
     parser.add_argument("--db", default="churnops_bench")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/5")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep the loaded data and model of the last run; only clear its scores and work")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the loaded data and model of the last run; only clear its scores and work",
+    )
     args = parser.parse_args()
     as_of = date(2026, 6, 30)
     queue = f"bench-{uuid.uuid4().hex[:6]}"
     _setup_env(args.db, args.broker, queue)
-    report = {"customers": args.customers, "events_per_customer": args.events_per_customer,
-              "workers": args.workers, "chunk_size": args.chunk_size}
+    report = {
+        "customers": args.customers,
+        "events_per_customer": args.events_per_customer,
+        "workers": args.workers,
+        "chunk_size": args.chunk_size,
+    }
     if args.reuse:
         report["reused"] = reuse_data()
     else:

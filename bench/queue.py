@@ -42,10 +42,18 @@ COPY_BLOCK = 50_000  # rows per COPY buffer (~10 MB of text)
 
 
 def _env(port: int) -> dict:
-    return {**os.environ, "DATABASE_URL": f"{PG}/{DB}", "DJANGO_SETTINGS_MODULE": "churnops.settings.production",
-            "SECRET_KEY": "bench-queue-not-secret", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "false", "CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING",
-            "CELERY_BROKER_URL": "", "BENCH_PORT": str(port)}
+    return {
+        **os.environ,
+        "DATABASE_URL": f"{PG}/{DB}",
+        "DJANGO_SETTINGS_MODULE": "churnops.settings.production",
+        "SECRET_KEY": "bench-queue-not-secret",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+        "CELERY_BROKER_URL": "",
+        "BENCH_PORT": str(port),
+    }
 
 
 def _recreate_db() -> None:
@@ -94,8 +102,12 @@ def _fill() -> None:
         lead.groups.add(lead_group)
         leads.append(lead)
         for a in range(AMS_PER_TEAM):
-            am = User.objects.create_user(f"am{t * AMS_PER_TEAM + a:02d}", password="bench-password-1",
-                                          first_name="Account", last_name=f"Manager {t * AMS_PER_TEAM + a}")
+            am = User.objects.create_user(
+                f"am{t * AMS_PER_TEAM + a:02d}",
+                password="bench-password-1",
+                first_name="Account",
+                last_name=f"Manager {t * AMS_PER_TEAM + a}",
+            )
             am.groups.add(am_group)
             AgentProfile.objects.create(user=am, team_lead=lead, capacity=5000)
             ams.append(am)
@@ -113,11 +125,27 @@ def _fill() -> None:
     segments = np.array(["retail", "smb", "enterprise", "premium"])
     with connection.cursor() as django_cursor:
         cur = django_cursor.cursor  # the psycopg cursor underneath, for COPY
-        _copy(cur, "customers_customer",
-              ["id", "external_id", "name", "segment", "region", "owner_id", "lifetime_value", "attributes",
-               "created_at", "updated_at"],
-              (f"{i + 1}\tC{i + 1:07d}\tCustomer {i + 1}\t{segments[i % 4]}\tnorth\t{owner[i]}\t{ltv[i]}\t{{}}\t"
-               f"{now.isoformat()}\t{now.isoformat()}\n" for i in range(n)))
+        _copy(
+            cur,
+            "customers_customer",
+            [
+                "id",
+                "external_id",
+                "name",
+                "segment",
+                "region",
+                "owner_id",
+                "lifetime_value",
+                "attributes",
+                "created_at",
+                "updated_at",
+            ],
+            (
+                f"{i + 1}\tC{i + 1:07d}\tCustomer {i + 1}\t{segments[i % 4]}\tnorth\t{owner[i]}\t{ltv[i]}\t{{}}\t"
+                f"{now.isoformat()}\t{now.isoformat()}\n"
+                for i in range(n)
+            ),
+        )
         cur.execute("SELECT setval('customers_customer_id_seq', %s)", [n])
 
         def rows():
@@ -132,24 +160,69 @@ def _fill() -> None:
                 breached = running_due <= now
                 at_risk = not breached and (now - opened) >= 4 * (running_due - now)
                 status = "resolved" if resolved else ("in_progress" if contacted else ("new", "waiting")[i % 2])
-                yield "\t".join([
-                    str(i + 1), "\\N" if resolved else str(i + 1), str(t), status, str(owner[i]), str(prob[i]),
-                    str(round(prob[i] * ltv[i] * 0.35 / (300, 120, 30)[t - 1], 3)), _ts(opened), _ts(first_due),
-                    _ts(res_due), _ts(contacted), "t" if at_risk and not resolved else "f",
-                    "t" if breached and not resolved else "f", _ts(running_due if breached and not resolved else None),
-                    ("resolution" if contacted else "first_contact") if breached and not resolved else "",
-                    "1" if breached and not resolved else "0", _ts(now if resolved else None),
-                    "retained" if resolved else "", "price" if resolved else "", "", _ts(now),
-                ]) + "\n"
+                yield (
+                    "\t".join(
+                        [
+                            str(i + 1),
+                            "\\N" if resolved else str(i + 1),
+                            str(t),
+                            status,
+                            str(owner[i]),
+                            str(prob[i]),
+                            str(round(prob[i] * ltv[i] * 0.35 / (300, 120, 30)[t - 1], 3)),
+                            _ts(opened),
+                            _ts(first_due),
+                            _ts(res_due),
+                            _ts(contacted),
+                            "t" if at_risk and not resolved else "f",
+                            "t" if breached and not resolved else "f",
+                            _ts(running_due if breached and not resolved else None),
+                            ("resolution" if contacted else "first_contact") if breached and not resolved else "",
+                            "1" if breached and not resolved else "0",
+                            _ts(now if resolved else None),
+                            "retained" if resolved else "",
+                            "price" if resolved else "",
+                            "",
+                            _ts(now),
+                        ]
+                    )
+                    + "\n"
+                )
 
-        _copy(cur, "interventions_workorder",
-              ["customer_id", "open_key", "tier", "status", "assignee_id", "probability", "priority", "opened_at",
-               "first_contact_due_at", "resolution_due_at", "first_contact_at", "is_at_risk", "is_breached",
-               "breached_at", "breached_clock", "breach_count", "resolved_at", "outcome", "reason",
-               "resolution_note", "updated_at"], rows())
+        _copy(
+            cur,
+            "interventions_workorder",
+            [
+                "customer_id",
+                "open_key",
+                "tier",
+                "status",
+                "assignee_id",
+                "probability",
+                "priority",
+                "opened_at",
+                "first_contact_due_at",
+                "resolution_due_at",
+                "first_contact_at",
+                "is_at_risk",
+                "is_breached",
+                "breached_at",
+                "breached_clock",
+                "breach_count",
+                "resolved_at",
+                "outcome",
+                "reason",
+                "resolution_note",
+                "updated_at",
+            ],
+            rows(),
+        )
         cur.execute("VACUUM ANALYZE")  # fresh statistics and visibility map: index-only totals as in production
-    print(f"filled {n:,} customers and work orders ({OPEN:,} open) for {len(ams)} account managers "
-          f"in {time.perf_counter() - t0:.1f} s", flush=True)
+    print(
+        f"filled {n:,} customers and work orders ({OPEN:,} open) for {len(ams)} account managers "
+        f"in {time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
 
 
 def _session_cookie(username: str) -> str:
@@ -228,13 +301,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     # One sync worker per core measured best on this 2-core machine (4 workers: +25 ms at p95, more switching).
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads per worker; above 1 runs gthread workers and the clients keep connections alive")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker; above 1 runs gthread workers and the clients keep connections alive",
+    )
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--path", default="/work/",
-                        help="page to load: the account manager's queue; /api/work-orders/ for its API")
-    parser.add_argument("--user", default="am00", help="who is signed in (lead00 with --path '/work/?team=1': the "
-                                                        "team queue of 10 account managers, 20,000 open)")
+    parser.add_argument(
+        "--path", default="/work/", help="page to load: the account manager's queue; /api/work-orders/ for its API"
+    )
+    parser.add_argument(
+        "--user",
+        default="am00",
+        help="who is signed in (lead00 with --path '/work/?team=1': the "
+        "team queue of 10 account managers, 20,000 open)",
+    )
     parser.add_argument("--keep", action="store_true", help="reuse the filled database of a previous run")
     args = parser.parse_args()
 
@@ -251,10 +333,27 @@ def main() -> None:
     cookie = _session_cookie(username)
 
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "churnops.wsgi", "--workers", str(args.workers),
-         "--worker-class", "gthread" if args.threads > 1 else "sync", "--threads", str(args.threads),
-         "--keep-alive", "30", "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning", "--backlog", "256"],
-        cwd=ROOT, env=_env(args.port), start_new_session=True,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "churnops.wsgi",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "gthread" if args.threads > 1 else "sync",
+            "--threads",
+            str(args.threads),
+            "--keep-alive",
+            "30",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "256",
+        ],
+        cwd=ROOT,
+        env=_env(args.port),
+        start_new_session=True,
     )
     try:
         _wait_for(args.port)
@@ -274,9 +373,11 @@ def main() -> None:
 
     ms = np.array(latencies)
     p50, p95, p99 = (float(np.percentile(ms, q)) for q in (50, 95, 99))
-    print(f"{args.path} as {username}: {len(ms):,} requests from {args.clients} clients in {args.seconds:.0f} s "
-          f"({len(ms) / args.seconds:.0f} req/s), {errors} errors, gunicorn {args.workers} workers × "
-          f"{args.threads} thread{'s' if args.threads > 1 else ''}")
+    print(
+        f"{args.path} as {username}: {len(ms):,} requests from {args.clients} clients in {args.seconds:.0f} s "
+        f"({len(ms) / args.seconds:.0f} req/s), {errors} errors, gunicorn {args.workers} workers × "
+        f"{args.threads} thread{'s' if args.threads > 1 else ''}"
+    )
     print(f"p50_ms={p50:.1f} p95_ms={p95:.1f} p99_ms={p99:.1f} max_ms={ms.max():.1f}")
     print(f"p95_ms={p95:.1f}")
 

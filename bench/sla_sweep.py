@@ -40,9 +40,11 @@ def _reset() -> None:
 
     with connection.cursor() as cur:
         cur.execute("TRUNCATE interventions_notification, interventions_workorderevent, interventions_slasweep")
-        cur.execute("UPDATE interventions_workorder SET is_at_risk = false, is_breached = false, breached_at = NULL, "
-                    "breached_clock = '', breach_count = 0, escalated_at = NULL, sla_claim = NULL, "
-                    "first_contact_warn_at = NULL, resolution_warn_at = NULL WHERE open_key IS NOT NULL")
+        cur.execute(
+            "UPDATE interventions_workorder SET is_at_risk = false, is_breached = false, breached_at = NULL, "
+            "breached_clock = '', breach_count = 0, escalated_at = NULL, sla_claim = NULL, "
+            "first_contact_warn_at = NULL, resolution_warn_at = NULL WHERE open_key IS NOT NULL"
+        )
         # Raw SQL: the timed checkout may predate calendars (its models do not know these columns).
         cur.execute("UPDATE interventions_agentprofile SET calendar_id = NULL")
         cur.execute("DELETE FROM interventions_businesscalendar")
@@ -57,15 +59,20 @@ def _calendars() -> None:
     from interventions.services import calendar_holidays_import, calendar_save
 
     BusinessCalendar.objects.filter(name="Berlin office").delete()
-    cal = calendar_save(name="Berlin office", timezone="Europe/Berlin", hours={
-        d: [["09:00", "12:00"], ["13:00", "17:30"]] for d in ("mon", "tue", "wed", "thu", "fri")})
+    cal = calendar_save(
+        name="Berlin office",
+        timezone="Europe/Berlin",
+        hours={d: [["09:00", "12:00"], ["13:00", "17:30"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+    )
     calendar_holidays_import(calendar=cal, text="\n".join(f"2026-{m:02d}-0{d}" for m in range(1, 13) for d in [1]))
     for lead in User.objects.filter(username__startswith="lead"):
         AgentProfile.objects.update_or_create(user=lead, defaults={"calendar": cal, "capacity": 5000})
     with connection.cursor() as cur:
-        cur.execute("UPDATE interventions_workorder SET "
-                    "first_contact_warn_at = opened_at + (first_contact_due_at - opened_at) * 0.8, "
-                    "resolution_warn_at = opened_at + (resolution_due_at - opened_at) * 0.8")
+        cur.execute(
+            "UPDATE interventions_workorder SET "
+            "first_contact_warn_at = opened_at + (first_contact_due_at - opened_at) * 0.8, "
+            "resolution_warn_at = opened_at + (resolution_due_at - opened_at) * 0.8"
+        )
 
 
 def main() -> None:
@@ -79,8 +86,11 @@ def main() -> None:
     os.environ.update(queue_bench._env(0))
     os.environ["DATABASE_URL"] = f"{queue_bench.PG}/{DB}"
     # The timed checkout first, and this one (queue.py put it on the path for its filler) only after it.
-    sys.path[:] = [args.root, *(p for p in sys.path if p not in ("", ".", args.root, str(HERE.parent))),
-                   str(HERE.parent)]
+    sys.path[:] = [
+        args.root,
+        *(p for p in sys.path if p not in ("", ".", args.root, str(HERE.parent))),
+        str(HERE.parent),
+    ]
     if not args.keep:
         queue_bench._recreate_db()
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=HERE.parent, check=True)
@@ -108,9 +118,11 @@ def main() -> None:
     import interventions
 
     code = Path(interventions.__file__).parent.parent
-    print(f"code {code}: calendars={'yes' if args.calendars else 'no'}; {sweep.at_risk:,} at risk, "
-          f"{sweep.breached:,} breached ({sweep.escalated:,} escalated), {sweep.notified:,} notifications "
-          f"({held:,} held for working hours), {os.getloadavg()[0]:.2f} load")
+    print(
+        f"code {code}: calendars={'yes' if args.calendars else 'no'}; {sweep.at_risk:,} at risk, "
+        f"{sweep.breached:,} breached ({sweep.escalated:,} escalated), {sweep.notified:,} notifications "
+        f"({held:,} held for working hours), {os.getloadavg()[0]:.2f} load"
+    )
     print(f"python_cpu_seconds={cpu:.2f}")
     print(f"seconds={seconds:.2f}")
 

@@ -28,10 +28,17 @@ def main():
     parser.add_argument("--db", default="churnops_bench_train")
     parser.add_argument("--reuse", action="store_true", help="keep the loaded data, train again")
     args = parser.parse_args()
-    os.environ.update({
-        "DATABASE_URL": f"{PG}/{args.db}", "DJANGO_SETTINGS_MODULE": "churnops.settings.local", "DEBUG": "false",
-        "LOG_LEVEL": "WARNING", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-    })
+    os.environ.update(
+        {
+            "DATABASE_URL": f"{PG}/{args.db}",
+            "DJANGO_SETTINGS_MODULE": "churnops.settings.local",
+            "DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+    )
     as_of = date(2026, 11, 1)
     if not args.reuse:
         _recreate_db(args.db)
@@ -58,9 +65,18 @@ def main():
     outcome = model_train(as_of=as_of, promote="always")
     elapsed = time.perf_counter() - started
     m = outcome.version.metrics
-    print(json.dumps({"customers": args.customers, "algorithm": outcome.version.algorithm, "n_train": m["n_train"],
-                      "validation_roc_auc": round(m["roc_auc"], 4), "roc_auc_std": round(m["roc_auc_std"], 4),
-                      "candidates": {k: round(v["roc_auc"], 4) for k, v in m["candidates"].items()}}))
+    print(
+        json.dumps(
+            {
+                "customers": args.customers,
+                "algorithm": outcome.version.algorithm,
+                "n_train": m["n_train"],
+                "validation_roc_auc": round(m["roc_auc"], 4),
+                "roc_auc_std": round(m["roc_auc_std"], 4),
+                "candidates": {k: round(v["roc_auc"], 4) for k, v in m["candidates"].items()},
+            }
+        )
+    )
     print(f"train_s={elapsed:.1f}")
 
 

@@ -65,8 +65,9 @@ class SafeJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            data = json.load(codecs.getreader(encoding)(stream), parse_constant=json.strict_constant,
-                             parse_int=_bounded_int)
+            data = json.load(
+                codecs.getreader(encoding)(stream), parse_constant=json.strict_constant, parse_int=_bounded_int
+            )
         except RecursionError:
             raise ParseError(f"JSON parse error - nested deeper than {settings.API_JSON_MAX_DEPTH} levels") from None
         except ValueError as exc:

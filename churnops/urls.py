@@ -21,10 +21,16 @@ for app_router in (customers_router, alerts_router, interventions_router, scorin
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="interventions:queue", permanent=False)),
-    path("accounts/login/", auth_views.LoginView.as_view(extra_context={
-        "failure_limit": settings.AXES_FAILURE_LIMIT,
-        "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
-    }), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            extra_context={
+                "failure_limit": settings.AXES_FAILURE_LIMIT,
+                "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            }
+        ),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("work/", include("interventions.urls")),
@@ -50,15 +56,17 @@ def not_found(request, exception=None):
 def bad_request(request, exception=None):
     """Django's own refusals (e.g. too many form fields) as JSON for API clients."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Bad request: the request could not be read.", "code": "bad_request"},
-                            status=400)
+        return JsonResponse(
+            {"detail": "Bad request: the request could not be read.", "code": "bad_request"}, status=400
+        )
     return defaults.bad_request(request, exception)
 
 
 def server_error(request):
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Server error: the request was not completed.", "code": "server_error"},
-                            status=500)
+        return JsonResponse(
+            {"detail": "Server error: the request was not completed.", "code": "server_error"}, status=500
+        )
     return defaults.server_error(request)
 
 

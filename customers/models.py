@@ -12,11 +12,7 @@ class Customer(models.Model):
     segment = models.CharField(max_length=64, blank=True, db_index=True)
     region = models.CharField(max_length=64, blank=True, db_index=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="owned_customers",
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_customers"
     )
     lifetime_value = models.FloatField(default=0)
     contract_start = models.DateField(null=True, blank=True)
@@ -46,9 +42,7 @@ class Event(models.Model):
     external_id = models.CharField(max_length=80)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["customer", "external_id"], name="event_unique_source_id"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["customer", "external_id"], name="event_unique_source_id")]
         indexes = [models.Index(fields=["customer", "occurred_at"], name="event_customer_time")]
 
     def __str__(self):
@@ -89,7 +83,7 @@ class Contact(models.Model):
         ordering = ["customer_id", "name", "id"]
         constraints = [
             # A contact's natural key: re-importing the same file updates, never duplicates.
-            models.UniqueConstraint(fields=["customer", "name"], name="contact_unique_name"),
+            models.UniqueConstraint(fields=["customer", "name"], name="contact_unique_name")
         ]
 
     def __str__(self):

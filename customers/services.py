@@ -141,11 +141,16 @@ def _record_changes(changes: dict[str, dict[str, object]]) -> None:
         return
     ids = _customer_ids(changes)
     now = timezone.now()
-    CustomerAttributeChange.objects.bulk_create([
-        CustomerAttributeChange(customer_id=ids[external_id], field=name, value=attribute_text(name, value),
-                                changed_at=now)
-        for external_id, fields in changes.items() for name, value in fields.items()
-    ], batch_size=BATCH_SIZE)
+    CustomerAttributeChange.objects.bulk_create(
+        [
+            CustomerAttributeChange(
+                customer_id=ids[external_id], field=name, value=attribute_text(name, value), changed_at=now
+            )
+            for external_id, fields in changes.items()
+            for name, value in fields.items()
+        ],
+        batch_size=BATCH_SIZE,
+    )
 
 
 def customers_upsert(*, rows: Iterable[Row], skip_invalid: bool = False) -> ImportResult:
@@ -189,8 +194,11 @@ def _customers_write_batch(good: list[CustomerRecord], owners, result: ImportRes
         result.created, result.updated = result.created + is_new, result.updated + (not is_new)
         customer.pk = None  # written through the INSERT ... ON CONFLICT (external_id) DO UPDATE path
         to_write[frozenset(record.fields) | ({"attributes"} if record.attributes else set())].append(customer)
-        changed = {name: getattr(customer, name) for name in TRACKED_ATTRIBUTES
-                   if name in record.fields and (is_new or before[name] != getattr(customer, name))}
+        changed = {
+            name: getattr(customer, name)
+            for name in TRACKED_ATTRIBUTES
+            if name in record.fields and (is_new or before[name] != getattr(customer, name))
+        }
         if changed:
             attribute_changes[record.external_id] = changed
     _write_customers(to_write)
@@ -302,8 +310,11 @@ def contacts_upsert(*, rows: Iterable[Row], skip_invalid: bool = False) -> Impor
     with transaction.atomic():
         customer_ids = _customer_ids(r.customer_external_id for r in records)
         missing = {r.customer_external_id for r in records} - customer_ids.keys()
-        errors += [RowError(r.line, "customer_external_id", f"no customer with external_id '{r.customer_external_id}'")
-                   for r in records if r.customer_external_id in missing]
+        errors += [
+            RowError(r.line, "customer_external_id", f"no customer with external_id '{r.customer_external_id}'")
+            for r in records
+            if r.customer_external_id in missing
+        ]
         errors, bad_lines = _gate(errors, skip_invalid=skip_invalid)
         result = ImportResult(invalid=len(bad_lines), errors=errors)
         good = [r for r in records if r.line not in bad_lines]

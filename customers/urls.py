@@ -3,7 +3,4 @@ from django.urls import path
 from . import views
 
 app_name = "customers"
-urlpatterns = [
-    path("", views.customer_list_page, name="list"),
-    path("<int:pk>/", views.customer_detail, name="detail"),
-]
+urlpatterns = [path("", views.customer_list_page, name="list"), path("<int:pk>/", views.customer_detail, name="detail")]

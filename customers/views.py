@@ -143,18 +143,24 @@ def customer_list_page(request):
     tiers = policy_tiers()
     visible = customer_list(user=user)
     owners = User.objects.filter(pk__in=visible.exclude(owner=None).values("owner_id")).order_by("username")
-    form = CustomerSearchForm(request.GET, segments=segments(), tiers=[(t["tier"], f"{t['tier']} · {t['name']}")
-                                                                        for t in tiers],
-                              owners=[(o.pk, o.get_full_name() or o.username) for o in owners])
+    form = CustomerSearchForm(
+        request.GET,
+        segments=segments(),
+        tiers=[(t["tier"], f"{t['tier']} · {t['name']}") for t in tiers],
+        owners=[(o.pk, o.get_full_name() or o.username) for o in owners],
+    )
     form.is_valid()  # invalid filters are dropped
     data = form.cleaned_data
-    customers = customers_filter(customers_search(visible, data.get("q") or ""), segment=data.get("segment") or "",
-                                 owner_id=data.get("owner"))
+    customers = customers_filter(
+        customers_search(visible, data.get("q") or ""), segment=data.get("segment") or "", owner_id=data.get("owner")
+    )
     if tier := data.get("tier"):
-        customers = customers.filter(Exists(Alert.objects.filter(customer=OuterRef("pk"), open_key__isnull=False,
-                                                                 tier=tier)))
+        customers = customers.filter(
+            Exists(Alert.objects.filter(customer=OuterRef("pk"), open_key__isnull=False, tier=tier))
+        )
     customers_page = Paginator(customers.order_by("name", "external_id"), CUSTOMER_PAGE_SIZE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     context = {
         "form": form,
         "page": customers_page,

@@ -45,7 +45,6 @@ KIND_HOURS = {
 }
 
 
-
 class Events:
     """Collects one customer's events per kind before they are merged and sorted."""
 
@@ -120,8 +119,9 @@ def _activity_events(rng, p: _Profile, calendar: _Calendar, t0: float, t1: float
     bound = float(p.noise.max()) * 1.3
 
     def visits(t):
-        return (_season(t, calendar, 0.1, 120) * engagement(t) * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)
-                * _dip(t, p))
+        return (
+            _season(t, calendar, 0.1, 120) * engagement(t) * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3) * _dip(t, p)
+        )
 
     def logins(t):
         return (
@@ -132,8 +132,12 @@ def _activity_events(rng, p: _Profile, calendar: _Calendar, t0: float, t1: float
         )
 
     def purchases(t):
-        return (_season(t, calendar, 0.25, 350) * engagement(t) * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)
-                * _dip(t, p))
+        return (
+            _season(t, calendar, 0.25, 350)
+            * engagement(t)
+            * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)
+            * _dip(t, p)
+        )
 
     events.add(K_VISIT, _at_hours(rng, _thinned(rng, t0, t1, p.visit_rate, visits, bound), K_VISIT))
     events.add(K_LOGIN, _at_hours(rng, _thinned(rng, t0, t1, p.login_rate, logins, bound), K_LOGIN))
@@ -192,5 +196,3 @@ def _renewal_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> N
     days = p.renewal_days[(p.renewal_days >= t0) & (p.renewal_days < t1)]
     amount = np.round(p.annual_value * rng.uniform(0.9, 1.1, len(days)), 2)
     events.add(K_RENEWAL, _at_hours(rng, days, K_RENEWAL), amount)
-
-

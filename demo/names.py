@@ -47,7 +47,8 @@ def customer_name(index: int, seed: int, is_person: bool) -> str:
         (first, last), lap = _combination(index, seed, (len(FIRST_NAMES), len(LAST_NAMES)))
         name = f"{FIRST_NAMES[first]} {LAST_NAMES[last]}"
     else:
-        (word, place, suffix), lap = _combination(index, seed, (len(COMPANY_WORDS), len(COMPANY_PLACES),
-                                                                len(COMPANY_SUFFIXES)))
+        (word, place, suffix), lap = _combination(
+            index, seed, (len(COMPANY_WORDS), len(COMPANY_PLACES), len(COMPANY_SUFFIXES))
+        )
         name = f"{COMPANY_WORDS[word]} {COMPANY_PLACES[place]} {COMPANY_SUFFIXES[suffix]}"
     return f"{name} {lap + 1}" if lap else name

@@ -18,8 +18,15 @@ from .roster import DEMO_USERS, TEAM_LEAD_USERNAME
 
 # Share of first contacts made after the SLA, per person: some account managers are slower than others.
 _LATE = (0.06, 0.14, 0.28, 0.12, 0.22)
-LATE_CONTACT = {TEAM_LEAD_USERNAME: 0.08, **{u.username: late for u, late in zip(
-    [u for u in DEMO_USERS if u.username not in ("admin", TEAM_LEAD_USERNAME)], _LATE, strict=True)}}
+LATE_CONTACT = {
+    TEAM_LEAD_USERNAME: 0.08,
+    **{
+        u.username: late
+        for u, late in zip(
+            [u for u in DEMO_USERS if u.username not in ("admin", TEAM_LEAD_USERNAME)], _LATE, strict=True
+        )
+    },
+}
 LATE_RESOLUTION = 0.12
 SAVE_CHANCE = (0.33, 0.08, 0.18, 0.5)  # weekly chance to save a customer who meant to leave: mean, sd, clip
 FALSE_ALARM_SHARE = 0.88  # of customers who were never going to leave: the AM closes the case as a false alarm
@@ -27,8 +34,10 @@ SAVED_VISIT_DAYS = (4, 12)  # a saved customer's visits and logins come every 4-
 REASONS = {
     "retained": (("price", "service", "product", "competitor", "other"), (0.35, 0.3, 0.15, 0.1, 0.1)),
     "false_alarm": (("other", "service", "product"), (0.6, 0.2, 0.2)),
-    "churned": (("competitor", "price", "service", "relocation", "product", "other"),
-                (0.35, 0.25, 0.15, 0.1, 0.1, 0.05)),
+    "churned": (
+        ("competitor", "price", "service", "relocation", "product", "other"),
+        (0.35, 0.25, 0.15, 0.1, 0.1, 0.05),
+    ),
 }
 REASONS["unreachable"] = REASONS["churned"]
 
@@ -59,8 +68,9 @@ def save_chance(seed: int, day: date) -> float:
     return float(np.clip(np.random.default_rng([seed, year, week, 1]).normal(mean, sd), low, high))
 
 
-def plan_case(*, rng: np.random.Generator, seed: int, opened_at: datetime, username: str, tier: dict,
-              churn_at: datetime | None) -> CasePlan:
+def plan_case(
+    *, rng: np.random.Generator, seed: int, opened_at: datetime, username: str, tier: dict, churn_at: datetime | None
+) -> CasePlan:
     """When the assignee reaches the customer and how the case ends, from what the customer was going to do."""
     first_h, resolution_h = tier["first_contact_hours"], tier["resolution_hours"]
     late = rng.random() < LATE_CONTACT.get(username, 0.15)
@@ -93,7 +103,8 @@ def saves_undo() -> None:
         before = attributes.pop("demo_churned_at_unsaved", None)
         attributes.pop("demo_saved_at", None)
         Customer.objects.filter(pk=customer.pk).update(
-            churned_at=datetime.fromisoformat(before) if before else None, attributes=attributes)
+            churned_at=datetime.fromisoformat(before) if before else None, attributes=attributes
+        )
 
 
 def customer_saved(*, customer_id: int, at: datetime, until: datetime, seed: int) -> None:
@@ -109,7 +120,13 @@ def customer_saved(*, customer_id: int, at: datetime, until: datetime, seed: int
         if moment >= until:
             break
         for kind in (EventKind.VISIT, EventKind.LOGIN):
-            rows.append(Event(customer_id=customer_id, external_id=f"demo-saved-{customer.external_id}-{k}",
-                              kind=kind.value, occurred_at=moment + timedelta(hours=k % 3)))
+            rows.append(
+                Event(
+                    customer_id=customer_id,
+                    external_id=f"demo-saved-{customer.external_id}-{k}",
+                    kind=kind.value,
+                    occurred_at=moment + timedelta(hours=k % 3),
+                )
+            )
             k += 1
     Event.objects.bulk_create(rows, ignore_conflicts=True)

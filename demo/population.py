@@ -18,11 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from .activity import (
-    KINDS,
-    Events,
-    customer_events,
-)
+from .activity import KINDS, Events, customer_events
 from .names import customer_name
 from .roster import OWNER_USERNAMES
 
@@ -31,6 +27,7 @@ DEMO_SOURCE = "seed_demo"  # Customer.attributes["source"] of every generated cu
 UNOWNED_SHARE = 0.04
 
 MIN_MONTHS = 18  # the features look back 365 + 90 days; less history than that starves them
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -315,9 +312,13 @@ def _draw_dip(rng: np.random.Generator, is_churner: bool, calendar: _Calendar) -
     if is_churner or rng.random() >= DIP_SHARE:
         return {}
     days = rng.uniform(45, 150)
-    return {"dip_start": rng.uniform(-calendar.window_days + 120, 10) - days / 2, "dip_days": days,
-            "dip_low": rng.uniform(0.2, 0.55), "dip_unhappy": bool(rng.random() < 0.6),
-            "dip_competitor": bool(rng.random() < 0.35)}
+    return {
+        "dip_start": rng.uniform(-calendar.window_days + 120, 10) - days / 2,
+        "dip_days": days,
+        "dip_low": rng.uniform(0.2, 0.55),
+        "dip_unhappy": bool(rng.random() < 0.6),
+        "dip_competitor": bool(rng.random() < 0.35),
+    }
 
 
 # --- events -----------------------------------------------------------------------------------------

@@ -123,8 +123,11 @@ class _Replay:
         """Play every account-manager step and SLA sweep due before `moment`, in time order."""
         while True:
             step_at = self.steps[0].at if self.steps else None
-            if self.next_sweep is not None and self.next_sweep < moment and (step_at is None
-                                                                              or self.next_sweep <= step_at):
+            if (
+                self.next_sweep is not None
+                and self.next_sweep < moment
+                and (step_at is None or self.next_sweep <= step_at)
+            ):
                 with time_machine.travel(self.next_sweep, tick=False):
                     sla_sweep(now=self.next_sweep)  # breaches are found when they happen, not when the demo starts
                 self.summary.sweeps += 1
@@ -142,15 +145,17 @@ class _Replay:
             return
         try:
             if step.kind == "contact":
-                work_order_log_action(work_order=wo, kind=CONTACT_KIND.get(wo.tier, "call"), by=wo.assignee,
-                                      note="Reached the customer.")
+                work_order_log_action(
+                    work_order=wo, kind=CONTACT_KIND.get(wo.tier, "call"), by=wo.assignee, note="Reached the customer."
+                )
                 self.summary.contacts += 1
             else:
                 if step.saves:
                     customer_saved(customer_id=wo.customer_id, at=step.at, until=self.now, seed=self.seed)
                     self.summary.saved += 1
-                work_order_resolve(work_order=wo, outcome=step.outcome, reason=step.reason, by=wo.assignee,
-                                   note="Demo history.")
+                work_order_resolve(
+                    work_order=wo, outcome=step.outcome, reason=step.reason, by=wo.assignee, note="Demo history."
+                )
                 self.summary.resolutions += 1
         except WorkOrderError as exc:
             log.debug("demo step skipped: %s", exc)
@@ -172,8 +177,9 @@ class _Replay:
         for wo in fresh:
             self._plan(wo)
 
-    def _push(self, at: datetime, kind: str, wo: WorkOrder, outcome: str = "", reason: str = "",
-              saves: bool = False) -> None:
+    def _push(
+        self, at: datetime, kind: str, wo: WorkOrder, outcome: str = "", reason: str = "", saves: bool = False
+    ) -> None:
         if at < self.now:
             heapq.heappush(self.steps, _Step(at, next(self.counter), kind, wo.pk, outcome, reason, saves))
 
@@ -183,12 +189,24 @@ class _Replay:
             return
         # Keyed by customer and opening time, not by id: ids are never reused, so a replay draws the same again.
         rng = np.random.default_rng([self.seed, wo.customer_id, int(wo.opened_at.timestamp())])
-        plan = plan_case(rng=rng, seed=self.seed, opened_at=wo.opened_at, username=wo.assignee.username,
-                         tier=self.tiers[wo.tier], churn_at=planned_churn(wo.customer))
+        plan = plan_case(
+            rng=rng,
+            seed=self.seed,
+            opened_at=wo.opened_at,
+            username=wo.assignee.username,
+            tier=self.tiers[wo.tier],
+            churn_at=planned_churn(wo.customer),
+        )
         if plan.contact_at is not None:
             self._push(plan.contact_at, "contact", wo)
-        self._push(max(plan.resolve_at, plan.contact_at or plan.resolve_at) + timedelta(minutes=5), "resolve", wo,
-                   Outcome(plan.outcome).value, plan.reason, plan.saves)
+        self._push(
+            max(plan.resolve_at, plan.contact_at or plan.resolve_at) + timedelta(minutes=5),
+            "resolve",
+            wo,
+            Outcome(plan.outcome).value,
+            plan.reason,
+            plan.saves,
+        )
 
     def retrain(self, day: date) -> None:
         moment = _at(day, RETRAIN_TIME)
@@ -211,8 +229,13 @@ def initial_model(*, as_of: date) -> None:
         policy = policy_in_force()
         result = train(as_of=as_of, policy=policy, n_cutoffs=DEMO_MODEL_CUTOFFS)
         cutoffs = sorted(result.metrics["train_cutoffs"])
-        model_store(result=result, horizon_days=policy["horizon_days"], train_from=date.fromisoformat(cutoffs[0]),
-                    train_to=as_of, promote="always")
+        model_store(
+            result=result,
+            horizon_days=policy["horizon_days"],
+            train_from=date.fromisoformat(cutoffs[0]),
+            train_to=as_of,
+            promote="always",
+        )
 
 
 def _schedule(*, weeks: int, today: date, horizon: int) -> list[tuple[date, int, object]]:
@@ -244,8 +267,10 @@ def history_replay(*, weeks: int, today: date | None = None, seed: int = 7) -> H
     defaults_install()
     policy = policy_in_force()
     if policy["control_share"] != DEMO_CONTROL_SHARE:
-        policy_save(data={**policy, "control_share": DEMO_CONTROL_SHARE},
-                    comment="demo: a pilot's control group, big enough to measure the uplift within weeks")
+        policy_save(
+            data={**policy, "control_share": DEMO_CONTROL_SHARE},
+            comment="demo: a pilot's control group, big enough to measure the uplift within weeks",
+        )
     horizon = policy_in_force()["horizon_days"]
     schedule = _schedule(weeks=weeks, today=today, horizon=horizon)
     sweep_log = logging.getLogger("interventions.services.sla")
@@ -269,4 +294,3 @@ def _replay(schedule, *, seed: int, now: datetime) -> HistorySummary:
             getattr(replay, kind)(what)
         replay.advance_to(now)
     return replay.summary
-

@@ -79,5 +79,3 @@ def alert_list(*, user) -> QuerySet[Alert]:
         customer_id__in=work_order_list(user=user).values("customer_id")
     )
     return alerts.filter(visible, is_control=False)
-
-

@@ -42,8 +42,18 @@ class WorkOrderEventInline(admin.TabularInline):
 
 @admin.register(WorkOrder)
 class WorkOrderAdmin(admin.ModelAdmin):
-    list_display = ("id", "customer", "tier", "status", "assignee", "sla_due_at", "is_at_risk", "is_breached",
-                    "breach_count", "outcome")
+    list_display = (
+        "id",
+        "customer",
+        "tier",
+        "status",
+        "assignee",
+        "sla_due_at",
+        "is_at_risk",
+        "is_breached",
+        "breach_count",
+        "outcome",
+    )
     list_filter = ("tier", "status", "is_at_risk", "is_breached", "outcome")
     search_fields = ("customer__external_id", "assignee__username")
     raw_id_fields = ("customer", "alert", "assignee")

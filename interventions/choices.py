@@ -90,9 +90,15 @@ class NotificationKind(models.TextChoices):
     OFFER_DECIDED = "offer_decided", "Your offer request was decided"
 
 
-AT_RISK_KIND = {SlaClock.FIRST_CONTACT: NotificationKind.AT_RISK_FIRST_CONTACT,
-                SlaClock.RESOLUTION: NotificationKind.AT_RISK_RESOLUTION}
-BREACHED_KIND = {SlaClock.FIRST_CONTACT: NotificationKind.BREACHED_FIRST_CONTACT,
-                 SlaClock.RESOLUTION: NotificationKind.BREACHED_RESOLUTION}
-ESCALATED_KIND = {SlaClock.FIRST_CONTACT: NotificationKind.ESCALATED_FIRST_CONTACT,
-                  SlaClock.RESOLUTION: NotificationKind.ESCALATED_RESOLUTION}
+AT_RISK_KIND = {
+    SlaClock.FIRST_CONTACT: NotificationKind.AT_RISK_FIRST_CONTACT,
+    SlaClock.RESOLUTION: NotificationKind.AT_RISK_RESOLUTION,
+}
+BREACHED_KIND = {
+    SlaClock.FIRST_CONTACT: NotificationKind.BREACHED_FIRST_CONTACT,
+    SlaClock.RESOLUTION: NotificationKind.BREACHED_RESOLUTION,
+}
+ESCALATED_KIND = {
+    SlaClock.FIRST_CONTACT: NotificationKind.ESCALATED_FIRST_CONTACT,
+    SlaClock.RESOLUTION: NotificationKind.ESCALATED_RESOLUTION,
+}

@@ -9,8 +9,12 @@ from .selectors import QUEUE_ORDER
 
 class LogActionForm(forms.Form):
     kind = forms.ChoiceField(choices=ActionKind.choices, label="Action")
-    offer = forms.ModelChoiceField(queryset=Offer.objects.filter(is_active=True), required=False,
-                                   empty_label="— no offer —", label="Offer (for an offer action)")
+    offer = forms.ModelChoiceField(
+        queryset=Offer.objects.filter(is_active=True),
+        required=False,
+        empty_label="— no offer —",
+        label="Offer (for an offer action)",
+    )
     note = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -47,11 +51,18 @@ class QueueFilterForm(forms.Form):
     tier = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(required=False)
     assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Person")
-    sort = forms.ChoiceField(required=False, choices=[(k, label) for k, (label, _) in QUEUE_SORTS.items()],
-                             label="Sort by")
+    sort = forms.ChoiceField(
+        required=False, choices=[(k, label) for k, (label, _) in QUEUE_SORTS.items()], label="Sort by"
+    )
 
-    def __init__(self, *args, tiers: list[tuple[int, str]], statuses: list[tuple[str, str]],
-                 people: list[tuple[int, str]] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        tiers: list[tuple[int, str]],
+        statuses: list[tuple[str, str]],
+        people: list[tuple[int, str]] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["tier"].choices = [("", "All tiers"), *tiers]
         self.fields["status"].choices = [("", "All open statuses"), *statuses]
@@ -92,8 +103,11 @@ class BulkReassignForm(forms.Form):
 class AgentForm(forms.Form):
     capacity = forms.IntegerField(min_value=0, max_value=10_000, help_text="most open work orders at a time")
     leave_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    leave_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                  help_text="last day of leave; empty for an open-ended leave")
+    leave_until = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="last day of leave; empty for an open-ended leave",
+    )
 
     def clean(self):
         data = super().clean()

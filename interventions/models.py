@@ -20,6 +20,7 @@ from .playbook_models import (  # noqa: F401  (models of this app, registered th
 # Open work orders a person holds at most unless an admin sets otherwise.
 DEFAULT_CAPACITY = 200
 
+
 class BusinessCalendar(models.Model):
     """A named working calendar (time zone, weekly hours, holidays) on which SLA clocks count business hours."""
 
@@ -50,8 +51,9 @@ def calendar_of(tz: str, hours: dict, holidays: list) -> Calendar:
     parsed, errors = validate_calendar(tz, hours)
     if parsed is None:
         raise CalendarError("; ".join(f"{f}: {m}" for f, m in errors))
-    return Calendar(tz=parsed.tz, week=parsed.week,
-                    holidays=frozenset(date.fromisoformat(h["date"]) for h in holidays or []))
+    return Calendar(
+        tz=parsed.tz, week=parsed.week, holidays=frozenset(date.fromisoformat(h["date"]) for h in holidays or [])
+    )
 
 
 class AgentProfile(models.Model):
@@ -67,8 +69,9 @@ class AgentProfile(models.Model):
     last_assigned_at = models.DateTimeField(null=True, blank=True)
     # Working hours: set on a team lead's profile for the whole team, on a member's for them alone;
     # none means the tier's calendar in the policy, or round the clock.
-    calendar = models.ForeignKey(BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="profiles")
+    calendar = models.ForeignKey(
+        BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="profiles"
+    )
     wants_daily_digest = models.BooleanField(default=True, help_text="e-mail a morning digest of due steps")
 
     def __str__(self):
@@ -98,8 +101,9 @@ class WorkOrder(models.Model):
     # The clock the queue counts down: first contact until the customer was reached, then resolution.
     # Computed by the database so that no write path can let it drift from the two due times.
     sla_due_at = models.GeneratedField(
-        expression=Case(When(first_contact_at__isnull=True, then=F("first_contact_due_at")),
-                        default=F("resolution_due_at")),
+        expression=Case(
+            When(first_contact_at__isnull=True, then=F("first_contact_due_at")), default=F("resolution_due_at")
+        ),
         output_field=models.DateTimeField(),
         db_persist=True,
     )
@@ -133,8 +137,11 @@ class WorkOrder(models.Model):
             # Exactly the queue's order, open rows only: the first page is an index range scan, no sort.
             # is_at_risk rides along after the unique id (it cannot change the order), so the queue's totals are an
             # index-only scan; a key column rather than INCLUDE, which SQLite lacks.
-            models.Index(fields=["assignee", "-is_breached", "sla_due_at", "-priority", "id", "is_at_risk"],
-                         condition=Q(open_key__isnull=False), name="wo_queue_open"),
+            models.Index(
+                fields=["assignee", "-is_breached", "sla_due_at", "-priority", "id", "is_at_risk"],
+                condition=Q(open_key__isnull=False),
+                name="wo_queue_open",
+            ),
             # The SLA sweep reads only open rows whose clock is near or past due.
             models.Index(fields=["sla_due_at"], condition=Q(open_key__isnull=False), name="wo_open_sla_due"),
             models.Index(fields=["status"], name="wo_status"),
@@ -171,13 +178,17 @@ class SlaPause(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     # Working time on the clock's calendar that the pause gave back to the running clock.
     business_seconds = models.PositiveIntegerField(default=0)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["started_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["work_order"], condition=models.Q(ended_at__isnull=True),
-                                               name="sla_pause_one_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_order"], condition=models.Q(ended_at__isnull=True), name="sla_pause_one_open"
+            )
+        ]
 
 
 class Action(models.Model):
@@ -213,14 +224,17 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread"),
-                   # The release of e-mails held for working hours reads only the held ones.
-                   models.Index(fields=["deliver_after"], name="notification_held",
-                                condition=Q(emailed_at__isnull=True, deliver_after__isnull=False))]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            # The release of e-mails held for working hours reads only the held ones.
+            models.Index(
+                fields=["deliver_after"],
+                name="notification_held",
+                condition=Q(emailed_at__isnull=True, deliver_after__isnull=False),
+            ),
+        ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["recipient", "work_order", "kind"], name="notification_once_per_kind"
-            )
+            models.UniqueConstraint(fields=["recipient", "work_order", "kind"], name="notification_once_per_kind")
         ]
 
 

@@ -105,7 +105,7 @@ class WorkOrderStep(models.Model):
         constraints = [models.UniqueConstraint(fields=["work_order", "position"], name="wo_step_unique_position")]
         indexes = [
             # The queue's "step overdue" flag and the daily digest read open steps by due time.
-            models.Index(fields=["due_at", "work_order"], condition=Q(done_at__isnull=True), name="wo_step_open_due"),
+            models.Index(fields=["due_at", "work_order"], condition=Q(done_at__isnull=True), name="wo_step_open_due")
         ]
 
     @property
@@ -157,7 +157,7 @@ class OfferApproval(models.Model):
                 fields=["work_order", "offer"],
                 condition=Q(status__in=["pending", "approved"]),
                 name="offer_approval_one_live",
-            ),
+            )
         ]
 
 

@@ -65,10 +65,26 @@ ROW_CELLS = (
 STEP_OVERDUE = '<span class="sub step-overdue">⚑ step overdue</span>'
 # Only what a queue row shows: no JSON attributes, timestamps or password hashes to decode 50 times per page.
 QUEUE_COLUMNS = (
-    "id", "customer_id", "tier", "status", "assignee_id", "probability", "priority", "first_contact_at",
-    "first_contact_due_at", "resolution_due_at", "resolved_at", "is_breached", "is_at_risk",
-    "customer__name", "customer__external_id", "customer__segment", "customer__lifetime_value",
-    "assignee__username", "assignee__first_name", "assignee__last_name",
+    "id",
+    "customer_id",
+    "tier",
+    "status",
+    "assignee_id",
+    "probability",
+    "priority",
+    "first_contact_at",
+    "first_contact_due_at",
+    "resolution_due_at",
+    "resolved_at",
+    "is_breached",
+    "is_at_risk",
+    "customer__name",
+    "customer__external_id",
+    "customer__segment",
+    "customer__lifetime_value",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
 )
 
 
@@ -102,28 +118,44 @@ def queue_lines(rows: list[tuple]) -> list[QueueLine]:
     for wo, sla, tier_name in rows:
         customer, assignee = wo.customer, wo.assignee
         cells = ROW_CELLS.format(  # every value is escaped (ints and formatted numbers need not be)
-            pk=wo.pk, url=work_order_url.format(wo.pk), customer_url=customer_url.format(wo.customer_id),
+            pk=wo.pk,
+            url=work_order_url.format(wo.pk),
+            customer_url=customer_url.format(wo.customer_id),
             customer=escape(customer.name or customer.external_id),
-            customer_sub=escape(f"{customer.external_id} · {customer.segment}" if customer.segment
-                                else customer.external_id),
-            tier=wo.tier, tier_label=escape(f"T{wo.tier} · {tier_name}" if tier_name else f"T{wo.tier}"),
-            status=escape(wo.status), status_label=escape(_STATUS_LABELS.get(wo.status, wo.status)),
+            customer_sub=escape(
+                f"{customer.external_id} · {customer.segment}" if customer.segment else customer.external_id
+            ),
+            tier=wo.tier,
+            tier_label=escape(f"T{wo.tier} · {tier_name}" if tier_name else f"T{wo.tier}"),
+            status=escape(wo.status),
+            status_label=escape(_STATUS_LABELS.get(wo.status, wo.status)),
             step_flag=STEP_OVERDUE if getattr(wo, "step_overdue", False) else "",
-            sla_state=sla.state, sla_text=f"⚠ {sla.text}" if sla.state == "breached" else sla.text,
+            sla_state=sla.state,
+            sla_text=f"⚠ {sla.text}" if sla.state == "breached" else sla.text,
             sla_title=f"{sla.kind} due {_day_time(sla.due_at, tz, year=True)}" if sla.due_at else sla.kind,
             sla_sub=f"{sla.kind} · {_day_time(sla.due_at, tz)}" if sla.due_at else sla.kind,
-            priority=f"{wo.priority:,.1f}", probability=f"{round(wo.probability * 100)}%",
+            priority=f"{wo.priority:,.1f}",
+            probability=f"{round(wo.probability * 100)}%",
             ltv=f"{customer.lifetime_value:,.0f}",
             assignee=escape((assignee.get_full_name() or assignee.username) if assignee else "unassigned"),
         )
-        lines.append(QueueLine(pk=wo.pk, css={"breached": "is-breached", "at-risk": "is-at-risk"}.get(sla.state, ""),
-                               cells=mark_safe(cells)))  # noqa: S308 - built from escaped values above
+        lines.append(
+            QueueLine(
+                pk=wo.pk,
+                css={"breached": "is-breached", "at-risk": "is-at-risk"}.get(sla.state, ""),
+                cells=mark_safe(cells),  # noqa: S308 - built from escaped values above
+            )
+        )
     return lines
 
 
 _EVENT_FIELDS = {
-    "status": "Status", "assignee": "Assignee", "tier": "Tier", "priority": "Priority",
-    "first_contact_due_at": "First contact due", "resolution_due_at": "Resolution due",
+    "status": "Status",
+    "assignee": "Assignee",
+    "tier": "Tier",
+    "priority": "Priority",
+    "first_contact_due_at": "First contact due",
+    "resolution_due_at": "Resolution due",
 }
 _CLOCKS = dict(SlaClock.choices)
 
@@ -180,8 +212,7 @@ def timeline_with_pauses(wo, events: list[tuple]) -> list[tuple]:
     """The work order's timeline (newest first) with each pause of its SLA clocks: when it began and ended."""
     entries = []
     for pause in wo.pauses.select_related("started_by"):
-        entries.append((_PauseEntry(pause.started_at, pause.started_by, "waiting on the customer"),
-                        "SLA clock paused"))
+        entries.append((_PauseEntry(pause.started_at, pause.started_by, "waiting on the customer"), "SLA clock paused"))
         if pause.ended_at:
             wall = (pause.ended_at - pause.started_at).total_seconds()
             note = f"paused {_hours_span(wall)}, {_hours_span(pause.business_seconds)} of working time given back"

@@ -35,15 +35,21 @@ def queue_for(*, user, team: bool = False, roles=None):
 
 
 def open_load(user_ids) -> dict[int, int]:
-    rows = (WorkOrder.objects.filter(open_key__isnull=False, assignee_id__in=list(user_ids))
-            .values("assignee_id").annotate(n=Count("id")))
+    rows = (
+        WorkOrder.objects.filter(open_key__isnull=False, assignee_id__in=list(user_ids))
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+    )
     return {r["assignee_id"]: r["n"] for r in rows}
 
 
 def role_members(role: str):
     # With their calendars (own and their lead's): the SLA sweep holds notices until each person's working hours.
-    return (User.objects.filter(groups__name=role, is_active=True)
-            .select_related("agent__calendar", "agent__team_lead__agent__calendar").order_by("id"))
+    return (
+        User.objects.filter(groups__name=role, is_active=True)
+        .select_related("agent__calendar", "agent__team_lead__agent__calendar")
+        .order_by("id")
+    )
 
 
 def assignable_users(*, by, roles=None) -> QuerySet[User]:
@@ -58,10 +64,18 @@ def assignable_users(*, by, roles=None) -> QuerySet[User]:
 
 def agent_list(*, user) -> QuerySet[User]:
     """The agents a person manages, with their open load: admins everyone, team leads their team."""
-    open_count = (WorkOrder.objects.filter(assignee=OuterRef("pk"), open_key__isnull=False).order_by()
-                  .values("assignee").annotate(n=Count("id")).values("n"))
-    return (assignable_users(by=user).select_related("agent__team_lead")
-            .annotate(open_work_orders=Coalesce(Subquery(open_count), 0)))
+    open_count = (
+        WorkOrder.objects.filter(assignee=OuterRef("pk"), open_key__isnull=False)
+        .order_by()
+        .values("assignee")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        assignable_users(by=user)
+        .select_related("agent__team_lead")
+        .annotate(open_work_orders=Coalesce(Subquery(open_count), 0))
+    )
 
 
 def absent_with_open_work(*, on: date) -> QuerySet[User]:
@@ -71,8 +85,11 @@ def absent_with_open_work(*, on: date) -> QuerySet[User]:
 
 
 def notification_list(*, user) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).select_related("work_order__customer").order_by(
-        "-created_at", "-id")
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("work_order__customer")
+        .order_by("-created_at", "-id")
+    )
 
 
 def unread_count(*, user) -> int:
@@ -81,13 +98,28 @@ def unread_count(*, user) -> int:
 
 def save_likelihoods(tiers) -> dict[int, float]:
     """Per tier: retained / (retained + churned + unreachable), smoothed toward the prior."""
-    rows = (WorkOrder.objects.filter(open_key__isnull=True, tier__in=list(tiers))
-            .exclude(outcome__in=["", Outcome.FALSE_ALARM]).values("tier")
-            .annotate(n=Count("id"), kept=Count("id", filter=Q(outcome=Outcome.RETAINED))))
+    rows = (
+        WorkOrder.objects.filter(open_key__isnull=True, tier__in=list(tiers))
+        .exclude(outcome__in=["", Outcome.FALSE_ALARM])
+        .values("tier")
+        .annotate(n=Count("id"), kept=Count("id", filter=Q(outcome=Outcome.RETAINED)))
+    )
     seen = {r["tier"]: (r["kept"], r["n"]) for r in rows}
-    return {t: (seen.get(t, (0, 0))[0] + SAVE_PRIOR * SAVE_PRIOR_WEIGHT) / (seen.get(t, (0, 0))[1] + SAVE_PRIOR_WEIGHT)
-            for t in tiers}
+    return {
+        t: (seen.get(t, (0, 0))[0] + SAVE_PRIOR * SAVE_PRIOR_WEIGHT) / (seen.get(t, (0, 0))[1] + SAVE_PRIOR_WEIGHT)
+        for t in tiers
+    }
 
 
-__all__ = ["OPEN_STATUSES", "Role", "agent_list", "assignable_users", "open_load", "policy_in_force", "queue_for",
-           "role_members", "save_likelihoods", "work_order_list"]
+__all__ = [
+    "OPEN_STATUSES",
+    "Role",
+    "agent_list",
+    "assignable_users",
+    "open_load",
+    "policy_in_force",
+    "queue_for",
+    "role_members",
+    "save_likelihoods",
+    "work_order_list",
+]

@@ -44,8 +44,10 @@ class RunInProgress(Exception):
 
 def _chunk_bounds(chunk_size: int) -> list[tuple[int, int]]:
     """Customer-id ranges of about `chunk_size` customers each, from one window query; open at both ends."""
-    sql = ("SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS rn FROM customers_customer) numbered "
-           "WHERE (rn - 1) %% %s = 0 ORDER BY id")
+    sql = (
+        "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS rn FROM customers_customer) numbered "
+        "WHERE (rn - 1) %% %s = 0 ORDER BY id"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [chunk_size])
         starts = [row[0] for row in cursor.fetchall()]
@@ -82,8 +84,12 @@ def _run_start(*, as_of: date, chunk_size: int | None) -> ScoreRun:
     now = timezone.now()
     run, created = ScoreRun.objects.select_for_update().get_or_create(
         as_of=as_of,
-        defaults={"policy_version": policy_current(), "ruleset_version": ruleset_current(),
-                  "model_version": model_active(), "progress_at": now},
+        defaults={
+            "policy_version": policy_current(),
+            "ruleset_version": ruleset_current(),
+            "model_version": model_active(),
+            "progress_at": now,
+        },
     )
     if not created and run.status != ScoreRun.Status.DONE:
         # a re-run of a failed or stalled date resumes its pending chunks
@@ -121,8 +127,11 @@ def _stale_before():
 
 def _last_progress(run: ScoreRun):
     chunks = run.chunks.all()
-    stamps = [run.progress_at or run.started_at,
-              *[c.heartbeat_at for c in chunks if c.heartbeat_at], *[c.done_at for c in chunks if c.done_at]]
+    stamps = [
+        run.progress_at or run.started_at,
+        *[c.heartbeat_at for c in chunks if c.heartbeat_at],
+        *[c.done_at for c in chunks if c.done_at],
+    ]
     return max(stamps)
 
 
@@ -132,8 +141,10 @@ def _abandon_stale_runs(*, except_as_of: date) -> None:
     for run in ScoreRun.objects.filter(status__in=ScoreRun.ACTIVE).exclude(as_of=except_as_of):
         if _last_progress(run) < _stale_before():
             failed = ScoreRun.objects.filter(pk=run.pk, status__in=ScoreRun.ACTIVE).update(
-                status=ScoreRun.Status.FAILED, finished_at=timezone.now(),
-                error=f"abandoned: no progress for {settings.SCORING_STALL_SECONDS} s")
+                status=ScoreRun.Status.FAILED,
+                finished_at=timezone.now(),
+                error=f"abandoned: no progress for {settings.SCORING_STALL_SECONDS} s",
+            )
             if failed:
                 run.refresh_from_db()
                 _notify_admins(run)
@@ -151,8 +162,10 @@ def runs_stalled() -> list[tuple[int, list[int]]]:
         if _last_progress(run) >= _stale_before():
             continue
         claimed = ScoreRun.objects.filter(pk=run.pk, status__in=ScoreRun.ACTIVE, progress_at=run.progress_at).update(
-            status=ScoreRun.Status.STALLED, progress_at=timezone.now(),
-            stats={**run.stats, "stalls": run.stats.get("stalls", 0) + 1})
+            status=ScoreRun.Status.STALLED,
+            progress_at=timezone.now(),
+            stats={**run.stats, "stalls": run.stats.get("stalls", 0) + 1},
+        )
         if claimed:
             run.refresh_from_db()
             log.warning("run %s stalled; re-dispatching %d chunk(s)", run.as_of, len(pending))
@@ -183,9 +196,11 @@ def score_chunk(*, chunk_id: int) -> dict:
     now = timezone.now()
     ScoreChunk.objects.filter(pk=chunk_id, done_at__isnull=True).update(heartbeat_at=now, attempts=F("attempts") + 1)
     with transaction.atomic():
-        chunk = ScoreChunk.objects.select_for_update(of=("self",)).select_related("run__policy_version",
-                                                                       "run__ruleset_version",
-                                                                       "run__model_version").get(pk=chunk_id)
+        chunk = (
+            ScoreChunk.objects.select_for_update(of=("self",))
+            .select_related("run__policy_version", "run__ruleset_version", "run__model_version")
+            .get(pk=chunk_id)
+        )
         if chunk.done_at is not None:
             return chunk.stats
         run = chunk.run
@@ -207,16 +222,22 @@ def run_finish_if_complete(*, chunk_id: int) -> None:
 def _no_activity(run: ScoreRun, chunk: ScoreChunk, scored: int) -> int:
     """Customers of the chunk not yet churned but without any activity before the run's cut-off."""
     cutoff = cutoff_for(run.as_of)
-    live = Customer.objects.filter(id__gte=chunk.id_from, id__lt=chunk.id_to).filter(
-        Q(churned_at__isnull=True) | Q(churned_at__gte=cutoff)).count()
+    live = (
+        Customer.objects.filter(id__gte=chunk.id_from, id__lt=chunk.id_to)
+        .filter(Q(churned_at__isnull=True) | Q(churned_at__gte=cutoff))
+        .count()
+    )
     return live - scored
 
 
 def _newer_scored(run: ScoreRun, chunk: ScoreChunk) -> set[int]:
     """Customers of the chunk already scored by a run of a later date: this run must not touch their alerts or
     work orders (the date fence; an older run finishing late never rewinds a newer verdict)."""
-    return set(CustomerScore.objects.filter(customer_id__gte=chunk.id_from, customer_id__lt=chunk.id_to,
-                                            as_of__gt=run.as_of).values_list("customer_id", flat=True).distinct())
+    return set(
+        CustomerScore.objects.filter(customer_id__gte=chunk.id_from, customer_id__lt=chunk.id_to, as_of__gt=run.as_of)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
 
 
 def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
@@ -228,17 +249,34 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     policy = run.policy_version.data
     rules = rule_specs(run.ruleset_version)
     bundle = model_bundle(run)
-    all_features = compute_features(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to,
-                                    bgnbd_params=bundle.get("bgnbd_params") if bundle else None)
-    empty = {"customers": 0, "lapsed": 0, "new": 0, "at_risk": 0, "rule_high": 0, "alerts_closed": 0,
-             "tiers": {}, "no_activity": _no_activity(run, chunk, len(all_features)), "fenced": 0}
+    all_features = compute_features(
+        as_of=run.as_of,
+        id_from=chunk.id_from,
+        id_to=chunk.id_to,
+        bgnbd_params=bundle.get("bgnbd_params") if bundle else None,
+    )
+    empty = {
+        "customers": 0,
+        "lapsed": 0,
+        "new": 0,
+        "at_risk": 0,
+        "rule_high": 0,
+        "alerts_closed": 0,
+        "tiers": {},
+        "no_activity": _no_activity(run, chunk, len(all_features)),
+        "fenced": 0,
+    }
     if all_features.empty:
-        return {**empty, "empty_chunks": 1,
-                "lapsed": churned_count(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)}
+        return {
+            **empty,
+            "empty_chunks": 1,
+            "lapsed": churned_count(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to),
+        }
     population = split_population(all_features, policy)
     features = population.active
-    scored = score_frame(features=features, policy=policy, rules=rules, model_bundle=bundle,
-                         ranked=run.stats.get("rank_thresholds"))
+    scored = score_frame(
+        features=features, policy=policy, rules=rules, model_bundle=bundle, ranked=run.stats.get("rank_thresholds")
+    )
     at_risk = scored[scored["tier"] > 0]
     X_risk = features.loc[at_risk.index]
     if bundle:
@@ -248,26 +286,62 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     factor_map = dict(zip(at_risk.index, factors, strict=True))
     _write_scores(run, scored, factor_map)
     fenced = _newer_scored(run, chunk)
-    values = customer_values(as_of=run.as_of, policy=policy, ids=at_risk.index, id_from=chunk.id_from,
-                             id_to=chunk.id_to)
+    values = customer_values(
+        as_of=run.as_of, policy=policy, ids=at_risk.index, id_from=chunk.id_from, id_to=chunk.id_to
+    )
     new = set(population.new)
-    rows = [{"customer_id": int(cid), "probability": float(p), "tier": int(t), "rules_fired": fired,
-             "is_rule_high_risk": bool(high), "factors": factor_map[cid], "value": float(values.at[cid, "value"]),
-             "value_basis": values.at[cid, "value_basis"], "lane_reason": NEW_CUSTOMER if cid in new else ""}
-            for cid, p, t, fired, high in zip(at_risk.index, at_risk["probability"], at_risk["tier"],
-                                              at_risk["rules_fired"], at_risk["is_rule_high_risk"], strict=True)
-            if int(cid) not in fenced]
+    rows = [
+        {
+            "customer_id": int(cid),
+            "probability": float(p),
+            "tier": int(t),
+            "rules_fired": fired,
+            "is_rule_high_risk": bool(high),
+            "factors": factor_map[cid],
+            "value": float(values.at[cid, "value"]),
+            "value_basis": values.at[cid, "value_basis"],
+            "lane_reason": NEW_CUSTOMER if cid in new else "",
+        }
+        for cid, p, t, fired, high in zip(
+            at_risk.index,
+            at_risk["probability"],
+            at_risk["tier"],
+            at_risk["rules_fired"],
+            at_risk["is_rule_high_risk"],
+            strict=True,
+        )
+        if int(cid) not in fenced
+    ]
     alerts = alerts_upsert(as_of=run.as_of, rows=rows, control_share=policy["control_share"])
     lapsed_ids = [c for c in population.lapsed.tolist() if int(c) not in fenced]
-    closed = alerts_close_cleared(keep_customer_ids=[], id_from=chunk.id_from, id_to=chunk.id_to,
-                                  reason="lapsed: win-back lane", only_customer_ids=lapsed_ids, as_of=run.as_of)
-    closed += alerts_close_cleared(keep_customer_ids=[*alerts, *fenced], id_from=chunk.id_from, id_to=chunk.id_to,
-                                   reason="risk cleared", as_of=run.as_of)
+    closed = alerts_close_cleared(
+        keep_customer_ids=[],
+        id_from=chunk.id_from,
+        id_to=chunk.id_to,
+        reason="lapsed: win-back lane",
+        only_customer_ids=lapsed_ids,
+        as_of=run.as_of,
+    )
+    closed += alerts_close_cleared(
+        keep_customer_ids=[*alerts, *fenced],
+        id_from=chunk.id_from,
+        id_to=chunk.id_to,
+        reason="risk cleared",
+        as_of=run.as_of,
+    )
     tiers = scored["tier"].value_counts().to_dict()
     lapsed = len(population.lapsed) + churned_count(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
-    return {**empty, "customers": len(features), "lapsed": lapsed, "new": len(new), "at_risk": len(rows),
-            "rule_high": int(scored["is_rule_high_risk"].sum()), "alerts_closed": closed, "fenced": len(fenced),
-            "tiers": {str(int(k)): int(v) for k, v in tiers.items() if k > 0}}
+    return {
+        **empty,
+        "customers": len(features),
+        "lapsed": lapsed,
+        "new": len(new),
+        "at_risk": len(rows),
+        "rule_high": int(scored["is_rule_high_risk"].sum()),
+        "alerts_closed": closed,
+        "fenced": len(fenced),
+        "tiers": {str(int(k)): int(v) for k, v in tiers.items() if k > 0},
+    }
 
 
 SCORE_UPDATE = ("probability", "tier", "rules_fired", "is_rule_high_risk", "factors")
@@ -275,19 +349,26 @@ SCORE_UPDATE = ("probability", "tier", "rules_fired", "is_rule_high_risk", "fact
 
 def _write_scores(run, scored, factor_map) -> None:
     """Upsert one score row per customer (factors for the at-risk ones)."""
-    frame = pd.DataFrame({
-        "run_id": run.id,
-        "customer_id": scored.index.astype(np.int64),
-        "as_of": run.as_of.isoformat(),
-        "probability": scored["probability"].to_numpy(dtype=float),
-        "tier": pd.array(np.where(scored["tier"] > 0, scored["tier"], 0), dtype="Int64"),
-        "rules_fired": [json.dumps(f) for f in scored["rules_fired"]],
-        "is_rule_high_risk": scored["is_rule_high_risk"].to_numpy(dtype=bool),
-        "factors": [json.dumps(factor_map[c]) if c in factor_map else "[]" for c in scored.index],
-    })
+    frame = pd.DataFrame(
+        {
+            "run_id": run.id,
+            "customer_id": scored.index.astype(np.int64),
+            "as_of": run.as_of.isoformat(),
+            "probability": scored["probability"].to_numpy(dtype=float),
+            "tier": pd.array(np.where(scored["tier"] > 0, scored["tier"], 0), dtype="Int64"),
+            "rules_fired": [json.dumps(f) for f in scored["rules_fired"]],
+            "is_rule_high_risk": scored["is_rule_high_risk"].to_numpy(dtype=bool),
+            "factors": [json.dumps(factor_map[c]) if c in factor_map else "[]" for c in scored.index],
+        }
+    )
     frame.loc[frame["tier"] == 0, "tier"] = pd.NA
-    frame_upsert(model=CustomerScore, frame=frame, unique_fields=("run", "customer"), update_fields=SCORE_UPDATE,
-                 json_fields=("rules_fired", "factors"))
+    frame_upsert(
+        model=CustomerScore,
+        frame=frame,
+        unique_fields=("run", "customer"),
+        update_fields=SCORE_UPDATE,
+        json_fields=("rules_fired", "factors"),
+    )
 
 
 def chunk_failed(*, chunk_id: int, error: str) -> None:
@@ -342,6 +423,9 @@ def run_finish(*, run_id: int) -> ScoreRun:
             total.update(work_orders_allocate(as_of=run.as_of, policy=run.policy_version.data))
         run.status, run.stats, run.finished_at, run.error = ScoreRun.Status.DONE, total, timezone.now(), ""
     run.save(update_fields=["status", "stats", "finished_at", "error"])
-    webhook_emit(event_type="score_run.finished", key=f"score_run.finished:{run.pk}", payload={
-        "run_id": run.pk, "as_of": run.as_of.isoformat(), "status": run.status, "stats": run.stats})
+    webhook_emit(
+        event_type="score_run.finished",
+        key=f"score_run.finished:{run.pk}",
+        payload={"run_id": run.pk, "as_of": run.as_of.isoformat(), "status": run.status, "stats": run.stats},
+    )
     return run

@@ -134,8 +134,9 @@ def nightly_retry_task(as_of: str | None = None) -> int | None:
     """The beat's second chance: re-run today's date once if it failed."""
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     with _FreshConnection():
-        claimed = ScoreRun.objects.filter(as_of=day, status=ScoreRun.Status.FAILED).exclude(
-            stats__has_key="retried").first()
+        claimed = (
+            ScoreRun.objects.filter(as_of=day, status=ScoreRun.Status.FAILED).exclude(stats__has_key="retried").first()
+        )
         if claimed is None:
             return None
         claimed.stats = {**claimed.stats, "retried": timezone.now().isoformat()}

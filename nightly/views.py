@@ -23,10 +23,16 @@ def runs(request):
     """The nightly runs, newest first; failed or stalled ones can be retried."""
     rows = []
     for run in ScoreRun.objects.annotate(chunks_done=Count("chunks", filter=Q(chunks__done_at__isnull=False)))[
-            :RUNS_SHOWN]:
+        :RUNS_SHOWN
+    ]:
         end = run.finished_at or (timezone.now() if run.status in ScoreRun.ACTIVE else None)
-        rows.append({"run": run, "duration": end - run.started_at if end else None,
-                     "retry": run.status in (ScoreRun.Status.FAILED, ScoreRun.Status.STALLED)})
+        rows.append(
+            {
+                "run": run,
+                "duration": end - run.started_at if end else None,
+                "retry": run.status in (ScoreRun.Status.FAILED, ScoreRun.Status.STALLED),
+            }
+        )
     return render_page(request, "scoring/scorerun_list.html", {"rows": rows, "limit": RUNS_SHOWN}, active="runs")
 
 

@@ -7,8 +7,16 @@ from .models import AlarmSettings, WeeklyReport
 @admin.register(WeeklyReport)
 class WeeklyReportAdmin(admin.ModelAdmin):
     list_display = ("week", "week_start", "built_at", "build_count", "emailed_at", "health_notified_at")
-    readonly_fields = ("week", "week_start", "data", "model_version", "built_at", "build_count", "emailed_at",
-                       "health_notified_at")
+    readonly_fields = (
+        "week",
+        "week_start",
+        "data",
+        "model_version",
+        "built_at",
+        "build_count",
+        "emailed_at",
+        "health_notified_at",
+    )
 
 
 @admin.register(AlarmSettings)
@@ -22,6 +30,7 @@ class AlarmSettingsAdmin(admin.ModelAdmin):
         return not AlarmSettings.objects.exists()
 
     def save_model(self, request, obj, form, change):
-        saved = alarm_settings_save(psi_warning=obj.psi_warning, psi_alarm=obj.psi_alarm,
-                                    drift_weeks=obj.drift_weeks, by=request.user)
+        saved = alarm_settings_save(
+            psi_warning=obj.psi_warning, psi_alarm=obj.psi_alarm, drift_weeks=obj.drift_weeks, by=request.user
+        )
         obj.pk = saved.pk

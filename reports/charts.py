@@ -87,22 +87,28 @@ class _Frame:
 
 
 def _svg(frame: _Frame, body: list[str], label: str) -> str:
-    return (f'<svg class="rchart" viewBox="0 0 {frame.width} {frame.height}" role="img" '
-            f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg" {FONT} font-size="11">'
-            f'<title>{escape(label)}</title>{"".join(body)}</svg>')
+    return (
+        f'<svg class="rchart" viewBox="0 0 {frame.width} {frame.height}" role="img" '
+        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg" {FONT} font-size="11">'
+        f"<title>{escape(label)}</title>{''.join(body)}</svg>"
+    )
 
 
 def _text(x, y, text, *, anchor="start", fill=MUTED, size=11, weight="normal") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}" font-size="{size}" '
-            f'font-weight="{weight}">{escape(str(text))}</text>')
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}" font-size="{size}" '
+        f'font-weight="{weight}">{escape(str(text))}</text>'
+    )
 
 
 def _y_axis(frame: _Frame, ticks: list[float], scale, kind: str) -> list[str]:
     out = []
     for t in ticks:
         y = scale(t)
-        out.append(f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y:.1f}" y2="{y:.1f}" '
-                   f'stroke="{GRID}" stroke-width="1"/>')
+        out.append(
+            f'<line x1="{frame.left}" x2="{frame.width - frame.right}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+        )
         out.append(_text(frame.left - 6, y + 3.5, tick(t, kind), anchor="end"))
     return out
 
@@ -128,6 +134,7 @@ def _segments(points: list[tuple[float, float] | None]) -> list[list[tuple[float
 def _scale_y(frame: _Frame, lo: float, hi: float):
     def scale(v: float) -> float:
         return frame.top + frame.plot_h * (1 - (v - lo) / (hi - lo))
+
     return scale
 
 
@@ -144,9 +151,19 @@ def _range(values: list[float], y_min, y_max, extra: list[float]) -> tuple[float
     return lo, hi if hi > lo else lo + 1
 
 
-def line_chart(labels: list[str], series: list[dict], *, kind: str = "int", y_min=0.0, y_max=None,
-               threshold: float | None = None, threshold_label: str = "", label: str = "",
-               width: int = 560, height: int = 210) -> str:
+def line_chart(
+    labels: list[str],
+    series: list[dict],
+    *,
+    kind: str = "int",
+    y_min=0.0,
+    y_max=None,
+    threshold: float | None = None,
+    threshold_label: str = "",
+    label: str = "",
+    width: int = 560,
+    height: int = 210,
+) -> str:
     """Weekly trend lines. series: {"name", "values", "color", optional "low"/"high" for an interval band}."""
     frame = _Frame(width, height, 46, 58, 14, 26)
     values = [v for s in series for v in s["values"] if v is not None]
@@ -159,8 +176,10 @@ def line_chart(labels: list[str], series: list[dict], *, kind: str = "int", y_mi
     body = _y_axis(frame, ticks, scale, kind) + _x_labels(frame, labels, xs)
     if threshold is not None:
         y = scale(threshold)
-        body.append(f'<line x1="{frame.left}" x2="{width - frame.right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#b42318" '
-                    f'stroke-width="1.2" stroke-dasharray="5 4"/>')
+        body.append(
+            f'<line x1="{frame.left}" x2="{width - frame.right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#b42318" '
+            f'stroke-width="1.2" stroke-dasharray="5 4"/>'
+        )
         body.append(_text(width - frame.right + 4, y + 3.5, threshold_label or fmt(threshold, kind), fill="#b42318"))
     labels_at = []
     for s in series:
@@ -190,8 +209,12 @@ def _series(s: dict, xs: list[float], scale, kind: str) -> tuple[list[str], tupl
     color = s.get("color", BRAND)
     out = []
     if s.get("low") and s.get("high"):
-        for run in _segments([(i, 0) if lo_ is not None and hi_ is not None else None
-                              for i, (lo_, hi_) in enumerate(zip(s["low"], s["high"], strict=True))]):
+        for run in _segments(
+            [
+                (i, 0) if lo_ is not None and hi_ is not None else None
+                for i, (lo_, hi_) in enumerate(zip(s["low"], s["high"], strict=True))
+            ]
+        ):
             idx = [i for i, _ in run]
             upper = " ".join(f"{xs[i]:.1f},{scale(s['high'][i]):.1f}" for i in idx)
             lower = " ".join(f"{xs[i]:.1f},{scale(s['low'][i]):.1f}" for i in reversed(idx))
@@ -200,23 +223,28 @@ def _series(s: dict, xs: list[float], scale, kind: str) -> tuple[list[str], tupl
     dash = ' stroke-dasharray="4 3"' if s.get("dashed") else ""
     for run in _segments(points):
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
-        out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2.2" '
-                   f'stroke-linejoin="round" stroke-linecap="round"{dash}/>')
+        out.append(
+            f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2.2" '
+            f'stroke-linejoin="round" stroke-linecap="round"{dash}/>'
+        )
     last = max((i for i, p in enumerate(points) if p is not None), default=None)
     for i, p in enumerate(points):
         if p is None:
             continue
         fill = color if i == last else "#fff"
-        out.append(f'<circle cx="{p[0]:.1f}" cy="{p[1]:.1f}" r="3.2" fill="{fill}" stroke="{color}" '
-                   f'stroke-width="1.6"><title>{escape(s["name"])}: {fmt(s["values"][i], kind)}</title></circle>')
+        out.append(
+            f'<circle cx="{p[0]:.1f}" cy="{p[1]:.1f}" r="3.2" fill="{fill}" stroke="{color}" '
+            f'stroke-width="1.6"><title>{escape(s["name"])}: {fmt(s["values"][i], kind)}</title></circle>'
+        )
     if last is None:
         return out, None
     x, y = points[last]
     return out, (x, y, fmt(s["values"][last], kind), color)
 
 
-def stacked_bars(labels: list[str], series: list[dict], *, kind: str = "int", label: str = "",
-                 width: int = 560, height: int = 210) -> str:
+def stacked_bars(
+    labels: list[str], series: list[dict], *, kind: str = "int", label: str = "", width: int = 560, height: int = 210
+) -> str:
     """Weekly stacked columns. series: {"name", "values", "color"}; the total is written on top."""
     frame = _Frame(width, height, 46, 12, 16, 26)
     totals = [sum(s["values"][i] or 0 for s in series) for i in range(len(labels))]
@@ -235,17 +263,28 @@ def stacked_bars(labels: list[str], series: list[dict], *, kind: str = "int", la
             if v <= 0:
                 continue
             y0, y1 = scale(base), scale(base + v)
-            body.append(f'<rect x="{x - bar / 2:.1f}" y="{y1:.1f}" width="{bar:.1f}" height="{max(y0 - y1, 0):.1f}" '
-                        f'fill="{s["color"]}"><title>{escape(s["name"])}: {fmt(v, kind)}</title></rect>')
+            body.append(
+                f'<rect x="{x - bar / 2:.1f}" y="{y1:.1f}" width="{bar:.1f}" height="{max(y0 - y1, 0):.1f}" '
+                f'fill="{s["color"]}"><title>{escape(s["name"])}: {fmt(v, kind)}</title></rect>'
+            )
             base += v
         if totals[i]:
             body.append(_text(x, scale(totals[i]) - 4, fmt(totals[i], kind), anchor="middle", fill=INK, size=10.5))
     return _svg(frame, body, label)
 
 
-def hbars(rows: list[dict], *, kind: str = "pct", max_value: float | None = None, threshold: float | None = None,
-          threshold_label: str = "", label: str = "", width: int = 560, label_width: int = 150,
-          row_height: int = 26) -> str:
+def hbars(
+    rows: list[dict],
+    *,
+    kind: str = "pct",
+    max_value: float | None = None,
+    threshold: float | None = None,
+    threshold_label: str = "",
+    label: str = "",
+    width: int = 560,
+    label_width: int = 150,
+    row_height: int = 26,
+) -> str:
     """Horizontal bars. rows: {"label", "value", "color", optional "note"}; None values show a dash."""
     height = 18 + row_height * max(len(rows), 1) + (16 if threshold is not None else 0)
     frame = _Frame(width, height, label_width, 64, 6, 12)
@@ -258,23 +297,36 @@ def hbars(rows: list[dict], *, kind: str = "pct", max_value: float | None = None
     for i, r in enumerate(rows):
         y = frame.top + i * row_height
         body.append(_text(frame.left - 8, y + row_height / 2 + 4, r["label"], anchor="end", fill=INK, size=11.5))
-        body.append(f'<rect x="{frame.left}" y="{y + 5:.1f}" width="{frame.plot_w:.1f}" height="{row_height - 10}" '
-                    f'fill="#f2f4f7" rx="3"/>')
+        body.append(
+            f'<rect x="{frame.left}" y="{y + 5:.1f}" width="{frame.plot_w:.1f}" height="{row_height - 10}" '
+            f'fill="#f2f4f7" rx="3"/>'
+        )
         if r["value"]:
-            body.append(f'<rect x="{frame.left}" y="{y + 5:.1f}" width="{max(x_of(r["value"]) - frame.left, 1.5):.1f}"'
-                        f' height="{row_height - 10}" fill="{r.get("color", BRAND)}" rx="3"/>')
+            body.append(
+                f'<rect x="{frame.left}" y="{y + 5:.1f}" width="{max(x_of(r["value"]) - frame.left, 1.5):.1f}"'
+                f' height="{row_height - 10}" fill="{r.get("color", BRAND)}" rx="3"/>'
+            )
         note = fmt(r["value"], kind) + (f"  {r['note']}" if r.get("note") else "")
         body.append(_text(width - frame.right + 6, y + row_height / 2 + 4, note, fill=INK, size=11))
     if threshold is not None:
         x = x_of(threshold)
-        body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top}" y2="{height - 14}" stroke="#b42318" '
-                    f'stroke-width="1.2" stroke-dasharray="5 4"/>')
+        body.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top}" y2="{height - 14}" stroke="#b42318" '
+            f'stroke-width="1.2" stroke-dasharray="5 4"/>'
+        )
         body.append(_text(x, height - 3, threshold_label or fmt(threshold, kind), anchor="middle", fill="#b42318"))
     return _svg(frame, body, label)
 
 
-def stacked_share_bars(rows: list[dict], parts: list[tuple[str, str, str]], *, label: str = "", width: int = 560,
-                       label_width: int = 110, row_height: int = 30) -> str:
+def stacked_share_bars(
+    rows: list[dict],
+    parts: list[tuple[str, str, str]],
+    *,
+    label: str = "",
+    width: int = 560,
+    label_width: int = 110,
+    row_height: int = 30,
+) -> str:
     """100% horizontal bars. rows: {"label", "counts": {key: n}}; parts: (key, name, colour)."""
     height = 8 + row_height * max(len(rows), 1)
     frame = _Frame(width, height, label_width, 54, 4, 4)
@@ -285,8 +337,10 @@ def stacked_share_bars(rows: list[dict], parts: list[tuple[str, str, str]], *, l
         body.append(_text(frame.left - 8, y + row_height / 2 + 4, r["label"], anchor="end", fill=INK, size=11.5))
         body.append(_text(width - frame.right + 6, y + row_height / 2 + 4, f"n = {total}", fill=MUTED))
         if not total:
-            body.append(f'<rect x="{frame.left}" y="{y + 5}" width="{frame.plot_w:.1f}" height="{row_height - 10}" '
-                        f'fill="#f2f4f7" rx="3"/>')
+            body.append(
+                f'<rect x="{frame.left}" y="{y + 5}" width="{frame.plot_w:.1f}" height="{row_height - 10}" '
+                f'fill="#f2f4f7" rx="3"/>'
+            )
             continue
         x = float(frame.left)
         for key, name, color in parts:
@@ -294,16 +348,26 @@ def stacked_share_bars(rows: list[dict], parts: list[tuple[str, str, str]], *, l
             if not n:
                 continue
             w = frame.plot_w * n / total
-            body.append(f'<rect x="{x:.1f}" y="{y + 5}" width="{w:.1f}" height="{row_height - 10}" fill="{color}">'
-                        f'<title>{escape(name)}: {n} ({n / total:.0%})</title></rect>')
+            body.append(
+                f'<rect x="{x:.1f}" y="{y + 5}" width="{w:.1f}" height="{row_height - 10}" fill="{color}">'
+                f"<title>{escape(name)}: {n} ({n / total:.0%})</title></rect>"
+            )
             if w >= 26:
                 body.append(_text(x + w / 2, y + row_height / 2 + 4, n, anchor="middle", fill="#fff", weight="600"))
             x += w
     return _svg(frame, body, label)
 
 
-def interval_chart(rows: list[dict], *, kind: str = "pct", zero_line: bool = False, label: str = "",
-                   width: int = 560, label_width: int = 150, row_height: int = 34) -> str:
+def interval_chart(
+    rows: list[dict],
+    *,
+    kind: str = "pct",
+    zero_line: bool = False,
+    label: str = "",
+    width: int = 560,
+    label_width: int = 150,
+    row_height: int = 34,
+) -> str:
     """Points with interval whiskers. rows: {"label", "value", "low", "high", "color", optional "note"}."""
     bounds = [v for r in rows for v in (r["low"], r["high"], r["value"]) if v is not None]
     lo = min([0.0, *bounds])
@@ -323,8 +387,10 @@ def interval_chart(rows: list[dict], *, kind: str = "pct", zero_line: bool = Fal
         body.append(_text(x, height - 8, tick(t, "pp" if zero_line else kind), anchor="middle"))
     if zero_line:
         x = x_of(0)
-        body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top}" y2="{height - frame.bottom}" stroke="{INK}" '
-                    f'stroke-width="1.2"/>')
+        body.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top}" y2="{height - frame.bottom}" stroke="{INK}" '
+            f'stroke-width="1.2"/>'
+        )
     for i, r in enumerate(rows):
         y = frame.top + i * row_height + row_height / 2
         color = r.get("color", BRAND)
@@ -334,26 +400,42 @@ def interval_chart(rows: list[dict], *, kind: str = "pct", zero_line: bool = Fal
             continue
         if r["low"] is not None and r["high"] is not None:
             x0, x1 = x_of(r["low"]), x_of(r["high"])
-            body.append(f'<line x1="{x0:.1f}" x2="{x1:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{color}" '
-                        f'stroke-width="2.5" stroke-linecap="round" stroke-opacity="0.55"/>')
+            body.append(
+                f'<line x1="{x0:.1f}" x2="{x1:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{color}" '
+                f'stroke-width="2.5" stroke-linecap="round" stroke-opacity="0.55"/>'
+            )
             for xe in (x0, x1):
-                body.append(f'<line x1="{xe:.1f}" x2="{xe:.1f}" y1="{y - 6:.1f}" y2="{y + 6:.1f}" stroke="{color}" '
-                            f'stroke-width="2"/>')
-        body.append(f'<circle cx="{x_of(r["value"]):.1f}" cy="{y:.1f}" r="5.5" fill="{color}" stroke="#fff" '
-                    f'stroke-width="1.5"/>')
+                body.append(
+                    f'<line x1="{xe:.1f}" x2="{xe:.1f}" y1="{y - 6:.1f}" y2="{y + 6:.1f}" stroke="{color}" '
+                    f'stroke-width="2"/>'
+                )
+        body.append(
+            f'<circle cx="{x_of(r["value"]):.1f}" cy="{y:.1f}" r="5.5" fill="{color}" stroke="#fff" '
+            f'stroke-width="1.5"/>'
+        )
         note = fmt(r["value"], "pp" if zero_line else "pct1") + (f"  {r['note']}" if r.get("note") else "")
         body.append(_text(width - frame.right + 8, y + 4, note, fill=INK, size=11))
     return _svg(frame, body, label)
 
 
-def histogram(values: list[float], *, bin_width: float, marker: float, marker_label: str, label: str = "",
-              width: int = 560, height: int = 190, max_value: float | None = None) -> str:
+def histogram(
+    values: list[float],
+    *,
+    bin_width: float,
+    marker: float,
+    marker_label: str,
+    label: str = "",
+    width: int = 560,
+    height: int = 190,
+    max_value: float | None = None,
+) -> str:
     """Counts per bin of `bin_width`; bins at or past the marker are green (in time), before it amber."""
     frame = _Frame(width, height, 40, 14, 18, 26)
     top = max_value if max_value is not None else max([*values, marker * 2, bin_width])
     edges = [i * bin_width for i in range(int(math.ceil((top + 1e-9) / bin_width)) + 1)]
-    counts = [sum(a <= v < b or (b == edges[-1] and v == b) for v in values) for a, b in zip(edges, edges[1:],
-                                                                                             strict=False)]
+    counts = [
+        sum(a <= v < b or (b == edges[-1] and v == b) for v in values) for a, b in zip(edges, edges[1:], strict=False)
+    ]
     hi = max([*counts, 1])
     ticks = [t for t in nice_ticks(0, hi, 3) if float(t).is_integer()]
     hi = max(hi, ticks[-1])
@@ -367,13 +449,17 @@ def histogram(values: list[float], *, bin_width: float, marker: float, marker_la
     for a, b, n in zip(edges, edges[1:], counts, strict=False):
         color = "#12b76a" if a >= marker else "#fdb022"
         if n:
-            body.append(f'<rect x="{x_of(a) + 1:.1f}" y="{scale(n):.1f}" width="{x_of(b) - x_of(a) - 2:.1f}" '
-                        f'height="{scale(0) - scale(n):.1f}" fill="{color}"><title>{a:.0f}–{b:.0f} days: {n}'
-                        f'</title></rect>')
+            body.append(
+                f'<rect x="{x_of(a) + 1:.1f}" y="{scale(n):.1f}" width="{x_of(b) - x_of(a) - 2:.1f}" '
+                f'height="{scale(0) - scale(n):.1f}" fill="{color}"><title>{a:.0f}–{b:.0f} days: {n}'
+                f"</title></rect>"
+            )
     for e in edges[:: max(1, len(edges) // 8)]:
         body.append(_text(x_of(e), height - 8, f"{e:.0f}", anchor="middle"))
     x = x_of(marker)
-    body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top - 6}" y2="{scale(0):.1f}" stroke="{INK}" '
-                f'stroke-width="1.2" stroke-dasharray="5 4"/>')
+    body.append(
+        f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top - 6}" y2="{scale(0):.1f}" stroke="{INK}" '
+        f'stroke-width="1.2" stroke-dasharray="5 4"/>'
+    )
     body.append(_text(x + 5, frame.top + 2, marker_label, fill=INK))
     return _svg(frame, body, label)

@@ -9,10 +9,16 @@ TRAINING_COLOR, CURRENT_COLOR = "#98a2b3", "#d92d20"
 
 def _bin_labels(edges: list[float]) -> list[str]:
     """(-inf, e0], (e0, e1], ..., (e_last, inf), missing: labelled by their upper edge."""
+
     def num(x: float) -> str:
         return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
-    return ([f"≤{num(edges[0])}"] if edges else []) + [f"≤{num(e)}" for e in edges[1:]] + (
-        [f">{num(edges[-1])}"] if edges else ["all"]) + ["missing"]
+
+    return (
+        ([f"≤{num(edges[0])}"] if edges else [])
+        + [f"≤{num(e)}" for e in edges[1:]]
+        + ([f">{num(edges[-1])}"] if edges else ["all"])
+        + ["missing"]
+    )
 
 
 def paired_histogram(feature: str, histogram: dict, *, psi: float, width: int = 560, height: int = 190) -> str:
@@ -34,12 +40,16 @@ def paired_histogram(feature: str, histogram: dict, *, psi: float, width: int = 
         x = left + i * slot + slot * 0.1
         for j, (value, color) in enumerate(((training[i], TRAINING_COLOR), (current[i], CURRENT_COLOR))):
             h = plot_h * value / top_share
-            body.append(f'<rect x="{x + j * bar:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                        f'fill="{color}"><title>{escape(labels[i])}: {value:.1%}</title></rect>')
+            body.append(
+                f'<rect x="{x + j * bar:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                f'fill="{color}"><title>{escape(labels[i])}: {value:.1%}</title></rect>'
+            )
         body.append(_text(left + (i + 0.5) * slot, height - bottom + 13, labels[i], anchor="middle", size=9))
     body.append(_text(left, 13, f"{feature} · PSI {psi:.2f}", fill=INK, size=12, weight="600"))
     body.append(_text(width - right, 13, "training ▪ grey   this week ▪ red", anchor="end", fill=MUTED, size=10))
     label = f"{feature}: share of customers per bin, training data vs this week (PSI {psi:.2f})"
-    return (f'<svg class="rchart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
-            f'xmlns="http://www.w3.org/2000/svg" {FONT} font-size="11"><title>{escape(label)}</title>'
-            f'{"".join(body)}</svg>')
+    return (
+        f'<svg class="rchart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
+        f'xmlns="http://www.w3.org/2000/svg" {FONT} font-size="11"><title>{escape(label)}</title>'
+        f"{''.join(body)}</svg>"
+    )

@@ -3,8 +3,19 @@
 import csv
 import io
 
-SECTIONS = ("alerts", "flow", "work_orders", "sla", "first_contact_hours", "outcomes", "cohorts", "fairness",
-            "lead_time", "value", "health")
+SECTIONS = (
+    "alerts",
+    "flow",
+    "work_orders",
+    "sla",
+    "first_contact_hours",
+    "outcomes",
+    "cohorts",
+    "fairness",
+    "lead_time",
+    "value",
+    "health",
+)
 HEADER = ("week", "section", "group", "metric", "value", "definition")
 # Lists kept for the page's charts, not figures: per-churner lead times, a drifting feature's histograms.
 CHART_ONLY = {"days", "histogram"}
@@ -51,8 +62,10 @@ def flatten(data: dict) -> list[tuple[str, str, str, str, str]]:
     for section in SECTIONS:
         found: list[tuple[list[str], object]] = []
         _walk([], data.get(section, {}), found)
-        rows += [(section, "/".join(path[:-1]), path[-1], _cell(value), _definition(section, path, definitions))
-                 for path, value in found]
+        rows += [
+            (section, "/".join(path[:-1]), path[-1], _cell(value), _definition(section, path, definitions))
+            for path, value in found
+        ]
     return rows
 
 

@@ -46,7 +46,7 @@ def roc_auc(scores, labels) -> float | None:
         j = i
         while j + 1 < len(s) and sorted_s[j + 1] == sorted_s[i]:
             j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        ranks[order[i : j + 1]] = (i + j) / 2 + 1
         i = j + 1
     return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
@@ -57,7 +57,8 @@ def auc_interval(auc: float | None, positives: int, negatives: int) -> tuple[flo
         return None
     q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
     var = (auc * (1 - auc) + (positives - 1) * (q1 - auc * auc) + (negatives - 1) * (q2 - auc * auc)) / (
-        positives * negatives)
+        positives * negatives
+    )
     half = Z_95 * math.sqrt(max(var, 0.0))
     return max(0.0, auc - half), min(1.0, auc + half)
 
@@ -68,27 +69,40 @@ def _row(g: GroupFacts) -> dict:
     auc = roc_auc(g.scores, g.labels)
     interval = auc_interval(auc, churners, stayers)
     resolved = g.retained + g.lost
-    too_few = {"flag_rate": g.active < MIN_ACTIVE, "auc": min(churners, stayers) < MIN_CLASS,
-               "save_rate": resolved < MIN_RESOLVED}
+    too_few = {
+        "flag_rate": g.active < MIN_ACTIVE,
+        "auc": min(churners, stayers) < MIN_CLASS,
+        "save_rate": resolved < MIN_RESOLVED,
+    }
     return {
-        "group": g.name, "active": g.active, "flagged": g.flagged,
+        "group": g.name,
+        "active": g.active,
+        "flagged": g.flagged,
         "flag_rate": None if too_few["flag_rate"] else g.flagged / g.active,
-        "scored": len(g.labels), "churners": churners,
+        "scored": len(g.labels),
+        "churners": churners,
         "auc": None if too_few["auc"] else auc,
         "auc_low": None if too_few["auc"] or interval is None else interval[0],
         "auc_high": None if too_few["auc"] or interval is None else interval[1],
-        "resolved": resolved, "retained": g.retained,
+        "resolved": resolved,
+        "retained": g.retained,
         "save_rate": None if too_few["save_rate"] else g.retained / resolved,
-        "too_few": too_few, "is_small": any(too_few.values()),
+        "too_few": too_few,
+        "is_small": any(too_few.values()),
     }
 
 
 def fairness_figures(groups: dict[str, list[GroupFacts]]) -> dict:
     """Rows per dimension (segment, region), largest group first; small groups' figures are withheld."""
-    out = {dim: [_row(g) for g in sorted(groups.get(dim, []), key=lambda g: (-g.active, g.name))]
-           for dim in DIMENSIONS}
-    out["rules"] = {"min_active": MIN_ACTIVE, "min_class": MIN_CLASS, "min_resolved": MIN_RESOLVED,
-                    "text": (f"Figures from fewer than {MIN_ACTIVE} active customers, {MIN_CLASS} churners or stayers "
-                             f"among the matured scores, or {MIN_RESOLVED} resolved cases are marked "
-                             f"\"{TOO_FEW}\".")}
+    out = {dim: [_row(g) for g in sorted(groups.get(dim, []), key=lambda g: (-g.active, g.name))] for dim in DIMENSIONS}
+    out["rules"] = {
+        "min_active": MIN_ACTIVE,
+        "min_class": MIN_CLASS,
+        "min_resolved": MIN_RESOLVED,
+        "text": (
+            f"Figures from fewer than {MIN_ACTIVE} active customers, {MIN_CLASS} churners or stayers "
+            f"among the matured scores, or {MIN_RESOLVED} resolved cases are marked "
+            f'"{TOO_FEW}".'
+        ),
+    }
     return out

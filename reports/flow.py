@@ -35,8 +35,10 @@ DEFINITIONS = {
     "alerts.open_at_end": "Alerts open when the week ended: carried over + opened − closed.",
     "work_orders.carried_over": "Work orders opened before the week that were still open when it began.",
     "work_orders.opened_from_new_alerts": "Work orders opened during the week for alerts raised during the week.",
-    "work_orders.opened_from_earlier_alerts": ("Work orders opened during the week for alerts raised before it "
-                                               "(e.g. escalated to a tier with human work, or freed capacity)."),
+    "work_orders.opened_from_earlier_alerts": (
+        "Work orders opened during the week for alerts raised before it "
+        "(e.g. escalated to a tier with human work, or freed capacity)."
+    ),
     "work_orders.opened": "All work orders opened during the week: from new alerts + from earlier alerts.",
     "work_orders.resolved": "Work orders resolved during the week, whenever they were opened.",
     "work_orders.open_at_end": "Work orders open when the week ended: carried over + opened − resolved.",
@@ -60,19 +62,34 @@ def _work_orders(rows: list[WorkOrderSpan], start: datetime, end: datetime) -> d
     opened = [w for w in rows if in_window(w.opened_at, start, end)]
     from_new = sum(in_window(w.alert_raised_at, start, end) for w in opened)
     resolved = sum(in_window(w.resolved_at, start, end) for w in rows)
-    return {"carried_over": carried, "opened_from_new_alerts": from_new,
-            "opened_from_earlier_alerts": len(opened) - from_new, "opened": len(opened), "resolved": resolved,
-            "open_at_end": carried + len(opened) - resolved}
+    return {
+        "carried_over": carried,
+        "opened_from_new_alerts": from_new,
+        "opened_from_earlier_alerts": len(opened) - from_new,
+        "opened": len(opened),
+        "resolved": resolved,
+        "open_at_end": carried + len(opened) - resolved,
+    }
 
 
-def flow_figures(alerts: list[AlertSpan], work_orders: list[WorkOrderSpan], start: datetime, end: datetime, *,
-                 tiers: list[int], work_tiers: list[int]) -> dict:
+def flow_figures(
+    alerts: list[AlertSpan],
+    work_orders: list[WorkOrderSpan],
+    start: datetime,
+    end: datetime,
+    *,
+    tiers: list[int],
+    work_tiers: list[int],
+) -> dict:
     """Alerts and work orders carried over, opened, closed and open at the end; overall and by tier."""
     return {
-        "alerts": {**_alerts(alerts, start, end),
-                   "by_tier": {str(t): _alerts([a for a in alerts if a.tier == t], start, end) for t in tiers}},
-        "work_orders": {**_work_orders(work_orders, start, end),
-                        "by_tier": {str(t): _work_orders([w for w in work_orders if w.tier == t], start, end)
-                                    for t in work_tiers}},
+        "alerts": {
+            **_alerts(alerts, start, end),
+            "by_tier": {str(t): _alerts([a for a in alerts if a.tier == t], start, end) for t in tiers},
+        },
+        "work_orders": {
+            **_work_orders(work_orders, start, end),
+            "by_tier": {str(t): _work_orders([w for w in work_orders if w.tier == t], start, end) for t in work_tiers},
+        },
         "definitions": DEFINITIONS,
     }

@@ -47,21 +47,31 @@ def _previous_streaks(previous: dict | None, version: ModelVersion) -> dict[str,
 def _drift_text(features: list[dict], limits: Thresholds) -> str:
     alarms = [f["name"] for f in features if f["is_alarm"]]
     if alarms:
-        return (f"{len(alarms)} feature(s) above PSI {limits.psi_alarm:g} for {limits.drift_weeks} week(s) in a row: "
-                f"{', '.join(alarms)}.")
+        return (
+            f"{len(alarms)} feature(s) above PSI {limits.psi_alarm:g} for {limits.drift_weeks} week(s) in a row: "
+            f"{', '.join(alarms)}."
+        )
     pending = [f["name"] for f in features if f["level"] == "alarm"]
     warnings = [f["name"] for f in features if f["level"] == "warning"]
     parts = []
     if pending:
-        parts.append(f"Above PSI {limits.psi_alarm:g} this week, no alarm until {limits.drift_weeks} weeks in a row: "
-                     f"{', '.join(pending)}.")
+        parts.append(
+            f"Above PSI {limits.psi_alarm:g} this week, no alarm until {limits.drift_weeks} weeks in a row: "
+            f"{', '.join(pending)}."
+        )
     if warnings:
         parts.append(f"Warning (PSI {limits.psi_warning:g} to {limits.psi_alarm:g}): {', '.join(warnings)}.")
     return " ".join(parts) or f"No feature drifted past PSI {limits.psi_warning:g}."
 
 
-def drift_check(*, version: ModelVersion | None, as_of: date, policy: dict, limits: Thresholds | None = None,
-                previous: dict | None = None) -> dict:
+def drift_check(
+    *,
+    version: ModelVersion | None,
+    as_of: date,
+    policy: dict,
+    limits: Thresholds | None = None,
+    previous: dict | None = None,
+) -> dict:
     """PSI of each model feature and of the score, this week's population vs the model's training data.
 
     A feature is at "warning" from `psi_warning` and at "alarm" from `psi_alarm`; the alarm fires (is_alarm,
@@ -70,8 +80,15 @@ def drift_check(*, version: ModelVersion | None, as_of: date, policy: dict, limi
     histograms (training vs this week) as the evidence.
     """
     limits = limits or thresholds()
-    base = {"threshold": limits.psi_alarm, "warning": limits.psi_warning, "alarm": limits.psi_alarm,
-            "weeks": limits.drift_weeks, "features": [], "flagged": [], "score_psi": None}
+    base = {
+        "threshold": limits.psi_alarm,
+        "warning": limits.psi_warning,
+        "alarm": limits.psi_alarm,
+        "weeks": limits.drift_weeks,
+        "features": [],
+        "flagged": [],
+        "score_psi": None,
+    }
     if version is None:
         return {**base, "available": False, "text": "No model in force: the rules alone scored customers."}
     baseline = drift_baseline_for(version, policy)
@@ -85,33 +102,56 @@ def drift_check(*, version: ModelVersion | None, as_of: date, policy: dict, limi
         value = psi(ref["shares"], current)
         level = _level(value, limits)
         streak = streaks.get(name, 0) + 1 if level == "alarm" else 0
-        row = {"name": name, "psi": round(value, 4), "level": level, "streak": streak,
-               "is_flagged": streak >= limits.drift_weeks, "is_alarm": streak >= limits.drift_weeks}
+        row = {
+            "name": name,
+            "psi": round(value, 4),
+            "level": level,
+            "streak": streak,
+            "is_flagged": streak >= limits.drift_weeks,
+            "is_alarm": streak >= limits.drift_weeks,
+        }
         if level != "ok":
-            row["histogram"] = {"edges": [round(e, 4) for e in ref["edges"]],
-                                "training": [round(x, 4) for x in ref["shares"]],
-                                "current": [round(x, 4) for x in current]}
+            row["histogram"] = {
+                "edges": [round(e, 4) for e in ref["edges"]],
+                "training": [round(x, 4) for x in ref["shares"]],
+                "current": [round(x, 4) for x in current],
+            }
         features.append(row)
     features.sort(key=lambda f: (-f["psi"], f["name"]))
     score_ref = baseline.bins["score"]
     score_psi = psi(score_ref["shares"], bin_shares(np.asarray(scores, dtype=float), score_ref["edges"]))
-    return {**base, "available": True, "model_version": version.pk, "as_of": as_of.isoformat(),
-            "baseline_rows": baseline.rows, "current_rows": len(X), "features": features,
-            "score_psi": round(score_psi, 4), "is_score_flagged": score_psi >= limits.psi_alarm,
-            "flagged": [f["name"] for f in features if f["is_alarm"]],
-            "warnings": [f["name"] for f in features if f["level"] == "warning"],
-            "text": _drift_text(features, limits)}
+    return {
+        **base,
+        "available": True,
+        "model_version": version.pk,
+        "as_of": as_of.isoformat(),
+        "baseline_rows": baseline.rows,
+        "current_rows": len(X),
+        "features": features,
+        "score_psi": round(score_psi, 4),
+        "is_score_flagged": score_psi >= limits.psi_alarm,
+        "flagged": [f["name"] for f in features if f["is_alarm"]],
+        "warnings": [f["name"] for f in features if f["level"] == "warning"],
+        "text": _drift_text(features, limits),
+    }
 
 
 def _active_before(cutoff, days: int) -> set[int]:
-    return set(Event.objects.filter(occurred_at__gte=cutoff - timedelta(days=days), occurred_at__lt=cutoff)
-               .values_list("customer_id", flat=True).distinct())
+    return set(
+        Event.objects.filter(occurred_at__gte=cutoff - timedelta(days=days), occurred_at__lt=cutoff)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
 
 
 def _matured_run(last_day: date, horizon: int) -> ScoreRun | None:
     """The latest finished run whose horizon has fully passed by the end of `last_day`."""
-    return (ScoreRun.objects.filter(status=ScoreRun.Status.DONE, as_of__lte=last_day - timedelta(days=horizon))
-            .select_related("model_version").order_by("-as_of").first())
+    return (
+        ScoreRun.objects.filter(status=ScoreRun.Status.DONE, as_of__lte=last_day - timedelta(days=horizon))
+        .select_related("model_version")
+        .order_by("-as_of")
+        .first()
+    )
 
 
 def matured_scores(*, last_day: date, policy: dict) -> tuple[ScoreRun | None, list[int], np.ndarray, np.ndarray]:
@@ -130,8 +170,11 @@ def matured_scores(*, last_day: date, policy: dict) -> tuple[ScoreRun | None, li
         active = _active_before(cutoff_for(run.as_of), days)
         rows = [r for r in rows if r[0] in active]
     ids = [r[0] for r in rows]
-    y = labels_for(customer_ids=ids, as_of=run.as_of, horizon_days=horizon,
-                   churn_definition=policy["churn_definition"]) if ids else np.empty(0, dtype=int)
+    y = (
+        labels_for(customer_ids=ids, as_of=run.as_of, horizon_days=horizon, churn_definition=policy["churn_definition"])
+        if ids
+        else np.empty(0, dtype=int)
+    )
     return run, ids, np.array([r[1] for r in rows], dtype=float), np.asarray(y, dtype=int)
 
 
@@ -144,16 +187,28 @@ def realised_performance(*, last_day: date, policy: dict, matured=None, in_force
     horizon = policy["horizon_days"]
     tier, threshold = high_risk_threshold(policy)
     run, ids, probabilities, y = matured or matured_scores(last_day=last_day, policy=policy)
-    base = {"available": False, "horizon_days": horizon, "high_risk_tier": tier, "threshold": threshold,
-            "is_degraded": False}
+    base = {
+        "available": False,
+        "horizon_days": horizon,
+        "high_risk_tier": tier,
+        "threshold": threshold,
+        "is_degraded": False,
+    }
     if run is None:
         return {**base, "text": f"No scores are {horizon} days old yet: nothing to measure against."}
     figures = evaluate_scores(y, probabilities, {"high_risk": threshold})
-    out = {**base, "run_as_of": run.as_of.isoformat(), "model_version": run.model_version_id,
-           "is_model_in_force": in_force_id is None or run.model_version_id == in_force_id,
-           "n": figures["n"], "churned": int(np.sum(y)), "roc_auc": figures["roc_auc"],
-           "precision": figures["precision_at_high_risk"], "recall": figures["recall_at_high_risk"],
-           "flagged": int(np.sum(probabilities >= threshold)) if ids else 0}
+    out = {
+        **base,
+        "run_as_of": run.as_of.isoformat(),
+        "model_version": run.model_version_id,
+        "is_model_in_force": in_force_id is None or run.model_version_id == in_force_id,
+        "n": figures["n"],
+        "churned": int(np.sum(y)),
+        "roc_auc": figures["roc_auc"],
+        "precision": figures["precision_at_high_risk"],
+        "recall": figures["recall_at_high_risk"],
+        "flagged": int(np.sum(probabilities >= threshold)) if ids else 0,
+    }
     interval = auc_interval(out["roc_auc"], out["churned"], out["n"] - out["churned"])
     out["roc_auc_low"], out["roc_auc_high"] = interval if interval else (None, None)
     if out["churned"] < MIN_REALISED_CHURNERS or out["roc_auc"] is None:
@@ -163,7 +218,8 @@ def realised_performance(*, last_day: date, policy: dict, matured=None, in_force
         compared["text"] = compared["text"].replace(
             "Below validation by more than the margin: retrain the model.",
             f"Below validation by more than the margin, but model #{run.model_version_id} that made these scores "
-            "is no longer in force: nothing to retrain on its account.")
+            "is no longer in force: nothing to retrain on its account.",
+        )
         compared["is_degraded"] = False
         compared["was_degraded"] = True
     return {**out, "available": True, **compared}
@@ -171,20 +227,37 @@ def realised_performance(*, last_day: date, policy: dict, matured=None, in_force
 
 def _compare(out: dict, version: ModelVersion | None, tier: int) -> dict:
     if version is None:
-        return {"validation_roc_auc": None, "validation_precision": None,
-                "text": "Scores came from the rules alone: no validation figure to compare with."}
+        return {
+            "validation_roc_auc": None,
+            "validation_precision": None,
+            "text": "Scores came from the rules alone: no validation figure to compare with.",
+        }
     val_auc = version.metrics.get("roc_auc")
     val_precision = version.metrics.get(f"precision_at_tier{tier}")
     auc_drop = val_auc is not None and out["roc_auc"] < val_auc - settings.REPORT_AUC_MARGIN
-    precision_drop = (val_precision is not None and out["precision"] is not None
-                      and out["precision"] < val_precision - settings.REPORT_PRECISION_MARGIN)
+    precision_drop = (
+        val_precision is not None
+        and out["precision"] is not None
+        and out["precision"] < val_precision - settings.REPORT_PRECISION_MARGIN
+    )
     degraded = auc_drop or precision_drop
-    text = (f"Realised ROC AUC {out['roc_auc']:.3f} vs {val_auc:.3f} at validation"
-            if val_auc is not None else f"Realised ROC AUC {out['roc_auc']:.3f}")
+    text = (
+        f"Realised ROC AUC {out['roc_auc']:.3f} vs {val_auc:.3f} at validation"
+        if val_auc is not None
+        else f"Realised ROC AUC {out['roc_auc']:.3f}"
+    )
     if out["precision"] is not None and val_precision is not None:
         text += f"; high-risk precision {out['precision']:.0%} vs {val_precision:.0%}"
-    text += (". Below validation by more than the margin: retrain the model." if degraded
-             else ". Within the margin of validation.")
-    return {"validation_roc_auc": val_auc, "validation_precision": val_precision, "is_degraded": degraded,
-            "auc_margin": settings.REPORT_AUC_MARGIN, "precision_margin": settings.REPORT_PRECISION_MARGIN,
-            "text": text}
+    text += (
+        ". Below validation by more than the margin: retrain the model."
+        if degraded
+        else ". Within the margin of validation."
+    )
+    return {
+        "validation_roc_auc": val_auc,
+        "validation_precision": val_precision,
+        "is_degraded": degraded,
+        "auc_margin": settings.REPORT_AUC_MARGIN,
+        "precision_margin": settings.REPORT_PRECISION_MARGIN,
+        "text": text,
+    }

@@ -107,7 +107,8 @@ def _first_contact_met(wo: WorkOrderFacts) -> bool:
     """Contacted by the deadline; resolving before it (e.g. a false alarm) also stops the clock."""
     due = utc(wo.first_contact_due_at)
     return (wo.first_contact_at is not None and utc(wo.first_contact_at) <= due) or (
-        wo.resolved_at is not None and utc(wo.resolved_at) <= due)
+        wo.resolved_at is not None and utc(wo.resolved_at) <= due
+    )
 
 
 def _resolution_met(wo: WorkOrderFacts) -> bool:
@@ -121,23 +122,27 @@ def _due_in(wo: WorkOrderFacts, due: datetime, start: datetime, end: datetime) -
 def _breached_in(wo: WorkOrderFacts, start: datetime, end: datetime) -> bool:
     """A deadline (first contact or resolution) fell in the window and was missed."""
     return (_due_in(wo, wo.first_contact_due_at, start, end) and not _first_contact_met(wo)) or (
-        _due_in(wo, wo.resolution_due_at, start, end) and not _resolution_met(wo))
+        _due_in(wo, wo.resolution_due_at, start, end) and not _resolution_met(wo)
+    )
 
 
 def _work_counts(rows: list[WorkOrderFacts], start: datetime, end: datetime) -> dict:
     return {
         "opened": sum(in_window(w.opened_at, start, end) for w in rows),
         "resolved": sum(in_window(w.resolved_at, start, end) for w in rows),
-        "open_at_end": sum(utc(w.opened_at) < utc(end) and (w.resolved_at is None or utc(w.resolved_at) >= utc(end))
-                           for w in rows),
+        "open_at_end": sum(
+            utc(w.opened_at) < utc(end) and (w.resolved_at is None or utc(w.resolved_at) >= utc(end)) for w in rows
+        ),
         "breached": sum(_breached_in(w, start, end) for w in rows),
     }
 
 
 def work_order_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, *, tiers: list[int]) -> dict:
     """Opened and resolved in the window, still open at its end, breached in it; overall and by tier."""
-    return {**_work_counts(rows, start, end),
-            "by_tier": {str(t): _work_counts([w for w in rows if w.tier == t], start, end) for t in tiers}}
+    return {
+        **_work_counts(rows, start, end),
+        "by_tier": {str(t): _work_counts([w for w in rows if w.tier == t], start, end) for t in tiers},
+    }
 
 
 def _sla(rows: list[WorkOrderFacts], start: datetime, end: datetime) -> dict:
@@ -145,16 +150,22 @@ def _sla(rows: list[WorkOrderFacts], start: datetime, end: datetime) -> dict:
     res_due = [w for w in rows if _due_in(w, w.resolution_due_at, start, end)]
     fc_met = sum(_first_contact_met(w) for w in fc_due)
     res_met = sum(_resolution_met(w) for w in res_due)
-    return {"first_contact_due": len(fc_due), "first_contact_met": fc_met,
-            "first_contact_rate": share(fc_met, len(fc_due)),
-            "resolution_due": len(res_due), "resolution_met": res_met,
-            "resolution_rate": share(res_met, len(res_due))}
+    return {
+        "first_contact_due": len(fc_due),
+        "first_contact_met": fc_met,
+        "first_contact_rate": share(fc_met, len(fc_due)),
+        "resolution_due": len(res_due),
+        "resolution_met": res_met,
+        "resolution_rate": share(res_met, len(res_due)),
+    }
 
 
 def sla_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, *, tiers: list[int]) -> dict:
     """SLA compliance of the deadlines that fell in the window: met / due, for first contact and resolution."""
-    return {**_sla(rows, start, end), "by_tier": {str(t): _sla([w for w in rows if w.tier == t], start, end)
-                                                  for t in tiers}}
+    return {
+        **_sla(rows, start, end),
+        "by_tier": {str(t): _sla([w for w in rows if w.tier == t], start, end) for t in tiers},
+    }
 
 
 def _contact_hours(rows: list[WorkOrderFacts], start: datetime, end: datetime) -> dict:
@@ -164,8 +175,10 @@ def _contact_hours(rows: list[WorkOrderFacts], start: datetime, end: datetime) -
 
 def first_contact_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, *, tiers: list[int]) -> dict:
     """Hours from opening to the first contact, for first contacts made in the window (median, p90)."""
-    return {**_contact_hours(rows, start, end),
-            "by_tier": {str(t): _contact_hours([w for w in rows if w.tier == t], start, end) for t in tiers}}
+    return {
+        **_contact_hours(rows, start, end),
+        "by_tier": {str(t): _contact_hours([w for w in rows if w.tier == t], start, end) for t in tiers},
+    }
 
 
 # --- outcomes and value ----------------------------------------------------------------------------
@@ -179,8 +192,9 @@ def outcome_counts(outcomes: list[str]) -> dict:
     return out
 
 
-def outcome_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, *, tiers: list[int],
-                    reasons: list[str]) -> dict:
+def outcome_figures(
+    rows: list[WorkOrderFacts], start: datetime, end: datetime, *, tiers: list[int], reasons: list[str]
+) -> dict:
     """Outcomes of the work orders resolved in the window: overall, by tier, by reason, by assignee."""
     done = [w for w in rows if in_window(w.resolved_at, start, end) and w.outcome]
     assignees = sorted({w.assignee for w in done})
@@ -198,17 +212,21 @@ def _value(done: list[WorkOrderFacts], costs: dict[int, float]) -> dict:
     cost = sum(costs.get(w.tier, 0.0) + w.offer_cost for w in done)
     # No ratio of the two here: retained customers might have stayed anyway, so LTV / cost is not a return.
     # The return is stated only from the uplift against the control group (reports.uplift.return_figures).
-    return {"ltv_retained": round(ltv, 2), "retained": len(retained), "work_cost": round(cost, 2),
-            "resolved": len(done)}
+    return {
+        "ltv_retained": round(ltv, 2),
+        "retained": len(retained),
+        "work_cost": round(cost, 2),
+        "resolved": len(done),
+    }
 
 
-def value_figures(rows: list[WorkOrderFacts], start: datetime, end: datetime, *, costs: dict[int, float],
-                  tiers: list[int]) -> dict:
+def value_figures(
+    rows: list[WorkOrderFacts], start: datetime, end: datetime, *, costs: dict[int, float], tiers: list[int]
+) -> dict:
     """LTV of customers resolved as retained, and the cost of the work resolved (the policy's expected cost per work
     order plus the offers given); by tier too."""
     done = [w for w in rows if in_window(w.resolved_at, start, end) and w.outcome]
-    return {**_value(done, costs), "by_tier": {str(t): _value([w for w in done if w.tier == t], costs)
-                                               for t in tiers}}
+    return {**_value(done, costs), "by_tier": {str(t): _value([w for w in done if w.tier == t], costs) for t in tiers}}
 
 
 # --- lead time ---------------------------------------------------------------------------------------

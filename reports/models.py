@@ -30,10 +30,12 @@ class AlarmSettings(models.Model):
     psi_warning = models.FloatField(default=0.1, help_text="A feature's PSI from which it is shown as a warning.")
     psi_alarm = models.FloatField(default=0.25, help_text="A feature's PSI from which it counts towards an alarm.")
     drift_weeks = models.PositiveSmallIntegerField(
-        default=2, help_text="Weeks in a row a feature must be at the alarm level before the alarm fires.")
+        default=2, help_text="Weeks in a row a feature must be at the alarm level before the alarm fires."
+    )
     updated_at = models.DateTimeField(null=True, blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "report alarm settings"
@@ -49,8 +51,10 @@ class AlarmSettings(models.Model):
         if self.psi_alarm is None or self.psi_alarm <= 0:
             errors["psi_alarm"] = "The PSI alarm threshold must be above 0."
         if not errors and self.psi_warning > self.psi_alarm:
-            errors["psi_warning"] = (f"The PSI warning threshold ({self.psi_warning:g}) must not be above the alarm "
-                                     f"threshold ({self.psi_alarm:g}).")
+            errors["psi_warning"] = (
+                f"The PSI warning threshold ({self.psi_warning:g}) must not be above the alarm "
+                f"threshold ({self.psi_alarm:g})."
+            )
         if self.drift_weeks is None or not 1 <= self.drift_weeks <= 12:
             errors["drift_weeks"] = "Weeks in a row must be between 1 and 12."
         return errors

@@ -7,11 +7,23 @@ from .charts_drift import paired_histogram
 from .fairness import TOO_FEW
 
 FLOW_ALERT_COLUMNS = ("carried_over", "opened", "closed", "open_at_end")
-FLOW_WORK_COLUMNS = ("carried_over", "opened_from_new_alerts", "opened_from_earlier_alerts", "opened", "resolved",
-                     "open_at_end")
-COLUMN_NAMES = {"carried_over": "Carried over", "opened": "Opened", "closed": "Closed", "open_at_end": "Open at end",
-                "opened_from_new_alerts": "From this week's alerts",
-                "opened_from_earlier_alerts": "From earlier alerts", "resolved": "Resolved"}
+FLOW_WORK_COLUMNS = (
+    "carried_over",
+    "opened_from_new_alerts",
+    "opened_from_earlier_alerts",
+    "opened",
+    "resolved",
+    "open_at_end",
+)
+COLUMN_NAMES = {
+    "carried_over": "Carried over",
+    "opened": "Opened",
+    "closed": "Closed",
+    "open_at_end": "Open at end",
+    "opened_from_new_alerts": "From this week's alerts",
+    "opened_from_earlier_alerts": "From earlier alerts",
+    "resolved": "Resolved",
+}
 
 
 def _flow_table(flow: dict, kind: str, columns: tuple[str, ...], tier_name) -> dict:
@@ -29,8 +41,10 @@ def flow_tables(data: dict, tier_name) -> dict | None:
     flow = data.get("flow")
     if not flow:
         return None
-    return {"alerts": _flow_table(flow, "alerts", FLOW_ALERT_COLUMNS, tier_name),
-            "work_orders": _flow_table(flow, "work_orders", FLOW_WORK_COLUMNS, tier_name)}
+    return {
+        "alerts": _flow_table(flow, "alerts", FLOW_ALERT_COLUMNS, tier_name),
+        "work_orders": _flow_table(flow, "work_orders", FLOW_WORK_COLUMNS, tier_name),
+    }
 
 
 def _pct(value) -> str:
@@ -40,17 +54,27 @@ def _pct(value) -> str:
 def _fair_rows(rows: list[dict]) -> list[dict]:
     out = []
     for r in rows:
-        auc = TOO_FEW if r["too_few"]["auc"] else (
-            f"{r['auc']:.2f} ({r['auc_low']:.2f}–{r['auc_high']:.2f})" if r["auc_low"] is not None
-            else f"{r['auc']:.2f}")
-        out.append({
-            "group": r["group"], "is_small": r["is_small"],
-            "auc": auc, "auc_note": f"{r['churners']} churners of {r['scored']} scored",
-            "flag_rate": TOO_FEW if r["too_few"]["flag_rate"] else _pct(r["flag_rate"]),
-            "flag_note": f"{r['flagged']} of {r['active']} active",
-            "save_rate": TOO_FEW if r["too_few"]["save_rate"] else _pct(r["save_rate"]),
-            "save_note": f"{r['retained']} of {r['resolved']} resolved",
-        })
+        auc = (
+            TOO_FEW
+            if r["too_few"]["auc"]
+            else (
+                f"{r['auc']:.2f} ({r['auc_low']:.2f}–{r['auc_high']:.2f})"
+                if r["auc_low"] is not None
+                else f"{r['auc']:.2f}"
+            )
+        )
+        out.append(
+            {
+                "group": r["group"],
+                "is_small": r["is_small"],
+                "auc": auc,
+                "auc_note": f"{r['churners']} churners of {r['scored']} scored",
+                "flag_rate": TOO_FEW if r["too_few"]["flag_rate"] else _pct(r["flag_rate"]),
+                "flag_note": f"{r['flagged']} of {r['active']} active",
+                "save_rate": TOO_FEW if r["too_few"]["save_rate"] else _pct(r["save_rate"]),
+                "save_note": f"{r['retained']} of {r['resolved']} resolved",
+            }
+        )
     return out
 
 
@@ -58,17 +82,29 @@ def fairness_tables(data: dict) -> dict | None:
     fairness = data.get("fairness")
     if not fairness:
         return None
-    return {"segment": _fair_rows(fairness["segment"]), "region": _fair_rows(fairness["region"]),
-            "rules": fairness["rules"]["text"]}
+    return {
+        "segment": _fair_rows(fairness["segment"]),
+        "region": _fair_rows(fairness["region"]),
+        "rules": fairness["rules"]["text"],
+    }
 
 
 def tier_uplift_rows(data: dict, tier_name) -> list[dict]:
     rows = []
     for tier, t in (data.get("cohorts", {}).get("by_tier") or {}).items():
         u = t["uplift"]
-        rows.append({"label": tier_name(tier), "worked": t["worked"], "control": t["control"],
-                     "difference": u["difference"], "low": u["low"], "high": u["high"], "verdict": u["verdict"],
-                     "text": u["text"]})
+        rows.append(
+            {
+                "label": tier_name(tier),
+                "worked": t["worked"],
+                "control": t["control"],
+                "difference": u["difference"],
+                "low": u["low"],
+                "high": u["high"],
+                "verdict": u["verdict"],
+                "text": u["text"],
+            }
+        )
     return rows
 
 
@@ -79,7 +115,15 @@ def drift_evidence(data: dict) -> list[dict]:
     for f in drift.get("features", []):
         if f.get("level", "ok") == "ok" or "histogram" not in f:
             continue
-        out.append({"name": f["name"], "psi": f["psi"], "level": f["level"], "streak": f.get("streak", 0),
-                    "is_alarm": f.get("is_alarm", False), "anchor": f"drift-{f['name']}",
-                    "chart": mark_safe(paired_histogram(f["name"], f["histogram"], psi=f["psi"]))})  # noqa: S308
+        out.append(
+            {
+                "name": f["name"],
+                "psi": f["psi"],
+                "level": f["level"],
+                "streak": f.get("streak", 0),
+                "is_alarm": f.get("is_alarm", False),
+                "anchor": f"drift-{f['name']}",
+                "chart": mark_safe(paired_histogram(f["name"], f["histogram"], psi=f["psi"])),  # noqa: S308
+            }
+        )
     return out

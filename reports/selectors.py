@@ -25,25 +25,60 @@ UNASSIGNED = "(unassigned)"
 
 def work_order_facts(*, start: datetime, end: datetime) -> list[WorkOrderFacts]:
     """Work orders that were open at some point of [start, end) or had a deadline in it."""
-    first_contact = (Action.objects.filter(work_order=OuterRef("pk"), kind__in=CONTACT_ACTIONS)
-                     .order_by("at", "id").values("at")[:1])
-    offers = (Action.objects.filter(work_order=OuterRef("pk"), offer_cost__isnull=False).order_by()
-              .values("work_order").annotate(total=Sum("offer_cost")).values("total"))
+    first_contact = (
+        Action.objects.filter(work_order=OuterRef("pk"), kind__in=CONTACT_ACTIONS).order_by("at", "id").values("at")[:1]
+    )
+    offers = (
+        Action.objects.filter(work_order=OuterRef("pk"), offer_cost__isnull=False)
+        .order_by()
+        .values("work_order")
+        .annotate(total=Sum("offer_cost"))
+        .values("total")
+    )
     rows = (
         WorkOrder.objects.filter(opened_at__lt=end)
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start) | Q(first_contact_due_at__gte=start)
-                | Q(resolution_due_at__gte=start))
+        .filter(
+            Q(resolved_at__isnull=True)
+            | Q(resolved_at__gte=start)
+            | Q(first_contact_due_at__gte=start)
+            | Q(resolution_due_at__gte=start)
+        )
         .annotate(first_contact=Subquery(first_contact), offer_cost=Subquery(offers, output_field=FloatField()))
-        .values_list("id", "tier", "assignee__username", "opened_at", "first_contact_due_at", "resolution_due_at",
-                     "first_contact", "resolved_at", "outcome", "reason", "customer__lifetime_value", "paused_at",
-                     "offer_cost")
+        .values_list(
+            "id",
+            "tier",
+            "assignee__username",
+            "opened_at",
+            "first_contact_due_at",
+            "resolution_due_at",
+            "first_contact",
+            "resolved_at",
+            "outcome",
+            "reason",
+            "customer__lifetime_value",
+            "paused_at",
+            "offer_cost",
+        )
         .order_by("id")
     )
-    return [WorkOrderFacts(id=r[0], tier=r[1], assignee=r[2] or UNASSIGNED, opened_at=r[3],
-                           first_contact_due_at=r[4], resolution_due_at=r[5], first_contact_at=r[6],
-                           resolved_at=r[7], outcome=r[8], reason=r[9], lifetime_value=r[10] or 0.0, paused_at=r[11],
-                           offer_cost=r[12] or 0.0)
-            for r in rows]
+    return [
+        WorkOrderFacts(
+            id=r[0],
+            tier=r[1],
+            assignee=r[2] or UNASSIGNED,
+            opened_at=r[3],
+            first_contact_due_at=r[4],
+            resolution_due_at=r[5],
+            first_contact_at=r[6],
+            resolved_at=r[7],
+            outcome=r[8],
+            reason=r[9],
+            lifetime_value=r[10] or 0.0,
+            paused_at=r[11],
+            offer_cost=r[12] or 0.0,
+        )
+        for r in rows
+    ]
 
 
 def alert_facts(*, start: datetime, end: datetime) -> list[AlertFacts]:
@@ -59,8 +94,10 @@ def alert_facts(*, start: datetime, end: datetime) -> list[AlertFacts]:
         .values_list("customer_id", "first_tier", "first_probability", "first_rule_high", "is_control")
         .order_by("id")
     )
-    return [AlertFacts(customer_id=r[0], tier=r[1], probability=r[2], is_rule_high_risk=bool(r[3]),
-                       is_control=r[4]) for r in rows]
+    return [
+        AlertFacts(customer_id=r[0], tier=r[1], probability=r[2], is_rule_high_risk=bool(r[3]), is_control=r[4])
+        for r in rows
+    ]
 
 
 def churner_facts(*, start: datetime, end: datetime) -> list[tuple[datetime, datetime | None]]:
@@ -76,8 +113,11 @@ def churner_facts(*, start: datetime, end: datetime) -> list[tuple[datetime, dat
 
 def _last_seen(end: datetime):
     """The customer's last activity before `end` (a subquery on the customer of the outer row)."""
-    return (Event.objects.filter(customer_id=OuterRef("customer_id"), occurred_at__lt=end)
-            .order_by("-occurred_at").values("occurred_at")[:1])
+    return (
+        Event.objects.filter(customer_id=OuterRef("customer_id"), occurred_at__lt=end)
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
 
 
 def lapse_moment(last_seen: datetime | None, end: datetime, inactive_days: int | None) -> datetime | None:
@@ -88,39 +128,65 @@ def lapse_moment(last_seen: datetime | None, end: datetime, inactive_days: int |
     return lapsed if lapsed <= end else None
 
 
-def flag_facts(*, start: datetime, end: datetime, work_tiers: list[int], inactive_days: int | None = None,
-               use_churned_at: bool = True) -> list[FlagFacts]:
+def flag_facts(
+    *,
+    start: datetime,
+    end: datetime,
+    work_tiers: list[int],
+    inactive_days: int | None = None,
+    use_churned_at: bool = True,
+) -> list[FlagFacts]:
     """Customers whose first alert of the window was raised in [start, end), with what followed before `end`.
 
     Churn by the policy's definition: the recorded churn date (`use_churned_at`) and/or `inactive_days`
     without activity.
     """
-    alerts = (Alert.objects.filter(first_raised_at__gte=start, first_raised_at__lt=end)
-              .annotate(last_seen=Subquery(_last_seen(end)))
-              .values_list("customer_id", "first_raised_at", "is_control", "max_tier", "customer__churned_at",
-                           "last_seen", "customer__lifetime_value")
-              .order_by("customer_id", "first_raised_at", "id"))
+    alerts = (
+        Alert.objects.filter(first_raised_at__gte=start, first_raised_at__lt=end)
+        .annotate(last_seen=Subquery(_last_seen(end)))
+        .values_list(
+            "customer_id",
+            "first_raised_at",
+            "is_control",
+            "max_tier",
+            "customer__churned_at",
+            "last_seen",
+            "customer__lifetime_value",
+        )
+        .order_by("customer_id", "first_raised_at", "id")
+    )
     first: dict[int, tuple] = {}
     for row in alerts:
         first.setdefault(row[0], row)
     opened: dict[int, list[datetime]] = {}
-    for customer_id, at in (WorkOrder.objects.filter(customer_id__in=list(first), opened_at__gte=start,
-                                                     opened_at__lt=end)
-                            .values_list("customer_id", "opened_at").order_by("opened_at")):
+    for customer_id, at in (
+        WorkOrder.objects.filter(customer_id__in=list(first), opened_at__gte=start, opened_at__lt=end)
+        .values_list("customer_id", "opened_at")
+        .order_by("opened_at")
+    ):
         opened.setdefault(customer_id, []).append(at)
     facts = []
     for customer_id, (_, flagged_at, is_control, max_tier, churned_at, last_seen, ltv) in first.items():
         worked_at = next((at for at in opened.get(customer_id, []) if at >= flagged_at), None)
-        facts.append(FlagFacts(customer_id=customer_id, flagged_at=flagged_at, is_control=is_control,
-                               reached_work_tier=max_tier in work_tiers, worked_at=worked_at,
-                               churned_at=churned_at if use_churned_at else None,
-                               lapsed_at=lapse_moment(last_seen, end, inactive_days), tier=max_tier,
-                               lifetime_value=ltv or 0.0))
+        facts.append(
+            FlagFacts(
+                customer_id=customer_id,
+                flagged_at=flagged_at,
+                is_control=is_control,
+                reached_work_tier=max_tier in work_tiers,
+                worked_at=worked_at,
+                churned_at=churned_at if use_churned_at else None,
+                lapsed_at=lapse_moment(last_seen, end, inactive_days),
+                tier=max_tier,
+                lifetime_value=ltv or 0.0,
+            )
+        )
     return facts
 
 
-def not_flagged_counts(*, start: datetime, end: datetime, inactive_days: int | None = None,
-                       use_churned_at: bool = True) -> tuple[int, int]:
+def not_flagged_counts(
+    *, start: datetime, end: datetime, inactive_days: int | None = None, use_churned_at: bool = True
+) -> tuple[int, int]:
     """(customers, churned in the window) of those never alerted before `end`, active before it, not churned
     before `start` (by the policy's definition: recorded churn and/or `inactive_days` without activity)."""
     alerted = Alert.objects.filter(customer_id=OuterRef("pk"), first_raised_at__lt=end)
@@ -132,8 +198,11 @@ def not_flagged_counts(*, start: datetime, end: datetime, inactive_days: int | N
     )
     n = churned = 0
     for churned_at, last_seen in rows:
-        left = [t for t in (churned_at if use_churned_at else None, lapse_moment(last_seen, end, inactive_days))
-                if t is not None]
+        left = [
+            t
+            for t in (churned_at if use_churned_at else None, lapse_moment(last_seen, end, inactive_days))
+            if t is not None
+        ]
         left_at = min(left) if left else None
         if left_at is not None and left_at < start:
             continue
@@ -167,6 +236,11 @@ def report_trend(week: IsoWeek, count: int) -> list[tuple[IsoWeek, WeeklyReport 
 
 def report_recipients(*, roles=(Role.ADMIN, Role.TEAM_LEAD)) -> list[str]:
     """E-mail addresses of active users in the given roles (Django groups), each once."""
-    emails = (User.objects.filter(groups__name__in=list(roles), is_active=True).exclude(email="")
-              .values_list("email", flat=True).distinct().order_by("email"))
+    emails = (
+        User.objects.filter(groups__name__in=list(roles), is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+        .order_by("email")
+    )
     return list(emails)

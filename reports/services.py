@@ -61,22 +61,38 @@ def _policy() -> tuple[dict, int | None]:
 
 def _model_for(week: IsoWeek) -> ModelVersion | None:
     """The model that scored the week (its latest finished run), else the one in force."""
-    run = (ScoreRun.objects.filter(status=ScoreRun.Status.DONE, as_of__gte=week.monday, as_of__lte=week.sunday)
-           .select_related("model_version").order_by("-as_of").first())
+    run = (
+        ScoreRun.objects.filter(status=ScoreRun.Status.DONE, as_of__gte=week.monday, as_of__lte=week.sunday)
+        .select_related("model_version")
+        .order_by("-as_of")
+        .first()
+    )
     return run.model_version if run and run.model_version else model_active()
 
 
 def _retrain_row(run: RetrainRun) -> dict:
-    return {"as_of": run.as_of.isoformat(), "status": run.status, "status_text": run.get_status_display(),
-            "candidate": run.candidate_id, "algorithm": run.candidate.algorithm if run.candidate else None,
-            "roc_auc": run.metrics.get("roc_auc"), "pr_auc": run.metrics.get("pr_auc"), "reason": run.reason}
+    return {
+        "as_of": run.as_of.isoformat(),
+        "status": run.status,
+        "status_text": run.get_status_display(),
+        "candidate": run.candidate_id,
+        "algorithm": run.candidate.algorithm if run.candidate else None,
+        "roc_auc": run.metrics.get("roc_auc"),
+        "pr_auc": run.metrics.get("pr_auc"),
+        "reason": run.reason,
+    }
 
 
 def _model_row(version: ModelVersion | None) -> dict | None:
     if version is None:
         return None
-    return {"id": version.pk, "algorithm": version.algorithm, "train_to": str(version.train_to or ""),
-            "validation_roc_auc": version.metrics.get("roc_auc"), "validation_pr_auc": version.metrics.get("pr_auc")}
+    return {
+        "id": version.pk,
+        "algorithm": version.algorithm,
+        "train_to": str(version.train_to or ""),
+        "validation_roc_auc": version.metrics.get("roc_auc"),
+        "validation_pr_auc": version.metrics.get("pr_auc"),
+    }
 
 
 def health_figures(*, week: IsoWeek, policy: dict, matured=None) -> dict:
@@ -84,12 +100,17 @@ def health_figures(*, week: IsoWeek, policy: dict, matured=None) -> dict:
     performance; the retrain banner only for the model in force."""
     version = _model_for(week)
     previous = report_get(week.shift(-1))
-    drift = health.drift_check(version=version, as_of=week.sunday, policy=policy,
-                               previous=previous.data.get("health", {}).get("drift") if previous else None)
+    drift = health.drift_check(
+        version=version,
+        as_of=week.sunday,
+        policy=policy,
+        previous=previous.data.get("health", {}).get("drift") if previous else None,
+    )
     in_force = model_active()
     in_force_id = in_force.pk if in_force else None
-    performance = health.realised_performance(last_day=week.sunday, policy=policy, matured=matured,
-                                              in_force_id=in_force_id)
+    performance = health.realised_performance(
+        last_day=week.sunday, policy=policy, matured=matured, in_force_id=in_force_id
+    )
     latest = retrain_latest(before=week.end)
     drift_alarm = bool(drift["flagged"]) and drift.get("model_version") == in_force_id
     return {
@@ -119,10 +140,14 @@ def uplift_figures(*, week: IsoWeek, policy: dict, work_tiers: list[int]) -> dic
     cohorts = cohort_figures(counts)
     costs = {t["tier"]: t["expected_cost"] for t in policy["tiers"]}
     treated = [f for f in flags if flagged_group(f) == "worked"]
-    return {**cohorts, "window_from": window_start.date().isoformat(), "window_days": horizon,
-            "churn_definition": {**policy["churn_definition"]},
-            "return": return_figures(cohorts["uplift"], treated, costs=costs),
-            "by_tier": tier_uplift(flags, end, tiers=work_tiers)}
+    return {
+        **cohorts,
+        "window_from": window_start.date().isoformat(),
+        "window_days": horizon,
+        "churn_definition": {**policy["churn_definition"]},
+        "return": return_figures(cohorts["uplift"], treated, costs=costs),
+        "by_tier": tier_uplift(flags, end, tiers=work_tiers),
+    }
 
 
 def report_figures(*, week: IsoWeek, policy: dict) -> dict:
@@ -133,13 +158,26 @@ def report_figures(*, week: IsoWeek, policy: dict) -> dict:
     high_tier, threshold = health.high_risk_threshold(policy)
     rows = work_order_facts(start=start, end=end)
     matured = health.matured_scores(last_day=week.sunday, policy=policy)
-    fairness_groups = fairness_facts(start=start, end=end, active_days=active_days(policy) or policy["horizon_days"],
-                                     customer_ids=matured[1], probabilities=matured[2], labels=matured[3])
+    fairness_groups = fairness_facts(
+        start=start,
+        end=end,
+        active_days=active_days(policy) or policy["horizon_days"],
+        customer_ids=matured[1],
+        probabilities=matured[2],
+        labels=matured[3],
+    )
     return {
-        "alerts": alert_figures(alert_facts(start=start, end=end), tiers=tiers, high_risk_tier=high_tier,
-                                model_threshold=threshold),
-        "flow": flow_figures(alert_spans(start=start, end=end), work_order_spans(start=start, end=end), start, end,
-                             tiers=tiers, work_tiers=work_tiers),
+        "alerts": alert_figures(
+            alert_facts(start=start, end=end), tiers=tiers, high_risk_tier=high_tier, model_threshold=threshold
+        ),
+        "flow": flow_figures(
+            alert_spans(start=start, end=end),
+            work_order_spans(start=start, end=end),
+            start,
+            end,
+            tiers=tiers,
+            work_tiers=work_tiers,
+        ),
         "work_orders": work_order_figures(rows, start, end, tiers=work_tiers),
         "sla": sla_figures(rows, start, end, tiers=work_tiers),
         "first_contact_hours": first_contact_figures(rows, start, end, tiers=work_tiers),
@@ -147,8 +185,9 @@ def report_figures(*, week: IsoWeek, policy: dict) -> dict:
         "cohorts": uplift_figures(week=week, policy=policy, work_tiers=work_tiers),
         "fairness": fairness_figures(fairness_groups),
         "lead_time": lead_time_figures(churner_facts(start=start, end=end), bar_days=LEAD_TIME_BAR_DAYS),
-        "value": value_figures(rows, start, end, costs={t["tier"]: t["expected_cost"] for t in policy["tiers"]},
-                               tiers=work_tiers),
+        "value": value_figures(
+            rows, start, end, costs={t["tier"]: t["expected_cost"] for t in policy["tiers"]}, tiers=work_tiers
+        ),
         "health": health_figures(week=week, policy=policy, matured=matured),
     }
 
@@ -156,10 +195,21 @@ def report_figures(*, week: IsoWeek, policy: dict) -> dict:
 def _report_data(week: IsoWeek) -> tuple[dict, int | None]:
     policy, number = _policy()
     data = {
-        "schema": SCHEMA, "week": str(week), "week_start": week.monday.isoformat(),
-        "week_end": week.sunday.isoformat(), "time_zone": settings.TIME_ZONE, "policy_version": number,
-        "tiers": [{"tier": t["tier"], "name": t["name"], "creates_work_order": t["creates_work_order"],
-                   "expected_cost": t["expected_cost"]} for t in policy["tiers"]],
+        "schema": SCHEMA,
+        "week": str(week),
+        "week_start": week.monday.isoformat(),
+        "week_end": week.sunday.isoformat(),
+        "time_zone": settings.TIME_ZONE,
+        "policy_version": number,
+        "tiers": [
+            {
+                "tier": t["tier"],
+                "name": t["name"],
+                "creates_work_order": t["creates_work_order"],
+                "expected_cost": t["expected_cost"],
+            }
+            for t in policy["tiers"]
+        ],
         **report_figures(week=week, policy=policy),
     }
     model = data["health"]["model"]
@@ -181,17 +231,21 @@ def weekly_report_build(*, week: IsoWeek, rebuild: bool = False, notify: bool = 
     now = timezone.now()
     with transaction.atomic():
         report, created = WeeklyReport.objects.select_for_update().get_or_create(
-            week=str(week), defaults={"week_start": week.monday, "data": data, "model_version_id": model_id,
-                                      "built_at": now})
+            week=str(week),
+            defaults={"week_start": week.monday, "data": data, "model_version_id": model_id, "built_at": now},
+        )
         if not created:
             if not rebuild:
                 return report, False
-            WeeklyReport.objects.filter(pk=report.pk).update(data=data, model_version_id=model_id, built_at=now,
-                                                             build_count=F("build_count") + 1)
+            WeeklyReport.objects.filter(pk=report.pk).update(
+                data=data, model_version_id=model_id, built_at=now, build_count=F("build_count") + 1
+            )
             report.refresh_from_db()
-        webhook_emit(event_type="weekly_report.built", key=f"weekly_report.built:{report.week}:{report.build_count}",
-                     payload={"week": report.week, "url": report_url(report),
-                              "summary": f"Weekly report {report.week}"})
+        webhook_emit(
+            event_type="weekly_report.built",
+            key=f"weekly_report.built:{report.week}:{report.build_count}",
+            payload={"week": report.week, "url": report_url(report), "summary": f"Weekly report {report.week}"},
+        )
         if notify and data["health"]["suggest_retrain"]:
             transaction.on_commit(lambda: health_notify(report_id=report.pk))
     return report, True
@@ -240,7 +294,8 @@ def report_trend_reports(report: WeeklyReport) -> list[WeeklyReport]:
 def health_notify(*, report_id: int) -> bool:
     """Tell the admins (once per report) that features drifted or the model under-performs."""
     if not WeeklyReport.objects.filter(pk=report_id, health_notified_at__isnull=True).update(
-            health_notified_at=timezone.now()):
+        health_notified_at=timezone.now()
+    ):
         return False
     report = WeeklyReport.objects.get(pk=report_id)
     recipients = report_recipients(roles=(Role.ADMIN,))
@@ -253,8 +308,13 @@ def health_notify(*, report_id: int) -> bool:
         lines += [f"  {f['name']}: PSI {f['psi']:.2f}" for f in health_data["drift"]["features"] if f["is_flagged"]]
     if health_data["performance"]["is_degraded"]:
         lines.append(health_data["performance"]["text"])
-    lines += ["", "Consider retraining the model (manage.py train_model --promote if_better).", "",
-              f"Report: {report_url(report)}"]
-    EmailMultiAlternatives(subject=f"ChurnOps model health warning {report.week}", body="\n".join(lines),
-                           to=recipients).send()
+    lines += [
+        "",
+        "Consider retraining the model (manage.py train_model --promote if_better).",
+        "",
+        f"Report: {report_url(report)}",
+    ]
+    EmailMultiAlternatives(
+        subject=f"ChurnOps model health warning {report.week}", body="\n".join(lines), to=recipients
+    ).send()
     return True

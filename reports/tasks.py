@@ -1,6 +1,5 @@
 """Thin Celery tasks for the weekly report: primitives in, one service each."""
 
-
 from celery import shared_task
 from django.db import OperationalError, transaction
 

@@ -84,8 +84,13 @@ def cohort_counts(flags: list[FlagFacts], end: datetime, not_flagged: tuple[int,
 
 def _group(n: int, churned: int) -> dict:
     interval = wilson_interval(churned, n)
-    return {"n": n, "churned": churned, "rate": share(churned, n),
-            "low": interval[0] if interval else None, "high": interval[1] if interval else None}
+    return {
+        "n": n,
+        "churned": churned,
+        "rate": share(churned, n),
+        "low": interval[0] if interval else None,
+        "high": interval[1] if interval else None,
+    }
 
 
 def _pp(x: float) -> str:
@@ -93,34 +98,51 @@ def _pp(x: float) -> str:
 
 
 def _rates(worked: dict, control: dict) -> str:
-    return (f"{worked['churned']} of {worked['n']} treated ({worked['rate']:.1%}) vs "
-            f"{control['churned']} of {control['n']} in the control ({control['rate']:.1%})")
+    return (
+        f"{worked['churned']} of {worked['n']} treated ({worked['rate']:.1%}) vs "
+        f"{control['churned']} of {control['n']} in the control ({control['rate']:.1%})"
+    )
 
 
 def uplift_verdict(worked: dict, control: dict, interval, min_group: int) -> tuple[str, str]:
     """A code and a plain sentence for leadership: what the data shows, never more."""
     if interval is None or worked["n"] < min_group or control["n"] < min_group:
-        return "too_small", (f"Too small to tell yet: each group needs at least {min_group} customers "
-                             f"(worked {worked['n']}, control {control['n']}).")
+        return "too_small", (
+            f"Too small to tell yet: each group needs at least {min_group} customers "
+            f"(worked {worked['n']}, control {control['n']})."
+        )
     d, low, high = interval
     span = f"95% interval {low * 100:+.1f} to {high * 100:+.1f} points"
     if low > 0:
         return "fewer_churned", f"Working the cases cut churn by {_pp(d)} against the control group ({span})."
     if high < 0:
-        return "more_churned", (f"Treated customers churned more than the control: {_rates(worked, control)}; "
-                                f"no evidence of benefit ({span}).")
+        return "more_churned", (
+            f"Treated customers churned more than the control: {_rates(worked, control)}; "
+            f"no evidence of benefit ({span})."
+        )
     if d <= 0:
-        return "no_difference", (f"Treated customers churned {'more than' if d < 0 else 'as much as'} the control: "
-                                 f"{_rates(worked, control)}; too early to tell, no evidence of benefit ({span}).")
-    return "no_difference", (f"Treated customers churned less than the control: {_rates(worked, control)}; "
-                             f"but the {span} includes zero: too early to tell.")
+        return "no_difference", (
+            f"Treated customers churned {'more than' if d < 0 else 'as much as'} the control: "
+            f"{_rates(worked, control)}; too early to tell, no evidence of benefit ({span})."
+        )
+    return "no_difference", (
+        f"Treated customers churned less than the control: {_rates(worked, control)}; "
+        f"but the {span} includes zero: too early to tell."
+    )
 
 
 def _uplift(w: dict, c: dict, min_group: int) -> dict:
     interval = newcombe_interval(w["churned"], w["n"], c["churned"], c["n"])
     verdict, text = uplift_verdict(w, c, interval, min_group)
-    uplift = {"difference": None, "low": None, "high": None, "verdict": verdict, "text": text,
-              "min_group": min_group, "is_supported": verdict == "fewer_churned"}
+    uplift = {
+        "difference": None,
+        "low": None,
+        "high": None,
+        "verdict": verdict,
+        "text": text,
+        "min_group": min_group,
+        "is_supported": verdict == "fewer_churned",
+    }
     if interval:
         uplift.update(difference=interval[0], low=interval[1], high=interval[2])
     return uplift
@@ -139,8 +161,16 @@ def return_figures(uplift: dict, treated: list[FlagFacts], *, costs: dict[int, f
     uplift's own sentence stands in its place."""
     n = len(treated)
     cost = sum(costs.get(f.tier, 0.0) for f in treated)
-    out = {"is_shown": False, "ratio": None, "ratio_low": None, "customers_kept": None, "customers_kept_low": None,
-           "value_kept": None, "work_cost": round(cost, 2), "treated": n}
+    out = {
+        "is_shown": False,
+        "ratio": None,
+        "ratio_low": None,
+        "customers_kept": None,
+        "customers_kept_low": None,
+        "value_kept": None,
+        "work_cost": round(cost, 2),
+        "treated": n,
+    }
     if not uplift.get("is_supported") or not n or not cost:
         return {**out, "text": f"No return figure: {uplift['text']}"}
     mean_ltv = sum(f.lifetime_value for f in treated) / n
@@ -148,11 +178,20 @@ def return_figures(uplift: dict, treated: list[FlagFacts], *, costs: dict[int, f
     value, value_low = kept * mean_ltv, kept_low * mean_ltv
     ratio, ratio_low = round(value / cost, 1), round(value_low / cost, 1)  # one rounding for page and text
     kept, kept_low = round(kept, 1), round(kept_low, 1)
-    return {**out, "is_shown": True, "ratio": ratio, "ratio_low": ratio_low, "customers_kept": kept,
-            "customers_kept_low": kept_low, "value_kept": round(value, 2),
-            "text": (f"The work kept about {kept:g} of {n} treated customers who would otherwise have left "
-                     f"(at least {kept_low:g} at the interval's lower bound): {ratio:g}x the cost of the work "
-                     f"(at least {ratio_low:g}x).")}
+    return {
+        **out,
+        "is_shown": True,
+        "ratio": ratio,
+        "ratio_low": ratio_low,
+        "customers_kept": kept,
+        "customers_kept_low": kept_low,
+        "value_kept": round(value, 2),
+        "text": (
+            f"The work kept about {kept:g} of {n} treated customers who would otherwise have left "
+            f"(at least {kept_low:g} at the interval's lower bound): {ratio:g}x the cost of the work "
+            f"(at least {ratio_low:g}x)."
+        ),
+    }
 
 
 def tier_uplift(flags: list[FlagFacts], end: datetime, *, tiers: list[int], min_group: int = UPLIFT_MIN_GROUP) -> dict:

@@ -28,9 +28,11 @@ report_page = page(can_view_reports, message="the weekly report is for admins an
 
 
 def _base(request) -> dict:
-    return {**nav_context(request.user, user_roles(request.user), "reports"),
-            "weeks": list(report_list().values_list("week", flat=True)),
-            "can_rebuild": can_rebuild_reports(request.user)}
+    return {
+        **nav_context(request.user, user_roles(request.user), "reports"),
+        "weeks": list(report_list().values_list("week", flat=True)),
+        "can_rebuild": can_rebuild_reports(request.user),
+    }
 
 
 @require_GET
@@ -53,8 +55,11 @@ def week(request, week: str):
     at = weeks.index(report.week)
     older = weeks[at + 1] if at + 1 < len(weeks) else None
     newer = weeks[at - 1] if at > 0 else None
-    return render(request, "reports/weeklyreport_detail.html",
-                  {**base, **week_context(report), "older_week": older, "newer_week": newer})
+    return render(
+        request,
+        "reports/weeklyreport_detail.html",
+        {**base, **week_context(report), "older_week": older, "newer_week": newer},
+    )
 
 
 @require_GET

@@ -46,8 +46,16 @@ class PolicyVersionAdmin(VersionedReadOnlyAdmin):
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ("id", "algorithm", "is_active", "horizon_days", "train_to", "created_at", "promoted_at")
     exclude = ("artifact",)
-    readonly_fields = ("algorithm", "features", "dropped_features", "horizon_days", "train_from", "train_to",
-                       "sklearn_version", "metrics")
+    readonly_fields = (
+        "algorithm",
+        "features",
+        "dropped_features",
+        "horizon_days",
+        "train_from",
+        "train_to",
+        "sklearn_version",
+        "metrics",
+    )
 
     @admin.display(description="Dropped features (constant or duplicate on the training data)")
     def dropped_features(self, obj) -> str:
@@ -79,5 +87,13 @@ class DriftBaselineAdmin(admin.ModelAdmin):
 class RetrainRunAdmin(admin.ModelAdmin):
     list_display = ("as_of", "status", "candidate", "active_before", "started_at", "finished_at")
     list_filter = ("status",)
-    readonly_fields = ("as_of", "status", "started_at", "finished_at", "candidate", "active_before", "reason",
-                       "metrics")
+    readonly_fields = (
+        "as_of",
+        "status",
+        "started_at",
+        "finished_at",
+        "candidate",
+        "active_before",
+        "reason",
+        "metrics",
+    )

@@ -35,8 +35,12 @@ def evaluate(*, train_cutoff: date, test_cutoff: date, horizon_days: int, active
     policy = policy_in_force()
     labels_end = min(train_cutoff + timedelta(days=horizon_days), test_cutoff)
     result = train(as_of=labels_end, horizon_days=horizon_days, policy=policy, active_days=active_days)
-    X, y = examples_at(as_of=test_cutoff, horizon_days=horizon_days, churn_definition=policy["churn_definition"],
-                       active_days=active_days)
+    X, y = examples_at(
+        as_of=test_cutoff,
+        horizon_days=horizon_days,
+        churn_definition=policy["churn_definition"],
+        active_days=active_days,
+    )
     if len(y) == 0:
         raise ValueError(f"no customers to evaluate at {test_cutoff}")
     p = ml.predict(result.estimator, X[result.features])
@@ -55,10 +59,14 @@ def evaluate(*, train_cutoff: date, test_cutoff: date, horizon_days: int, active
         rules=ml.evaluate_scores(y, np.asarray(rules_p, dtype=float)),
         algorithm=result.algorithm,
         candidates=result.candidates,
-        params={"train_cutoff": str(train_cutoff), "test_cutoff": str(test_cutoff),
-                "horizon_days": horizon_days, "active_days": active_days,
-                "train_cutoffs": result.metrics["train_cutoffs"],
-                "validation_cutoffs": result.metrics["validation_cutoffs"]},
+        params={
+            "train_cutoff": str(train_cutoff),
+            "test_cutoff": str(test_cutoff),
+            "horizon_days": horizon_days,
+            "active_days": active_days,
+            "train_cutoffs": result.metrics["train_cutoffs"],
+            "validation_cutoffs": result.metrics["validation_cutoffs"],
+        },
         logistic_regression=ml.evaluate_scores(y, ml.predict(logistic.estimator, X[result.features])),
         bgnbd=ml.evaluate_scores(y, bgnbd_p),
         dropped_features=result.dropped_features,

@@ -22,8 +22,12 @@ def score_factors(score: CustomerScore) -> list[dict]:
     bundle = model_bundle(score.run)
     if bundle is None:
         return []
-    X = compute_features(as_of=score.as_of, id_from=score.customer_id, id_to=score.customer_id + 1,
-                         bgnbd_params=bundle.get("bgnbd_params"))
+    X = compute_features(
+        as_of=score.as_of,
+        id_from=score.customer_id,
+        id_to=score.customer_id + 1,
+        bgnbd_params=bundle.get("bgnbd_params"),
+    )
     if X.empty:
         return []
     return explain_rows(bundle["estimator"], X, bundle["features"], bundle["reference"])[0]

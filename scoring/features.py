@@ -89,8 +89,9 @@ def _aggregate_sql() -> str:
         cols[f"{plural}_365d"] = _count(kind, "t365")
     if connection.vendor == "postgresql":
         # One pass: the latest survey per customer rides along in the same aggregate.
-        cols["survey_latest"] = ("(ARRAY_AGG(value ORDER BY occurred_at DESC, id DESC) "
-                                 "FILTER (WHERE kind = 'survey'))[1]")
+        cols["survey_latest"] = (
+            "(ARRAY_AGG(value ORDER BY occurred_at DESC, id DESC) FILTER (WHERE kind = 'survey'))[1]"
+        )
     select = ",\n  ".join(f"{expr} AS {name}" for name, expr in cols.items())
     return (
         f"SELECT customer_id,\n  {select}\nFROM customers_event\n"
@@ -110,9 +111,11 @@ SELECT customer_id, value FROM (
 
 
 def _purchases_sql() -> str:
-    return (f"SELECT customer_id, {_epoch_sql('occurred_at')} AS epoch FROM customers_event "
-            "WHERE kind = 'purchase' AND occurred_at < %(cutoff)s AND customer_id >= %(id_from)s "
-            "AND customer_id < %(id_to)s")
+    return (
+        f"SELECT customer_id, {_epoch_sql('occurred_at')} AS epoch FROM customers_event "
+        "WHERE kind = 'purchase' AND occurred_at < %(cutoff)s AND customer_id >= %(id_from)s "
+        "AND customer_id < %(id_to)s"
+    )
 
 
 def _customers_sql() -> str:
@@ -142,14 +145,23 @@ def _attributes_as_of(customers: pd.DataFrame, params: dict) -> pd.DataFrame:
         cursor.execute(ATTRIBUTE_SQL, params)
         changes = pd.DataFrame.from_records(cursor.fetchall(), columns=["customer_id", "field", "value"])
     with connection.cursor() as cursor:
-        cursor.execute("SELECT DISTINCT customer_id, field FROM customers_customerattributechange "
-                       "WHERE customer_id >= %(id_from)s AND customer_id < %(id_to)s", params)
+        cursor.execute(
+            "SELECT DISTINCT customer_id, field FROM customers_customerattributechange "
+            "WHERE customer_id >= %(id_from)s AND customer_id < %(id_to)s",
+            params,
+        )
         tracked = pd.DataFrame.from_records(cursor.fetchall(), columns=["customer_id", "field"])
     out = customers.copy()
-    latest = changes.groupby(["customer_id", "field"])["value"].last().unstack() if len(changes) else \
-        pd.DataFrame(index=pd.Index([], dtype=np.int64))
-    for field, column in (("lifetime_value", "lifetime_value"), ("contract_start", "contract_start_epoch"),
-                          ("contract_end", "contract_end_epoch")):
+    latest = (
+        changes.groupby(["customer_id", "field"])["value"].last().unstack()
+        if len(changes)
+        else pd.DataFrame(index=pd.Index([], dtype=np.int64))
+    )
+    for field, column in (
+        ("lifetime_value", "lifetime_value"),
+        ("contract_start", "contract_start_epoch"),
+        ("contract_end", "contract_end_epoch"),
+    ):
         has_history = out.index.isin(tracked.loc[tracked["field"] == field, "customer_id"])
         if not has_history.any():
             continue
@@ -159,7 +171,8 @@ def _attributes_as_of(customers: pd.DataFrame, params: dict) -> pd.DataFrame:
             value = pd.to_numeric(text, errors="coerce")
         else:
             value = (pd.to_datetime(text, utc=True, errors="coerce") - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(
-                seconds=1)
+                seconds=1
+            )
         out[column] = np.where(has_history, value, out[column])
     return out
 
@@ -172,13 +185,17 @@ def _frame(sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
             cursor.execute("SET work_mem = '256MB'")
             # COPY out as CSV and parse it in C: a third of the cost of building Python rows with fetchall.
             buffer = io.BytesIO()
-            with cursor.cursor.copy(f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT WITH (FORMAT csv)") \
-                    as copy:
+            with cursor.cursor.copy(
+                f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT WITH (FORMAT csv)"
+            ) as copy:
                 for block in copy:
                     buffer.write(block)
             buffer.seek(0)
-            frame = pd.read_csv(buffer, names=columns, header=None, dtype=float) if buffer.getbuffer().nbytes \
+            frame = (
+                pd.read_csv(buffer, names=columns, header=None, dtype=float)
+                if buffer.getbuffer().nbytes
                 else pd.DataFrame(columns=columns, dtype=float)
+            )
         else:
             cursor.execute(sql, params)
             frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
@@ -190,8 +207,9 @@ def raw_aggregates(*, as_of: date, id_from: int = 0, id_to: int = 2**62) -> pd.D
     """Raw per-customer aggregates of events before the cut-off, one row per not-yet-churned customer."""
     cutoff = cutoff_for(as_of)
     params = {**_windows(cutoff), "id_from": id_from, "id_to": id_to}
-    customers = _frame(_customers_sql(), params, ["customer_id", "lifetime_value", "contract_start_epoch",
-                                                  "contract_end_epoch"])
+    customers = _frame(
+        _customers_sql(), params, ["customer_id", "lifetime_value", "contract_start_epoch", "contract_end_epoch"]
+    )
     customers = _attributes_as_of(customers.astype(float), params)
     agg_sql, agg_cols = _aggregate_sql()
     events = _frame(agg_sql, params, ["customer_id", *agg_cols])
@@ -205,8 +223,9 @@ def raw_aggregates(*, as_of: date, id_from: int = 0, id_to: int = 2**62) -> pd.D
     return raw
 
 
-def purchase_history(*, as_of: date, id_from: int = 0, id_to: int = 2**62,
-                     bgnbd_params: BgNbdParams | None = None) -> tuple[pd.DataFrame, BgNbdParams | None]:
+def purchase_history(
+    *, as_of: date, id_from: int = 0, id_to: int = 2**62, bgnbd_params: BgNbdParams | None = None
+) -> tuple[pd.DataFrame, BgNbdParams | None]:
     """Gap statistics and BG/NBD figures per customer (see `scoring.ml.derive.purchase_history_features`)."""
     cutoff = cutoff_for(as_of)
     params = {"cutoff": _param(cutoff), "id_from": id_from, "id_to": id_to}
@@ -216,8 +235,9 @@ def purchase_history(*, as_of: date, id_from: int = 0, id_to: int = 2**62,
     return purchase_history_features(purchases, cutoff.timestamp(), bgnbd_params)
 
 
-def compute_features(*, as_of: date, id_from: int = 0, id_to: int = 2**62, active_only: bool = True,
-                     bgnbd_params: dict | None = None) -> pd.DataFrame:
+def compute_features(
+    *, as_of: date, id_from: int = 0, id_to: int = 2**62, active_only: bool = True, bgnbd_params: dict | None = None
+) -> pd.DataFrame:
     """Feature matrix (index customer_id, columns = the catalog) as of the end of `as_of`.
 
     With `active_only`, customers with no event before the cut-off (not yet customers) are left out.

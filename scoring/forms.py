@@ -2,7 +2,6 @@
 every problem next to the field it concerns; the services in services.py validate again and write.
 """
 
-
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -23,16 +22,29 @@ from .ml.policy import (
 from .ml.rules import OPERATORS
 from .models import Rule
 
-_OPERATOR_WORDS = {"<": "less than", "<=": "at most", ">": "more than", ">=": "at least", "==": "equal to",
-                   "!=": "not equal to"}
+_OPERATOR_WORDS = {
+    "<": "less than",
+    "<=": "at most",
+    ">": "more than",
+    ">=": "at least",
+    "==": "equal to",
+    "!=": "not equal to",
+}
 OPERATOR_SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
 # Exactly the operators the rule engine knows, in its order.
 OPERATOR_LABELS = {op: f"{OPERATOR_SYMBOLS.get(op, op)} {_OPERATOR_WORDS.get(op, '')}".strip() for op in OPERATORS}
-ROLE_LABELS = {"team_lead": "Team lead", "account_manager": "Account manager", "customer_service": "Customer service",
-               "admin": "Admin", "automated": "Automated (no person)"}
-CHURN_MODE_LABELS = {"explicit": "Only an explicit churn date",
-                     "inactive": "N days without any activity",
-                     "explicit_or_inactive": "An explicit churn date, or N days without any activity"}
+ROLE_LABELS = {
+    "team_lead": "Team lead",
+    "account_manager": "Account manager",
+    "customer_service": "Customer service",
+    "admin": "Admin",
+    "automated": "Automated (no person)",
+}
+CHURN_MODE_LABELS = {
+    "explicit": "Only an explicit churn date",
+    "inactive": "N days without any activity",
+    "explicit_or_inactive": "An explicit churn date, or N days without any activity",
+}
 # Rows of the condition editor: a rule rarely needs more than four conditions; two blank rows to add more.
 EXTRA_CONDITION_ROWS = 2
 MAX_CONDITIONS = 12
@@ -83,8 +95,9 @@ class ConditionForm(forms.Form):
                 self.add_error(name, "Fill this in too, or clear the whole row.")
         spec = FEATURES_BY_NAME.get(feature)
         if spec is not None and value is not None and not spec.minimum <= value <= spec.maximum:
-            self.add_error("value", f"Must be between {spec.minimum:g} and {spec.maximum:g} {spec.unit} "
-                                    f"for this feature.")
+            self.add_error(
+                "value", f"Must be between {spec.minimum:g} and {spec.maximum:g} {spec.unit} for this feature."
+            )
         return data
 
     def condition(self) -> dict | None:
@@ -114,11 +127,16 @@ ConditionFormSet = forms.formset_factory(
 
 class RuleForm(CommentForm):
     name = forms.CharField(max_length=100)
-    description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-                                  help_text="What an account manager reads when the rule fires.")
+    description = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What an account manager reads when the rule fires.",
+    )
     is_enabled = forms.BooleanField(required=False, initial=True, label="Enabled")
-    position = forms.IntegerField(min_value=0, max_value=10_000, initial=0,
-                                  help_text="Rules are listed and evaluated in this order.")
+    position = forms.IntegerField(
+        min_value=0, max_value=10_000, initial=0, help_text="Rules are listed and evaluated in this order."
+    )
 
     field_order = ["name", "description", "is_enabled", "position", "comment"]
 
@@ -137,8 +155,13 @@ class RuleForm(CommentForm):
 
     def rule_fields(self, conditions: list[dict]) -> dict:
         data = self.cleaned_data
-        return {"name": data["name"], "description": data["description"], "is_enabled": data["is_enabled"],
-                "position": data["position"], "conditions": conditions}
+        return {
+            "name": data["name"],
+            "description": data["description"],
+            "is_enabled": data["is_enabled"],
+            "position": data["position"],
+            "conditions": conditions,
+        }
 
 
 def rule_forms(data=None, *, rule: Rule | None = None) -> tuple[RuleForm, ConditionFormSet]:
@@ -147,24 +170,44 @@ def rule_forms(data=None, *, rule: Rule | None = None) -> tuple[RuleForm, Condit
         return RuleForm(data, rule=rule, saving="preview" not in data), ConditionFormSet(data, prefix="cond")
     if rule is None:
         return RuleForm(rule=None), ConditionFormSet(prefix="cond")
-    initial = {"name": rule.name, "description": rule.description, "is_enabled": rule.is_enabled,
-               "position": rule.position}
+    initial = {
+        "name": rule.name,
+        "description": rule.description,
+        "is_enabled": rule.is_enabled,
+        "position": rule.position,
+    }
     return RuleForm(initial=initial, rule=rule), ConditionFormSet(initial=rule.conditions, prefix="cond")
 
 
 # --- policy --------------------------------------------------------------------------------------------------------
 
-TIER_ATTRS = ("min_probability", "assignee_role", "escalation_role", "first_contact_hours", "resolution_hours",
-              "expected_cost", "creates_work_order", "top_share", "calendar", "escalation_24x7")
+TIER_ATTRS = (
+    "min_probability",
+    "assignee_role",
+    "escalation_role",
+    "first_contact_hours",
+    "resolution_hours",
+    "expected_cost",
+    "creates_work_order",
+    "top_share",
+    "calendar",
+    "escalation_24x7",
+)
 # Optional tier settings: left out of the stored tier while they hold their default, so that saving the form
 # changes nothing the admin did not change.
 _OPTIONAL_TIER_DEFAULTS = {"calendar": "", "escalation_24x7": False}
-TIER_MODE_LABELS = {"probability": "By probability: each tier from its P(churn) threshold (the seeds' table)",
-                    "rank": "By rank: each tier a share of the active scored population (top 2%, next 5%, ...)"}
+TIER_MODE_LABELS = {
+    "probability": "By probability: each tier from its P(churn) threshold (the seeds' table)",
+    "rank": "By rank: each tier a share of the active scored population (top 2%, next 5%, ...)",
+}
 NEW_LANE_LABELS = {"save": "Worked like everyone else", "automated": "Automated lane: no person until the tenure"}
 # A problem's location in the policy document -> the form field that shows it (tier settings: tier_<n>_<attr>).
-_TOP_FIELDS = {"churn_definition.mode": "churn_mode", "churn_definition.inactive_days": "inactive_days",
-               "new_customers.min_tenure_days": "new_min_tenure_days", "new_customers.lane": "new_lane"}
+_TOP_FIELDS = {
+    "churn_definition.mode": "churn_mode",
+    "churn_definition.inactive_days": "inactive_days",
+    "new_customers.min_tenure_days": "new_min_tenure_days",
+    "new_customers.lane": "new_lane",
+}
 
 
 def _number_field(limit: Limit, label: str, **kwargs) -> forms.Field:
@@ -177,21 +220,32 @@ def _number_field(limit: Limit, label: str, **kwargs) -> forms.Field:
 def _tier_fields(tier: int, calendars: list[str]) -> dict[str, forms.Field]:
     roles = [(r, ROLE_LABELS.get(r, r)) for r in ROLES]
     return {
-        "min_probability": _number_field(TIER_LIMITS["min_probability"], f"Tier {tier} from P(churn)",
-                                         widget=forms.NumberInput(attrs={"step": "0.01"})),
+        "min_probability": _number_field(
+            TIER_LIMITS["min_probability"],
+            f"Tier {tier} from P(churn)",
+            widget=forms.NumberInput(attrs={"step": "0.01"}),
+        ),
         "assignee_role": forms.ChoiceField(choices=roles, label="Assignee role"),
-        "escalation_role": forms.ChoiceField(choices=[("", "No escalation"), *roles], required=False,
-                                             label="Escalates to"),
-        "first_contact_hours": _number_field(TIER_LIMITS["first_contact_hours"], "First contact SLA (hours)",
-                                             required=False),
+        "escalation_role": forms.ChoiceField(
+            choices=[("", "No escalation"), *roles], required=False, label="Escalates to"
+        ),
+        "first_contact_hours": _number_field(
+            TIER_LIMITS["first_contact_hours"], "First contact SLA (hours)", required=False
+        ),
         "resolution_hours": _number_field(TIER_LIMITS["resolution_hours"], "Resolution SLA (hours)", required=False),
-        "expected_cost": _number_field(TIER_LIMITS["expected_cost"], "Expected cost",
-                                       widget=forms.NumberInput(attrs={"step": "any"})),
+        "expected_cost": _number_field(
+            TIER_LIMITS["expected_cost"], "Expected cost", widget=forms.NumberInput(attrs={"step": "any"})
+        ),
         "creates_work_order": forms.BooleanField(required=False, label="Creates work orders"),
-        "top_share": _number_field(TIER_LIMITS["top_share"], f"Tier {tier} rank share", required=False,
-                                   widget=forms.NumberInput(attrs={"step": "0.001"})),
+        "top_share": _number_field(
+            TIER_LIMITS["top_share"],
+            f"Tier {tier} rank share",
+            required=False,
+            widget=forms.NumberInput(attrs={"step": "0.001"}),
+        ),
         "calendar": forms.ChoiceField(
-            choices=[("", "Team's calendar"), *((n, n) for n in calendars)], required=False, label="SLA calendar"),
+            choices=[("", "Team's calendar"), *((n, n) for n in calendars)], required=False, label="SLA calendar"
+        ),
         "escalation_24x7": forms.BooleanField(required=False, label="Escalates at any hour"),
     }
 
@@ -202,35 +256,55 @@ class PolicyForm(CommentForm):
     high_risk_min_rules = _number_field(LIMITS["high_risk_min_rules"], LIMITS["high_risk_min_rules"].label)
     rule_high_min_tier = forms.TypedChoiceField(coerce=int, label="Rule-high customers are at least tier")
     horizon_days = _number_field(LIMITS["horizon_days"], LIMITS["horizon_days"].label)
-    churn_mode = forms.ChoiceField(choices=[(m, CHURN_MODE_LABELS[m]) for m in CHURN_MODES],
-                                   label="A customer has churned when")
-    inactive_days = _number_field(LIMITS["churn_definition.inactive_days"],
-                                  LIMITS["churn_definition.inactive_days"].label)
-    control_share = _number_field(LIMITS["control_share"], LIMITS["control_share"].label,
-                                  widget=forms.NumberInput(attrs={"step": "0.01"}),
-                                     help_text="Flagged customers who get no work order, to measure uplift.")
+    churn_mode = forms.ChoiceField(
+        choices=[(m, CHURN_MODE_LABELS[m]) for m in CHURN_MODES], label="A customer has churned when"
+    )
+    inactive_days = _number_field(
+        LIMITS["churn_definition.inactive_days"], LIMITS["churn_definition.inactive_days"].label
+    )
+    control_share = _number_field(
+        LIMITS["control_share"],
+        LIMITS["control_share"].label,
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+        help_text="Flagged customers who get no work order, to measure uplift.",
+    )
     recontact_quiet_days = _number_field(LIMITS["recontact_quiet_days"], LIMITS["recontact_quiet_days"].label)
     # The lanes' settings; left empty, a setting keeps the value it has (versions before them: the default).
     tier_mode = forms.ChoiceField(choices=list(TIER_MODE_LABELS.items()), required=False, label="Tiers are set")
-    value_spend_days = _number_field(LIMITS["value_spend_days"], LIMITS["value_spend_days"].label, required=False,
-                                     help_text="Used when a customer has no lifetime value; where events carry no "
-                                               "amounts, the purchase frequency in the same window.")
-    new_min_tenure_days = _number_field(LIMITS["new_customers.min_tenure_days"],
-                                        LIMITS["new_customers.min_tenure_days"].label, required=False)
-    new_lane = forms.ChoiceField(choices=[(k, NEW_LANE_LABELS[k]) for k in NEW_CUSTOMER_LANES], required=False,
-                                 label="New customers are")
+    value_spend_days = _number_field(
+        LIMITS["value_spend_days"],
+        LIMITS["value_spend_days"].label,
+        required=False,
+        help_text="Used when a customer has no lifetime value; where events carry no "
+        "amounts, the purchase frequency in the same window.",
+    )
+    new_min_tenure_days = _number_field(
+        LIMITS["new_customers.min_tenure_days"], LIMITS["new_customers.min_tenure_days"].label, required=False
+    )
+    new_lane = forms.ChoiceField(
+        choices=[(k, NEW_LANE_LABELS[k]) for k in NEW_CUSTOMER_LANES], required=False, label="New customers are"
+    )
 
-    field_order = ["high_risk_min_rules", "rule_high_min_tier", "horizon_days", "churn_mode", "inactive_days",
-                   "control_share", "recontact_quiet_days", "tier_mode", "value_spend_days", "new_min_tenure_days",
-                   "new_lane"]
+    field_order = [
+        "high_risk_min_rules",
+        "rule_high_min_tier",
+        "horizon_days",
+        "churn_mode",
+        "inactive_days",
+        "control_share",
+        "recontact_quiet_days",
+        "tier_mode",
+        "value_spend_days",
+        "new_min_tenure_days",
+        "new_lane",
+    ]
 
     def __init__(self, *args, policy: dict, **kwargs):
         self.base_policy = policy
         self.tiers = [t["tier"] for t in policy["tiers"]]
         kwargs.setdefault("initial", self.initial_from(policy))
         super().__init__(*args, **kwargs)
-        self.fields["rule_high_min_tier"].choices = [(t["tier"], f"{t['tier']} · {t['name']}")
-                                                     for t in policy["tiers"]]
+        self.fields["rule_high_min_tier"].choices = [(t["tier"], f"{t['tier']} · {t['name']}") for t in policy["tiers"]]
         calendars = list(BusinessCalendar.objects.order_by("name").values_list("name", flat=True))
         for tier in self.tiers:
             for attr, field in _tier_fields(tier, calendars).items():
@@ -240,8 +314,16 @@ class PolicyForm(CommentForm):
 
     @staticmethod
     def initial_from(policy: dict) -> dict:
-        initial = {k: policy[k] for k in ("high_risk_min_rules", "rule_high_min_tier", "horizon_days",
-                                          "control_share", "recontact_quiet_days")}
+        initial = {
+            k: policy[k]
+            for k in (
+                "high_risk_min_rules",
+                "rule_high_min_tier",
+                "horizon_days",
+                "control_share",
+                "recontact_quiet_days",
+            )
+        }
         initial["churn_mode"] = policy["churn_definition"]["mode"]
         initial["inactive_days"] = policy["churn_definition"]["inactive_days"]
         initial["tier_mode"] = setting(policy, "tier_mode")
@@ -271,9 +353,11 @@ class PolicyForm(CommentForm):
         for tier in self.tiers:
             p = data.get(f"tier_{tier}_min_probability")
             if p is not None and previous is not None and p >= previous[1]:
-                self.add_error(f"tier_{tier}_min_probability",
-                               f"Must be lower than tier {previous[0]}'s {previous[1]:g}: "
-                               f"thresholds fall strictly from tier 1 down.")
+                self.add_error(
+                    f"tier_{tier}_min_probability",
+                    f"Must be lower than tier {previous[0]}'s {previous[1]:g}: "
+                    f"thresholds fall strictly from tier 1 down.",
+                )
             if p is not None:
                 previous = (tier, p)
 
@@ -293,18 +377,28 @@ class PolicyForm(CommentForm):
         """The edited policy: the policy the form started from with the form's values put in."""
         data = self.cleaned_data
         policy = {**self.base_policy}
-        for key in ("high_risk_min_rules", "rule_high_min_tier", "horizon_days", "control_share",
-                    "recontact_quiet_days"):
+        for key in (
+            "high_risk_min_rules",
+            "rule_high_min_tier",
+            "horizon_days",
+            "control_share",
+            "recontact_quiet_days",
+        ):
             policy[key] = data[key]
-        policy["churn_definition"] = {**self.base_policy["churn_definition"], "mode": data["churn_mode"],
-                                      "inactive_days": data["inactive_days"]}
+        policy["churn_definition"] = {
+            **self.base_policy["churn_definition"],
+            "mode": data["churn_mode"],
+            "inactive_days": data["inactive_days"],
+        }
         base = self.base_policy
         policy["tier_mode"] = data.get("tier_mode") or setting(base, "tier_mode")
         policy["value_spend_days"] = data.get("value_spend_days") or setting(base, "value_spend_days")
         new = setting(base, "new_customers")
         tenure = data.get("new_min_tenure_days")
-        policy["new_customers"] = {"min_tenure_days": new["min_tenure_days"] if tenure is None else tenure,
-                                   "lane": data.get("new_lane") or new["lane"]}
+        policy["new_customers"] = {
+            "min_tenure_days": new["min_tenure_days"] if tenure is None else tenure,
+            "lane": data.get("new_lane") or new["lane"],
+        }
         tiers = []
         for t in self.base_policy["tiers"]:
             tier = {**t}

@@ -54,16 +54,17 @@ def drift_baseline_for(version: ModelVersion, policy: dict) -> DriftBaseline:
     X = pd.concat([population_at(c, policy, version.features) for c in cutoffs])
     bundle = load_estimator(version)
     scores = predict(bundle["estimator"], X) if len(X) else np.empty(0)
-    bins = {"features": {f: _binned(X[f].to_numpy(dtype=float)) for f in version.features},
-            "score": _binned(np.asarray(scores, dtype=float))}
+    bins = {
+        "features": {f: _binned(X[f].to_numpy(dtype=float)) for f in version.features},
+        "score": _binned(np.asarray(scores, dtype=float)),
+    }
     try:
         with transaction.atomic():
-            return DriftBaseline.objects.create(model_version=version, bins=bins, rows=len(X),
-                                                cutoffs=[c.isoformat() for c in cutoffs])
+            return DriftBaseline.objects.create(
+                model_version=version, bins=bins, rows=len(X), cutoffs=[c.isoformat() for c in cutoffs]
+            )
     except IntegrityError:  # built concurrently by another worker: theirs is the same
         return DriftBaseline.objects.get(model_version=version)
-
-
 
 
 def _train(as_of: date, n_cutoffs: int | None):
@@ -71,8 +72,13 @@ def _train(as_of: date, n_cutoffs: int | None):
         return model_train(as_of=as_of, promote="if_better")
     policy = policy_in_force()  # a quicker retrain (the demo's): fewer training cut-offs, same gate
     result = train(as_of=as_of, policy=policy, n_cutoffs=n_cutoffs)
-    return model_store(result=result, horizon_days=policy["horizon_days"], train_to=as_of, promote="if_better",
-                       train_from=date.fromisoformat(min(result.metrics["train_cutoffs"])))
+    return model_store(
+        result=result,
+        horizon_days=policy["horizon_days"],
+        train_to=as_of,
+        promote="if_better",
+        train_from=date.fromisoformat(min(result.metrics["train_cutoffs"])),
+    )
 
 
 def monthly_retrain(*, as_of: date, n_cutoffs: int | None = None) -> RetrainRun:
@@ -82,21 +88,29 @@ def monthly_retrain(*, as_of: date, n_cutoffs: int | None = None) -> RetrainRun:
     if not created:
         if run.status in (RetrainRun.Status.PROMOTED, RetrainRun.Status.KEPT):
             return run
-        if not RetrainRun.objects.filter(pk=run.pk, status=run.status).update(status=RetrainRun.Status.RUNNING,
-                                                                               started_at=now):
+        if not RetrainRun.objects.filter(pk=run.pk, status=run.status).update(
+            status=RetrainRun.Status.RUNNING, started_at=now
+        ):
             return run  # another worker claimed the retry
     active = model_active()
     try:
         outcome = _train(as_of, n_cutoffs)
     except TrainingError as exc:
-        RetrainRun.objects.filter(pk=run.pk).update(status=RetrainRun.Status.FAILED, finished_at=timezone.now(),
-                                                    active_before=active, reason=str(exc))
+        RetrainRun.objects.filter(pk=run.pk).update(
+            status=RetrainRun.Status.FAILED, finished_at=timezone.now(), active_before=active, reason=str(exc)
+        )
         run.refresh_from_db()
         return run
     status = RetrainRun.Status.PROMOTED if outcome.promoted else RetrainRun.Status.KEPT
     metrics = {k: outcome.version.metrics.get(k) for k in ("roc_auc", "pr_auc", "brier", "n", "churn_rate")}
-    RetrainRun.objects.filter(pk=run.pk).update(status=status, finished_at=timezone.now(), candidate=outcome.version,
-                                                active_before=active, reason=outcome.reason, metrics=metrics)
+    RetrainRun.objects.filter(pk=run.pk).update(
+        status=status,
+        finished_at=timezone.now(),
+        candidate=outcome.version,
+        active_before=active,
+        reason=outcome.reason,
+        metrics=metrics,
+    )
     run.refresh_from_db()
     log.info("monthly retrain %s: model #%s %s", as_of, outcome.version.pk, outcome.reason)
     return run

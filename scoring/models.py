@@ -73,9 +73,7 @@ class ModelVersion(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["is_active"], condition=models.Q(is_active=True), name="one_active_model"
-            )
+            models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True), name="one_active_model")
         ]
 
     def __str__(self):
@@ -154,9 +152,7 @@ class CustomerScore(models.Model):
 class DriftBaseline(models.Model):
     """Binned feature and score distributions of a model's training data: the reference for drift (PSI)."""
 
-    model_version = models.OneToOneField(
-        ModelVersion, on_delete=models.CASCADE, related_name="drift_baseline"
-    )
+    model_version = models.OneToOneField(ModelVersion, on_delete=models.CASCADE, related_name="drift_baseline")
     bins = models.JSONField()  # {"features": {name: {"edges", "shares"}}, "score": {"edges", "shares"}}
     rows = models.PositiveIntegerField()
     cutoffs = models.JSONField(default=list)
@@ -179,12 +175,8 @@ class RetrainRun(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    candidate = models.ForeignKey(
-        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    active_before = models.ForeignKey(
-        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    candidate = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    active_before = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(blank=True)
     metrics = models.JSONField(default=dict, blank=True)
 

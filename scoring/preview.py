@@ -94,8 +94,10 @@ def _tier_rows(policy_now: dict, policy_proposed: dict, now: pd.DataFrame, propo
     names = {t["tier"]: t["name"] for t in policy_now["tiers"]}
     names.update({t["tier"]: t["name"] for t in policy_proposed["tiers"]})
     counts_now, counts_proposed = _tier_counts(now["tier"].to_numpy()), _tier_counts(proposed["tier"].to_numpy())
-    rows = [{"tier": t, "name": names[t], "now": counts_now.get(t, 0), "proposed": counts_proposed.get(t, 0)}
-            for t in sorted(names)]
+    rows = [
+        {"tier": t, "name": names[t], "now": counts_now.get(t, 0), "proposed": counts_proposed.get(t, 0)}
+        for t in sorted(names)
+    ]
     rows.append({"tier": None, "name": "no tier", "now": counts_now.get(0, 0), "proposed": counts_proposed.get(0, 0)})
     return rows
 
@@ -112,8 +114,9 @@ def _score(features: pd.DataFrame, policy: dict, rules, bundle) -> tuple[pd.Data
     population = split_population(features, policy)
     active = features.index.isin(population.active.index)
     tiers = np.zeros(len(features), dtype=np.int16)
-    tiers[active] = assign_tiers(policy, scored["probability"].to_numpy()[active],
-                                 scored["is_rule_high_risk"].to_numpy()[active])
+    tiers[active] = assign_tiers(
+        policy, scored["probability"].to_numpy()[active], scored["is_rule_high_risk"].to_numpy()[active]
+    )
     scored["tier"] = tiers
     return scored, population.new
 
@@ -128,21 +131,33 @@ def _team_rows(policy: dict, scored: pd.DataFrame, new: pd.Index, capacity: dict
         count = int(flagged["tier"].isin(tiers).sum())
         free = None if capacity is None else int(capacity.get(role, 0))
         opened = count if free is None else min(count, free)
-        rows.append({"role": role, "tiers": tiers, "flagged": count, "free_capacity": free, "would_open": opened,
-                     "over_capacity": count - opened})
+        rows.append(
+            {
+                "role": role,
+                "tiers": tiers,
+                "flagged": count,
+                "free_capacity": free,
+                "would_open": opened,
+                "over_capacity": count - opened,
+            }
+        )
     return rows
 
 
 def _warnings(policy: dict, teams: list[dict]) -> list[str]:
     names = {t["tier"]: t["name"] for t in policy["tiers"]}
-    return [f"tiers {', '.join(f'{t} ({names[t]})' for t in row['tiers'])} would flag {row['flagged']:,} customers "
-            f"for {row['role'].replace('_', ' ')}, who can take {row['free_capacity']:,} more: "
-            f"{row['over_capacity']:,} would stay in the automated lane, over capacity"
-            for row in teams if row["over_capacity"] > 0]
+    return [
+        f"tiers {', '.join(f'{t} ({names[t]})' for t in row['tiers'])} would flag {row['flagged']:,} customers "
+        f"for {row['role'].replace('_', ' ')}, who can take {row['free_capacity']:,} more: "
+        f"{row['over_capacity']:,} would stay in the automated lane, over capacity"
+        for row in teams
+        if row["over_capacity"] > 0
+    ]
 
 
-def preview_change(*, policy: dict | None = None, rules: list[dict] | None = None,
-                   capacity: dict[str, int] | None = None) -> dict:
+def preview_change(
+    *, policy: dict | None = None, rules: list[dict] | None = None, capacity: dict[str, int] | None = None
+) -> dict:
     """What the proposed policy and/or rule set would do to the latest snapshot, against the versions in force.
 
     `capacity`: free capacity per role (the caller asks the workflow floor), to show per team how many work orders
@@ -187,8 +202,10 @@ def preview_change(*, policy: dict | None = None, rules: list[dict] | None = Non
         "tiers": _tier_rows(policy_now, policy_new, now, new),
         "high_risk": {"now": int(now["is_rule_high_risk"].sum()), "proposed": int(new["is_rule_high_risk"].sum())},
         "work_orders": {"now": _work_order_count(policy_now, now), "proposed": _work_order_count(policy_new, new)},
-        "active": {"now": int(features.index.isin(split_population(features, policy_now).active.index).sum()),
-                   "proposed": int(features.index.isin(split_population(features, policy_new).active.index).sum())},
+        "active": {
+            "now": int(features.index.isin(split_population(features, policy_now).active.index).sum()),
+            "proposed": int(features.index.isin(split_population(features, policy_new).active.index).sum()),
+        },
         "teams": teams,
         "warnings": _warnings(policy_new, teams),
         "moved_up": int((tier_new < tier_now).sum()),
@@ -211,8 +228,10 @@ def rules_backtest() -> dict | None:
         return None
     horizon = policy.data["horizon_days"]
     as_of = run.as_of - timedelta(days=horizon)
-    key = (f"scoring:backtest:{ruleset.pk}:{ruleset.created_at.timestamp()}:{policy.pk}:"
-           f"{policy.created_at.timestamp()}:{run.pk}:{run.as_of}:{run.finished_at}")
+    key = (
+        f"scoring:backtest:{ruleset.pk}:{ruleset.created_at.timestamp()}:{policy.pk}:"
+        f"{policy.created_at.timestamp()}:{run.pk}:{run.as_of}:{run.finished_at}"
+    )
     result = cache.get(key)
     if result is None:
         result = backtest_rules(as_of=as_of, horizon_days=horizon, active_days=active_days(policy.data))

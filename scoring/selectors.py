@@ -117,11 +117,18 @@ def winback_list(*, as_of: date | None = None) -> QuerySet[Customer]:
     days = active_days(policy_in_force())
     if days:
         gone |= Q(last_activity__lt=cutoff - timedelta(days=days))
-    value = Case(When(lifetime_value__gt=0, then=F("lifetime_value")),
-                 When(lifetime_spend__gt=0, then=F("lifetime_spend")),
-                 default=Cast(F("purchases"), FloatField()), output_field=FloatField())
-    basis = Case(When(lifetime_value__gt=0, then=Value("ltv")), When(lifetime_spend__gt=0, then=Value("spend")),
-                 default=Value("frequency"), output_field=CharField())
+    value = Case(
+        When(lifetime_value__gt=0, then=F("lifetime_value")),
+        When(lifetime_spend__gt=0, then=F("lifetime_spend")),
+        default=Cast(F("purchases"), FloatField()),
+        output_field=FloatField(),
+    )
+    basis = Case(
+        When(lifetime_value__gt=0, then=Value("ltv")),
+        When(lifetime_spend__gt=0, then=Value("spend")),
+        default=Value("frequency"),
+        output_field=CharField(),
+    )
     return qs.filter(gone).annotate(value=value, value_basis=basis).order_by("-value", "id")
 
 
@@ -130,10 +137,18 @@ def score_then_and_now(*, customer_id: int, probability: float, opened_at) -> di
 
     `now` is given only when the latest run scored the customer differently (by a tenth of a point or more).
     """
-    scores = (CustomerScore.objects.filter(customer_id=customer_id).select_related("run")
-              .only("as_of", "probability", "tier", "run__finished_at", "run__started_at").order_by("-as_of"))
+    scores = (
+        CustomerScore.objects.filter(customer_id=customer_id)
+        .select_related("run")
+        .only("as_of", "probability", "tier", "run__finished_at", "run__started_at")
+        .order_by("-as_of")
+    )
     then = scores.filter(as_of__lte=opened_at.date()).first()
     latest = scores.first()
-    changed = latest is not None and then is not None and latest.pk != then.pk and \
-        abs(latest.probability - probability) >= 0.001
+    changed = (
+        latest is not None
+        and then is not None
+        and latest.pk != then.pk
+        and abs(latest.probability - probability) >= 0.001
+    )
     return {"then": then, "now": latest if changed else None}

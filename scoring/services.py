@@ -96,8 +96,12 @@ def policy_rollback(*, version: PolicyVersion, by=None, comment: str = "") -> Po
     require_scoring_editor(by)
     current = PolicyVersion.objects.select_for_update().order_by("-number").first()
     if current is not None and current.data == version.data:
-        raise ValidationError({"version": f"policy v{version.number} is the same as the policy in force "
-                                          f"(v{current.number}): nothing to roll back"})
+        raise ValidationError(
+            {
+                "version": f"policy v{version.number} is the same as the policy in force "
+                f"(v{current.number}): nothing to roll back"
+            }
+        )
     return policy_save(data=version.data, by=by, comment=comment or f"rollback to policy v{version.number}")
 
 
@@ -130,8 +134,12 @@ def ruleset_rollback(*, version: RuleSetVersion, by=None, comment: str = "") -> 
     require_scoring_editor(by)
     current = RuleSetVersion.objects.select_for_update().order_by("-number").first()
     if current is not None and current.rules == version.rules:
-        raise ValidationError({"version": f"rules v{version.number} are the same as the rules in force "
-                                          f"(v{current.number}): nothing to roll back"})
+        raise ValidationError(
+            {
+                "version": f"rules v{version.number} are the same as the rules in force "
+                f"(v{current.number}): nothing to roll back"
+            }
+        )
     rules_validate(version.rules)
     existing = {r.name: r for r in Rule.objects.select_for_update()}
     wanted = {spec["name"] for spec in version.rules}

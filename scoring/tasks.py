@@ -12,8 +12,9 @@ from django.utils import timezone
 from . import lifecycle
 
 
-@shared_task(name="reports.tasks.monthly_retrain_task", autoretry_for=(OperationalError,), retry_backoff=True,
-             max_retries=3)
+@shared_task(
+    name="reports.tasks.monthly_retrain_task", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3
+)
 def monthly_retrain_task(as_of: str | None = None) -> int:
     """Retrain on history up to `as_of` (default today) and promote only a better model."""
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()

@@ -86,9 +86,15 @@ def _enough(name: str, y: np.ndarray) -> None:
         raise TrainingError(f"{name} set has {len(y)} examples with {int(y.sum())} churners: not enough history")
 
 
-def train(*, as_of: date, horizon_days: int | None = None, policy: dict | None = None,
-          active_days: int | None = -1, n_cutoffs: int = TRAIN_CUTOFFS,
-          n_validation: int = VALIDATION_CUTOFFS) -> ml.TrainResult:
+def train(
+    *,
+    as_of: date,
+    horizon_days: int | None = None,
+    policy: dict | None = None,
+    active_days: int | None = -1,
+    n_cutoffs: int = TRAIN_CUTOFFS,
+    n_validation: int = VALIDATION_CUTOFFS,
+) -> ml.TrainResult:
     """Select a model on rolling validation cut-offs, then refit it on the newest leak-free cut-offs.
 
     A cut-off's label needs the whole horizon after it, so the newest usable cut-off is `as_of - horizon`.
@@ -107,8 +113,9 @@ def train(*, as_of: date, horizon_days: int | None = None, policy: dict | None =
     def examples(cutoffs: list[date]) -> tuple[pd.DataFrame, np.ndarray]:
         for cutoff in cutoffs:
             if cutoff not in cache:
-                cache[cutoff] = examples_at(as_of=cutoff, horizon_days=horizon, churn_definition=churn_def,
-                                            active_days=active)
+                cache[cutoff] = examples_at(
+                    as_of=cutoff, horizon_days=horizon, churn_definition=churn_def, active_days=active
+                )
         return (pd.concat([cache[c][0] for c in cutoffs]), np.concatenate([cache[c][1] for c in cutoffs]))
 
     final_cutoffs = [newest - step * k for k in range(n_cutoffs)]
@@ -137,18 +144,26 @@ def train(*, as_of: date, horizon_days: int | None = None, policy: dict | None =
     result.dropped_features = dropped
     result.training_data = (X_all[features], y_all)
     result.bgnbd_params = cache[newest][0].attrs.get("bgnbd_params")
-    result.metrics = {**result.metrics, "train_cutoffs": [str(c) for c in final_cutoffs],
-                      "validation_cutoff": str(validation_cutoffs[0]),
-                      "validation_cutoffs": [str(c) for c in validation_cutoffs], "n_train": int(len(y_all)),
-                      "candidates": result.candidates, "dropped_features": dropped,
-                      "bgnbd_params": result.bgnbd_params}
+    result.metrics = {
+        **result.metrics,
+        "train_cutoffs": [str(c) for c in final_cutoffs],
+        "validation_cutoff": str(validation_cutoffs[0]),
+        "validation_cutoffs": [str(c) for c in validation_cutoffs],
+        "n_train": int(len(y_all)),
+        "candidates": result.candidates,
+        "dropped_features": dropped,
+        "bgnbd_params": result.bgnbd_params,
+    }
     return result
 
 
 def _serialize(result: ml.TrainResult) -> bytes:
     buffer = io.BytesIO()
-    joblib.dump({"estimator": result.estimator, "reference": result.reference,
-                 "bgnbd_params": result.bgnbd_params}, buffer, compress=3)
+    joblib.dump(
+        {"estimator": result.estimator, "reference": result.reference, "bgnbd_params": result.bgnbd_params},
+        buffer,
+        compress=3,
+    )
     return buffer.getvalue()
 
 
@@ -176,13 +191,19 @@ def promotion_refusal(new: dict, current: dict | None) -> tuple[str, float, floa
 
 
 @transaction.atomic
-def model_store(*, result: ml.TrainResult, horizon_days: int, train_from: date, train_to: date,
-                promote: str = "if_better") -> TrainOutcome:
+def model_store(
+    *, result: ml.TrainResult, horizon_days: int, train_from: date, train_to: date, promote: str = "if_better"
+) -> TrainOutcome:
     """Store a trained model version; promote it if asked ('always', 'if_better' or 'never')."""
     version = ModelVersion.objects.create(
-        algorithm=result.algorithm, features=result.features, horizon_days=horizon_days,
-        train_from=train_from, train_to=train_to, sklearn_version=result.sklearn_version,
-        metrics=result.metrics, artifact=_serialize(result),
+        algorithm=result.algorithm,
+        features=result.features,
+        horizon_days=horizon_days,
+        train_from=train_from,
+        train_to=train_to,
+        sklearn_version=result.sklearn_version,
+        metrics=result.metrics,
+        artifact=_serialize(result),
     )
     active = model_active()
     if promote == "never":
@@ -190,8 +211,11 @@ def model_store(*, result: ml.TrainResult, horizon_days: int, train_from: date, 
     refusal = promotion_refusal(result.metrics, active.metrics if active else None)
     if promote == "if_better" and refusal:
         metric, new_value, active_value = refusal
-        return TrainOutcome(version, False, f"not promoted: validation {metric} {new_value:.3f} "
-                                            f"< active model #{active.pk} {active_value:.3f}")
+        return TrainOutcome(
+            version,
+            False,
+            f"not promoted: validation {metric} {new_value:.3f} < active model #{active.pk} {active_value:.3f}",
+        )
     model_promote(version=version)
     return TrainOutcome(version, True, "promoted")
 
@@ -209,8 +233,11 @@ def model_rollback() -> ModelVersion:
     active = model_active()
     if active is None:
         raise ValueError("no active model to roll back from")
-    previous = (ModelVersion.objects.filter(promoted_at__isnull=False, promoted_at__lt=active.promoted_at)
-                .order_by("-promoted_at").first())
+    previous = (
+        ModelVersion.objects.filter(promoted_at__isnull=False, promoted_at__lt=active.promoted_at)
+        .order_by("-promoted_at")
+        .first()
+    )
     if previous is None:
         raise ValueError(f"model #{active.pk} is the first promoted model: nothing to roll back to")
     model_promote(version=previous)
@@ -223,8 +250,9 @@ def model_train(*, as_of: date, horizon_days: int | None = None, promote: str = 
     horizon = horizon_days or policy["horizon_days"]
     result = train(as_of=as_of, horizon_days=horizon, policy=policy)
     cutoffs = sorted(result.metrics["train_cutoffs"])
-    return model_store(result=result, horizon_days=horizon, train_from=date.fromisoformat(cutoffs[0]),
-                       train_to=as_of, promote=promote)
+    return model_store(
+        result=result, horizon_days=horizon, train_from=date.fromisoformat(cutoffs[0]), train_to=as_of, promote=promote
+    )
 
 
 def rules_only_scores(X: pd.DataFrame) -> np.ndarray:

@@ -39,8 +39,19 @@ from .services import diff_of, policy_rollback, policy_save, rule_delete, rule_s
 
 HISTORY_LIMIT = 50  # versions shown per kind on the history page, newest first
 WINBACK_PAGE = 100  # win-back rows on the page; the CSV export has them all
-WINBACK_CSV = ("external_id", "name", "segment", "region", "value", "value_basis", "lifetime_value", "lifetime_spend",
-               "purchases", "last_activity", "churned_at")
+WINBACK_CSV = (
+    "external_id",
+    "name",
+    "segment",
+    "region",
+    "value",
+    "value_basis",
+    "lifetime_value",
+    "lifetime_spend",
+    "purchases",
+    "last_activity",
+    "churned_at",
+)
 
 
 # Every page here is for admins only: others get 403, and nothing is read or written.
@@ -167,8 +178,9 @@ def policy(request):
     """Edit the policy in force; "Preview" shows the effect on the latest snapshot, "Save" makes a new version."""
     current = policy_current()
     base = policy_in_force()
-    form = PolicyForm(request.POST if request.method == "POST" else None, policy=base,
-                      saving="preview" not in request.POST)
+    form = PolicyForm(
+        request.POST if request.method == "POST" else None, policy=base, saving="preview" not in request.POST
+    )
     context = {"form": form, "version": current, "assignment_order": ASSIGNMENT_ORDER}
     if request.method == "GET":
         return _page(request, "scoring/policy_form.html", "policy", context)
@@ -208,8 +220,11 @@ def _value_text(value) -> str:
 
 
 _PATH_PART = re.compile(r"^(\w+)\[(\d+)\]$")
-_LABELS = {**{k.rsplit(".", 1)[-1]: v.label for k, v in LIMITS.items()},
-           **{k: v.label for k, v in TIER_LIMITS.items()}, "min_probability": "from P(churn)"}
+_LABELS = {
+    **{k.rsplit(".", 1)[-1]: v.label for k, v in LIMITS.items()},
+    **{k: v.label for k, v in TIER_LIMITS.items()},
+    "min_probability": "from P(churn)",
+}
 
 
 def _words(key: str) -> str:
@@ -264,8 +279,9 @@ def _rollback(request, model, number: int, rollback, done: str, kind: str):
         current = model.objects.order_by("-number").first()
         before = current.data if kind == "policy" else rules_by_name(current.rules)
         after = version.data if kind == "policy" else rules_by_name(version.rules)
-        changes = [(_path_text(d["path"]), _value_text(d["before"]), _value_text(d["after"]))
-                   for d in diff_of(before, after)]
+        changes = [
+            (_path_text(d["path"]), _value_text(d["before"]), _value_text(d["after"])) for d in diff_of(before, after)
+        ]
         context = {"version": version, "current": current, "kind": kind, "changes": changes}
         return _page(request, "scoring/rollback_confirm.html", "history", context)
     try:
@@ -280,15 +296,17 @@ def _rollback(request, model, number: int, rollback, done: str, kind: str):
 @require_http_methods(["GET", "POST"])
 @admin_page
 def policy_version_rollback(request, number: int):
-    return _rollback(request, PolicyVersion, number, policy_rollback,
-                     "Policy v{old} is back in force as version {new}.", "policy")
+    return _rollback(
+        request, PolicyVersion, number, policy_rollback, "Policy v{old} is back in force as version {new}.", "policy"
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @admin_page
 def ruleset_version_rollback(request, number: int):
-    return _rollback(request, RuleSetVersion, number, ruleset_rollback,
-                     "Rules v{old} are back in force as version {new}.", "rules")
+    return _rollback(
+        request, RuleSetVersion, number, ruleset_rollback, "Rules v{old} are back in force as version {new}.", "rules"
+    )
 
 
 # --- win-back lane ------------------------------------------------------------------------------------------------

@@ -182,8 +182,11 @@ def customer(external_id: str, *, ltv: float = 1000.0, **fields) -> Customer:
 
 def contact_of(customer: Customer, name: str, *, phone: str = "", email: str = "", **fields) -> Contact:
     """A contact written through the import service (so its phone digits are indexed as imports index them)."""
-    contacts_upsert(rows=[(0, {"customer_external_id": customer.external_id, "name": name, "phone": phone,
-                               "email": email, **fields})])
+    contacts_upsert(
+        rows=[
+            (0, {"customer_external_id": customer.external_id, "name": name, "phone": phone, "email": email, **fields})
+        ]
+    )
     return Contact.objects.get(customer=customer, name=name)
 
 

@@ -23,9 +23,11 @@ def test_retrain_runs_and_drift_baselines_keep_their_rows_when_they_move_to_scor
     # given the schema before the move, with one retrain run and one drift baseline stored under reports
     old = migrate(BEFORE)
     version = old.get_model("scoring", "ModelVersion").objects.create(
-        algorithm="logreg", artifact=b"", features=["x"], metrics={}, horizon_days=60, sklearn_version="1.7")
-    old.get_model("reports", "RetrainRun").objects.create(as_of=date(2026, 1, 1), started_at=timezone.now(),
-                                                          status="kept", reason="kept", candidate=version)
+        algorithm="logreg", artifact=b"", features=["x"], metrics={}, horizon_days=60, sklearn_version="1.7"
+    )
+    old.get_model("reports", "RetrainRun").objects.create(
+        as_of=date(2026, 1, 1), started_at=timezone.now(), status="kept", reason="kept", candidate=version
+    )
     old.get_model("reports", "DriftBaseline").objects.create(model_version=version, bins={"a": 1}, rows=7)
 
     # when the migrations run

@@ -15,9 +15,12 @@ class WebhookEndpointForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        for field, message in endpoint_errors(name=data.get("name", ""), url=data.get("url", ""),
-                                              events=data.get("events") or [],
-                                              allows_private=bool(data.get("allows_private"))):
+        for field, message in endpoint_errors(
+            name=data.get("name", ""),
+            url=data.get("url", ""),
+            events=data.get("events") or [],
+            allows_private=bool(data.get("allows_private")),
+        ):
             self.add_error(field if field in self.fields else None, message)
         return data
 
@@ -32,8 +35,17 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ("id", "endpoint", "event_type", "status", "attempts", "response_status", "latency_ms",
-                    "created_at", "delivered_at")
+    list_display = (
+        "id",
+        "endpoint",
+        "event_type",
+        "status",
+        "attempts",
+        "response_status",
+        "latency_ms",
+        "created_at",
+        "delivered_at",
+    )
     list_filter = ("status", "event_type")
     search_fields = ("idempotency_key",)
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]

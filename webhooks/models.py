@@ -9,9 +9,13 @@ from django.db import models
 from django.db.models import Q
 
 EVENT_TYPES = (
-    "alert.opened", "alert.escalated",
-    "work_order.opened", "work_order.breached", "work_order.resolved",
-    "score_run.finished", "weekly_report.built",
+    "alert.opened",
+    "alert.escalated",
+    "work_order.opened",
+    "work_order.breached",
+    "work_order.resolved",
+    "score_run.finished",
+    "weekly_report.built",
 )
 
 
@@ -35,8 +39,9 @@ class WebhookEndpoint(models.Model):
     is_slack_compatible = models.BooleanField(default=False)
     # Private, loopback and link-local targets are refused unless the admin allows them (SSRF).
     allows_private = models.BooleanField(default=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="webhook_endpoints")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_endpoints"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # First failed attempt since the last success; an endpoint failing for WEBHOOK_DISABLE_AFTER is switched off.
     failing_since = models.DateTimeField(null=True, blank=True)
@@ -73,8 +78,11 @@ class WebhookDelivery(models.Model):
         constraints = [models.UniqueConstraint(fields=["endpoint", "idempotency_key"], name="webhook_delivery_once")]
         indexes = [
             # The retry sweep reads only deliveries still to be sent.
-            models.Index(fields=["next_attempt_at"], name="webhook_delivery_todo",
-                         condition=Q(status__in=["pending", "retrying", "sending"])),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_todo",
+                condition=Q(status__in=["pending", "retrying", "sending"]),
+            )
         ]
 
     def __str__(self):

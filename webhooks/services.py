@@ -47,9 +47,18 @@ class WebhookInputError(ValueError):
 
 
 @transaction.atomic
-def webhook_endpoint_save(*, name: str, url: str, events: list[str], is_slack_compatible: bool = False,
-                          allows_private: bool = False, is_active: bool = True, owner=None, secret: str = "",
-                          endpoint: WebhookEndpoint | None = None) -> WebhookEndpoint:
+def webhook_endpoint_save(
+    *,
+    name: str,
+    url: str,
+    events: list[str],
+    is_slack_compatible: bool = False,
+    allows_private: bool = False,
+    is_active: bool = True,
+    owner=None,
+    secret: str = "",
+    endpoint: WebhookEndpoint | None = None,
+) -> WebhookEndpoint:
     """Register or change an endpoint; a new one gets a random secret unless given one. Re-activating clears
     the failure record."""
     errors = endpoint_errors(name=name, url=url, events=events, allows_private=allows_private)
@@ -83,20 +92,31 @@ def webhook_emit_many(*, event_type: str, events: Iterable[tuple[str, dict]]) ->
     events = list(events)
     if not events:
         return 0
-    endpoints = [e for e in WebhookEndpoint.objects.filter(is_active=True).only("id", "events")
-                 if event_type in e.events]
+    endpoints = [
+        e for e in WebhookEndpoint.objects.filter(is_active=True).only("id", "events") if event_type in e.events
+    ]
     if not endpoints:
         return 0
     now = timezone.now()
-    rows = [WebhookDelivery(endpoint_id=e.id, idempotency_key=key[:200], event_type=event_type,
-                            payload=payload, created_at=now, next_attempt_at=now)
-            for key, payload in events for e in endpoints]
+    rows = [
+        WebhookDelivery(
+            endpoint_id=e.id,
+            idempotency_key=key[:200],
+            event_type=event_type,
+            payload=payload,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for key, payload in events
+        for e in endpoints
+    ]
     WebhookDelivery.objects.bulk_create(rows, batch_size=EMIT_BATCH, ignore_conflicts=True)
     ids: list[int] = []
     for start in range(0, len(events), EMIT_BATCH):
-        keys = [key[:200] for key, _ in events[start:start + EMIT_BATCH]]
-        ids += WebhookDelivery.objects.filter(endpoint_id__in=[e.id for e in endpoints], idempotency_key__in=keys,
-                                              created_at=now, attempts=0).values_list("id", flat=True)
+        keys = [key[:200] for key, _ in events[start : start + EMIT_BATCH]]
+        ids += WebhookDelivery.objects.filter(
+            endpoint_id__in=[e.id for e in endpoints], idempotency_key__in=keys, created_at=now, attempts=0
+        ).values_list("id", flat=True)
     transaction.on_commit(partial(_enqueue, sorted(ids)))
     return len(ids)
 
@@ -111,10 +131,14 @@ def _enqueue(ids: list[int]) -> None:
 def webhooks_retry_due(*, now: datetime | None = None) -> int:
     """Enqueue deliveries whose retry time has come or whose sender vanished (beat; a lost message is resent)."""
     now = now or timezone.now()
-    due = (Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING], next_attempt_at__lte=now)
-           | Q(status=DeliveryStatus.SENDING, last_attempt_at__lt=now - STALE_CLAIM))
-    ids = list(WebhookDelivery.objects.filter(due, endpoint__is_active=True).order_by("id")
-               .values_list("id", flat=True)[:10_000])
+    due = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING], next_attempt_at__lte=now) | Q(
+        status=DeliveryStatus.SENDING, last_attempt_at__lt=now - STALE_CLAIM
+    )
+    ids = list(
+        WebhookDelivery.objects.filter(due, endpoint__is_active=True)
+        .order_by("id")
+        .values_list("id", flat=True)[:10_000]
+    )
     if ids:
         transaction.on_commit(partial(_enqueue, ids))
     return len(ids)
@@ -125,8 +149,12 @@ def webhooks_retry_due(*, now: datetime | None = None) -> int:
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:
     """The JSON body: the same bytes on every attempt (the signature's timestamp is what changes)."""
-    event = {"id": delivery.idempotency_key, "type": delivery.event_type,
-             "timestamp": delivery.created_at.isoformat(), "data": delivery.payload}
+    event = {
+        "id": delivery.idempotency_key,
+        "type": delivery.event_type,
+        "timestamp": delivery.created_at.isoformat(),
+        "data": delivery.payload,
+    }
     if delivery.endpoint.is_slack_compatible:
         summary = delivery.payload.get("summary") or delivery.event_type
         link = delivery.payload.get("url")
@@ -154,10 +182,14 @@ def _post(url: str, body: bytes, headers: dict, timeout: float) -> int:
 
 def _claim(delivery_id: int, now: datetime) -> bool:
     """Conditional UPDATE: only one sender wins a delivery, so a duplicated task sends nothing."""
-    claimable = (Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING], next_attempt_at__lte=now)
-                 | Q(status=DeliveryStatus.SENDING, last_attempt_at__lt=now - STALE_CLAIM))
-    return bool(WebhookDelivery.objects.filter(claimable, pk=delivery_id, endpoint__is_active=True).update(
-        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now))
+    claimable = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING], next_attempt_at__lte=now) | Q(
+        status=DeliveryStatus.SENDING, last_attempt_at__lt=now - STALE_CLAIM
+    )
+    return bool(
+        WebhookDelivery.objects.filter(claimable, pk=delivery_id, endpoint__is_active=True).update(
+            status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now
+        )
+    )
 
 
 def webhook_deliver(*, delivery_id: int) -> float | None:
@@ -172,9 +204,13 @@ def webhook_deliver(*, delivery_id: int) -> float | None:
     endpoint = delivery.endpoint
     body = delivery_body(delivery)
     stamp = int(time.time())
-    headers = {"Content-Type": "application/json", "User-Agent": "ChurnOps-Webhooks/1",
-               SIGNATURE_HEADER: signature_header(endpoint.secret, stamp, body),
-               "ChurnOps-Event": delivery.event_type, "Idempotency-Key": delivery.idempotency_key}
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "ChurnOps-Webhooks/1",
+        SIGNATURE_HEADER: signature_header(endpoint.secret, stamp, body),
+        "ChurnOps-Event": delivery.event_type,
+        "Idempotency-Key": delivery.idempotency_key,
+    }
     # Checked again at send time: a host name may have been pointed at a private address since registration.
     refused = url_errors(endpoint.url, allows_private=endpoint.allows_private)
     started = time.perf_counter()
@@ -194,10 +230,10 @@ def _record(delivery: WebhookDelivery, *, status: int | None, error: str, latenc
     now = timezone.now()
     fields = {"response_status": status, "latency_ms": latency, "error": error[:500]}
     if status is not None and 200 <= status < 300:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.DELIVERED, delivered_at=now,
-                                                               **fields)
-        WebhookEndpoint.objects.filter(pk=delivery.endpoint_id, failing_since__isnull=False).update(
-            failing_since=None)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.DELIVERED, delivered_at=now, **fields
+        )
+        WebhookEndpoint.objects.filter(pk=delivery.endpoint_id, failing_since__isnull=False).update(failing_since=None)
         return None
     if status is not None and status < 500:
         fields["error"] = fields["error"] or f"HTTP {status}: refused by the receiver, not retried"
@@ -207,7 +243,8 @@ def _record(delivery: WebhookDelivery, *, status: int | None, error: str, latenc
         base = _setting("WEBHOOK_RETRY_BASE_SECONDS", 30)
         retry_in = min(base * 2 ** (delivery.attempts - 1), _setting("WEBHOOK_RETRY_MAX_SECONDS", 3600))
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.RETRYING, next_attempt_at=now + timedelta(seconds=retry_in), **fields)
+            status=DeliveryStatus.RETRYING, next_attempt_at=now + timedelta(seconds=retry_in), **fields
+        )
     else:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, **fields)
     _endpoint_failed(delivery.endpoint_id, now)
@@ -221,7 +258,8 @@ def _endpoint_failed(endpoint_id: int, now: datetime) -> None:
     reason = "failing for a day: no delivery succeeded since the first failure"
     with transaction.atomic():
         switched = WebhookEndpoint.objects.filter(pk=endpoint_id, is_active=True, failing_since__lte=limit).update(
-            is_active=False, disabled_at=now, disabled_reason=reason)
+            is_active=False, disabled_at=now, disabled_reason=reason
+        )
         if switched:
             transaction.on_commit(partial(_tell_admins, endpoint_id))
 
@@ -229,14 +267,18 @@ def _endpoint_failed(endpoint_id: int, now: datetime) -> None:
 def _tell_admins(endpoint_id: int) -> None:
     endpoint = WebhookEndpoint.objects.select_related("owner").get(pk=endpoint_id)
     admins = get_user_model().objects.filter(Q(is_superuser=True) | Q(groups__name=ADMIN_GROUP), is_active=True)
-    emails = {u.email for u in admins if u.email} | ({endpoint.owner.email} if endpoint.owner and
-                                                      endpoint.owner.email else set())
+    emails = {u.email for u in admins if u.email} | (
+        {endpoint.owner.email} if endpoint.owner and endpoint.owner.email else set()
+    )
     if not emails:
         log.warning("webhook endpoint %s disabled; no admin has an e-mail address", endpoint_id)
         return
     host = urlsplit(endpoint.url).hostname
-    send_mail(subject=f"[ChurnOps] Webhook endpoint '{endpoint.name}' was disabled",
-              message=f"The endpoint {endpoint.name} ({host}) has failed every delivery since "
-                      f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC and was switched off. Fix the receiver, then "
-                      "re-activate it on the webhooks page; deliveries since then are listed there.",
-              from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=sorted(emails))
+    send_mail(
+        subject=f"[ChurnOps] Webhook endpoint '{endpoint.name}' was disabled",
+        message=f"The endpoint {endpoint.name} ({host}) has failed every delivery since "
+        f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC and was switched off. Fix the receiver, then "
+        "re-activate it on the webhooks page; deliveries since then are listed there.",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=sorted(emails),
+    )

@@ -9,8 +9,7 @@ from .models import EVENT_TYPES
 
 def _blocked(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
-            or ip.is_unspecified)
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified
 
 
 def resolved_addresses(host: str, port: int) -> list[str]:
@@ -36,8 +35,13 @@ def url_errors(url: str, *, allows_private: bool) -> list[tuple[str, str]]:
         return []
     private = [a for a in resolved_addresses(parts.hostname, port) if _blocked(a)]
     if private:
-        return [("url", f"points to a private or loopback address ({', '.join(private)}); "
-                        "allow private targets on this endpoint to use it")]
+        return [
+            (
+                "url",
+                f"points to a private or loopback address ({', '.join(private)}); "
+                "allow private targets on this endpoint to use it",
+            )
+        ]
     return []
 
 

@@ -37,7 +37,14 @@ def webhook_list(request):
         else:
             messages.success(request, f"Endpoint {endpoint.name} added; its signing secret is {endpoint.secret}")
             return redirect("webhooks:list")
-    return render(request, "webhooks/endpoint_list.html", {
-        "form": form, "endpoints": endpoint_list(), "deliveries": delivery_list()[:RECENT_DELIVERIES],
-        **nav_context(request.user, user_roles(request.user), "webhooks"),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "webhooks/endpoint_list.html",
+        {
+            "form": form,
+            "endpoints": endpoint_list(),
+            "deliveries": delivery_list()[:RECENT_DELIVERIES],
+            **nav_context(request.user, user_roles(request.user), "webhooks"),
+        },
+        status=400 if form.errors else 200,
+    )

@@ -32,8 +32,11 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             return Alert.objects.none()
         return alert_list(user=self.request.user)
 
-    @extend_schema(summary="Snooze with a reason until a date", request=AlertSnoozeInputSerializer,
-                   responses={200: AlertSerializer, **REFUSALS})
+    @extend_schema(
+        summary="Snooze with a reason until a date",
+        request=AlertSnoozeInputSerializer,
+        responses={200: AlertSerializer, **REFUSALS},
+    )
     @action(detail=True, methods=["post"])
     def snooze(self, request, pk=None):
         alert = self.get_object()  # 404 before the input is looked at

@@ -24,4 +24,3 @@ class Refusal(Exception):
 class Conflict(Refusal):
     status = 409
     code = "conflict"
-

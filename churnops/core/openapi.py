@@ -9,8 +9,10 @@ with field errors before the view's own refusal can happen.
 
 ERROR_SCHEMA = {
     "type": "object",
-    "properties": {"detail": {"type": "string"},
-                   "code": {"type": "string", "description": "stable machine-readable reason: branch on this"}},
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "stable machine-readable reason: branch on this"},
+    },
     "required": ["detail"],
 }
 VALIDATION_SCHEMA = {
@@ -36,8 +38,7 @@ def add_error_responses(result, generator, request, public):
             query = any(p.get("in") == "query" for p in operation.get("parameters", []))
             responses.setdefault("403", _response("not signed in, or not allowed", error))
             if "{" in path or any(p.get("name") in ("page", "cursor") for p in operation.get("parameters", [])):
-                responses.setdefault("404", _response("no such object among those the user may see, or page",
-                                                      error))
+                responses.setdefault("404", _response("no such object among those the user may see, or page", error))
             if method in _WITH_BODY or query:
                 responses.setdefault("400", _response("invalid input: each problem is named", invalid))
                 _widen(responses["400"], invalid)

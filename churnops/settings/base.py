@@ -66,9 +66,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "interventions.context_processors.notifications",
-            ],
+            ]
         },
-    },
+    }
 ]
 
 WSGI_APPLICATION = "churnops.wsgi.application"
@@ -86,10 +86,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- authentication -----------------------------------------------------------
 # django-axes counts failed logins (page and Django admin) per username and address and locks that pair out
 # for a while; the standalone backend only checks the lock, ModelBackend checks the password.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 # Username and address together: a stranger cannot lock a colleague out, and a shared office address is not
@@ -150,8 +147,10 @@ REST_FRAMEWORK = {
 }
 # Plausible ranges for imported values (CSV and API); a value outside them is a bad row, not a customer.
 IMPORT_MAX_MONEY = env.float("IMPORT_MAX_MONEY", default=1e12)  # lifetime value and event amounts
-IMPORT_CONTRACT_YEARS = (env.int("IMPORT_CONTRACT_MIN_YEAR", default=1950), env.int("IMPORT_CONTRACT_MAX_YEAR",
-                                                                                      default=2100))
+IMPORT_CONTRACT_YEARS = (
+    env.int("IMPORT_CONTRACT_MIN_YEAR", default=1950),
+    env.int("IMPORT_CONTRACT_MAX_YEAR", default=2100),
+)
 IMPORT_FUTURE_DAYS = env.int("IMPORT_FUTURE_DAYS", default=2)  # events and churn dates: clock skew, not 2099
 IMPORT_MAX_ATTRIBUTE_CHARS = env.int("IMPORT_MAX_ATTRIBUTE_CHARS", default=2000)  # one extra column's value
 # JSON bodies nested deeper than this are refused (our deepest accepted body, a policy, is 4 levels).
@@ -233,7 +232,7 @@ CELERY_BEAT_SCHEDULE |= {
         "task": "interventions.tasks.daily_digest_task",
         "schedule": crontab(hour=7, minute=15),
         "options": {"expires": 3 * 3600},
-    },
+    }
 }
 
 # --- Outbound webhooks: a time-out and 5xx are retried with backoff 30 s × 2^n (capped at an hour), 8 attempts;

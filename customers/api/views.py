@@ -51,13 +51,19 @@ class CustomerSearchFilter(BaseFilterBackend):
         return customers_search(queryset, request.query_params.get("search", ""))
 
     def get_schema_operation_parameters(self, view):
-        return [{"name": "search", "required": False, "in": "query", "schema": {"type": "string"},
-                 "description": "name, external id, or a contact's name, phone or e-mail (contains)"}]
+        return [
+            {
+                "name": "search",
+                "required": False,
+                "in": "query",
+                "schema": {"type": "string"},
+                "description": "name, external id, or a contact's name, phone or e-mail (contains)",
+            }
+        ]
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Customers visible to the user"),
-    retrieve=extend_schema(summary="One customer"),
+    list=extend_schema(summary="Customers visible to the user"), retrieve=extend_schema(summary="One customer")
 )
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Customer.objects.none()  # the real rows come from customer_list(user=...)
@@ -80,8 +86,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         payload = CustomerBulkInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         result = customers_upsert(
-            rows=enumerate(payload.validated_data["customers"]),
-            skip_invalid=payload.validated_data["skip_invalid"],
+            rows=enumerate(payload.validated_data["customers"]), skip_invalid=payload.validated_data["skip_invalid"]
         )
         return Response(CustomerImportResultSerializer(result).data)
 
@@ -124,6 +129,7 @@ class ContactViewSet(viewsets.GenericViewSet):
     def bulk(self, request):
         payload = ContactBulkInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        result = contacts_upsert(rows=enumerate(payload.validated_data["contacts"]),
-                                 skip_invalid=payload.validated_data["skip_invalid"])
+        result = contacts_upsert(
+            rows=enumerate(payload.validated_data["contacts"]), skip_invalid=payload.validated_data["skip_invalid"]
+        )
         return Response(ContactImportResultSerializer(result).data)

@@ -59,8 +59,9 @@ def _customer_attributes(check):
     return attributes
 
 
-def validate_customer_rows(rows: Iterable[Row], *, first_line: KeyIndex | None = None
-                           ) -> tuple[list[CustomerRecord], list[RowError]]:
+def validate_customer_rows(
+    rows: Iterable[Row], *, first_line: KeyIndex | None = None
+) -> tuple[list[CustomerRecord], list[RowError]]:
     """Parse customer rows; return (records, errors). A repeated external_id is an error on the later line.
 
     `first_line` (external_id -> line) carries what earlier batches of the same input have seen.
@@ -131,8 +132,9 @@ def event_state() -> tuple[KeyIndex, KeyIndex]:
     return KeyIndex(default=0), KeyIndex()
 
 
-def validate_event_rows(rows: Iterable[Row], *, state: tuple[KeyIndex, KeyIndex] | None = None
-                        ) -> tuple[list[EventRecord], list[RowError]]:
+def validate_event_rows(
+    rows: Iterable[Row], *, state: tuple[KeyIndex, KeyIndex] | None = None
+) -> tuple[list[EventRecord], list[RowError]]:
     """Parse event rows; return (records, errors).
 
     Rows without external_id get ``auto:<digest>#n`` where n counts identical earlier rows of this input, so

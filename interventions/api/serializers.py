@@ -17,8 +17,9 @@ class WorkOrderSerializer(serializers.ModelSerializer):
     # Read-only model fields lose `blank` in DRF, so the schema would not allow the "" an open work order has.
     outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
     reason = serializers.ChoiceField(choices=Reason.choices, allow_blank=True, read_only=True)
-    breached_clock = serializers.ChoiceField(choices=WorkOrder._meta.get_field("breached_clock").choices,
-                                             allow_blank=True, read_only=True)
+    breached_clock = serializers.ChoiceField(
+        choices=WorkOrder._meta.get_field("breached_clock").choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = WorkOrder
@@ -63,8 +64,18 @@ class WorkOrderStepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WorkOrderStep
-        fields = ["id", "position", "title", "instruction", "channel", "due_at", "done_at", "talk_track", "playbook",
-                  "playbook_version"]
+        fields = [
+            "id",
+            "position",
+            "title",
+            "instruction",
+            "channel",
+            "due_at",
+            "done_at",
+            "talk_track",
+            "playbook",
+            "playbook_version",
+        ]
         read_only_fields = fields
 
 
@@ -104,8 +115,12 @@ class WorkOrderLogActionInputSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=ActionKind.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     offer = serializers.PrimaryKeyRelatedField(
-        queryset=Offer.objects.filter(is_active=True), required=False, allow_null=True, default=None,
-        help_text="id of the offer of the kit given (offer actions); above the caller's limit it needs an approval")
+        queryset=Offer.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="id of the offer of the kit given (offer actions); above the caller's limit it needs an approval",
+    )
 
 
 class WorkOrderSetStatusInputSerializer(StrictSerializer):
@@ -125,10 +140,16 @@ class WorkOrderAssignInputSerializer(StrictSerializer):
 
 
 class WorkOrderBulkReassignInputSerializer(StrictSerializer):
-    work_orders = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1,
-                                       max_length=1000, help_text="ids of open work orders the caller may reassign")
-    assignee = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True),
-                                                  help_text="id of an active member of the caller's team")
+    work_orders = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=1000,
+        help_text="ids of open work orders the caller may reassign",
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        help_text="id of an active member of the caller's team",
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
@@ -144,8 +165,11 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationReadInputSerializer(StrictSerializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
-                                help_text="the notifications to mark read; all unread ones when omitted")
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        help_text="the notifications to mark read; all unread ones when omitted",
+    )
 
 
 class MarkedSerializer(serializers.Serializer):

@@ -56,8 +56,10 @@ class WorkOrderCursor(CursorPagination):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Open work orders visible to the user (own; team leads their team's; admins all); "
-                               "resolved ones with ?status=resolved. Paged by cursor (follow `next`)."),
+    list=extend_schema(
+        summary="Open work orders visible to the user (own; team leads their team's; admins all); "
+        "resolved ones with ?status=resolved. Paged by cursor (follow `next`)."
+    ),
     retrieve=extend_schema(summary="One work order with its actions and history"),
 )
 class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -76,8 +78,9 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             work_orders = work_orders.prefetch_related(
                 Prefetch("actions", queryset=Action.objects.select_related("author")),
                 Prefetch("events", queryset=WorkOrderEvent.objects.select_related("actor")),
-                Prefetch("steps", queryset=WorkOrderStep.objects.select_related("playbook_version")
-                         .order_by("position")),
+                Prefetch(
+                    "steps", queryset=WorkOrderStep.objects.select_related("playbook_version").order_by("position")
+                ),
             )
         return work_orders
 
@@ -111,8 +114,9 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         detail=True, methods=["post"], url_path="actions", permission_classes=[permissions.IsAuthenticated, CanWorkOn]
     )
     def log_action(self, request, pk=None):
-        return self._change(request, WorkOrderLogActionInputSerializer, work_order_log_action, ActionSerializer,
-                            status.HTTP_201_CREATED)
+        return self._change(
+            request, WorkOrderLogActionInputSerializer, work_order_log_action, ActionSerializer, status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         summary="Move to another status along the allowed transitions",
@@ -144,8 +148,9 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         payload = WorkOrderBulkReassignInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        moved = work_orders_reassign(work_order_ids=data["work_orders"], assignee=data["assignee"],
-                                     by=request.user, note=data["note"])
+        moved = work_orders_reassign(
+            work_order_ids=data["work_orders"], assignee=data["assignee"], by=request.user, note=data["note"]
+        )
         return Response({"reassigned": moved})
 
 
@@ -159,8 +164,9 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return Notification.objects.none()
         return notification_list(user=self.request.user)
 
-    @extend_schema(summary="Mark notifications read", request=NotificationReadInputSerializer,
-                   responses={200: MarkedSerializer})
+    @extend_schema(
+        summary="Mark notifications read", request=NotificationReadInputSerializer, responses={200: MarkedSerializer}
+    )
     @action(detail=False, methods=["post"])
     def read(self, request):
         payload = NotificationReadInputSerializer(data=request.data)

@@ -53,10 +53,12 @@ def work_orders_reassign_absent(*, on: date, user_ids=None, by=None) -> int:
     if not absent:
         return 0
     tiers = {t["tier"]: t for t in policy_in_force()["tiers"]}
-    rows = list(WorkOrder.objects.select_for_update(of=("self",))
-                .filter(assignee_id__in=list(absent), open_key__isnull=False)
-                .select_related("assignee__agent__team_lead__agent", "customer__owner__agent")
-                .order_by("tier", "-priority", "id"))
+    rows = list(
+        WorkOrder.objects.select_for_update(of=("self",))
+        .filter(assignee_id__in=list(absent), open_key__isnull=False)
+        .select_related("assignee__agent__team_lead__agent", "customer__owner__agent")
+        .order_by("tier", "-priority", "id")
+    )
     roles = [tiers[wo.tier]["assignee_role"] for wo in rows if wo.tier in tiers]
     assigner = Assigner.for_roles(roles, [wo.customer.owner for wo in rows], on)
     now = timezone.now()

@@ -17,7 +17,7 @@ ASSIGNMENT_ORDER = (
     "the customer's owner, when the owner holds the tier's role, is not on leave and has room",
     "for a team-lead tier, the owner's team lead, when not on leave and with room",
     "else the least-loaded member of the tier's role who is not on leave and has room (ties round-robin)",
-    "nobody with room: the alert stays in the automated lane, reason \"over capacity\", reconsidered next night",
+    'nobody with room: the alert stays in the automated lane, reason "over capacity", reconsidered next night',
 )
 
 
@@ -79,8 +79,15 @@ class Assigner:
         free = [u for u in eligible if self._has_room(u)] or (eligible if over_capacity else [])
         if not free:
             return None
-        chosen = min(free, key=lambda u: (self.loads.get(u.id, 0), self.last_assigned.get(u.id, NEVER),
-                                          self.handed.get(u.id, 0), u.id))
+        chosen = min(
+            free,
+            key=lambda u: (
+                self.loads.get(u.id, 0),
+                self.last_assigned.get(u.id, NEVER),
+                self.handed.get(u.id, 0),
+                u.id,
+            ),
+        )
         return self._give(chosen, now)
 
     @staticmethod
@@ -108,10 +115,13 @@ def team_capacity(roles, on: date) -> dict[str, dict]:
         members = list(role_members(role))
         available = [u for u in members if is_available(u, on)]
         loads = open_load(u.id for u in available)
-        out[role] = {"members": len(members), "available": len(available),
-                     "capacity": sum(capacity_of(u) for u in available),
-                     "load": sum(loads.get(u.id, 0) for u in available),
-                     "free": sum(max(capacity_of(u) - loads.get(u.id, 0), 0) for u in available)}
+        out[role] = {
+            "members": len(members),
+            "available": len(available),
+            "capacity": sum(capacity_of(u) for u in available),
+            "load": sum(loads.get(u.id, 0) for u in available),
+            "free": sum(max(capacity_of(u) - loads.get(u.id, 0), 0) for u in available),
+        }
     return out
 
 

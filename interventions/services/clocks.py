@@ -85,7 +85,8 @@ class ClockBook:
             return
         rows = {c.id: c for c in BusinessCalendar.objects.all()}
         for user_id, own, lead in AgentProfile.objects.filter(user_id__in=todo).values_list(
-                "user_id", "calendar_id", "team_lead__agent__calendar_id"):
+            "user_id", "calendar_id", "team_lead__agent__calendar_id"
+        ):
             self._team[user_id] = rows.get(own or lead)
         for user_id in todo:
             self._team.setdefault(user_id, None)
@@ -104,8 +105,10 @@ class ClockBook:
         """(warning time, due time) of a clock of `hours` business hours started at `start`."""
         key = (cal, start, hours)
         if key not in self._memo:  # a nightly run opens thousands of clocks at the same moment
-            self._memo[key] = (business_add(cal, start, hours * HOUR * WARN_SHARE),
-                               business_add(cal, start, hours * HOUR))
+            self._memo[key] = (
+                business_add(cal, start, hours * HOUR * WARN_SHARE),
+                business_add(cal, start, hours * HOUR),
+            )
         return self._memo[key]
 
 
@@ -144,8 +147,17 @@ def clock_resume(wo: WorkOrder, *, cal: Calendar, by, now: datetime) -> tuple[li
         due = getattr(wo, due_field)
         moved = shift_for_pause(cal, due, paused_at, now)
         if moved != due:
-            events.append(event_row(wo, by=by, field=due_field, before=due.isoformat(), after=moved.isoformat(),
-                                    at=now, note="the clock stood still while waiting on the customer"))
+            events.append(
+                event_row(
+                    wo,
+                    by=by,
+                    field=due_field,
+                    before=due.isoformat(),
+                    after=moved.isoformat(),
+                    at=now,
+                    note="the clock stood still while waiting on the customer",
+                )
+            )
             setattr(wo, due_field, moved)
             fields.append(due_field)
         warn_field = f"{clock}_warn_at"
@@ -154,7 +166,8 @@ def clock_resume(wo: WorkOrder, *, cal: Calendar, by, now: datetime) -> tuple[li
             setattr(wo, warn_field, shift_for_pause(cal, warn, paused_at, now))
             fields.append(warn_field)
     SlaPause.objects.filter(work_order=wo, ended_at__isnull=True).update(
-        ended_at=now, business_seconds=int(business_seconds(cal, paused_at, now)))
+        ended_at=now, business_seconds=int(business_seconds(cal, paused_at, now))
+    )
     wo.paused_seconds += int((now - paused_at).total_seconds())
     wo.paused_at = None
     return fields, events
@@ -171,8 +184,9 @@ def calendar_check(*, name: str, timezone: str, hours) -> None:
 
 
 @transaction.atomic
-def calendar_save(*, name: str, timezone: str, hours: dict, calendar: BusinessCalendar | None = None
-                  ) -> BusinessCalendar:
+def calendar_save(
+    *, name: str, timezone: str, hours: dict, calendar: BusinessCalendar | None = None
+) -> BusinessCalendar:
     """Create or change a calendar; refuses a bad time zone or overlapping intervals, naming the field."""
     calendar_check(name=name, timezone=timezone, hours=hours)
     calendar = calendar or BusinessCalendar()

@@ -17,9 +17,15 @@ class WorkOrderError(Refusal):
 
 def event_row(wo: WorkOrder, *, by, field: str, before, after, note: str = "", at=None) -> WorkOrderEvent:
     """An unsaved timeline row; `by` None means the system made the change."""
-    return WorkOrderEvent(work_order_id=wo.pk, at=at or timezone.now(), actor=by, field=field,
-                          before="" if before is None else str(before)[:200],
-                          after="" if after is None else str(after)[:200], note=note[:300])
+    return WorkOrderEvent(
+        work_order_id=wo.pk,
+        at=at or timezone.now(),
+        actor=by,
+        field=field,
+        before="" if before is None else str(before)[:200],
+        after="" if after is None else str(after)[:200],
+        note=note[:300],
+    )
 
 
 def event_write(wo: WorkOrder, *, by, field: str, before, after, note: str = "", at=None) -> WorkOrderEvent:

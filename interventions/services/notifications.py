@@ -44,9 +44,19 @@ def notifications_send(notices: list[Notice]) -> list[int]:
     if not notices:
         return []
     Notification.objects.bulk_create(
-        [Notification(recipient_id=n.recipient_id, work_order_id=n.work_order_id, kind=n.kind,
-                      subject=n.subject[:200], body=n.body, deliver_after=n.deliver_after) for n in notices],
-        batch_size=NOTIFY_BATCH, ignore_conflicts=True,
+        [
+            Notification(
+                recipient_id=n.recipient_id,
+                work_order_id=n.work_order_id,
+                kind=n.kind,
+                subject=n.subject[:200],
+                body=n.body,
+                deliver_after=n.deliver_after,
+            )
+            for n in notices
+        ],
+        batch_size=NOTIFY_BATCH,
+        ignore_conflicts=True,
     )
     ids: list[int] = []
     due = Q(deliver_after__isnull=True) | Q(deliver_after__lte=timezone.now())
@@ -54,7 +64,10 @@ def notifications_send(notices: list[Notice]) -> list[int]:
         work_orders = {n.work_order_id for n in chunk if n.work_order_id is not None}
         keyed = Q(work_order_id__in=work_orders) | Q(work_order__isnull=True)
         ids += Notification.objects.filter(
-            keyed, due, recipient_id__in={n.recipient_id for n in chunk}, kind__in={n.kind for n in chunk},
+            keyed,
+            due,
+            recipient_id__in={n.recipient_id for n in chunk},
+            kind__in={n.kind for n in chunk},
             emailed_at__isnull=True,
         ).values_list("id", flat=True)
     transaction.on_commit(partial(_enqueue_email, sorted(set(ids))))
@@ -67,8 +80,11 @@ def notifications_release(*, now: datetime | None = None) -> int:
     Safe to run often and twice at once: the mailer's claim sends each notification once.
     """
     now = now or timezone.now()
-    ids = list(Notification.objects.filter(emailed_at__isnull=True, deliver_after__isnull=False,
-                                           deliver_after__lte=now).order_by("id").values_list("id", flat=True))
+    ids = list(
+        Notification.objects.filter(emailed_at__isnull=True, deliver_after__isnull=False, deliver_after__lte=now)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     if ids:
         transaction.on_commit(partial(_enqueue_email, ids))
     return len(ids)
@@ -87,9 +103,12 @@ def notifications_email(*, ids: list[int]) -> int:
     A failed send rolls its claim back, so a retry sends it; a duplicate task finds it claimed and skips it.
     """
     held = Q(deliver_after__isnull=False, deliver_after__gt=timezone.now())
-    pending = list(Notification.objects.filter(id__in=ids, emailed_at__isnull=True).exclude(held)
-                   .select_related("recipient")
-                   .order_by("id"))
+    pending = list(
+        Notification.objects.filter(id__in=ids, emailed_at__isnull=True)
+        .exclude(held)
+        .select_related("recipient")
+        .order_by("id")
+    )
     sent = 0
     if not pending:
         return sent
@@ -97,7 +116,8 @@ def notifications_email(*, ids: list[int]) -> int:
         for notification in pending:
             with transaction.atomic():
                 claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-                    emailed_at=timezone.now())
+                    emailed_at=timezone.now()
+                )
                 if not claimed:
                     continue
                 if notification.recipient.email:
@@ -110,9 +130,13 @@ def _message(notification: Notification, connection) -> EmailMessage:
     body = notification.body
     if notification.work_order_id:
         body = f"{body}\n\nOpen the work order: {work_order_link(notification.work_order_id)}".strip()
-    return EmailMessage(subject=f"[ChurnOps] {notification.subject}", body=body,
-                        from_email=settings.DEFAULT_FROM_EMAIL, to=[notification.recipient.email],
-                        connection=connection)
+    return EmailMessage(
+        subject=f"[ChurnOps] {notification.subject}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+        connection=connection,
+    )
 
 
 def notifications_mark_read(*, user, ids=None, work_order_id: int | None = None) -> int:

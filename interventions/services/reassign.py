@@ -43,8 +43,10 @@ def work_orders_reassign(*, work_order_ids, assignee, by, note: str = "") -> int
     scope = work_order_list(user=by) if by is not None else WorkOrder.objects.all()
     rows = list(scope.select_for_update(of=("self",)).filter(id__in=ids, open_key__isnull=False).order_by("id"))
     if len(rows) != len(ids):
-        raise WorkOrderError(f"{len(ids) - len(rows)} of the {len(ids)} selected work orders are closed or not "
-                             "in your team; nothing was reassigned")
+        raise WorkOrderError(
+            f"{len(ids) - len(rows)} of the {len(ids)} selected work orders are closed or not "
+            "in your team; nothing was reassigned"
+        )
     moving = [wo for wo in rows if wo.assignee_id != assignee.id]
     return reassign_rows(moving, dict.fromkeys((wo.id for wo in moving), assignee), by=by, note=note)
 
@@ -62,11 +64,29 @@ def reassign_rows(rows: list[WorkOrder], targets: dict, *, by, note: str, notify
         groups[targets[wo.id]].append(wo)
     for target, group in groups.items():
         WorkOrder.objects.filter(id__in=[wo.id for wo in group]).update(assignee=target, updated_at=now)
-    events_write([event_row(wo, by=by, field="assignee", before=username(wo.assignee),
-                            after=username(targets[wo.id]), note=note, at=now) for wo in rows])
+    events_write(
+        [
+            event_row(
+                wo,
+                by=by,
+                field="assignee",
+                before=username(wo.assignee),
+                after=username(targets[wo.id]),
+                note=note,
+                at=now,
+            )
+            for wo in rows
+        ]
+    )
     if notify:
-        notifications_send([n for target, group in groups.items() if target is not None and target != by
-                            for n in _assigned_notices(target, group, by)])
+        notifications_send(
+            [
+                n
+                for target, group in groups.items()
+                if target is not None and target != by
+                for n in _assigned_notices(target, group, by)
+            ]
+        )
     return len(rows)
 
 
@@ -74,10 +94,21 @@ def _assigned_notices(target, group: list[WorkOrder], by) -> list[Notice]:
     who = (by.get_full_name() or by.username) if by is not None else "ChurnOps"
     if len(group) == 1:
         wo = group[0]
-        return [Notice(recipient_id=target.id, kind=NotificationKind.ASSIGNED, work_order_id=wo.id,
-                       subject=f"WO-{wo.id} was assigned to you",
-                       body=f"{who} assigned WO-{wo.id} (tier {wo.tier}) to you.")]
+        return [
+            Notice(
+                recipient_id=target.id,
+                kind=NotificationKind.ASSIGNED,
+                work_order_id=wo.id,
+                subject=f"WO-{wo.id} was assigned to you",
+                body=f"{who} assigned WO-{wo.id} (tier {wo.tier}) to you.",
+            )
+        ]
     listed = ", ".join(f"WO-{wo.id}" for wo in group[:20]) + (" …" if len(group) > 20 else "")
-    return [Notice(recipient_id=target.id, kind=NotificationKind.ASSIGNED_MANY,
-                   subject=f"{len(group)} work orders were assigned to you",
-                   body=f"{who} assigned {len(group)} work orders to you: {listed}.")]
+    return [
+        Notice(
+            recipient_id=target.id,
+            kind=NotificationKind.ASSIGNED_MANY,
+            subject=f"{len(group)} work orders were assigned to you",
+            body=f"{who} assigned {len(group)} work orders to you: {listed}.",
+        )
+    ]

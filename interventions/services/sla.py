@@ -48,8 +48,10 @@ def _clock_alias(due: str, now: datetime) -> dict:
     """
     moment = Value(now, output_field=DateTimeField())
     remaining = ExpressionWrapper((F(due) - moment) * AT_RISK_ELAPSED_TO_LEFT, output_field=DurationField())
-    return {"elapsed": ExpressionWrapper(moment - F("opened_at"), output_field=DurationField()),
-            "scaled_left": remaining}
+    return {
+        "elapsed": ExpressionWrapper(moment - F("opened_at"), output_field=DurationField()),
+        "scaled_left": remaining,
+    }
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,9 @@ class Step:
             return running & Q(**{f"{self.due}__lte": now})
         # 80% of the business time stored with the clock; rows from before calendars: 80% of the wall-clock span.
         warned = Q(**{f"{self.warn}__lte": now}) | Q(**{f"{self.warn}__isnull": True}, elapsed__gte=F("scaled_left"))
-        return running & warned & Q(first_contact_at__isnull=not contacted, is_at_risk=False,
-                                    **{f"{self.due}__gt": now})
+        return (
+            running & warned & Q(first_contact_at__isnull=not contacted, is_at_risk=False, **{f"{self.due}__gt": now})
+        )
 
     def queryset(self, now: datetime):
         return WorkOrder.objects.alias(**_clock_alias(self.due, now)).filter(self.condition(now))
@@ -86,9 +89,16 @@ class Step:
     def changes(self, now: datetime, token: int) -> dict:
         if not self.is_breach:
             return {"is_at_risk": True, "sla_claim": token, "updated_at": now}
-        return {"is_breached": True, "breached_clock": self.clock, "breach_count": F("breach_count") + 1,
-                "breached_at": Coalesce(F("breached_at"), Value(now)), "is_at_risk": False,
-                "escalated_at": now, "sla_claim": token, "updated_at": now}
+        return {
+            "is_breached": True,
+            "breached_clock": self.clock,
+            "breach_count": F("breach_count") + 1,
+            "breached_at": Coalesce(F("breached_at"), Value(now)),
+            "is_at_risk": False,
+            "escalated_at": now,
+            "sla_claim": token,
+            "updated_at": now,
+        }
 
 
 # Breaches before warnings: a clock that ran out between two sweeps is a breach, not a warning.
@@ -137,8 +147,9 @@ class _People:
         if agent and agent.team_lead_id:
             others = frozenset(self.members(Role.TEAM_LEAD)) - {agent.team_lead_id}
             own = self.members(Role.TEAM_LEAD).get(agent.team_lead_id)
-            return self._lead_assigner.pick(owner=own, role=Role.TEAM_LEAD, now=self.now, exclude=others,
-                                            over_capacity=True)
+            return self._lead_assigner.pick(
+                owner=own, role=Role.TEAM_LEAD, now=self.now, exclude=others, over_capacity=True
+            )
         return self._lead_assigner.pick(owner=None, role=Role.TEAM_LEAD, now=self.now, over_capacity=True)
 
     def is_lead(self, user) -> bool:
@@ -170,8 +181,15 @@ def sla_sweep(*, now: datetime | None = None) -> SlaSweep:
             _claim_and_handle(step, chunk, sweep, people, now)
     sweep.finished_at = timezone.now()
     sweep.save(update_fields=["at_risk", "breached", "escalated", "reassigned", "notified", "finished_at"])
-    log.info("SLA sweep %s: %s at risk, %s breached, %s escalated, %s reassigned, %s notifications",
-             sweep.pk, sweep.at_risk, sweep.breached, sweep.escalated, sweep.reassigned, sweep.notified)
+    log.info(
+        "SLA sweep %s: %s at risk, %s breached, %s escalated, %s reassigned, %s notifications",
+        sweep.pk,
+        sweep.at_risk,
+        sweep.breached,
+        sweep.escalated,
+        sweep.reassigned,
+        sweep.notified,
+    )
     return sweep
 
 
@@ -181,9 +199,11 @@ def _claim_and_handle(step: Step, chunk: list[int], sweep: SlaSweep, people: _Pe
     if not step.queryset(now).filter(id__in=chunk).update(**step.changes(now, token)):
         return  # another sweep got there first
     # The assignee's calendar and their lead's come in the same query: notices wait for working hours.
-    rows = list(WorkOrder.objects.filter(id__in=chunk, sla_claim=token)
-                .select_related("customer", "assignee__agent__calendar", "assignee__agent__team_lead__agent__calendar")
-                .order_by("id"))
+    rows = list(
+        WorkOrder.objects.filter(id__in=chunk, sla_claim=token)
+        .select_related("customer", "assignee__agent__calendar", "assignee__agent__team_lead__agent__calendar")
+        .order_by("id")
+    )
     handle = _breached if step.is_breach else _at_risk
     notices = handle(step, rows, sweep, people, now)
     sweep.notified += len(notifications_send(notices))
@@ -196,16 +216,34 @@ def _subject(wo: WorkOrder, what: str) -> str:
 def _at_risk(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _People, now: datetime) -> list[Notice]:
     """Warn the assignee; the warning waits for their working hours."""
     words = CLOCK_WORDS[step.clock]
-    events_write([event_row(wo, by=None, field="sla_at_risk", before="", after=step.clock, at=now,
-                            note=f"80% of the {words} SLA has elapsed; due {getattr(wo, step.due):%Y-%m-%d %H:%M} UTC")
-                  for wo in rows])
+    events_write(
+        [
+            event_row(
+                wo,
+                by=None,
+                field="sla_at_risk",
+                before="",
+                after=step.clock,
+                at=now,
+                note=f"80% of the {words} SLA has elapsed; due {getattr(wo, step.due):%Y-%m-%d %H:%M} UTC",
+            )
+            for wo in rows
+        ]
+    )
     sweep.at_risk += len(rows)
-    return [Notice(recipient_id=wo.assignee_id, kind=AT_RISK_KIND[step.clock], work_order_id=wo.pk,
-                   subject=_subject(wo, f"{words.capitalize()} SLA at risk"),
-                   body=f"80% of the {words} SLA of WO-{wo.pk} has elapsed; it is due "
-                        f"{getattr(wo, step.due):%Y-%m-%d %H:%M} UTC.",
-                   deliver_after=people.hold_until(wo, wo.assignee))
-            for wo in rows if wo.assignee_id]
+    return [
+        Notice(
+            recipient_id=wo.assignee_id,
+            kind=AT_RISK_KIND[step.clock],
+            work_order_id=wo.pk,
+            subject=_subject(wo, f"{words.capitalize()} SLA at risk"),
+            body=f"80% of the {words} SLA of WO-{wo.pk} has elapsed; it is due "
+            f"{getattr(wo, step.due):%Y-%m-%d %H:%M} UTC.",
+            deliver_after=people.hold_until(wo, wo.assignee),
+        )
+        for wo in rows
+        if wo.assignee_id
+    ]
 
 
 def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _People, now: datetime) -> list[Notice]:
@@ -213,9 +251,17 @@ def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _Peopl
     events, notices, moving, targets = [], [], [], {}
     for wo in rows:
         due = getattr(wo, step.due)
-        events.append(event_row(wo, by=None, field="sla_breached", at=now,
-                                before=SlaClock.FIRST_CONTACT if wo.breach_count > 1 else "", after=step.clock,
-                                note=f"{words} SLA passed (due {due:%Y-%m-%d %H:%M} UTC); breach #{wo.breach_count}"))
+        events.append(
+            event_row(
+                wo,
+                by=None,
+                field="sla_breached",
+                at=now,
+                before=SlaClock.FIRST_CONTACT if wo.breach_count > 1 else "",
+                after=step.clock,
+                note=f"{words} SLA passed (due {due:%Y-%m-%d %H:%M} UTC); breach #{wo.breach_count}",
+            )
+        )
         recipients = {u.id: u for u in people.escalation_recipients(wo)}
         if wo.tier == LEAD_TAKES_BREACHES_OF_TIER and not people.is_lead(wo.assignee):
             lead = people.lead_for(wo)
@@ -224,28 +270,52 @@ def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _Peopl
                 targets[wo.id] = lead
                 recipients[lead.id] = lead
         if wo.assignee_id:
-            notices.append(Notice(recipient_id=wo.assignee_id, kind=BREACHED_KIND[step.clock], work_order_id=wo.pk,
-                                  subject=_subject(wo, f"{words.capitalize()} SLA breached"),
-                                  body=f"The {words} SLA of WO-{wo.pk} passed at {due:%Y-%m-%d %H:%M} UTC.",
-                                  deliver_after=people.hold_until(wo, wo.assignee)))
+            notices.append(
+                Notice(
+                    recipient_id=wo.assignee_id,
+                    kind=BREACHED_KIND[step.clock],
+                    work_order_id=wo.pk,
+                    subject=_subject(wo, f"{words.capitalize()} SLA breached"),
+                    body=f"The {words} SLA of WO-{wo.pk} passed at {due:%Y-%m-%d %H:%M} UTC.",
+                    deliver_after=people.hold_until(wo, wo.assignee),
+                )
+            )
         recipients.pop(wo.assignee_id, None)
         handed = f" and handed to {targets[wo.id].username}" if wo.id in targets else ""
-        events.append(event_row(wo, by=None, field="escalated", before="", at=now,
-                                after=", ".join(sorted(u.username for u in recipients.values())) or "nobody",
-                                note=f"{words} SLA breach escalated{handed}"))
-        notices += [Notice(recipient_id=uid, kind=ESCALATED_KIND[step.clock], work_order_id=wo.pk,
-                           subject=_subject(wo, f"Escalation: {words} SLA breached"),
-                           body=f"The {words} SLA of WO-{wo.pk} (assignee {username(wo.assignee) or 'nobody'}) "
-                                f"passed at {due:%Y-%m-%d %H:%M} UTC."
-                                + (" The work order is now yours." if targets.get(wo.id) and targets[wo.id].id == uid
-                                   else ""),
-                           deliver_after=people.hold_until(wo, recipients[uid], escalation=True))
-                    for uid in sorted(recipients)]
+        events.append(
+            event_row(
+                wo,
+                by=None,
+                field="escalated",
+                before="",
+                at=now,
+                after=", ".join(sorted(u.username for u in recipients.values())) or "nobody",
+                note=f"{words} SLA breach escalated{handed}",
+            )
+        )
+        notices += [
+            Notice(
+                recipient_id=uid,
+                kind=ESCALATED_KIND[step.clock],
+                work_order_id=wo.pk,
+                subject=_subject(wo, f"Escalation: {words} SLA breached"),
+                body=f"The {words} SLA of WO-{wo.pk} (assignee {username(wo.assignee) or 'nobody'}) "
+                f"passed at {due:%Y-%m-%d %H:%M} UTC."
+                + (" The work order is now yours." if targets.get(wo.id) and targets[wo.id].id == uid else ""),
+                deliver_after=people.hold_until(wo, recipients[uid], escalation=True),
+            )
+            for uid in sorted(recipients)
+        ]
         sweep.escalated += bool(recipients)
     events_write(events)
     sweep.breached += len(rows)
-    sweep.reassigned += reassign_rows(moving, targets, by=None, note=f"tier-{LEAD_TAKES_BREACHES_OF_TIER} "
-                                      f"{words} SLA breach: a team lead takes it over", notify=False)
+    sweep.reassigned += reassign_rows(
+        moving,
+        targets,
+        by=None,
+        note=f"tier-{LEAD_TAKES_BREACHES_OF_TIER} {words} SLA breach: a team lead takes it over",
+        notify=False,
+    )
     return notices
 
 
@@ -253,9 +323,20 @@ def work_orders_breached_announce(*, sweep_id: int) -> int:
     """Send the `work_order.breached` webhook event for each breach a sweep marked (after the sweep, so the
     sweep's own queries stay as they were); at most once per work order and clock, whoever calls it again."""
     sweep = SlaSweep.objects.get(pk=sweep_id)
-    rows = (WorkOrderEvent.objects.filter(field="sla_breached", at=sweep.started_at, actor__isnull=True)
-            .select_related("work_order__customer", "work_order__assignee").order_by("id"))
-    events = [(f"work_order.breached:{e.pk}", work_order_payload(e.work_order) | {
-        "clock": e.after, "summary": f"WO-{e.work_order_id} breached its {CLOCK_WORDS.get(e.after, e.after)} SLA"})
-        for e in rows]
+    rows = (
+        WorkOrderEvent.objects.filter(field="sla_breached", at=sweep.started_at, actor__isnull=True)
+        .select_related("work_order__customer", "work_order__assignee")
+        .order_by("id")
+    )
+    events = [
+        (
+            f"work_order.breached:{e.pk}",
+            work_order_payload(e.work_order)
+            | {
+                "clock": e.after,
+                "summary": f"WO-{e.work_order_id} breached its {CLOCK_WORDS.get(e.after, e.after)} SLA",
+            },
+        )
+        for e in rows
+    ]
     return webhook_emit_many(event_type="work_order.breached", events=events)

@@ -26,8 +26,16 @@ from .playbooks import work_order_step_tick, work_order_steps_open
 # A re-score moves a work order's priority only when it changes by more than this share; smaller moves would
 # fill every timeline with a nightly "priority 41.2 → 41.3" and reorder nobody's queue.
 PRIORITY_MIN_CHANGE = 0.05
-REFRESH_FIELDS = ["tier", "probability", "priority", "first_contact_due_at", "resolution_due_at",
-                  "first_contact_warn_at", "resolution_warn_at", "updated_at"]
+REFRESH_FIELDS = [
+    "tier",
+    "probability",
+    "priority",
+    "first_contact_due_at",
+    "resolution_due_at",
+    "first_contact_warn_at",
+    "resolution_warn_at",
+    "updated_at",
+]
 
 
 def priority_of(*, probability: float, ltv: float, save_likelihood: float, expected_cost: float) -> float:
@@ -70,8 +78,9 @@ def work_orders_open_within_capacity(*, as_of: date, candidates: list[dict], pol
     tiers = {t["tier"]: t for t in policy["tiers"]}
     likelihood = save_likelihoods(tiers)
     now = timezone.now()
-    open_orders = {wo.open_key: wo for wo in WorkOrder.objects.filter(
-        open_key__in=[c["customer"].id for c in candidates])}
+    open_orders = {
+        wo.open_key: wo for wo in WorkOrder.objects.filter(open_key__in=[c["customer"].id for c in candidates])
+    }
     book = clock_book(policy)
     _refresh_open(open_orders, candidates, tiers, likelihood, now, book)
     result.worked = list(open_orders)
@@ -80,12 +89,17 @@ def work_orders_open_within_capacity(*, as_of: date, candidates: list[dict], pol
     result.quiet = sorted({c["customer"].id for c in waiting} - {c["customer"].id for c in todo})
     if not todo:
         return result
-    assigner = Assigner.for_roles([tiers[c["tier"]]["assignee_role"] for c in todo],
-                                  [c["customer"].owner for c in todo], as_of)
+    assigner = Assigner.for_roles(
+        [tiers[c["tier"]]["assignee_role"] for c in todo], [c["customer"].owner for c in todo], as_of
+    )
     for c in todo:
         tier = tiers[c["tier"]]
-        c["priority"] = priority_of(probability=c["probability"], ltv=_value(c), save_likelihood=likelihood[c["tier"]],
-                                    expected_cost=tier["expected_cost"])
+        c["priority"] = priority_of(
+            probability=c["probability"],
+            ltv=_value(c),
+            save_likelihood=likelihood[c["tier"]],
+            expected_cost=tier["expected_cost"],
+        )
     picked = []
     for c in sorted(todo, key=lambda c: (-c["priority"], c["tier"], -c["probability"], c["customer"].id)):
         assignee = assigner.pick(owner=c["customer"].owner, role=tiers[c["tier"]]["assignee_role"], now=now)
@@ -101,20 +115,42 @@ def work_orders_open_within_capacity(*, as_of: date, candidates: list[dict], pol
         cal = book.for_clock(c["tier"], user_id=assignee.id)
         first_warn, first_due = book.times(cal, now, tier["first_contact_hours"])
         resolution_warn, resolution_due = book.times(cal, now, tier["resolution_hours"])
-        orders.append(WorkOrder(
-            customer=customer, alert=c["alert"], open_key=customer.id, tier=c["tier"], assignee=assignee,
-            probability=c["probability"], priority=c["priority"], opened_at=now,
-            first_contact_due_at=first_due, resolution_due_at=resolution_due,
-            first_contact_warn_at=first_warn, resolution_warn_at=resolution_warn,
-        ))
+        orders.append(
+            WorkOrder(
+                customer=customer,
+                alert=c["alert"],
+                open_key=customer.id,
+                tier=c["tier"],
+                assignee=assignee,
+                probability=c["probability"],
+                priority=c["priority"],
+                opened_at=now,
+                first_contact_due_at=first_due,
+                resolution_due_at=resolution_due,
+                first_contact_warn_at=first_warn,
+                resolution_warn_at=resolution_warn,
+            )
+        )
     model_insert(model=WorkOrder, objs=orders)  # a concurrent duplicate run loses on the open key
-    fresh = list(WorkOrder.objects.filter(open_key__in=[o.open_key for o in orders], opened_at=now)
-                 .select_related("assignee", "customer", "alert"))
-    events_write([
-        event_row(wo, by=None, field="created", before=None, after=f"tier {wo.tier}", at=now,
-                  note=f"assigned to {wo.assignee.username}; {value_text(wo.alert)}"[:300])
-        for wo in fresh
-    ])
+    fresh = list(
+        WorkOrder.objects.filter(open_key__in=[o.open_key for o in orders], opened_at=now).select_related(
+            "assignee", "customer", "alert"
+        )
+    )
+    events_write(
+        [
+            event_row(
+                wo,
+                by=None,
+                field="created",
+                before=None,
+                after=f"tier {wo.tier}",
+                at=now,
+                note=f"assigned to {wo.assignee.username}; {value_text(wo.alert)}"[:300],
+            )
+            for wo in fresh
+        ]
+    )
     assigned = {wo.assignee_id for wo in fresh if wo.assignee_id}
     AgentProfile.objects.filter(user_id__in=assigned).update(last_assigned_at=now)
     work_order_steps_open(work_orders=fresh, candidates=todo)
@@ -138,15 +174,21 @@ def _not_recently_contacted(candidates: list[dict], quiet_days: int, now) -> lis
     """Drop customers reached (call, e-mail, visit, offer) for the same tier within the quiet period."""
     if not candidates or quiet_days <= 0:
         return candidates
-    recent = set(Action.objects.filter(
-        kind__in=CONTACT_ACTIONS, at__gte=now - timedelta(days=quiet_days),
-        work_order__customer_id__in=[c["customer"].id for c in candidates],
-    ).values_list("work_order__customer_id", "work_order__tier").distinct())
+    recent = set(
+        Action.objects.filter(
+            kind__in=CONTACT_ACTIONS,
+            at__gte=now - timedelta(days=quiet_days),
+            work_order__customer_id__in=[c["customer"].id for c in candidates],
+        )
+        .values_list("work_order__customer_id", "work_order__tier")
+        .distinct()
+    )
     return [c for c in candidates if (c["customer"].id, c["tier"]) not in recent]
 
 
-def _refresh_open(open_orders: dict, candidates: list[dict], tiers: dict, likelihood: dict, now,
-                  book: ClockBook) -> None:
+def _refresh_open(
+    open_orders: dict, candidates: list[dict], tiers: dict, likelihood: dict, now, book: ClockBook
+) -> None:
     """A re-score of a customer with an open work order: raise its tier, tighten its SLA, move its priority."""
     changed, events = [], []
     book.load_people({wo.assignee_id for wo in open_orders.values()})
@@ -159,11 +201,24 @@ def _refresh_open(open_orders: dict, candidates: list[dict], tiers: dict, likeli
             events += _raise_tier(wo, tiers[c["tier"]], now, book)
         tier = tiers.get(wo.tier)
         if tier is not None:
-            priority = priority_of(probability=c["probability"], ltv=_value(c),
-                                   save_likelihood=likelihood.get(wo.tier, 0.0), expected_cost=tier["expected_cost"])
+            priority = priority_of(
+                probability=c["probability"],
+                ltv=_value(c),
+                save_likelihood=likelihood.get(wo.tier, 0.0),
+                expected_cost=tier["expected_cost"],
+            )
             if abs(priority - wo.priority) > PRIORITY_MIN_CHANGE * max(abs(wo.priority), 1e-9):
-                events.append(event_row(wo, by=None, field="priority", before=f"{wo.priority:.1f}",
-                                        after=f"{priority:.1f}", at=now, note="re-scored"))
+                events.append(
+                    event_row(
+                        wo,
+                        by=None,
+                        field="priority",
+                        before=f"{wo.priority:.1f}",
+                        after=f"{priority:.1f}",
+                        at=now,
+                        note="re-scored",
+                    )
+                )
                 wo.priority, wo.probability = priority, c["probability"]
         if len(events) > before:
             wo.updated_at = now
@@ -173,19 +228,46 @@ def _refresh_open(open_orders: dict, candidates: list[dict], tiers: dict, likeli
 
 
 def _raise_tier(wo: WorkOrder, tier: dict, now, book: ClockBook) -> list:
-    events = [event_row(wo, by=None, field="tier", before=wo.tier, after=tier["tier"], at=now,
-                        note="re-score put the customer in a more urgent tier")]
+    events = [
+        event_row(
+            wo,
+            by=None,
+            field="tier",
+            before=wo.tier,
+            after=tier["tier"],
+            at=now,
+            note="re-score put the customer in a more urgent tier",
+        )
+    ]
     wo.tier = tier["tier"]
     cal = book.for_clock(wo.tier, user_id=wo.assignee_id)
     first_warn, first = book.times(cal, now, tier["first_contact_hours"])
     if wo.first_contact_at is None and first < wo.first_contact_due_at:
-        events.append(event_row(wo, by=None, field="first_contact_due_at", before=wo.first_contact_due_at.isoformat(),
-                                after=first.isoformat(), at=now, note=f"SLA of tier {tier['tier']}"))
+        events.append(
+            event_row(
+                wo,
+                by=None,
+                field="first_contact_due_at",
+                before=wo.first_contact_due_at.isoformat(),
+                after=first.isoformat(),
+                at=now,
+                note=f"SLA of tier {tier['tier']}",
+            )
+        )
         wo.first_contact_due_at, wo.first_contact_warn_at = first, first_warn
     resolution_warn, resolution = book.times(cal, now, tier["resolution_hours"])
     if resolution < wo.resolution_due_at:
-        events.append(event_row(wo, by=None, field="resolution_due_at", before=wo.resolution_due_at.isoformat(),
-                                after=resolution.isoformat(), at=now, note=f"SLA of tier {tier['tier']}"))
+        events.append(
+            event_row(
+                wo,
+                by=None,
+                field="resolution_due_at",
+                before=wo.resolution_due_at.isoformat(),
+                after=resolution.isoformat(),
+                at=now,
+                note=f"SLA of tier {tier['tier']}",
+            )
+        )
         wo.resolution_due_at, wo.resolution_warn_at = resolution, resolution_warn
     return events
 
@@ -244,8 +326,17 @@ def _reopen(wo: WorkOrder, by, now, events: list) -> list[str]:
         warn, due = book.times(book.for_clock(wo.tier, user=wo.assignee), now, hours)
         wo.resolution_warn_at = warn
         fields.append("resolution_warn_at")
-        events.append(event_row(wo, by=by, field="resolution_due_at", before=wo.resolution_due_at.isoformat(),
-                                after=due.isoformat(), at=now, note="reopened: a fresh resolution clock"))
+        events.append(
+            event_row(
+                wo,
+                by=by,
+                field="resolution_due_at",
+                before=wo.resolution_due_at.isoformat(),
+                after=due.isoformat(),
+                at=now,
+                note="reopened: a fresh resolution clock",
+            )
+        )
         wo.resolution_due_at = due
         fields.append("resolution_due_at")
         if wo.breached_clock == "resolution":
@@ -256,8 +347,9 @@ def _reopen(wo: WorkOrder, by, now, events: list) -> list[str]:
 
 
 @transaction.atomic
-def work_order_log_action(*, work_order: WorkOrder, kind: str, note: str = "", by, offer: Offer | None = None
-                          ) -> Action:
+def work_order_log_action(
+    *, work_order: WorkOrder, kind: str, note: str = "", by, offer: Offer | None = None
+) -> Action:
     """Log an action; the first customer contact stops the first-contact clock and starts the work.
 
     It ticks done the next open playbook step of the same channel. An offer action names an offer of the kit
@@ -272,9 +364,15 @@ def work_order_log_action(*, work_order: WorkOrder, kind: str, note: str = "", b
         raise WorkOrderError("this work order is resolved; reopen it first", code="resolved")
     approval = _offer_check(wo, kind, offer, by)
     now = timezone.now()
-    action = Action.objects.create(work_order=wo, kind=kind, note=note, author=by, at=now,
-                                   offer=offer if kind == ActionKind.OFFER else None,
-                                   offer_cost=offer.cost if offer is not None and kind == ActionKind.OFFER else None)
+    action = Action.objects.create(
+        work_order=wo,
+        kind=kind,
+        note=note,
+        author=by,
+        at=now,
+        offer=offer if kind == ActionKind.OFFER else None,
+        offer_cost=offer.cost if offer is not None and kind == ActionKind.OFFER else None,
+    )
     if approval is not None:
         offer_approval_use(approval=approval, action=action)
     work_order_step_tick(work_order=wo, action=action, by=by)
@@ -286,8 +384,11 @@ def work_order_log_action(*, work_order: WorkOrder, kind: str, note: str = "", b
         if wo.is_at_risk:  # the warning was about the clock that just stopped
             wo.is_at_risk = False
             fields.append("is_at_risk")
-            events.append(event_row(wo, by=by, field="sla_at_risk", before="first_contact", after="", at=now,
-                                    note="first contact made"))
+            events.append(
+                event_row(
+                    wo, by=by, field="sla_at_risk", before="first_contact", after="", at=now, note="first contact made"
+                )
+            )
     if wo.status == Status.NEW:
         wo.status = Status.IN_PROGRESS
         fields.append("status")
@@ -329,10 +430,27 @@ def work_order_resolve(*, work_order: WorkOrder, outcome: str, reason: str, note
     paused = _resume(wo, by, now, events)
     wo.status, wo.outcome, wo.reason, wo.resolution_note = Status.RESOLVED, outcome, reason, note
     wo.resolved_at, wo.open_key = now, None
-    wo.save(update_fields=["status", "outcome", "reason", "resolution_note", "resolved_at", "open_key", "updated_at",
-                           *paused])
+    wo.save(
+        update_fields=[
+            "status",
+            "outcome",
+            "reason",
+            "resolution_note",
+            "resolved_at",
+            "open_key",
+            "updated_at",
+            *paused,
+        ]
+    )
     events_write(events)
-    event_write(wo, by=by, field="status", before=before, after=Status.RESOLVED,
-                note=f"outcome {outcome}, reason {reason}", at=now)
+    event_write(
+        wo,
+        by=by,
+        field="status",
+        before=before,
+        after=Status.RESOLVED,
+        note=f"outcome {outcome}, reason {reason}",
+        at=now,
+    )
     work_order_resolved_emit(wo)
     return wo

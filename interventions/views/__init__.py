@@ -9,5 +9,17 @@ from .queue import bulk_reassign, queue
 from .team import agent_edit, notifications, notifications_read, team
 from .work_order import log_action, resolve, set_status, work_order
 
-__all__ = ["agent_edit", "bulk_reassign", "digest_preference", "log_action", "notifications", "notifications_read",
-           "offer_decide", "queue", "resolve", "set_status", "team", "work_order"]
+__all__ = [
+    "agent_edit",
+    "bulk_reassign",
+    "digest_preference",
+    "log_action",
+    "notifications",
+    "notifications_read",
+    "offer_decide",
+    "queue",
+    "resolve",
+    "set_status",
+    "team",
+    "work_order",
+]

@@ -22,9 +22,11 @@ EXAMPLE_HOURS = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "
 class CalendarForm(forms.Form):
     name = forms.CharField(max_length=80)
     timezone = forms.CharField(max_length=64, initial="UTC", help_text="an IANA zone such as Europe/Berlin")
-    hours = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), initial=json.dumps(EXAMPLE_HOURS),
-                            help_text='{"mon": [["09:00", "12:00"], ["13:00", "17:00"]], …}; an end not after '
-                                      "its start runs past midnight")
+    hours = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        initial=json.dumps(EXAMPLE_HOURS),
+        help_text='{"mon": [["09:00", "12:00"], ["13:00", "17:00"]], …}; an end not after its start runs past midnight',
+    )
 
     def clean_hours(self):
         try:
@@ -34,8 +36,9 @@ class CalendarForm(forms.Form):
 
 
 class HolidayImportForm(forms.Form):
-    holidays = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}),
-                               help_text="one per line: YYYY-MM-DD, name (a CSV export works)")
+    holidays = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), help_text="one per line: YYYY-MM-DD, name (a CSV export works)"
+    )
 
 
 @page(is_admin, message="only admins may edit calendars")
@@ -51,10 +54,17 @@ def calendar_list(request):
         else:
             messages.success(request, f"Calendar {calendar.name} saved.")
             return redirect("calendars:list")
-    return render(request, "interventions/calendar_list.html", {
-        "form": form, "import_form": HolidayImportForm(), "calendars": BusinessCalendar.objects.all(),
-        **nav_context(request.user, user_roles(request.user), "calendars"),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "interventions/calendar_list.html",
+        {
+            "form": form,
+            "import_form": HolidayImportForm(),
+            "calendars": BusinessCalendar.objects.all(),
+            **nav_context(request.user, user_roles(request.user), "calendars"),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @page(is_admin, message="only admins may edit calendars")

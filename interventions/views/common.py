@@ -17,5 +17,3 @@ def _visible_work_order(request, pk: int) -> WorkOrder:
 
 def _back(wo: WorkOrder):
     return redirect("interventions:work_order", pk=wo.pk)
-
-

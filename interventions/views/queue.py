@@ -115,13 +115,15 @@ def bulk_reassign(request):
         return redirect(back)
     data = form.cleaned_data
     try:
-        moved = work_orders_reassign(work_order_ids=data["work_orders"], assignee=data["assignee"], by=user,
-                                     note=data["note"])
+        moved = work_orders_reassign(
+            work_order_ids=data["work_orders"], assignee=data["assignee"], by=user, note=data["note"]
+        )
     except WorkOrderError as exc:
         messages.error(request, f"Nothing was reassigned: {exc}")
     else:
-        messages.success(request, f"{moved} work order{'s' if moved != 1 else ''} reassigned to "
-                                  f"{data['assignee'].get_full_name() or data['assignee'].username}.")
+        messages.success(
+            request,
+            f"{moved} work order{'s' if moved != 1 else ''} reassigned to "
+            f"{data['assignee'].get_full_name() or data['assignee'].username}.",
+        )
     return redirect(back)
-
-

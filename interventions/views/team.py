@@ -58,8 +58,11 @@ def agent_edit(request, user_id: int):
     if not can_manage_agent(user, person):
         raise Http404("No such person.")
     agent = getattr(person, "agent", None)
-    initial = {"capacity": capacity_of(person), "leave_from": agent and agent.leave_from,
-               "leave_until": agent and agent.leave_until}
+    initial = {
+        "capacity": capacity_of(person),
+        "leave_from": agent and agent.leave_from,
+        "leave_until": agent and agent.leave_until,
+    }
     form = AgentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

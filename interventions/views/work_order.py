@@ -52,8 +52,9 @@ def work_order(request, pk: int):
         for s in WorkOrderStatus.values
         if s in TRANSITIONS.get(wo.status, set()) and s != WorkOrderStatus.RESOLVED
     ]
-    events = timeline_with_pauses(wo, [(e, event_line(e)) for e in wo.events.select_related("actor")
-                                       .order_by("-at", "-id")])
+    events = timeline_with_pauses(
+        wo, [(e, event_line(e)) for e in wo.events.select_related("actor").order_by("-at", "-id")]
+    )
     notifications_mark_read(user=user, work_order_id=wo.pk)  # opening the case reads its notifications
     reassign = can_reassign(user, wo) and wo.is_open
     now = timezone.now()
@@ -115,8 +116,10 @@ def _ask_approval(request, wo, data: dict, refusal: OfferNeedsApproval) -> None:
     except OfferRefused as exc:
         messages.error(request, f"Nothing was logged: {exc}")
         return
-    messages.warning(request, f"Not logged yet: {refusal}. Your team lead was asked to approve it; "
-                              "log the offer again once it is approved.")
+    messages.warning(
+        request,
+        f"Not logged yet: {refusal}. Your team lead was asked to approve it; log the offer again once it is approved.",
+    )
 
 
 @page()
@@ -155,5 +158,3 @@ def set_status(request, pk: int):
     else:
         messages.success(request, f"Status set to {wo.get_status_display()}.")
     return _back(wo)
-
-

@@ -23,10 +23,12 @@ from scoring.models import ModelVersion, PolicyVersion, Rule, RuleSetVersion, Sc
 
 
 class ScoreRunSerializer(serializers.ModelSerializer):
-    policy_version_number = serializers.IntegerField(source="policy_version.number", read_only=True,
-                                                     allow_null=True, help_text="the policy version the run used")
-    ruleset_version_number = serializers.IntegerField(source="ruleset_version.number", read_only=True,
-                                                      allow_null=True, help_text="the rule-set version the run used")
+    policy_version_number = serializers.IntegerField(
+        source="policy_version.number", read_only=True, allow_null=True, help_text="the policy version the run used"
+    )
+    ruleset_version_number = serializers.IntegerField(
+        source="ruleset_version.number", read_only=True, allow_null=True, help_text="the rule-set version the run used"
+    )
 
     class Meta:
         model = ScoreRun
@@ -72,15 +74,17 @@ class RuleSpecSerializer(StrictSerializer):
 
     name = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    conditions = RuleConditionSerializer(many=True, allow_empty=False, max_length=12,
-                                         help_text="all must hold for the rule to fire")
+    conditions = RuleConditionSerializer(
+        many=True, allow_empty=False, max_length=12, help_text="all must hold for the rule to fire"
+    )
     is_enabled = serializers.BooleanField(required=False, default=True)
     position = serializers.IntegerField(min_value=0, max_value=10_000, required=False, default=0)
 
 
 class RuleInputSerializer(RuleSpecSerializer):
-    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="",
-                                    help_text="why, kept in the history")
+    comment = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, default="", help_text="why, kept in the history"
+    )
 
 
 class RulesPreviewInputSerializer(StrictSerializer):
@@ -103,22 +107,31 @@ class ChurnDefinitionSerializer(StrictSerializer):
 
 
 class PolicyTierSerializer(StrictSerializer):
-    tier = serializers.IntegerField(min_value=1, max_value=MAX_TIERS,
-                                   help_text="1 is the most urgent; numbered in order")
+    tier = serializers.IntegerField(
+        min_value=1, max_value=MAX_TIERS, help_text="1 is the most urgent; numbered in order"
+    )
     name = serializers.CharField(max_length=TIER_NAME_MAX)
     min_probability = _number(TIER_LIMITS["min_probability"])
     assignee_role = serializers.ChoiceField(choices=list(ROLES))
-    escalation_role = serializers.ChoiceField(choices=list(ROLES), allow_blank=True, required=False, default="",
-                                              help_text="blank: breaches are not escalated")
+    escalation_role = serializers.ChoiceField(
+        choices=list(ROLES), allow_blank=True, required=False, default="", help_text="blank: breaches are not escalated"
+    )
     first_contact_hours = _number(TIER_LIMITS["first_contact_hours"], allow_null=True, required=False, default=None)
     resolution_hours = _number(TIER_LIMITS["resolution_hours"], allow_null=True, required=False, default=None)
     expected_cost = _number(TIER_LIMITS["expected_cost"])
     creates_work_order = serializers.BooleanField()
     action = serializers.CharField(max_length=TIER_ACTION_MAX, required=False, allow_blank=True, default="")
-    top_share = _number(TIER_LIMITS["top_share"], required=False,
-                        help_text="rank-based tiers: this tier's share of the active scored population")
-    calendar = serializers.CharField(max_length=CALENDAR_NAME_MAX, required=False, allow_blank=True,
-                                     help_text="the working calendar of this tier's SLA clocks (blank: the team's)")
+    top_share = _number(
+        TIER_LIMITS["top_share"],
+        required=False,
+        help_text="rank-based tiers: this tier's share of the active scored population",
+    )
+    calendar = serializers.CharField(
+        max_length=CALENDAR_NAME_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="the working calendar of this tier's SLA clocks (blank: the team's)",
+    )
     escalation_24x7 = serializers.BooleanField(required=False, help_text="escalations go out at any hour")
 
     def validate_calendar(self, value: str) -> str:
@@ -129,24 +142,33 @@ class PolicyTierSerializer(StrictSerializer):
 
 class NewCustomersSerializer(StrictSerializer):
     min_tenure_days = _number(LIMITS["new_customers.min_tenure_days"])
-    lane = serializers.ChoiceField(choices=list(NEW_CUSTOMER_LANES),
-                                   help_text="save: worked like everyone; automated: no person below the tenure")
+    lane = serializers.ChoiceField(
+        choices=list(NEW_CUSTOMER_LANES), help_text="save: worked like everyone; automated: no person below the tenure"
+    )
 
 
 class PolicyDataSerializer(StrictSerializer):
-    high_risk_min_rules = _number(LIMITS["high_risk_min_rules"],
-                                  help_text="a customer firing at least this many rules is high risk")
+    high_risk_min_rules = _number(
+        LIMITS["high_risk_min_rules"], help_text="a customer firing at least this many rules is high risk"
+    )
     rule_high_min_tier = _number(LIMITS["rule_high_min_tier"], help_text="high-risk customers get at least this tier")
     horizon_days = _number(LIMITS["horizon_days"])
     churn_definition = ChurnDefinitionSerializer()
     control_share = _number(LIMITS["control_share"])
     recontact_quiet_days = _number(LIMITS["recontact_quiet_days"])
-    tiers = PolicyTierSerializer(many=True, allow_empty=False, max_length=MAX_TIERS,
-                                 help_text="thresholds strictly decreasing from tier 1 down")
-    tier_mode = serializers.ChoiceField(choices=list(TIER_MODES), required=False,
-                                        help_text="probability: the tiers' thresholds; rank: the tiers' top shares")
-    value_spend_days = _number(LIMITS["value_spend_days"], required=False,
-                               help_text="without a lifetime value, value = spend over this many days")
+    tiers = PolicyTierSerializer(
+        many=True, allow_empty=False, max_length=MAX_TIERS, help_text="thresholds strictly decreasing from tier 1 down"
+    )
+    tier_mode = serializers.ChoiceField(
+        choices=list(TIER_MODES),
+        required=False,
+        help_text="probability: the tiers' thresholds; rank: the tiers' top shares",
+    )
+    value_spend_days = _number(
+        LIMITS["value_spend_days"],
+        required=False,
+        help_text="without a lifetime value, value = spend over this many days",
+    )
     new_customers = NewCustomersSerializer(required=False)
 
 
@@ -240,8 +262,9 @@ class PreviewSerializer(serializers.Serializer):
     work_orders = NowProposedSerializer(help_text="customers in tiers that create work orders")
     active = NowProposedSerializer(help_text="customers scored for saving (not lapsed by the churn definition)")
     teams = PreviewTeamSerializer(many=True, help_text="per team: work orders the change would open vs capacity")
-    warnings = serializers.ListField(child=serializers.CharField(),
-                                     help_text="tiers that would flag more than their team can hold")
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="tiers that would flag more than their team can hold"
+    )
     moved_up = serializers.IntegerField(help_text="customers who would get a more urgent tier")
     moved_down = serializers.IntegerField()
     entering_count = serializers.IntegerField()
@@ -259,8 +282,9 @@ class WinbackSerializer(serializers.Serializer):
     segment = serializers.CharField()
     region = serializers.CharField()
     value = serializers.FloatField(help_text="what ranks the list")
-    value_basis = serializers.ChoiceField(choices=["ltv", "spend", "frequency"],
-                                          help_text="lifetime value, else lifetime spend, else number of purchases")
+    value_basis = serializers.ChoiceField(
+        choices=["ltv", "spend", "frequency"], help_text="lifetime value, else lifetime spend, else number of purchases"
+    )
     lifetime_value = serializers.FloatField()
     lifetime_spend = serializers.FloatField()
     purchases = serializers.IntegerField()

@@ -91,14 +91,26 @@ class ModelVersionViewSet(ReadOnlyViewSet):
 @extend_schema_view(
     list=extend_schema(summary="Early-warning rules in evaluation order"),
     retrieve=extend_schema(summary="One rule"),
-    create=extend_schema(summary="Add a rule (admins); saves a new rule-set version",
-                         request=RuleInputSerializer, responses={201: RuleSerializer, **WRITE_REFUSALS}),
-    update=extend_schema(summary="Replace a rule (admins); saves a new rule-set version",
-                         request=RuleInputSerializer, responses={200: RuleSerializer, **WRITE_REFUSALS}),
-    partial_update=extend_schema(summary="Change some fields of a rule, e.g. is_enabled (admins)",
-                                 request=RuleInputSerializer, responses={200: RuleSerializer, **WRITE_REFUSALS}),
-    destroy=extend_schema(summary="Delete a rule (admins); saves a new rule-set version",
-                          parameters=[COMMENT_PARAMETER], responses={204: None, **WRITE_REFUSALS}),
+    create=extend_schema(
+        summary="Add a rule (admins); saves a new rule-set version",
+        request=RuleInputSerializer,
+        responses={201: RuleSerializer, **WRITE_REFUSALS},
+    ),
+    update=extend_schema(
+        summary="Replace a rule (admins); saves a new rule-set version",
+        request=RuleInputSerializer,
+        responses={200: RuleSerializer, **WRITE_REFUSALS},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a rule, e.g. is_enabled (admins)",
+        request=RuleInputSerializer,
+        responses={200: RuleSerializer, **WRITE_REFUSALS},
+    ),
+    destroy=extend_schema(
+        summary="Delete a rule (admins); saves a new rule-set version",
+        parameters=[COMMENT_PARAMETER],
+        responses={204: None, **WRITE_REFUSALS},
+    ),
 )
 class RuleViewSet(viewsets.ModelViewSet):
     queryset = Rule.objects.order_by("position", "id")
@@ -132,8 +144,11 @@ class RuleViewSet(viewsets.ModelViewSet):
         rule_delete(rule=rule, by=request.user, comment=comment or f"deleted rule '{rule.name}' through the API")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Preview a whole proposed rule set against the rules in force (admins); saves nothing",
-                   request=RulesPreviewInputSerializer, responses=PREVIEW_RESPONSES)
+    @extend_schema(
+        summary="Preview a whole proposed rule set against the rules in force (admins); saves nothing",
+        request=RulesPreviewInputSerializer,
+        responses=PREVIEW_RESPONSES,
+    )
     @action(detail=False, methods=["post"])
     def preview(self, request):
         payload = RulesPreviewInputSerializer(data=request.data)
@@ -144,8 +159,11 @@ class RuleViewSet(viewsets.ModelViewSet):
 @extend_schema_view(
     list=extend_schema(summary="Policy versions, newest (in force) first (admins)"),
     retrieve=extend_schema(summary="One policy version by its number"),
-    create=extend_schema(summary="Save a new policy version (admins); the next scoring run uses it",
-                         request=PolicyInputSerializer, responses={201: PolicyVersionSerializer, **WRITE_REFUSALS}),
+    create=extend_schema(
+        summary="Save a new policy version (admins); the next scoring run uses it",
+        request=PolicyInputSerializer,
+        responses={201: PolicyVersionSerializer, **WRITE_REFUSALS},
+    ),
 )
 class PolicyVersionViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
     serializer_class = PolicyVersionSerializer
@@ -160,12 +178,15 @@ class PolicyVersionViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         payload = PolicyInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        version = policy_save(data=_plain(data["data"]), by=request.user,
-                              comment=data["comment"] or "changed through the API")
+        version = policy_save(
+            data=_plain(data["data"]), by=request.user, comment=data["comment"] or "changed through the API"
+        )
         return Response(PolicyVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="The policy in force (admins)",
-                   responses={200: PolicyVersionSerializer, 404: OpenApiResponse(ErrorSerializer)})
+    @extend_schema(
+        summary="The policy in force (admins)",
+        responses={200: PolicyVersionSerializer, 404: OpenApiResponse(ErrorSerializer)},
+    )
     @action(detail=False, methods=["get"])
     def current(self, request):
         version = policy_current()
@@ -173,16 +194,22 @@ class PolicyVersionViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
             raise NotFound("there is no policy yet: the first scoring run installs the default")
         return Response(PolicyVersionSerializer(version).data)
 
-    @extend_schema(summary="Preview a proposed policy against the one in force (admins); saves nothing",
-                   request=PolicyPreviewInputSerializer, responses=PREVIEW_RESPONSES)
+    @extend_schema(
+        summary="Preview a proposed policy against the one in force (admins); saves nothing",
+        request=PolicyPreviewInputSerializer,
+        responses=PREVIEW_RESPONSES,
+    )
     @action(detail=False, methods=["post"])
     def preview(self, request):
         payload = PolicyPreviewInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return _preview_response(policy=_plain(payload.validated_data["data"]))
 
-    @extend_schema(summary="Put this version back in force as a new version (admins)",
-                   request=RollbackInputSerializer, responses={201: PolicyVersionSerializer, **WRITE_REFUSALS})
+    @extend_schema(
+        summary="Put this version back in force as a new version (admins)",
+        request=RollbackInputSerializer,
+        responses={201: PolicyVersionSerializer, **WRITE_REFUSALS},
+    )
     @action(detail=True, methods=["post"])
     def rollback(self, request, number=None):
         version = self.get_object()
@@ -205,8 +232,11 @@ class RuleSetVersionViewSet(ReadOnlyViewSet):
     def get_queryset(self):
         return ruleset_versions()
 
-    @extend_schema(summary="Make the rules equal to this version again, as a new version (admins)",
-                   request=RollbackInputSerializer, responses={201: RuleSetVersionSerializer, **WRITE_REFUSALS})
+    @extend_schema(
+        summary="Make the rules equal to this version again, as a new version (admins)",
+        request=RollbackInputSerializer,
+        responses={201: RuleSetVersionSerializer, **WRITE_REFUSALS},
+    )
     @action(detail=True, methods=["post"])
     def rollback(self, request, number=None):
         version = self.get_object()

@@ -36,8 +36,7 @@ def _log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.nd
     a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
     a3 = -(r + x) * np.log(alpha + T)
     repeat = x > 0
-    a4 = np.where(repeat, np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) - (r + x) * np.log(alpha + t_x),
-                  -np.inf)
+    a4 = np.where(repeat, np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) - (r + x) * np.log(alpha + t_x), -np.inf)
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
@@ -50,7 +49,7 @@ def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> BgNbdParams | None:
     def loss(log_params):
         params = np.exp(log_params)
         # A tiny penalty keeps the optimiser away from the degenerate a, b -> infinity ridge.
-        return -_log_likelihood(params, x, t_x, T).mean() + 1e-4 * np.sum(log_params ** 2)
+        return -_log_likelihood(params, x, t_x, T).mean() + 1e-4 * np.sum(log_params**2)
 
     start = np.log([1.0, max(float(T.mean()), 1.0), 1.0, 1.0])
     found = minimize(loss, start, method="L-BFGS-B", bounds=[(-8, 8)] * 4)

@@ -23,8 +23,13 @@ def derive_features(raw: pd.DataFrame, cutoff_epoch: float, as_of_day_epoch: flo
     `as_of_day_epoch` is the as-of date at UTC midnight, for date-valued columns (contract dates).
     """
     f = pd.DataFrame(index=raw.index)
-    counts = raw.fillna({c: 0 for c in raw.columns if c.endswith(("_30d", "_60d", "_90d", "_365d", "_12m", "_total",
-                                                                   "_count", "_sum", "_opened", "_closed"))})
+    counts = raw.fillna(
+        {
+            c: 0
+            for c in raw.columns
+            if c.endswith(("_30d", "_60d", "_90d", "_365d", "_12m", "_total", "_count", "_sum", "_opened", "_closed"))
+        }
+    )
 
     first_at = raw["first_at"]
     # Contract dates are UTC midnights; shift them onto the cut-off's clock.
@@ -35,8 +40,12 @@ def derive_features(raw: pd.DataFrame, cutoff_epoch: float, as_of_day_epoch: flo
     f["tenure_days"] = tenure
     f["lifecycle_stage"] = np.select([tenure < 90, tenure < 365, tenure < 1095], [0, 1, 2], 3).astype(float)
 
-    for kind, last_col in (("visit", "visit_last_at"), ("login", "login_last_at"),
-                           ("purchase", "purchase_last_at"), ("activity", "last_at")):
+    for kind, last_col in (
+        ("visit", "visit_last_at"),
+        ("login", "login_last_at"),
+        ("purchase", "purchase_last_at"),
+        ("activity", "last_at"),
+    ):
         f[f"days_since_last_{kind}"] = ((cutoff_epoch - raw[last_col]) / DAY).fillna(tenure)
 
     for plural in ("visits", "logins", "purchases"):
@@ -86,21 +95,32 @@ def derive_features(raw: pd.DataFrame, cutoff_epoch: float, as_of_day_epoch: flo
 WEEK = 7 * DAY
 # Expected purchases are counted over this many weeks ahead (about a quarter, the usual horizon).
 EXPECTED_WEEKS = 13.0
-HISTORY_COLUMNS = ("purchase_gap_mean", "purchase_gap_median", "purchase_gap_last", "purchase_gap_cv",
-                   "recency_typical_gap_ratio", "bgnbd_p_alive", "bgnbd_expected_purchases")
+HISTORY_COLUMNS = (
+    "purchase_gap_mean",
+    "purchase_gap_median",
+    "purchase_gap_last",
+    "purchase_gap_cv",
+    "recency_typical_gap_ratio",
+    "bgnbd_p_alive",
+    "bgnbd_expected_purchases",
+)
 
 
-def purchase_history_features(purchases: pd.DataFrame, cutoff_epoch: float,
-                              bgnbd_params: bgnbd.BgNbdParams | None = None,
-                              ) -> tuple[pd.DataFrame, bgnbd.BgNbdParams | None]:
+def purchase_history_features(
+    purchases: pd.DataFrame, cutoff_epoch: float, bgnbd_params: bgnbd.BgNbdParams | None = None
+) -> tuple[pd.DataFrame, bgnbd.BgNbdParams | None]:
     """Inter-purchase gaps and BG/NBD figures per customer from purchase times before the cut-off.
 
     `purchases` has columns customer_id and epoch (seconds). Gaps are between distinct purchase days; the gap
     statistics exist only where a customer has at least two gaps (one gap says nothing about a habit). BG/NBD is
     fitted on this cut-off's customers unless parameters are given (scoring with a stored model).
     """
-    days = pd.DataFrame({"customer_id": purchases["customer_id"].to_numpy(dtype=np.int64),
-                         "day": np.floor(purchases["epoch"].to_numpy(dtype=float) / DAY)})
+    days = pd.DataFrame(
+        {
+            "customer_id": purchases["customer_id"].to_numpy(dtype=np.int64),
+            "day": np.floor(purchases["epoch"].to_numpy(dtype=float) / DAY),
+        }
+    )
     days = days.drop_duplicates().sort_values(["customer_id", "day"])
     days["gap"] = days.groupby("customer_id")["day"].diff()
     by = days.groupby("customer_id")

@@ -17,10 +17,19 @@ MIN_CONTRIBUTION = 0.01
 # Nor is a signal carrying under 5% of the risk: "customer for 576 days: 0% of the risk" tells nobody anything.
 MIN_SHARE = 0.05
 
-_CHANGE_PCTS = ("visit_change_pct", "login_change_pct", "purchase_change_pct", "spend_change_pct",
-                "activity_change_pct")
-_RECENCY = (("days_since_last_purchase", "purchase"), ("days_since_last_visit", "visit"),
-            ("days_since_last_login", "login"), ("days_since_last_activity", "activity"))
+_CHANGE_PCTS = (
+    "visit_change_pct",
+    "login_change_pct",
+    "purchase_change_pct",
+    "spend_change_pct",
+    "activity_change_pct",
+)
+_RECENCY = (
+    ("days_since_last_purchase", "purchase"),
+    ("days_since_last_visit", "visit"),
+    ("days_since_last_login", "login"),
+    ("days_since_last_activity", "activity"),
+)
 
 
 def _pct(ratio) -> str:
@@ -100,8 +109,9 @@ def _logit(p):
     return np.log(p / (1 - p))
 
 
-def signal_contributions(estimator, X: pd.DataFrame, features: list[str], reference: dict
-                         ) -> tuple[np.ndarray, list[str]]:
+def signal_contributions(
+    estimator, X: pd.DataFrame, features: list[str], reference: dict
+) -> tuple[np.ndarray, list[str]]:
     """Rows x signals: how much each signal moves the churn log-odds versus the training median."""
     X = X[features]
     base = _logit(estimator.predict_proba(X)[:, 1])
@@ -118,8 +128,9 @@ def signal_contributions(estimator, X: pd.DataFrame, features: list[str], refere
     return (np.column_stack(columns) if columns else np.zeros((len(X), 0))), names
 
 
-def explain_rows(estimator, X: pd.DataFrame, features: list[str], reference: dict,
-                 k: int = TOP_SIGNALS) -> list[list[dict]]:
+def explain_rows(
+    estimator, X: pd.DataFrame, features: list[str], reference: dict, k: int = TOP_SIGNALS
+) -> list[list[dict]]:
     """Per row, up to k risk-raising signals: feature, weight (share of the raised risk, 0-1) and a sentence.
 
     `X` may hold more columns than the model uses (phrases read them); signals whose model features are all
@@ -129,8 +140,11 @@ def explain_rows(estimator, X: pd.DataFrame, features: list[str], reference: dic
         return []
     contrib, signals = signal_contributions(estimator, X, features, reference)
     present = {s: [c for c in SIGNALS[s] if c in features] for s in signals}
-    has_value = np.column_stack([X[present[s]].notna().any(axis=1).to_numpy() for s in signals]) if signals else \
-        np.zeros((len(X), 0), dtype=bool)
+    has_value = (
+        np.column_stack([X[present[s]].notna().any(axis=1).to_numpy() for s in signals])
+        if signals
+        else np.zeros((len(X), 0), dtype=bool)
+    )
     raising = np.where(has_value & (contrib > MIN_CONTRIBUTION), contrib, 0.0)
     out = []
     for i, record in enumerate(X.to_dict("records")):
@@ -144,6 +158,10 @@ def explain_rows(estimator, X: pd.DataFrame, features: list[str], reference: dic
                 lead = next(c for c in present[signals[j]] if not _missing(values.get(c)))
                 rows.append((lead, float(raising[i, j]), text))
         total = float(raising[i].sum()) or 1.0
-        out.append([{"feature": f, "weight": round(w / total, 4), "text": f"{text}: {w / total:.0%} of the risk"}
-                    for f, w, text in rows])
+        out.append(
+            [
+                {"feature": f, "weight": round(w / total, 4), "text": f"{text}: {w / total:.0%} of the risk"}
+                for f, w, text in rows
+            ]
+        )
     return out

@@ -23,22 +23,37 @@ def _signed_log(x):
 
 
 def _logistic() -> Pipeline:
-    return Pipeline([
-        ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
-        ("log", FunctionTransformer(_signed_log, feature_names_out="one-to-one")),
-        ("scale", StandardScaler()),
-        ("clf", LogisticRegression(C=0.5, class_weight="balanced", max_iter=2000)),
-    ])
+    return Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+            ("log", FunctionTransformer(_signed_log, feature_names_out="one-to-one")),
+            ("scale", StandardScaler()),
+            ("clf", LogisticRegression(C=0.5, class_weight="balanced", max_iter=2000)),
+        ]
+    )
 
 
-def _boosting(max_leaf_nodes: int = 15, min_samples_leaf: int = 40, learning_rate: float = 0.05,
-              early_stopping: bool = True) -> Pipeline:
-    return Pipeline([
-        ("clf", HistGradientBoostingClassifier(
-            learning_rate=learning_rate, max_iter=300 if early_stopping else 100, max_leaf_nodes=max_leaf_nodes,
-            min_samples_leaf=min_samples_leaf, l2_regularization=1.0, class_weight="balanced",
-            early_stopping=early_stopping, validation_fraction=0.15, random_state=0)),
-    ])
+def _boosting(
+    max_leaf_nodes: int = 15, min_samples_leaf: int = 40, learning_rate: float = 0.05, early_stopping: bool = True
+) -> Pipeline:
+    return Pipeline(
+        [
+            (
+                "clf",
+                HistGradientBoostingClassifier(
+                    learning_rate=learning_rate,
+                    max_iter=300 if early_stopping else 100,
+                    max_leaf_nodes=max_leaf_nodes,
+                    min_samples_leaf=min_samples_leaf,
+                    l2_regularization=1.0,
+                    class_weight="balanced",
+                    early_stopping=early_stopping,
+                    validation_fraction=0.15,
+                    random_state=0,
+                ),
+            )
+        ]
+    )
 
 
 CANDIDATES = {"logistic_regression": _logistic, "hist_gradient_boosting": _boosting}
@@ -200,9 +215,11 @@ def _fit(name: str, X: pd.DataFrame, y: np.ndarray, parts: tuple[str, ...] = ())
 
 
 def select_and_fit(
-    folds: list[tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]], X_all: pd.DataFrame, y_all: np.ndarray,
-    thresholds: dict[str, float] | None = None, candidates: tuple[str, ...] = ("logistic_regression",
-                                                                                *BOOSTING_GRID),
+    folds: list[tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]],
+    X_all: pd.DataFrame,
+    y_all: np.ndarray,
+    thresholds: dict[str, float] | None = None,
+    candidates: tuple[str, ...] = ("logistic_regression", *BOOSTING_GRID),
     max_rows: int = SELECTION_MAX_ROWS,
 ) -> TrainResult:
     """Score every candidate on rolling validation folds, keep the best mean ROC AUC, refit it on all rows.
@@ -230,8 +247,12 @@ def select_and_fit(
     if "logistic_regression" in candidates and boosting:
         best_boost = max(boosting, key=lambda k: summary[k]["roc_auc"] or 0.0)
         parts = ("logistic_regression", best_boost)
-        summary[AVERAGE] = _summary([evaluate_scores(y_val, (preds[parts[0]] + preds[parts[1]]) / 2, thresholds)
-                                     for y_val, preds in fold_predictions])
+        summary[AVERAGE] = _summary(
+            [
+                evaluate_scores(y_val, (preds[parts[0]] + preds[parts[1]]) / 2, thresholds)
+                for y_val, preds in fold_predictions
+            ]
+        )
         summary[AVERAGE]["members"] = list(parts)
     best = max(summary, key=lambda k: (summary[k]["roc_auc"] or 0.0, summary[k]["pr_auc"] or 0.0))
     final = _fit(best, X_all[features], y_all, parts)
@@ -239,7 +260,10 @@ def select_and_fit(
 
 
 def train_and_select(
-    X_train: pd.DataFrame, y_train: np.ndarray, X_val: pd.DataFrame, y_val: np.ndarray,
+    X_train: pd.DataFrame,
+    y_train: np.ndarray,
+    X_val: pd.DataFrame,
+    y_val: np.ndarray,
     thresholds: dict[str, float] | None = None,
     candidates: tuple[str, ...] = ("logistic_regression", "hist_gradient_boosting"),
 ) -> TrainResult:

@@ -109,22 +109,58 @@ DEFAULT_POLICY: Policy = {
     "value_spend_days": 365,
     "new_customers": {"min_tenure_days": 30, "lane": "automated"},
     "tiers": [
-        {"tier": 1, "name": "urgent", "min_probability": 0.8, "assignee_role": "team_lead",
-         "escalation_role": "team_lead", "first_contact_hours": 24, "resolution_hours": 7 * 24,
-         "expected_cost": 300.0, "creates_work_order": True,
-         "action": "call + executive care + best offer", "top_share": 0.02},
-        {"tier": 2, "name": "important", "min_probability": 0.6, "assignee_role": "account_manager",
-         "escalation_role": "team_lead", "first_contact_hours": 72, "resolution_hours": 14 * 24,
-         "expected_cost": 120.0, "creates_work_order": True,
-         "action": "call + targeted offer + event invite", "top_share": 0.05},
-        {"tier": 3, "name": "watch", "min_probability": 0.4, "assignee_role": "customer_service",
-         "escalation_role": "team_lead", "first_contact_hours": 168, "resolution_hours": 30 * 24,
-         "expected_cost": 30.0, "creates_work_order": True,
-         "action": "message + app push + voucher", "top_share": 0.10},
-        {"tier": 4, "name": "monitor", "min_probability": 0.2, "assignee_role": "automated",
-         "escalation_role": "", "first_contact_hours": None, "resolution_hours": None,
-         "expected_cost": 2.0, "creates_work_order": False,
-         "action": "routine reminder, no human work order", "top_share": 0.20},
+        {
+            "tier": 1,
+            "name": "urgent",
+            "min_probability": 0.8,
+            "assignee_role": "team_lead",
+            "escalation_role": "team_lead",
+            "first_contact_hours": 24,
+            "resolution_hours": 7 * 24,
+            "expected_cost": 300.0,
+            "creates_work_order": True,
+            "action": "call + executive care + best offer",
+            "top_share": 0.02,
+        },
+        {
+            "tier": 2,
+            "name": "important",
+            "min_probability": 0.6,
+            "assignee_role": "account_manager",
+            "escalation_role": "team_lead",
+            "first_contact_hours": 72,
+            "resolution_hours": 14 * 24,
+            "expected_cost": 120.0,
+            "creates_work_order": True,
+            "action": "call + targeted offer + event invite",
+            "top_share": 0.05,
+        },
+        {
+            "tier": 3,
+            "name": "watch",
+            "min_probability": 0.4,
+            "assignee_role": "customer_service",
+            "escalation_role": "team_lead",
+            "first_contact_hours": 168,
+            "resolution_hours": 30 * 24,
+            "expected_cost": 30.0,
+            "creates_work_order": True,
+            "action": "message + app push + voucher",
+            "top_share": 0.10,
+        },
+        {
+            "tier": 4,
+            "name": "monitor",
+            "min_probability": 0.2,
+            "assignee_role": "automated",
+            "escalation_role": "",
+            "first_contact_hours": None,
+            "resolution_hours": None,
+            "expected_cost": 2.0,
+            "creates_work_order": False,
+            "action": "routine reminder, no human work order",
+            "top_share": 0.20,
+        },
     ],
 }
 
@@ -171,15 +207,17 @@ def _validate_tier(errors: list[Problem], tier: dict, i: int) -> None:
 
     if tier.get("tier") != i + 1:
         problem("tier", f"must be {i + 1} (tiers are numbered in order)")
-    _check_number(errors, f"{where}.min_probability", tier.get("min_probability"), TIER_LIMITS["min_probability"],
-                  tier_index=i)
+    _check_number(
+        errors, f"{where}.min_probability", tier.get("min_probability"), TIER_LIMITS["min_probability"], tier_index=i
+    )
     if tier.get("assignee_role") not in ROLES:
         problem("assignee_role", f"unknown role {tier.get('assignee_role')!r} (one of {', '.join(ROLES)})")
     if tier.get("escalation_role") not in (*ROLES, ""):
         problem("escalation_role", f"unknown role {tier.get('escalation_role')!r}")
     _validate_tier_clock(problem, tier)
-    _check_number(errors, f"{where}.expected_cost", tier.get("expected_cost"), TIER_LIMITS["expected_cost"],
-                  tier_index=i)
+    _check_number(
+        errors, f"{where}.expected_cost", tier.get("expected_cost"), TIER_LIMITS["expected_cost"], tier_index=i
+    )
     if "top_share" in tier:
         _check_number(errors, f"{where}.top_share", tier.get("top_share"), TIER_LIMITS["top_share"], tier_index=i)
     if tier.get("creates_work_order"):
@@ -208,8 +246,9 @@ def validate_policy(policy: dict) -> list[Problem]:
     churn = policy.get("churn_definition") or {}
     if churn.get("mode") not in CHURN_MODES:
         errors.append(Problem("churn_definition.mode", f"must be one of {', '.join(CHURN_MODES)}", attr="mode"))
-    _check_number(errors, "churn_definition.inactive_days", churn.get("inactive_days"),
-                  LIMITS["churn_definition.inactive_days"])
+    _check_number(
+        errors, "churn_definition.inactive_days", churn.get("inactive_days"), LIMITS["churn_definition.inactive_days"]
+    )
     tiers = policy.get("tiers")
     if not isinstance(tiers, list) or not 1 <= len(tiers) <= MAX_TIERS:
         return [*errors, Problem("tiers", f"must be a list of 1 to {MAX_TIERS} tiers")]
@@ -218,8 +257,9 @@ def validate_policy(policy: dict) -> list[Problem]:
     probs = [t.get("min_probability") for t in tiers]
     if all(isinstance(p, int | float) for p in probs) and any(a <= b for a, b in zip(probs, probs[1:], strict=False)):
         errors.append(Problem("tiers", "min_probability must be strictly decreasing from tier 1 down"))
-    _check_number(errors, "rule_high_min_tier", policy.get("rule_high_min_tier"), LIMITS["rule_high_min_tier"],
-                  hi=len(tiers))
+    _check_number(
+        errors, "rule_high_min_tier", policy.get("rule_high_min_tier"), LIMITS["rule_high_min_tier"], hi=len(tiers)
+    )
     _validate_lanes(errors, policy, tiers)
     return errors
 
@@ -233,20 +273,22 @@ def _validate_lanes(errors: list[Problem], policy: dict, tiers: list) -> None:
         _check_number(errors, "value_spend_days", policy["value_spend_days"], LIMITS["value_spend_days"])
     if "new_customers" in policy:
         new = policy["new_customers"] if isinstance(policy["new_customers"], dict) else {}
-        _check_number(errors, "new_customers.min_tenure_days", new.get("min_tenure_days"),
-                      LIMITS["new_customers.min_tenure_days"])
+        _check_number(
+            errors, "new_customers.min_tenure_days", new.get("min_tenure_days"), LIMITS["new_customers.min_tenure_days"]
+        )
         if new.get("lane") not in NEW_CUSTOMER_LANES:
-            errors.append(Problem("new_customers.lane", f"must be one of {', '.join(NEW_CUSTOMER_LANES)}",
-                                  attr="lane"))
+            errors.append(Problem("new_customers.lane", f"must be one of {', '.join(NEW_CUSTOMER_LANES)}", attr="lane"))
     if mode == "rank":
         shares = [t.get("top_share") for t in tiers]
         for i, share in enumerate(shares):
             if share is None:
-                errors.append(Problem(f"tiers[{i}].top_share", "rank-based tiers need a share for every tier", i,
-                                      "top_share"))
+                errors.append(
+                    Problem(f"tiers[{i}].top_share", "rank-based tiers need a share for every tier", i, "top_share")
+                )
         if all(isinstance(x, int | float) for x in shares) and sum(shares) > 1:
-            errors.append(Problem("tiers", f"the tiers' shares add up to {sum(shares):g}, more than the whole "
-                                           "population (1)"))
+            errors.append(
+                Problem("tiers", f"the tiers' shares add up to {sum(shares):g}, more than the whole population (1)")
+            )
 
 
 MIN_RISK = 1e-9
@@ -276,8 +318,9 @@ def tier_thresholds(policy: Policy, probability: np.ndarray, ranked: dict | None
     return rank_thresholds(policy, probability)
 
 
-def assign_tiers(policy: Policy, probability: np.ndarray, is_rule_high: np.ndarray,
-                 ranked: dict | None = None) -> np.ndarray:
+def assign_tiers(
+    policy: Policy, probability: np.ndarray, is_rule_high: np.ndarray, ranked: dict | None = None
+) -> np.ndarray:
     """Tier per customer (1 = most urgent, 0 = no tier): by probability (or rank), lifted by the rules."""
     tier = np.zeros(len(probability), dtype=np.int16)
     thresholds = tier_thresholds(policy, probability, ranked)

@@ -47,8 +47,17 @@ def test_the_draw_is_reproducible_and_uniform():
 def test_the_control_share_of_new_alerts_is_the_policy_share_and_existing_alerts_keep_their_draw():
     # given 2,000 customers flagged for the first time
     Customer.objects.bulk_create([Customer(external_id=f"C{i:04d}") for i in range(2000)])
-    rows = [{"customer_id": cid, "probability": 0.7, "tier": 2, "rules_fired": [], "is_rule_high_risk": False,
-             "factors": []} for cid in Customer.objects.values_list("id", flat=True)]
+    rows = [
+        {
+            "customer_id": cid,
+            "probability": 0.7,
+            "tier": 2,
+            "rules_fired": [],
+            "is_rule_high_risk": False,
+            "factors": [],
+        }
+        for cid in Customer.objects.values_list("id", flat=True)
+    ]
 
     # when their alerts are written with a 10% share, then rewritten the next day with a 50% share
     alerts_upsert(as_of=AS_OF, rows=rows, control_share=0.10)

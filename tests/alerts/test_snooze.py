@@ -37,14 +37,17 @@ def test_snooze_records_reason_date_and_who(own_alert, am_user, today):
 
     # then
     assert (snoozed.status, snoozed.snoozed_until, snoozed.snooze_reason, snoozed.snoozed_by) == (
-        "snoozed", today + timedelta(days=10), "on holiday", am_user)
+        "snoozed",
+        today + timedelta(days=10),
+        "on holiday",
+        am_user,
+    )
 
 
-@pytest.mark.parametrize(("days", "reason", "message"), [
-    (10, " ", "a snooze needs a reason"),
-    (-1, "x", "must end today or later"),
-    (400, "x", "at most 365 days"),
-])
+@pytest.mark.parametrize(
+    ("days", "reason", "message"),
+    [(10, " ", "a snooze needs a reason"), (-1, "x", "must end today or later"), (400, "x", "at most 365 days")],
+)
 def test_snooze_validation(own_alert, am_user, today, days, reason, message):
     # when / then
     with pytest.raises(AlertError, match=message):
@@ -74,8 +77,14 @@ def test_unsnooze(own_alert, am_user, today):
 def test_an_expired_snooze_reopens_the_alert_on_the_next_rescore(own_alert, am_user, today):
     # given a snooze that ended yesterday
     alert_snooze(alert=own_alert, until=today, reason="x", by=am_user)
-    row = {"customer_id": own_alert.customer_id, "probability": 0.8, "tier": 2, "rules_fired": [],
-           "is_rule_high_risk": False, "factors": []}
+    row = {
+        "customer_id": own_alert.customer_id,
+        "probability": 0.8,
+        "tier": 2,
+        "rules_fired": [],
+        "is_rule_high_risk": False,
+        "factors": [],
+    }
 
     # when the customer is re-scored today and then tomorrow
     alerts_upsert(as_of=today, rows=[row], control_share=0)
@@ -114,8 +123,9 @@ def test_snooze_page(client, own_alert, am_user, today):
 
     # when
     page = client.get(url)
-    response = client.post(url, {"until": (today + timedelta(days=5)).isoformat(), "reason": "customer on holiday"},
-                           follow=True)
+    response = client.post(
+        url, {"until": (today + timedelta(days=5)).isoformat(), "reason": "customer on holiday"}, follow=True
+    )
 
     # then
     own_alert.refresh_from_db()
@@ -127,8 +137,9 @@ def test_snooze_page(client, own_alert, am_user, today):
 
 def test_snooze_page_of_someone_elses_alert_is_404(client, own_alert, other_am_user):
     client.force_login(other_am_user)
-    response = client.post(reverse("interventions:alerts:snooze", args=[own_alert.pk]),
-                           {"until": "2030-01-01", "reason": "x"})
+    response = client.post(
+        reverse("interventions:alerts:snooze", args=[own_alert.pk]), {"until": "2030-01-01", "reason": "x"}
+    )
     assert response.status_code == 404
     own_alert.refresh_from_db()
     assert own_alert.status == "open"
@@ -136,15 +147,18 @@ def test_snooze_page_of_someone_elses_alert_is_404(client, own_alert, other_am_u
 
 def test_snooze_api(api_client, own_alert, am_user, today):
     # when
-    response = login(api_client, am_user).post(f"/api/alerts/{own_alert.pk}/snooze/",
-                                               {"until": "2025-07-10", "reason": "call back in July"}, format="json")
-    bad = api_client.post(f"/api/alerts/{own_alert.pk}/snooze/", {"until": "2025-07-10", "reason": ""},
-                          format="json")
+    response = login(api_client, am_user).post(
+        f"/api/alerts/{own_alert.pk}/snooze/", {"until": "2025-07-10", "reason": "call back in July"}, format="json"
+    )
+    bad = api_client.post(f"/api/alerts/{own_alert.pk}/snooze/", {"until": "2025-07-10", "reason": ""}, format="json")
     unsnoozed = api_client.post(f"/api/alerts/{own_alert.pk}/unsnooze/")
 
     # then
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["snoozed_until"], response.json()["snoozed_by"]) == (
-        "snoozed", "2025-07-10", am_user.pk)
+        "snoozed",
+        "2025-07-10",
+        am_user.pk,
+    )
     assert bad.status_code == 400
     assert (unsnoozed.status_code, unsnoozed.json()["status"]) == (200, "open")

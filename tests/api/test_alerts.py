@@ -148,5 +148,5 @@ def test_pipeline_alert_is_served_with_its_rules(api_client, am_user):
 
     # then the alert carries the rules that fired
     assert [(a["customer"]["external_id"], a["tier"], a["rules_fired"], a["is_control"]) for a in results] == [
-        ("HIGH", 2, ["Visits stopped", "Competitor signal"], False),
+        ("HIGH", 2, ["Visits stopped", "Competitor signal"], False)
     ]

@@ -88,8 +88,9 @@ def test_account_manager_sees_only_own_customers(api_client, am_user, other_am_u
 
 def test_customer_detail_shape(api_client, am_user):
     # given a customer of am1
-    c = CustomerFactory(external_id="A1", owner=am_user, segment="smb", region="north", lifetime_value=10.0,
-                        attributes={"x": "1"})
+    c = CustomerFactory(
+        external_id="A1", owner=am_user, segment="smb", region="north", lifetime_value=10.0, attributes={"x": "1"}
+    )
 
     # when am1 opens it
     response = login(api_client, am_user).get(f"/api/customers/{c.id}/")
@@ -243,8 +244,10 @@ def test_bulk_by_other_roles_is_forbidden_and_writes_nothing(api_client, request
 
     # then it is refused and nothing is written
     assert response.status_code == 403
-    assert response.json() == {"detail": "only admins and integration accounts may bulk-upsert",
-                               "code": "permission_denied"}
+    assert response.json() == {
+        "detail": "only admins and integration accounts may bulk-upsert",
+        "code": "permission_denied",
+    }
     assert (Customer.objects.count(), Event.objects.count()) == (0, 0)
 
 

@@ -52,8 +52,16 @@ PATHS = {
     "/api/ruleset-versions/{number}/rollback/": {"post"},
 }
 
-LIST_URLS = ["/api/customers/", "/api/alerts/", "/api/work-orders/", "/api/score-runs/", "/api/models/", "/api/rules/",
-             "/api/policy-versions/", "/api/ruleset-versions/"]
+LIST_URLS = [
+    "/api/customers/",
+    "/api/alerts/",
+    "/api/work-orders/",
+    "/api/score-runs/",
+    "/api/models/",
+    "/api/rules/",
+    "/api/policy-versions/",
+    "/api/ruleset-versions/",
+]
 POST_URLS = [
     "/api/customers/bulk/", "/api/events/bulk/", "/api/work-orders/1/resolve/", "/api/work-orders/1/actions/",
     "/api/work-orders/1/status/", "/api/work-orders/1/assign/", "/api/rules/", "/api/rules/preview/",
@@ -95,8 +103,7 @@ def test_anonymous_list_is_refused(api_client, url):
 
     # then it is refused
     assert response.status_code == 403
-    assert response.json() == {"detail": "Authentication credentials were not provided.",
-                               "code": "not_authenticated"}
+    assert response.json() == {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}
 
 
 @pytest.mark.parametrize("url", POST_URLS)
@@ -107,8 +114,7 @@ def test_anonymous_post_is_refused(api_client, url):
 
     # then it is refused
     assert response.status_code == 403
-    assert response.json() == {"detail": "Authentication credentials were not provided.",
-                               "code": "not_authenticated"}
+    assert response.json() == {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}
 
 
 def test_token_authentication_works(api_client, am_user):

@@ -67,8 +67,9 @@ def tokens(db):
     lead = user_with_role("st-lead", Role.TEAM_LEAD)
     team_member_of(am, lead)
     for i in range(3):
-        c = CustomerFactory(external_id=f"ST{i}", owner=am, lifetime_value=1000.0 * (i + 1),
-                            contract_end=date(2025, 9, 30))
+        c = CustomerFactory(
+            external_id=f"ST{i}", owner=am, lifetime_value=1000.0 * (i + 1), contract_end=date(2025, 9, 30)
+        )
         work_order_for(c, assignee=am, alert=alert_for(c))
     CustomerFactory(external_id="ST-OTHER")
     ScoreRun.objects.create(as_of=date(2025, 6, 30), status=ScoreRun.Status.DONE)
@@ -76,8 +77,14 @@ def tokens(db):
 
 
 def _bounded(*phases: Phase):
-    return settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None, phases=phases,
-                    suppress_health_check=list(HealthCheck))
+    return settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=phases,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 def _call_as_each_role(case, tokens):
@@ -119,8 +126,14 @@ def _nested(depth):
 
 
 @schema.include(method="POST").exclude(path_regex=HEAVY).parametrize()
-@settings(max_examples=3, derandomize=True, deadline=None, database=None, phases=[Phase.generate],
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=3,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_hostile_bodies_are_never_a_server_error(case, tokens, client):
     """Issue 12: NUL bytes, unpaired surrogates and deep nesting in any POST body answer 4xx, never 5xx.
 
@@ -132,6 +145,11 @@ def test_hostile_bodies_are_never_a_server_error(case, tokens, client):
     bodies += [{"x": _nested(200)}, _nested(500)]
     for body in bodies:
         raw = json.dumps(body, ensure_ascii=True)
-        response = client.post(case.formatted_path, raw, content_type="application/json", QUERY_STRING="",
-                               HTTP_AUTHORIZATION=f"Token {tokens['admin']}")
+        response = client.post(
+            case.formatted_path,
+            raw,
+            content_type="application/json",
+            QUERY_STRING="",
+            HTTP_AUTHORIZATION=f"Token {tokens['admin']}",
+        )
         assert response.status_code < 500, (case.formatted_path, raw[:200], response.content[:500])

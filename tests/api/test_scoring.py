@@ -30,8 +30,7 @@ def model_version(**fields) -> ModelVersion:
 
 
 @pytest.mark.parametrize(
-    ("role_user", "expected"),
-    [("am_user", 403), ("cs_user", 403), ("lead_user", 200), ("admin_user", 200)],
+    ("role_user", "expected"), [("am_user", 403), ("cs_user", 403), ("lead_user", 200), ("admin_user", 200)]
 )
 def test_score_runs_for_admins_and_leads(api_client, request, role_user, expected):
     # given two runs
@@ -52,8 +51,7 @@ def test_score_runs_for_admins_and_leads(api_client, request, role_user, expecte
 
 
 @pytest.mark.parametrize(
-    ("role_user", "expected"),
-    [("am_user", 403), ("cs_user", 403), ("lead_user", 403), ("admin_user", 200)],
+    ("role_user", "expected"), [("am_user", 403), ("cs_user", 403), ("lead_user", 403), ("admin_user", 200)]
 )
 def test_models_for_admins_only(api_client, request, role_user, expected):
     # given a trained model

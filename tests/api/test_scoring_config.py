@@ -22,8 +22,11 @@ def admin_api(api_client, admin_user):
 
 
 def state():
-    return (PolicyVersion.objects.count(), RuleSetVersion.objects.count(),
-            list(Rule.objects.values_list("name", "conditions", "is_enabled")))
+    return (
+        PolicyVersion.objects.count(),
+        RuleSetVersion.objects.count(),
+        list(Rule.objects.values_list("name", "conditions", "is_enabled")),
+    )
 
 
 def test_create_rule_makes_a_new_version_with_author_and_comment(admin_api, admin_user):
@@ -44,17 +47,27 @@ def test_create_rule_makes_a_new_version_with_author_and_comment(admin_api, admi
     ("body", "errors"),
     [
         ({**RULE, "colour": "red"}, {"colour": ["unknown field"]}),
-        ({**RULE, "conditions": [{"feature": "tenure_days", "op": "<", "value": 3, "unit": "d"}]},
-         {"conditions": [{"unit": ["unknown field"]}]}),
-        ({**RULE, "conditions": [{"feature": "shoe_size", "op": "<", "value": 3}]},
-         {"conditions": [{"feature": ['"shoe_size" is not a valid choice.']}]}),
-        ({**RULE, "conditions": [{"feature": "tenure_days", "op": "≈", "value": 3}]},
-         {"conditions": [{"op": ['"≈" is not a valid choice.']}]}),
-        ({**RULE, "conditions": [{"feature": "tenure_days", "op": "<", "value": "soon"}]},
-         {"conditions": [{"value": ["A valid number is required."]}]}),
+        (
+            {**RULE, "conditions": [{"feature": "tenure_days", "op": "<", "value": 3, "unit": "d"}]},
+            {"conditions": [{"unit": ["unknown field"]}]},
+        ),
+        (
+            {**RULE, "conditions": [{"feature": "shoe_size", "op": "<", "value": 3}]},
+            {"conditions": [{"feature": ['"shoe_size" is not a valid choice.']}]},
+        ),
+        (
+            {**RULE, "conditions": [{"feature": "tenure_days", "op": "≈", "value": 3}]},
+            {"conditions": [{"op": ['"≈" is not a valid choice.']}]},
+        ),
+        (
+            {**RULE, "conditions": [{"feature": "tenure_days", "op": "<", "value": "soon"}]},
+            {"conditions": [{"value": ["A valid number is required."]}]},
+        ),
         ({**RULE, "conditions": []}, {"conditions": {"non_field_errors": ["This list may not be empty."]}}),
-        ({**RULE, "conditions": [{"feature": "satisfaction_latest", "op": "<", "value": 42}]},
-         {"conditions": ["condition 1: value 42 is out of range for satisfaction_latest (0 to 10 score)"]}),
+        (
+            {**RULE, "conditions": [{"feature": "satisfaction_latest", "op": "<", "value": 42}]},
+            {"conditions": ["condition 1: value 42 is out of range for satisfaction_latest (0 to 10 score)"]},
+        ),
         ({**RULE, "name": "Visits stopped"}, {"name": ["Rule with this Name already exists."]}),
         ({**RULE, "position": -1}, {"position": ["Ensure this value is greater than or equal to 0."]}),
         ({**RULE, "is_enabled": "perhaps"}, {"is_enabled": ["Must be a valid boolean."]}),
@@ -85,7 +98,10 @@ def test_patch_disables_and_delete_removes_with_versions(admin_api):
     # then
     assert (patched.status_code, patched.json()["is_enabled"], deleted.status_code) == (200, False, 204)
     assert list(RuleSetVersion.objects.order_by("number").values_list("number", "comment")) == [
-        (1, "default seed rules"), (2, "noisy"), (3, "gone")]
+        (1, "default seed rules"),
+        (2, "noisy"),
+        (3, "gone"),
+    ]
 
 
 def test_policy_versions_new_version_and_current(admin_api, admin_user):
@@ -108,8 +124,10 @@ def test_policy_versions_new_version_and_current(admin_api, admin_user):
 @pytest.mark.parametrize(
     ("change", "errors"),
     [
-        ({"high_risk_min_rules": 0}, {"data": {"high_risk_min_rules": ["Ensure this value is greater than or equal "
-                                                                       "to 1."]}}),
+        (
+            {"high_risk_min_rules": 0},
+            {"data": {"high_risk_min_rules": ["Ensure this value is greater than or equal to 1."]}},
+        ),
         ({"control_share": "a lot"}, {"data": {"control_share": ["A valid number is required."]}}),
         ({"surprise": 1}, {"data": {"surprise": ["unknown field"]}}),
         ({"rule_high_min_tier": 9}, {"policy": ["rule_high_min_tier: 9 is out of range (1 to 4)"]}),
@@ -150,8 +168,10 @@ def test_preview_through_the_api_and_409_without_a_run(admin_api):
 
     # then
     assert early.status_code == 409
-    assert early.json() == {"detail": "there is no score run yet: run the nightly pipeline once to have a snapshot",
-                           "code": "no_snapshot"}
+    assert early.json() == {
+        "detail": "there is no score run yet: run the nightly pipeline once to have a snapshot",
+        "code": "no_snapshot",
+    }
     assert (policy.status_code, rules.status_code) == (200, 200)
     assert policy.json()["customers"] == 0
     assert policy.json()["tiers"][-1] == {"tier": None, "name": "no tier", "now": 0, "proposed": 0}
@@ -160,8 +180,9 @@ def test_preview_through_the_api_and_409_without_a_run(admin_api):
 
 def test_rollbacks_through_the_api(admin_api):
     # given a second version of each
-    admin_api.post("/api/policy-versions/", {"data": {**policy_current().data, "high_risk_min_rules": 3}},
-                   format="json")
+    admin_api.post(
+        "/api/policy-versions/", {"data": {**policy_current().data, "high_risk_min_rules": 3}}, format="json"
+    )
     admin_api.delete(f"/api/rules/{Rule.objects.get(name='Visits stopped').pk}/")
 
     # when both are rolled back to v1, and then once more to the same content
@@ -183,5 +204,13 @@ def test_rollbacks_through_the_api(admin_api):
 def test_api_root_lists_the_endpoints_of_every_app(admin_api):
     response = admin_api.get("/api/")
     assert response.status_code == 200
-    assert {"customers", "alerts", "work-orders", "score-runs", "models", "rules", "policy-versions",
-            "ruleset-versions"} <= set(response.json())
+    assert {
+        "customers",
+        "alerts",
+        "work-orders",
+        "score-runs",
+        "models",
+        "rules",
+        "policy-versions",
+        "ruleset-versions",
+    } <= set(response.json())

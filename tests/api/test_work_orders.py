@@ -320,7 +320,7 @@ def test_team_lead_reassigns(api_client, lead_user, am_user, other_am_user, mine
     assert response.status_code == 200
     assert response.json()["assignee"] == {"id": other_am_user.id, "username": "am2"}
     assert list(mine.events.values_list("field", "before", "after", "note", "actor")) == [
-        ("assignee", "am1", "am2", "am1 on holiday", lead_user.id),
+        ("assignee", "am1", "am2", "am1 on holiday", lead_user.id)
     ]
 
 
@@ -334,8 +334,10 @@ def test_account_manager_may_not_reassign(api_client, am_user, other_am_user, mi
 
     # then it is forbidden and nothing changed
     assert response.status_code == 403
-    assert response.json() == {"detail": "only team leads and admins can reassign work orders",
-                               "code": "permission_denied"}
+    assert response.json() == {
+        "detail": "only team leads and admins can reassign work orders",
+        "code": "permission_denied",
+    }
     assert state(mine) == before
 
 

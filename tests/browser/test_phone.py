@@ -14,8 +14,14 @@ from reports.weeks import IsoWeek
 from tests.factories import CustomerFactory, alert_for, user_with_role, work_order_for
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "Phone-Test-pw-1"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -73,19 +79,28 @@ def test_pages_fit_a_phone_with_the_next_sla_and_log_out_visible(live_server, wi
         person.set_password(PASSWORD)
         person.save()
     now = timezone.now()
-    customer = CustomerFactory(external_id="PHONE-1", name="Bakery with a rather long name on a phone", owner=am,
-                               lifetime_value=8000.0)
-    wo = work_order_for(customer, assignee=am, alert=alert_for(customer), probability=0.74, priority=50.0,
-                        opened_at=now, first_contact_due_at=now + timedelta(hours=5),
-                        resolution_due_at=now + timedelta(days=14))
+    customer = CustomerFactory(
+        external_id="PHONE-1", name="Bakery with a rather long name on a phone", owner=am, lifetime_value=8000.0
+    )
+    wo = work_order_for(
+        customer,
+        assignee=am,
+        alert=alert_for(customer),
+        probability=0.74,
+        priority=50.0,
+        opened_at=now,
+        first_contact_due_at=now + timedelta(hours=5),
+        resolution_due_at=now + timedelta(days=14),
+    )
     week = IsoWeek.last_completed()
     weekly_report_build(week=week, notify=False)
 
     # when they open their pages on a phone
-    seen = phone_tour(live_server.url, {
-        "am-phone": ["/work/", f"/work/{wo.pk}/", f"/customers/{customer.pk}/"],
-        "lead-phone": [f"/reports/{week}/"],
-    }, width)
+    seen = phone_tour(
+        live_server.url,
+        {"am-phone": ["/work/", f"/work/{wo.pk}/", f"/customers/{customer.pk}/"], "lead-phone": [f"/reports/{week}/"]},
+        width,
+    )
 
     # then no page is wider than the screen, Log out is on screen, and the SLA clock shows on the queue
     for (user, path), page in seen.items():

@@ -13,8 +13,14 @@ from interventions.models import Action, WorkOrder
 from tests.factories import CustomerFactory, user_with_role, work_order_for
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
@@ -27,11 +33,18 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 def open_work_order(external_id: str, assignee, *, due_in_hours: int) -> WorkOrder:
     now = timezone.now()
-    customer = CustomerFactory(external_id=external_id, name=f"Bakery {external_id}", owner=assignee,
-                               lifetime_value=8000.0)
-    return work_order_for(customer, assignee=assignee, probability=0.74, priority=50.0, opened_at=now,
-                          first_contact_due_at=now + timedelta(hours=due_in_hours),
-                          resolution_due_at=now + timedelta(days=14))
+    customer = CustomerFactory(
+        external_id=external_id, name=f"Bakery {external_id}", owner=assignee, lifetime_value=8000.0
+    )
+    return work_order_for(
+        customer,
+        assignee=assignee,
+        probability=0.74,
+        priority=50.0,
+        opened_at=now,
+        first_contact_due_at=now + timedelta(hours=due_in_hours),
+        resolution_due_at=now + timedelta(days=14),
+    )
 
 
 def queue_flow(base_url: str, *, username: str, password: str, first_id: int) -> dict:
@@ -91,4 +104,5 @@ def test_account_manager_logs_a_call_resolves_as_retained_and_the_case_leaves_th
     first.refresh_from_db()
     assert (first.status, first.outcome, first.reason, first.open_key) == ("resolved", "retained", "price", None)
     assert list(Action.objects.values_list("work_order_id", "kind", "note", "author__username")) == [
-        (first.pk, "call", "Owner happy again", "am-browser")]
+        (first.pk, "call", "Owner happy again", "am-browser")
+    ]

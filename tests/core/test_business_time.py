@@ -76,12 +76,15 @@ def test_a_holiday_removes_the_intervals_that_start_on_it():
     assert next_working_moment(cal, at(2026, 1, 10, 1)) == at(2026, 1, 16, 22)
 
 
-@pytest.mark.parametrize(("start", "hours", "expected"), [
-    # Europe/Berlin springs forward on Sunday 2026-03-29: the 9-17 hours stay 8 real hours a day
-    (datetime(2026, 3, 27, 16, 0), 2, datetime(2026, 3, 30, 10, 0)),
-    # and falls back on Sunday 2026-10-25
-    (datetime(2026, 10, 23, 16, 0), 2, datetime(2026, 10, 26, 10, 0)),
-])
+@pytest.mark.parametrize(
+    ("start", "hours", "expected"),
+    [
+        # Europe/Berlin springs forward on Sunday 2026-03-29: the 9-17 hours stay 8 real hours a day
+        (datetime(2026, 3, 27, 16, 0), 2, datetime(2026, 3, 30, 10, 0)),
+        # and falls back on Sunday 2026-10-25
+        (datetime(2026, 10, 23, 16, 0), 2, datetime(2026, 10, 26, 10, 0)),
+    ],
+)
 def test_local_working_hours_across_dst_switches(start, hours, expected):
     tz = "Europe/Berlin"
     due = business_add(calendar(tz=tz), start.replace(tzinfo=ZoneInfo(tz)), hours * HOUR)
@@ -103,8 +106,9 @@ def test_a_long_outage_of_holidays_is_skipped():
 
 
 def test_a_calendar_with_no_working_time_left_is_an_error_not_a_hang():
-    cal = calendar(hours={"mon": [["09:00", "10:00"]]},
-                   holidays={date(2026, 1, 5) + timedelta(weeks=i) for i in range(600)})
+    cal = calendar(
+        hours={"mon": [["09:00", "10:00"]]}, holidays={date(2026, 1, 5) + timedelta(weeks=i) for i in range(600)}
+    )
     with pytest.raises(CalendarError):
         business_add(cal, at(2026, 1, 1), HOUR)
 
@@ -121,14 +125,17 @@ def test_pause_gives_back_the_business_time_left_when_it_started():
     assert shift_for_pause(cal, due, at(2026, 1, 15, 9), at(2026, 1, 16, 9)) == due
 
 
-@pytest.mark.parametrize(("tz", "hours", "field"), [
-    ("Mars/Olympus", NINE_TO_FIVE, "timezone"),
-    ("UTC", {"mon": [["09:00", "13:00"], ["12:00", "17:00"]]}, "hours.mon[1]"),
-    ("UTC", {"sun": [["20:00", "10:00"]], "mon": [["09:00", "17:00"]]}, "hours.mon[0]"),
-    ("UTC", {"mon": [["9am", "17:00"]]}, "hours.mon[0]"),
-    ("UTC", {"funday": [["09:00", "17:00"]]}, "hours"),
-    ("UTC", {}, "hours"),
-])
+@pytest.mark.parametrize(
+    ("tz", "hours", "field"),
+    [
+        ("Mars/Olympus", NINE_TO_FIVE, "timezone"),
+        ("UTC", {"mon": [["09:00", "13:00"], ["12:00", "17:00"]]}, "hours.mon[1]"),
+        ("UTC", {"sun": [["20:00", "10:00"]], "mon": [["09:00", "17:00"]]}, "hours.mon[0]"),
+        ("UTC", {"mon": [["9am", "17:00"]]}, "hours.mon[0]"),
+        ("UTC", {"funday": [["09:00", "17:00"]]}, "hours"),
+        ("UTC", {}, "hours"),
+    ],
+)
 def test_bad_calendars_are_refused_with_the_field_named(tz, hours, field):
     cal, errors = validate_calendar(tz, hours)
     assert cal is None

@@ -198,7 +198,10 @@ def test_seed_demo_writes_the_generated_population():
         DEMO_SOURCE,
     )
     assert set(Customer.objects.exclude(owner=None).values_list("owner__username", flat=True)) == {
-        "james.okafor", "sofia.rossi", "daniel.weber"}
+        "james.okafor",
+        "sofia.rossi",
+        "daniel.weber",
+    }
     assert set(Event.objects.values_list("kind", flat=True).distinct()) == set(EventKind.values)
 
 

@@ -48,8 +48,13 @@ def _patch() -> None:
             import psycopg
 
             db = connection.settings_dict
-            with psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
-                                 dbname=db["NAME"], autocommit=True) as other:
+            with psycopg.connect(
+                host=db["HOST"] or "127.0.0.1",
+                port=db["PORT"] or 5432,
+                user=db["USER"],
+                dbname=db["NAME"],
+                autocommit=True,
+            ) as other:
                 other.execute("SELECT pg_terminate_backend(%s)", [pid])
             Path(marker).write_text(str(pid))
             return real_copy_text(frame)

@@ -51,14 +51,38 @@ class Workers:
     def start(self, concurrency=2, pool="prefork", **faults) -> subprocess.Popen:
         db = connection.settings_dict
         url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        env = {**os.environ, "DATABASE_URL": url, "CELERY_QUEUE": self.queue, "OMP_NUM_THREADS": "1",
-               "DJANGO_SETTINGS_MODULE": "churnops.settings.local", "DEBUG": "false",
-               "SCORING_STALL_SECONDS": str(STALL_SECONDS), "SCORING_RUN_BUSY_RETRY_SECONDS": "1",
-               **{k: str(v) for k, v in faults.items()}}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "CELERY_QUEUE": self.queue,
+            "OMP_NUM_THREADS": "1",
+            "DJANGO_SETTINGS_MODULE": "churnops.settings.local",
+            "DEBUG": "false",
+            "SCORING_STALL_SECONDS": str(STALL_SECONDS),
+            "SCORING_RUN_BUSY_RETRY_SECONDS": "1",
+            **{k: str(v) for k, v in faults.items()},
+        }
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.patched_worker", "-Q", self.queue, "-c", str(concurrency),
-             "--pool", pool, "--loglevel", "WARNING", "-n", f"{self.queue}-{len(self.procs)}@%h"],
-            cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "tests.integration.patched_worker",
+                "-Q",
+                self.queue,
+                "-c",
+                str(concurrency),
+                "--pool",
+                pool,
+                "--loglevel",
+                "WARNING",
+                "-n",
+                f"{self.queue}-{len(self.procs)}@%h",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.procs.append(proc)
         return proc
@@ -114,8 +138,7 @@ def a_trained_model():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.random((200, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES))
     result = ml.fit_one("logistic_regression", X, (X.iloc[:, 0] > 0.7).to_numpy().astype(int))
-    model_store(result=result, horizon_days=60, train_from=AS_OF - timedelta(days=90), train_to=AS_OF,
-                promote="always")
+    model_store(result=result, horizon_days=60, train_from=AS_OF - timedelta(days=90), train_to=AS_OF, promote="always")
 
 
 def wait_for(as_of, *, timeout=120, sweep=False) -> ScoreRun:
@@ -132,8 +155,11 @@ def wait_for(as_of, *, timeout=120, sweep=False) -> ScoreRun:
 
 
 def alert_state():
-    return sorted(Alert.objects.values_list("customer_id", "status", "probability", "tier", "rules_fired",
-                                            "last_run_as_of", "open_key"))
+    return sorted(
+        Alert.objects.values_list(
+            "customer_id", "status", "probability", "tier", "rules_fired", "last_run_as_of", "open_key"
+        )
+    )
 
 
 def no_duplicates():

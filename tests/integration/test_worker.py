@@ -36,17 +36,43 @@ pytestmark = [
 def _worker_env(queue: str) -> dict:
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    return {**os.environ, "DATABASE_URL": url, "CELERY_QUEUE": queue, "OMP_NUM_THREADS": "1",
-            "DJANGO_SETTINGS_MODULE": "churnops.settings.local", "DEBUG": "false"}
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CELERY_QUEUE": queue,
+        "OMP_NUM_THREADS": "1",
+        "DJANGO_SETTINGS_MODULE": "churnops.settings.local",
+        "DEBUG": "false",
+    }
 
 
 @pytest.fixture
 def worker(transactional_db):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "churnops", "worker", "-Q", queue, "-c", "2",
-         "--pool", "prefork", "--loglevel", "WARNING", "-n", f"{queue}@%h"],
-        cwd=BASE_DIR, env=_worker_env(queue), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "churnops",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            "2",
+            "--pool",
+            "prefork",
+            "--loglevel",
+            "WARNING",
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=BASE_DIR,
+        env=_worker_env(queue),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False

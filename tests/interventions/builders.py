@@ -9,5 +9,7 @@ def fresh(wo: WorkOrder) -> WorkOrder:
 
 def timeline(wo: WorkOrder) -> list[tuple]:
     """(field, before, after, actor username or None) of every event, oldest first."""
-    return [(e.field, e.before, e.after, e.actor.username if e.actor else None)
-            for e in wo.events.select_related("actor").order_by("at", "id")]
+    return [
+        (e.field, e.before, e.after, e.actor.username if e.actor else None)
+        for e in wo.events.select_related("actor").order_by("at", "id")
+    ]

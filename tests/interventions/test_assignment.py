@@ -51,12 +51,15 @@ def test_owner_at_capacity_gives_way_to_the_least_loaded_member():
     assert pick(owner) == "am3"
 
 
-@pytest.mark.parametrize(("leave", "expected"), [
-    ((TODAY, TODAY), "am2"),  # on leave today
-    ((TODAY - timedelta(days=5), None), "am2"),  # open-ended leave
-    ((TODAY + timedelta(days=1), TODAY + timedelta(days=5)), "am1"),  # leave not started yet
-    ((TODAY - timedelta(days=5), TODAY - timedelta(days=1)), "am1"),  # back
-])
+@pytest.mark.parametrize(
+    ("leave", "expected"),
+    [
+        ((TODAY, TODAY), "am2"),  # on leave today
+        ((TODAY - timedelta(days=5), None), "am2"),  # open-ended leave
+        ((TODAY + timedelta(days=1), TODAY + timedelta(days=5)), "am1"),  # leave not started yet
+        ((TODAY - timedelta(days=5), TODAY - timedelta(days=1)), "am1"),  # back
+    ],
+)
 def test_owner_on_leave_is_skipped_until_back(leave, expected):
     # given
     owner = agent_user("am1", leave=leave)
@@ -110,15 +113,21 @@ def team(db):
     away = agent_user("am1", team_lead=lead, capacity=50)
     stay = agent_user("am2", team_lead=lead, capacity=50)
     ops = agent_user("ops", Role.ADMIN)
-    return {"lead": lead, "away": away, "stay": stay, "admin": ops,
-            "work": [work_order_with_clocks(f"C{i}", assignee=away) for i in range(3)]}
+    return {
+        "lead": lead,
+        "away": away,
+        "stay": stay,
+        "admin": ops,
+        "work": [work_order_with_clocks(f"C{i}", assignee=away) for i in range(3)],
+    }
 
 
 def test_marking_leave_from_today_reassigns_open_work_with_a_timeline_entry(team, django_capture_on_commit_callbacks):
     # when an admin records am1's leave starting today
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
-        moved = agent_update(user=team["away"], capacity=50, leave_from=TODAY, leave_until=TODAY + timedelta(days=7),
-                             by=team["admin"])
+        moved = agent_update(
+            user=team["away"], capacity=50, leave_from=TODAY, leave_until=TODAY + timedelta(days=7), by=team["admin"]
+        )
 
     # then the open work went to am2, each work order says so, and am2 heard once
     assert moved == 3
@@ -127,14 +136,16 @@ def test_marking_leave_from_today_reassigns_open_work_with_a_timeline_entry(team
         assert timeline(wo) == [("assignee", "am1", "am2", "ops")]
         assert wo.events.get().note == "am1 is on leave until 07 Jul 2025"
     assert list(Notification.objects.values_list("recipient__username", "kind")) == [
-        ("am2", NotificationKind.ASSIGNED_MANY)]
+        ("am2", NotificationKind.ASSIGNED_MANY)
+    ]
 
 
 def test_leave_starting_later_reassigns_when_it_starts_and_skips_them_for_new_work(team):
     # given a leave from tomorrow
     with time_machine.travel(NOW, tick=False):
-        moved_now = agent_update(user=team["away"], capacity=50, leave_from=TODAY + timedelta(days=1),
-                                 leave_until=None, by=team["admin"])
+        moved_now = agent_update(
+            user=team["away"], capacity=50, leave_from=TODAY + timedelta(days=1), leave_until=None, by=team["admin"]
+        )
 
     # when the periodic hand-over runs today and tomorrow
     today = work_orders_reassign_absent(on=TODAY)
@@ -158,11 +169,14 @@ def test_when_nobody_in_the_role_has_room_the_work_goes_to_the_team_lead(team):
     assert set(WorkOrder.objects.values_list("assignee__username", flat=True)) == {"lead1"}
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"capacity": -1}, "capacity must be between"),
-    ({"leave_from": None, "leave_until": TODAY}, "a leave needs its first day"),
-    ({"leave_from": TODAY, "leave_until": TODAY - timedelta(days=1)}, "cannot end before it starts"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"capacity": -1}, "capacity must be between"),
+        ({"leave_from": None, "leave_until": TODAY}, "a leave needs its first day"),
+        ({"leave_from": TODAY, "leave_until": TODAY - timedelta(days=1)}, "cannot end before it starts"),
+    ],
+)
 def test_invalid_capacity_or_leave_is_refused(team, kwargs, message):
     # when / then
     args = {"capacity": 10, "leave_from": None, "leave_until": None, **kwargs}
@@ -199,7 +213,8 @@ def test_team_lead_bulk_reassigns_within_the_team(team, django_capture_on_commit
     assert timeline(team["work"][0]) == [("assignee", "am1", "am2", "lead1")]
     assert team["work"][0].events.get().note == "balancing"
     assert list(Notification.objects.values_list("recipient__username", "kind", "work_order")) == [
-        ("am2", NotificationKind.ASSIGNED_MANY, None)]
+        ("am2", NotificationKind.ASSIGNED_MANY, None)
+    ]
 
 
 @pytest.mark.parametrize("who", ["outsider_wo", "closed_wo", "outsider_assignee", "account_manager"])
@@ -231,4 +246,5 @@ def test_single_reassignment_tells_the_new_assignee(team):
 
     # then
     assert list(Notification.objects.values_list("recipient__username", "kind", "work_order")) == [
-        ("am2", NotificationKind.ASSIGNED, team["work"][0].pk)]
+        ("am2", NotificationKind.ASSIGNED, team["work"][0].pk)
+    ]

@@ -87,8 +87,16 @@ def test_legal_transitions_write_an_event_with_who_and_before_after(start, targe
 def test_reopening_gives_a_fresh_resolution_clock_when_it_ran_out():
     # given a work order resolved after its resolution due time passed and breached
     am = agent_user("am1")
-    wo = work_order_with_clocks("C1", assignee=am, status=WorkOrderStatus.RESOLVED, open_key=None, outcome="retained",
-                    reason="price", breached_clock="resolution", is_breached=True)
+    wo = work_order_with_clocks(
+        "C1",
+        assignee=am,
+        status=WorkOrderStatus.RESOLVED,
+        open_key=None,
+        outcome="retained",
+        reason="price",
+        breached_clock="resolution",
+        is_breached=True,
+    )
     later = NOW + timedelta(days=30)
 
     # when it is reopened
@@ -136,17 +144,26 @@ def test_first_contact_stops_the_clock_clears_the_warning_and_starts_work():
     assert after_note is None
     assert (wo.first_contact_at, wo.is_at_risk, wo.status) == (NOW + timedelta(hours=1), False, "in_progress")
     assert wo.sla_due_at == wo.resolution_due_at
-    assert timeline(wo) == [("status", "new", "in_progress", "am1"),
-                            ("first_contact_at", "", (NOW + timedelta(hours=1)).isoformat(), "am1"),
-                            ("sla_at_risk", "first_contact", "", "am1")]
+    assert timeline(wo) == [
+        ("status", "new", "in_progress", "am1"),
+        ("first_contact_at", "", (NOW + timedelta(hours=1)).isoformat(), "am1"),
+        ("sla_at_risk", "first_contact", "", "am1"),
+    ]
     assert list(Action.objects.order_by("at").values_list("kind", "author__username")) == [
-        ("note", "am1"), ("call", "am1")]
+        ("note", "am1"),
+        ("call", "am1"),
+    ]
 
 
-@pytest.mark.parametrize(("outcome", "reason", "message"), [
-    ("", "price", "outcome must be one of"), ("kept", "price", "outcome must be one of"),
-    ("retained", "", "reason must be one of"), ("retained", "weather", "reason must be one of"),
-])
+@pytest.mark.parametrize(
+    ("outcome", "reason", "message"),
+    [
+        ("", "price", "outcome must be one of"),
+        ("kept", "price", "outcome must be one of"),
+        ("retained", "", "reason must be one of"),
+        ("retained", "weather", "reason must be one of"),
+    ],
+)
 def test_resolution_needs_an_outcome_and_a_reason(outcome, reason, message):
     # given
     am = agent_user("am1")
@@ -171,7 +188,13 @@ def test_resolution_records_the_outcome_label_and_closes_the_work_order():
     # then
     wo = fresh(wo)
     assert (wo.status, wo.outcome, wo.reason, wo.resolution_note, wo.resolved_at, wo.open_key) == (
-        "resolved", "churned", "competitor", "moved to X", NOW, None)
+        "resolved",
+        "churned",
+        "competitor",
+        "moved to X",
+        NOW,
+        None,
+    )
     assert timeline(wo) == [("status", "in_progress", "resolved", "am1")]
 
 
@@ -228,19 +251,31 @@ def test_a_new_work_order_gets_tier_sla_priority_owner_and_a_system_event():
     assert timeline(wo) == [("created", "", "tier 2", None)]
 
 
-@pytest.mark.parametrize(("days_ago", "tier", "kind", "opened"), [
-    (3, 2, "call", 0),  # reached for the same tier within 14 days: left alone
-    (3, 2, "note", 1),  # a note is not a contact
-    (3, 3, "call", 1),  # reached for another tier
-    (15, 2, "call", 1),  # reached before the quiet period
-])
+@pytest.mark.parametrize(
+    ("days_ago", "tier", "kind", "opened"),
+    [
+        (3, 2, "call", 0),  # reached for the same tier within 14 days: left alone
+        (3, 2, "note", 1),  # a note is not a contact
+        (3, 3, "call", 1),  # reached for another tier
+        (15, 2, "call", 1),  # reached before the quiet period
+    ],
+)
 def test_a_recently_contacted_customer_is_not_reopened_for_the_same_tier(days_ago, tier, kind, opened):
     # given a resolved work order of that tier with an action some days ago
     am = agent_user("am1")
     c = CustomerFactory(external_id="C1", owner=am, lifetime_value=5000.0)
-    old = WorkOrderFactory(customer=c, open_key=None, tier=tier, status="resolved", assignee=am,
-                           opened_at=NOW - timedelta(days=20), first_contact_due_at=NOW, resolution_due_at=NOW,
-                           outcome="retained", reason="price")
+    old = WorkOrderFactory(
+        customer=c,
+        open_key=None,
+        tier=tier,
+        status="resolved",
+        assignee=am,
+        opened_at=NOW - timedelta(days=20),
+        first_contact_due_at=NOW,
+        resolution_due_at=NOW,
+        outcome="retained",
+        reason="price",
+    )
     Action.objects.create(work_order=old, kind=kind, author=am, at=NOW - timedelta(days=days_ago))
 
     # when the customer is flagged for tier 2 again
@@ -253,8 +288,15 @@ def test_one_open_work_order_per_customer_and_a_rescore_raises_tier_sla_and_prio
     # given an open tier-3 work order opened yesterday
     am = agent_user("am1")
     c = CustomerFactory(external_id="C1", owner=am, lifetime_value=10_000)
-    wo = work_order_with_clocks("X", assignee=am, tier=3, opened_at=NOW - timedelta(days=1), first_contact_hours=168,
-                    resolution_hours=720, priority=1.0)
+    wo = work_order_with_clocks(
+        "X",
+        assignee=am,
+        tier=3,
+        opened_at=NOW - timedelta(days=1),
+        first_contact_hours=168,
+        resolution_hours=720,
+        priority=1.0,
+    )
     WorkOrder.objects.filter(pk=wo.pk).update(customer=c, open_key=c.id)
 
     # when the customer is re-scored into tier 1
@@ -268,7 +310,9 @@ def test_one_open_work_order_per_customer_and_a_rescore_raises_tier_sla_and_prio
     assert wo.resolution_due_at == NOW + timedelta(days=7)
     assert wo.priority == pytest.approx(0.9 * 10_000 * SAVE_PRIOR / 300.0)
     assert [(f, b, a, actor) for f, b, a, actor in timeline(wo) if f in ("tier", "priority")] == [
-        ("tier", "3", "1", None), ("priority", "1.0", f"{wo.priority:.1f}", None)]
+        ("tier", "3", "1", None),
+        ("priority", "1.0", f"{wo.priority:.1f}", None),
+    ]
     assert {f for f, *_ in timeline(wo)} == {"tier", "first_contact_due_at", "resolution_due_at", "priority"}
 
 

@@ -64,12 +64,14 @@ def test_at_80_percent_the_work_order_is_at_risk_and_the_assignee_is_told(team, 
     assert notifications() == [("am1", NotificationKind.AT_RISK_FIRST_CONTACT, wo.pk)]
     assert (sweep.at_risk, sweep.breached, sweep.notified) == (1, 0, 1)
     assert [(m.to, m.subject) for m in mail.outbox] == [
-        (["am1@example.com"], f"[ChurnOps] First-contact SLA at risk: WO-{wo.pk} Customer C1 (tier 2)")]
+        (["am1@example.com"], f"[ChurnOps] First-contact SLA at risk: WO-{wo.pk} Customer C1 (tier 2)")
+    ]
     assert f"{settings.CHURNOPS_BASE_URL}/work/{wo.pk}/" in mail.outbox[0].body
 
 
 def test_breach_marks_counts_notifies_assignee_and_escalates_to_their_team_lead(
-        team, django_capture_on_commit_callbacks):
+    team, django_capture_on_commit_callbacks
+):
     # given the at-risk warning went out
     sweep_at(NOW + timedelta(hours=8), django_capture_on_commit_callbacks)
 
@@ -80,7 +82,13 @@ def test_breach_marks_counts_notifies_assignee_and_escalates_to_their_team_lead(
     # then
     wo = fresh(team["wo"])
     assert (wo.is_breached, wo.breached_at, wo.breached_clock, wo.breach_count, wo.escalated_at, wo.is_at_risk) == (
-        True, at, SlaClock.FIRST_CONTACT, 1, at, False)
+        True,
+        at,
+        SlaClock.FIRST_CONTACT,
+        1,
+        at,
+        False,
+    )
     assert wo.assignee == team["am"]  # tier 2: stays with the account manager
     assert timeline(wo)[1:] == [("sla_breached", "", "first_contact", None), ("escalated", "", "lead1", None)]
     assert notifications() == [
@@ -102,13 +110,19 @@ def test_tier_1_breach_is_handed_to_the_assignees_team_lead(team):
     # then the lead owns it, and the timeline says the system did it
     wo = fresh(wo)
     assert wo.assignee == team["lead"]
-    assert timeline(wo) == [("sla_breached", "", "first_contact", None), ("escalated", "", "lead1", None),
-                            ("assignee", "am1", "lead1", None)]
+    assert timeline(wo) == [
+        ("sla_breached", "", "first_contact", None),
+        ("escalated", "", "lead1", None),
+        ("assignee", "am1", "lead1", None),
+    ]
     assert WorkOrderEvent.objects.get(work_order=wo, field="escalated").note == (
-        "first-contact SLA breach escalated and handed to lead1")
+        "first-contact SLA breach escalated and handed to lead1"
+    )
     mine = Notification.objects.filter(work_order=wo).values_list("recipient__username", "kind")
-    assert sorted(mine) == [("am1", NotificationKind.BREACHED_FIRST_CONTACT),
-                            ("lead1", NotificationKind.ESCALATED_FIRST_CONTACT)]
+    assert sorted(mine) == [
+        ("am1", NotificationKind.BREACHED_FIRST_CONTACT),
+        ("lead1", NotificationKind.ESCALATED_FIRST_CONTACT),
+    ]
     assert Notification.objects.get(recipient=team["lead"], work_order=wo).body.endswith("The work order is now yours.")
     assert (sweep.breached, sweep.reassigned) == (2, 1)
 
@@ -127,8 +141,10 @@ def test_tier_1_breach_without_own_lead_goes_to_the_least_loaded_lead(db):
     wo = fresh(wo)
     assert wo.assignee == lead2
     assert sorted(Notification.objects.filter(work_order=wo).values_list("recipient__username", "kind")) == [
-        ("am1", NotificationKind.BREACHED_FIRST_CONTACT), ("lead1", NotificationKind.ESCALATED_FIRST_CONTACT),
-        ("lead2", NotificationKind.ESCALATED_FIRST_CONTACT)]
+        ("am1", NotificationKind.BREACHED_FIRST_CONTACT),
+        ("lead1", NotificationKind.ESCALATED_FIRST_CONTACT),
+        ("lead2", NotificationKind.ESCALATED_FIRST_CONTACT),
+    ]
 
 
 def test_tier_1_breach_held_by_a_lead_stays_with_them(db):
@@ -143,8 +159,10 @@ def test_tier_1_breach_held_by_a_lead_stays_with_them(db):
     # then it stays, and the other lead is the escalation
     assert fresh(wo).assignee == lead1
     assert sweep.reassigned == 0
-    assert notifications() == [("lead1", NotificationKind.BREACHED_FIRST_CONTACT, wo.pk),
-                               ("lead2", NotificationKind.ESCALATED_FIRST_CONTACT, wo.pk)]
+    assert notifications() == [
+        ("lead1", NotificationKind.BREACHED_FIRST_CONTACT, wo.pk),
+        ("lead2", NotificationKind.ESCALATED_FIRST_CONTACT, wo.pk),
+    ]
 
 
 def test_a_lead_on_leave_is_not_escalated_to(db):
@@ -158,8 +176,10 @@ def test_a_lead_on_leave_is_not_escalated_to(db):
     sweep_at(NOW + timedelta(hours=10))
 
     # then lead2 hears of it
-    assert notifications() == [("am1", NotificationKind.BREACHED_FIRST_CONTACT, wo.pk),
-                               ("lead2", NotificationKind.ESCALATED_FIRST_CONTACT, wo.pk)]
+    assert notifications() == [
+        ("am1", NotificationKind.BREACHED_FIRST_CONTACT, wo.pk),
+        ("lead2", NotificationKind.ESCALATED_FIRST_CONTACT, wo.pk),
+    ]
 
 
 def test_first_contact_stops_the_first_contact_clock_and_the_resolution_clock_runs_on(team):
@@ -178,11 +198,23 @@ def test_first_contact_stops_the_first_contact_clock_and_the_resolution_clock_ru
     wo = fresh(team["wo"])
     assert (past_first.breached, at_risk.at_risk, breach.breached) == (0, 1, 1)
     assert (wo.is_breached, wo.breached_clock, wo.breach_count) == (True, SlaClock.RESOLUTION, 1)
-    assert [f for f, *_ in timeline(wo)] == ["sla_at_risk", "first_contact_at", "sla_at_risk", "status",
-                                             "sla_at_risk", "sla_breached", "escalated"]
-    assert sorted(k for _u, k, _w in notifications()) == sorted([
-        NotificationKind.AT_RISK_FIRST_CONTACT, NotificationKind.AT_RISK_RESOLUTION,
-        NotificationKind.BREACHED_RESOLUTION, NotificationKind.ESCALATED_RESOLUTION])
+    assert [f for f, *_ in timeline(wo)] == [
+        "sla_at_risk",
+        "first_contact_at",
+        "sla_at_risk",
+        "status",
+        "sla_at_risk",
+        "sla_breached",
+        "escalated",
+    ]
+    assert sorted(k for _u, k, _w in notifications()) == sorted(
+        [
+            NotificationKind.AT_RISK_FIRST_CONTACT,
+            NotificationKind.AT_RISK_RESOLUTION,
+            NotificationKind.BREACHED_RESOLUTION,
+            NotificationKind.ESCALATED_RESOLUTION,
+        ]
+    )
 
 
 def test_an_uncontacted_work_order_breaches_both_clocks_once_each(team):
@@ -195,9 +227,14 @@ def test_an_uncontacted_work_order_breaches_both_clocks_once_each(team):
     wo = fresh(team["wo"])
     assert (wo.breach_count, wo.breached_clock, wo.breached_at) == (2, SlaClock.RESOLUTION, NOW + timedelta(hours=10))
     assert (again.breached, again.notified) == (0, 0)
-    assert [k for _u, k, _w in notifications()] == sorted([
-        NotificationKind.BREACHED_FIRST_CONTACT, NotificationKind.BREACHED_RESOLUTION,
-        NotificationKind.ESCALATED_FIRST_CONTACT, NotificationKind.ESCALATED_RESOLUTION])
+    assert [k for _u, k, _w in notifications()] == sorted(
+        [
+            NotificationKind.BREACHED_FIRST_CONTACT,
+            NotificationKind.BREACHED_RESOLUTION,
+            NotificationKind.ESCALATED_FIRST_CONTACT,
+            NotificationKind.ESCALATED_RESOLUTION,
+        ]
+    )
 
 
 def test_resolved_work_orders_are_left_alone(team):
@@ -245,8 +282,10 @@ def test_a_sweep_that_loses_the_race_for_its_rows_writes_nothing(team, monkeypat
     # then B did the work, A found nothing left to claim, and everyone was told once
     other = raced[0]
     assert (other.breached, other.notified, first.breached, first.notified) == (1, 2, 0, 0)
-    assert notifications() == [("am1", NotificationKind.BREACHED_FIRST_CONTACT, team["wo"].pk),
-                               ("lead1", NotificationKind.ESCALATED_FIRST_CONTACT, team["wo"].pk)]
+    assert notifications() == [
+        ("am1", NotificationKind.BREACHED_FIRST_CONTACT, team["wo"].pk),
+        ("lead1", NotificationKind.ESCALATED_FIRST_CONTACT, team["wo"].pk),
+    ]
     assert sorted(m.to[0] for m in mail.outbox) == ["am1@example.com", "lead1@example.com"]
     assert fresh(team["wo"]).breach_count == 1
 
@@ -259,6 +298,7 @@ def test_a_duplicated_email_task_sends_each_notification_once(team, django_captu
 
     # when the e-mail task is delivered again (at-least-once delivery)
     from interventions.tasks import notifications_email_task
+
     notifications_email_task.delay(ids)
 
     # then nothing more goes out

@@ -47,14 +47,22 @@ def with_calendar(user, calendar, **extra):
 
 def open_at(moment, *candidates, policy=None):
     with time_machine.travel(moment, tick=False):
-        return work_orders_open_for_alerts(as_of=moment.date(), candidates=list(candidates),
-                                           policy=policy or default_policy())
+        return work_orders_open_for_alerts(
+            as_of=moment.date(), candidates=list(candidates), policy=policy or default_policy()
+        )
 
 
 def candidate(c, *, tier=2, probability=0.7):
-    alert = Alert.objects.create(customer=c, open_key=c.id, tier=tier, max_tier=tier, probability=probability,
-                                 first_raised_at=utc(2025, 7, 1), first_run_as_of=utc(2025, 7, 1).date(),
-                                 last_run_as_of=utc(2025, 7, 1).date())
+    alert = Alert.objects.create(
+        customer=c,
+        open_key=c.id,
+        tier=tier,
+        max_tier=tier,
+        probability=probability,
+        first_raised_at=utc(2025, 7, 1),
+        first_run_as_of=utc(2025, 7, 1).date(),
+        last_run_as_of=utc(2025, 7, 1).date(),
+    )
     return {"customer": c, "alert": alert, "tier": tier, "probability": probability}
 
 
@@ -88,8 +96,14 @@ def test_without_a_calendar_the_clock_runs_round_the_clock_as_before():
 
 def test_a_tier_calendar_in_the_policy_wins_over_the_team_calendar():
     # given a 24x7 team calendar and a policy whose tier 2 runs on office hours
-    am = with_calendar(agent_user("am1"), calendar_save(name="always", timezone="UTC", hours={
-        d: [["00:00", "00:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}))
+    am = with_calendar(
+        agent_user("am1"),
+        calendar_save(
+            name="always",
+            timezone="UTC",
+            hours={d: [["00:00", "00:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        ),
+    )
     office()
     policy = default_policy()
     policy["tiers"][1]["calendar"] = "office"
@@ -109,8 +123,14 @@ def test_a_tier_calendar_in_the_policy_wins_over_the_team_calendar():
 def paused_case():
     """am1 on office hours holds a case opened Monday 2025-06-30 09:00, first contact due Wednesday 17:00 (24 h)."""
     am = with_calendar(agent_user("am1"), office())
-    wo = work_order_with_clocks("C1", assignee=am, status=WorkOrderStatus.IN_PROGRESS, opened_at=utc(2025, 6, 30, 9),
-                    first_contact_hours=56, resolution_hours=14 * 24 + 8)
+    wo = work_order_with_clocks(
+        "C1",
+        assignee=am,
+        status=WorkOrderStatus.IN_PROGRESS,
+        opened_at=utc(2025, 6, 30, 9),
+        first_contact_hours=56,
+        resolution_hours=14 * 24 + 8,
+    )
     assert (wo.first_contact_due_at, wo.resolution_due_at) == (utc(2025, 7, 2, 17), utc(2025, 7, 14, 17))
     return am, wo
 
@@ -130,7 +150,10 @@ def test_waiting_on_the_customer_pauses_and_resuming_gives_back_the_time_left(pa
     assert (wo.paused_at, wo.paused_seconds) == (None, 69 * 3600)
     pause = SlaPause.objects.get()
     assert (pause.started_at, pause.ended_at, pause.business_seconds) == (
-        utc(2025, 6, 30, 12), utc(2025, 7, 3, 9), 21 * 3600)
+        utc(2025, 6, 30, 12),
+        utc(2025, 7, 3, 9),
+        21 * 3600,
+    )
     moved = WorkOrderEvent.objects.get(field="first_contact_due_at")
     assert (moved.before, moved.after) == (utc(2025, 7, 2, 17).isoformat(), utc(2025, 7, 7, 14).isoformat())
 
@@ -173,12 +196,24 @@ def test_resolving_a_waiting_case_closes_the_pause_so_compliance_counts_working_
 def test_the_report_does_not_count_a_paused_deadline_as_missed():
     # given two work orders whose first-contact deadline fell in the week, neither contacted; one is waiting
     def facts(i, paused_at):
-        return WorkOrderFacts(id=i, tier=2, assignee="am1", opened_at=utc(2025, 6, 30), lifetime_value=1.0,
-                              first_contact_due_at=utc(2025, 7, 1), resolution_due_at=utc(2025, 8, 1),
-                              first_contact_at=None, resolved_at=None, outcome="", reason="", paused_at=paused_at)
+        return WorkOrderFacts(
+            id=i,
+            tier=2,
+            assignee="am1",
+            opened_at=utc(2025, 6, 30),
+            lifetime_value=1.0,
+            first_contact_due_at=utc(2025, 7, 1),
+            resolution_due_at=utc(2025, 8, 1),
+            first_contact_at=None,
+            resolved_at=None,
+            outcome="",
+            reason="",
+            paused_at=paused_at,
+        )
 
-    figures = sla_figures([facts(1, None), facts(2, utc(2025, 6, 30, 12))], utc(2025, 6, 30), utc(2025, 7, 7),
-                          tiers=[2])
+    figures = sla_figures(
+        [facts(1, None), facts(2, utc(2025, 6, 30, 12))], utc(2025, 6, 30), utc(2025, 7, 7), tiers=[2]
+    )
     # then only the running one is due (and missed)
     assert (figures["first_contact_due"], figures["first_contact_met"]) == (1, 0)
 
@@ -186,8 +221,7 @@ def test_the_report_does_not_count_a_paused_deadline_as_missed():
 # --- notices at working moments ------------------------------------------------------------------------------------
 
 
-def test_an_at_risk_warning_outside_working_hours_waits_for_the_next_working_moment(
-        django_capture_on_commit_callbacks):
+def test_an_at_risk_warning_outside_working_hours_waits_for_the_next_working_moment(django_capture_on_commit_callbacks):
     # given am1 on office hours with a case opened Friday 09:00, first contact due in 10 wall-clock hours
     am = with_calendar(agent_user("am1"), office())
     wo = work_order_with_clocks("C1", assignee=am, opened_at=utc(2025, 7, 4, 9), first_contact_hours=10)
@@ -199,7 +233,10 @@ def test_an_at_risk_warning_outside_working_hours_waits_for_the_next_working_mom
     # then the warning is listed but not e-mailed before Monday 09:00
     note = Notification.objects.get(work_order=wo)
     assert (note.kind, note.deliver_after, note.emailed_at) == (
-        NotificationKind.AT_RISK_FIRST_CONTACT, utc(2025, 7, 7, 9), None)
+        NotificationKind.AT_RISK_FIRST_CONTACT,
+        utc(2025, 7, 7, 9),
+        None,
+    )
     assert len(mail.outbox) == 0
     with time_machine.travel(utc(2025, 7, 6, 12), tick=False), django_capture_on_commit_callbacks(execute=True):
         assert notifications_release() == 0
@@ -229,17 +266,22 @@ def test_a_tier_1_escalation_to_a_lead_goes_out_at_night_only_when_the_policy_sa
 
     # then the assignee's breach notice waits for Monday; the lead's escalation waits only without 24x7
     held = dict(Notification.objects.filter(work_order=wo).values_list("kind", "deliver_after"))
-    assert held == {NotificationKind.BREACHED_FIRST_CONTACT: utc(2025, 7, 7, 9),
-                    NotificationKind.ESCALATED_FIRST_CONTACT: lead_held}
+    assert held == {
+        NotificationKind.BREACHED_FIRST_CONTACT: utc(2025, 7, 7, 9),
+        NotificationKind.ESCALATED_FIRST_CONTACT: lead_held,
+    }
 
 
 # --- calendars: bad input and holidays -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("tz", "hours", "field"), [
-    ("Nowhere/City", NINE_TO_FIVE, "timezone"),
-    ("UTC", {"mon": [["09:00", "13:00"], ["12:00", "17:00"]]}, "hours.mon[1]"),
-])
+@pytest.mark.parametrize(
+    ("tz", "hours", "field"),
+    [
+        ("Nowhere/City", NINE_TO_FIVE, "timezone"),
+        ("UTC", {"mon": [["09:00", "13:00"], ["12:00", "17:00"]]}, "hours.mon[1]"),
+    ],
+)
 def test_a_bad_calendar_is_refused_with_the_field_named(tz, hours, field):
     with pytest.raises(CalendarInputError) as refused:
         calendar_save(name="bad", timezone=tz, hours=hours)
@@ -256,7 +298,10 @@ def test_holidays_import_adds_new_dates_and_refuses_a_bad_list_whole():
     assert refused.value.errors[0][0] == "holidays line 2"
     cal.refresh_from_db()
     assert [(h["date"], h["name"]) for h in cal.holidays] == [
-        ("2025-12-25", "Christmas Day"), ("2025-12-26", "Boxing Day"), ("2026-01-01", "")]
+        ("2025-12-25", "Christmas Day"),
+        ("2025-12-26", "Boxing Day"),
+        ("2026-01-01", ""),
+    ]
 
 
 def test_a_holiday_on_the_calendar_moves_a_new_due_time_a_day():
@@ -274,8 +319,10 @@ def test_the_calendars_page_refuses_overlapping_hours_naming_them(client, admin_
     client.force_login(am_user)
     assert client.get(reverse("calendars:list")).status_code == 403
     client.force_login(admin_user)
-    response = client.post(reverse("calendars:list"), {
-        "name": "office", "timezone": "UTC", "hours": '{"tue": [["09:00", "18:00"], ["17:00", "20:00"]]}'})
+    response = client.post(
+        reverse("calendars:list"),
+        {"name": "office", "timezone": "UTC", "hours": '{"tue": [["09:00", "18:00"], ["17:00", "20:00"]]}'},
+    )
     assert response.status_code == 400
     assert "hours.tue[1]: overlaps hours.tue[0]" in response.content.decode()
     assert BusinessCalendar.objects.count() == 0

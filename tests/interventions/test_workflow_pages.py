@@ -37,11 +37,14 @@ def messages_of(response) -> list[str]:
 
 def test_nav_shows_the_unread_count_and_the_list_shows_the_recipients_notifications(client, team):
     # given two notifications for am1 and one for am2
-    notifications_send([
-        Notice(recipient_id=user.pk, kind=NotificationKind.ASSIGNED, subject=subject, work_order_id=wo.pk)
-        for user, subject, wo in zip([team["am1"], team["am1"], team["am2"]], ["one", "two", "other"], team["work"],
-                                     strict=True)
-    ])
+    notifications_send(
+        [
+            Notice(recipient_id=user.pk, kind=NotificationKind.ASSIGNED, subject=subject, work_order_id=wo.pk)
+            for user, subject, wo in zip(
+                [team["am1"], team["am1"], team["am2"]], ["one", "two", "other"], team["work"], strict=True
+            )
+        ]
+    )
     client.force_login(team["am1"])
 
     # when
@@ -55,9 +58,12 @@ def test_nav_shows_the_unread_count_and_the_list_shows_the_recipients_notificati
 
 def test_opening_a_work_order_reads_its_notifications_and_mark_all_reads_the_rest(client, team):
     # given
-    notifications_send([
-        Notice(recipient_id=team["am1"].pk, kind=NotificationKind.ASSIGNED, subject=str(wo.pk), work_order_id=wo.pk)
-        for wo in team["work"]])
+    notifications_send(
+        [
+            Notice(recipient_id=team["am1"].pk, kind=NotificationKind.ASSIGNED, subject=str(wo.pk), work_order_id=wo.pk)
+            for wo in team["work"]
+        ]
+    )
     client.force_login(team["am1"])
 
     # when the first work order is opened
@@ -117,12 +123,18 @@ def test_team_lead_sees_their_team_with_load_and_an_admin_edits_capacity_and_lea
     people = client.get(reverse("interventions:team"))
     client.force_login(agent_user("ops", Role.ADMIN))
     with time_machine.travel(NOW, tick=False):
-        saved = client.post(reverse("interventions:agent_edit", args=[team["am1"].pk]),
-                            {"capacity": "25", "leave_from": TODAY.isoformat(), "leave_until": ""}, follow=True)
+        saved = client.post(
+            reverse("interventions:agent_edit", args=[team["am1"].pk]),
+            {"capacity": "25", "leave_from": TODAY.isoformat(), "leave_until": ""},
+            follow=True,
+        )
 
     # then
     assert [(u.username, load, cap) for u, cap, _away in people.context["people"] for load in [u.open_work_orders]] == [
-        ("am1", 3, 200), ("am2", 0, 200), ("lead1", 0, 200)]
+        ("am1", 3, 200),
+        ("am2", 0, 200),
+        ("lead1", 0, 200),
+    ]
     assert messages_of(saved) == ["Saved am1. 3 open work orders reassigned."]
     profile = AgentProfile.objects.get(user=team["am1"])
     assert (profile.capacity, profile.leave_from, profile.leave_until) == (25, TODAY, None)
@@ -132,8 +144,11 @@ def test_team_lead_sees_their_team_with_load_and_an_admin_edits_capacity_and_lea
 @pytest.mark.parametrize("who", ["am2", "own_lead", "outsider_lead"])
 def test_capacity_and_leave_edits_are_refused_to_non_admins(client, team, who):
     # given
-    user = {"am2": lambda: team["am2"], "own_lead": lambda: team["lead"],
-            "outsider_lead": lambda: agent_user("lead9", Role.TEAM_LEAD)}[who]()
+    user = {
+        "am2": lambda: team["am2"],
+        "own_lead": lambda: team["lead"],
+        "outsider_lead": lambda: agent_user("lead9", Role.TEAM_LEAD),
+    }[who]()
     client.force_login(user)
 
     # when
@@ -146,8 +161,10 @@ def test_capacity_and_leave_edits_are_refused_to_non_admins(client, team, who):
 
 def test_invalid_leave_dates_show_the_form_again(client, team):
     client.force_login(agent_user("ops", Role.ADMIN))
-    response = client.post(reverse("interventions:agent_edit", args=[team["am1"].pk]),
-                           {"capacity": "5", "leave_from": "2025-07-10", "leave_until": "2025-07-01"})
+    response = client.post(
+        reverse("interventions:agent_edit", args=[team["am1"].pk]),
+        {"capacity": "5", "leave_from": "2025-07-10", "leave_until": "2025-07-01"},
+    )
     assert response.status_code == 200
     assert "The leave cannot end before it starts." in response.content.decode()
     assert AgentProfile.objects.get(user=team["am1"]).capacity == 200
@@ -163,9 +180,16 @@ def test_team_queue_offers_bulk_reassign_and_it_moves_the_selected_work(client, 
 
     # when
     queue = client.get(queue_url)
-    response = client.post(reverse("interventions:bulk_reassign"), {
-        "work_orders": [team["work"][0].pk, team["work"][2].pk], "assignee": team["am2"].pk,
-        "note": "am1 is overloaded", "next": queue_url}, follow=True)
+    response = client.post(
+        reverse("interventions:bulk_reassign"),
+        {
+            "work_orders": [team["work"][0].pk, team["work"][2].pk],
+            "assignee": team["am2"].pk,
+            "note": "am1 is overloaded",
+            "next": queue_url,
+        },
+        follow=True,
+    )
 
     # then
     assert b'id="bulk-reassign"' in queue.content
@@ -182,21 +206,25 @@ def test_bulk_reassign_outside_the_team_changes_nothing(client, team):
     client.force_login(team["lead"])
 
     # when
-    response = client.post(reverse("interventions:bulk_reassign"), {
-        "work_orders": [team["work"][0].pk, other.pk], "assignee": team["am2"].pk}, follow=True)
+    response = client.post(
+        reverse("interventions:bulk_reassign"),
+        {"work_orders": [team["work"][0].pk, other.pk], "assignee": team["am2"].pk},
+        follow=True,
+    )
 
     # then
     assert messages_of(response) == [
-        "Nothing was reassigned: 1 of the 2 selected work orders are closed or not in your team; nothing was "
-        "reassigned"]
+        "Nothing was reassigned: 1 of the 2 selected work orders are closed or not in your team; nothing was reassigned"
+    ]
     assert fresh(team["work"][0]).assignee == team["am1"]
 
 
 def test_account_managers_get_no_bulk_reassign(client, team):
     client.force_login(team["am1"])
     queue = client.get(reverse("interventions:queue"), {"team": "1"})
-    post = client.post(reverse("interventions:bulk_reassign"), {"work_orders": [team["work"][0].pk],
-                                                               "assignee": team["am2"].pk})
+    post = client.post(
+        reverse("interventions:bulk_reassign"), {"work_orders": [team["work"][0].pk], "assignee": team["am2"].pk}
+    )
     assert b"bulk-reassign" not in queue.content
     assert post.status_code == 404
     assert fresh(team["work"][0]).assignee == team["am1"]
@@ -204,10 +232,14 @@ def test_account_managers_get_no_bulk_reassign(client, team):
 
 def test_bulk_reassign_api(api_client, team):
     # when
-    ok = login(api_client, team["lead"]).post("/api/work-orders/reassign/", {
-        "work_orders": [wo.pk for wo in team["work"]], "assignee": team["am2"].pk}, format="json")
-    refused = login(api_client, team["am1"]).post("/api/work-orders/reassign/", {
-        "work_orders": [team["work"][0].pk], "assignee": team["am1"].pk}, format="json")
+    ok = login(api_client, team["lead"]).post(
+        "/api/work-orders/reassign/",
+        {"work_orders": [wo.pk for wo in team["work"]], "assignee": team["am2"].pk},
+        format="json",
+    )
+    refused = login(api_client, team["am1"]).post(
+        "/api/work-orders/reassign/", {"work_orders": [team["work"][0].pk], "assignee": team["am1"].pk}, format="json"
+    )
 
     # then
     assert (ok.status_code, ok.json()) == (200, {"reassigned": 3})
@@ -222,8 +254,13 @@ def test_bulk_reassign_api(api_client, team):
 def test_team_queue_uses_a_constant_number_of_queries(client, team, django_assert_num_queries, n):
     # given n open work orders across the team
     for i in range(n):
-        work_order_with_clocks(f"T{i:03d}", assignee=team["am2"] if i % 2 else team["am1"], tier=1 + i % 3,
-                   is_breached=i % 5 == 0, is_at_risk=i % 7 == 0)
+        work_order_with_clocks(
+            f"T{i:03d}",
+            assignee=team["am2"] if i % 2 else team["am1"],
+            tier=1 + i % 3,
+            is_breached=i % 5 == 0,
+            is_at_risk=i % 7 == 0,
+        )
     client.force_login(team["lead"])
 
     # when / then: session, user, groups, policy, totals, page rows, bulk assignees, unread count
@@ -260,8 +297,10 @@ def test_queue_row_shows_the_running_clock_in_local_time(client, team):
     assert f'<a href="/work/{wo.pk}/"><b>WO-{wo.pk}</b></a>' in html
     assert 'title="first contact due Mon 30 Jun 2025, 21:00">10h 0m left</span>' in html
     assert '<span class="sub">first contact · Mon 30 Jun, 21:00</span>' in html
-    assert ('<td class="num" data-label="Priority">100.0</td><td class="num" data-label="P(churn)">70%</td>'
-            '<td class="num" data-label="LTV">5,000</td><td data-label="Assignee">am1</td>') in html
+    assert (
+        '<td class="num" data-label="Priority">100.0</td><td class="num" data-label="P(churn)">70%</td>'
+        '<td class="num" data-label="LTV">5,000</td><td data-label="Assignee">am1</td>'
+    ) in html
 
 
 @pytest.mark.parametrize("n", [1, 8])

@@ -129,8 +129,13 @@ def _cohorts(staff) -> None:
     alert_raised(customer("Q4"), raised_at=local(2025, 9, 3, 2), tier=4, control=True)  # control, monitor tier only
     alert_raised(customer("O1", churned_at=local(2025, 10, 2)), raised_at=local(2025, 9, 7, 2), tier=4)  # monitor only
     alert_raised(customer("B1"), raised_at=local(2025, 8, 1, 2), tier=2)  # flagged before the window: in no group
-    for name, churned in (("NF1", None), ("NF2", None), ("NF3", local(2025, 9, 15)), ("NF4", local(2025, 11, 5)),
-                          ("NF5", local(2025, 8, 1))):
+    for name, churned in (
+        ("NF1", None),
+        ("NF2", None),
+        ("NF3", local(2025, 9, 15)),
+        ("NF4", local(2025, 11, 5)),
+        ("NF5", local(2025, 8, 1)),
+    ):
         event_at(customer(name, churned_at=churned), local(2025, 7, 15, 10))
     customer("NF6")  # no activity before the week's end: not yet a customer
 

@@ -54,12 +54,14 @@ def test_the_drift_alarm_fires_on_a_shifted_population_after_the_configured_week
 
     # then: visits_30d is at the alarm level every week; the alarm fires in the third
     visits = [next(f for f in h["drift"]["features"] if f["name"] == "visits_30d") for h in healths]
-    assert [(f["level"], f["streak"], f["is_alarm"]) for f in visits] == [("alarm", 1, False), ("alarm", 2, False),
-                                                                          ("alarm", 3, True)]
+    assert [(f["level"], f["streak"], f["is_alarm"]) for f in visits] == [
+        ("alarm", 1, False),
+        ("alarm", 2, False),
+        ("alarm", 3, True),
+    ]
     assert [h["drift"]["flagged"] for h in healths] == [[], [], ["visits_30d"]]
     assert [h["suggest_retrain"] for h in healths] == [False, False, True]
-    assert healths[0]["drift"]["text"] == ("Above PSI 0.25 this week, no alarm until 3 weeks in a row: "
-                                           "visits_30d.")
+    assert healths[0]["drift"]["text"] == ("Above PSI 0.25 this week, no alarm until 3 weeks in a row: visits_30d.")
     # the evidence: the feature's two histograms, training vs this week
     histogram = visits[-1]["histogram"]
     assert histogram["training"] == [0.1] * 10 + [0.0]
@@ -85,24 +87,42 @@ def test_the_retrain_banner_is_only_for_the_model_in_force(drifted):  # noqa: F8
     assert health["suggest_retrain"] is False
 
 
-@pytest.mark.parametrize(("fields", "field", "message"), [
-    ({"psi_warning": 0.0, "psi_alarm": 0.25, "drift_weeks": 2}, "psi_warning",
-     "The PSI warning threshold must be above 0."),
-    ({"psi_warning": 0.1, "psi_alarm": -1.0, "drift_weeks": 2}, "psi_alarm",
-     "The PSI alarm threshold must be above 0."),
-    ({"psi_warning": 0.3, "psi_alarm": 0.25, "drift_weeks": 2}, "psi_warning",
-     "The PSI warning threshold (0.3) must not be above the alarm threshold (0.25)."),
-    ({"psi_warning": 0.1, "psi_alarm": 0.25, "drift_weeks": 0}, "drift_weeks",
-     "Weeks in a row must be between 1 and 12."),
-])
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            {"psi_warning": 0.0, "psi_alarm": 0.25, "drift_weeks": 2},
+            "psi_warning",
+            "The PSI warning threshold must be above 0.",
+        ),
+        (
+            {"psi_warning": 0.1, "psi_alarm": -1.0, "drift_weeks": 2},
+            "psi_alarm",
+            "The PSI alarm threshold must be above 0.",
+        ),
+        (
+            {"psi_warning": 0.3, "psi_alarm": 0.25, "drift_weeks": 2},
+            "psi_warning",
+            "The PSI warning threshold (0.3) must not be above the alarm threshold (0.25).",
+        ),
+        (
+            {"psi_warning": 0.1, "psi_alarm": 0.25, "drift_weeks": 0},
+            "drift_weeks",
+            "Weeks in a row must be between 1 and 12.",
+        ),
+    ],
+)
 def test_bad_thresholds_are_refused_with_the_field_named(db, fields, field, message):
     # when
     with pytest.raises(AlarmSettingsRefused) as refused:
         alarm_settings_save(**fields)
 
     # then: nothing stored, the defaults still in force
-    assert (refused.value.field, refused.value.message, refused.value.code) == (field, message,
-                                                                                "invalid_alarm_settings")
+    assert (refused.value.field, refused.value.message, refused.value.code) == (
+        field,
+        message,
+        "invalid_alarm_settings",
+    )
     assert not AlarmSettings.objects.exists()
     assert (thresholds().psi_warning, thresholds().psi_alarm, thresholds().drift_weeks) == (0.1, 0.25, 2)
 
@@ -119,7 +139,8 @@ def test_the_admin_form_names_the_bad_field_and_saves_a_good_one(client, staff):
     # then
     assert refused.status_code == 200
     assert refused.context["adminform"].form.errors == {
-        "psi_warning": ["The PSI warning threshold (0.3) must not be above the alarm threshold (0.25)."]}
+        "psi_warning": ["The PSI warning threshold (0.3) must not be above the alarm threshold (0.25)."]
+    }
     assert saved.status_code == 302
     row = AlarmSettings.objects.get()
     assert (row.psi_warning, row.psi_alarm, row.drift_weeks, row.updated_by) == (0.15, 0.3, 3, staff["admin"])

@@ -31,8 +31,7 @@ def test_demo_history_replays_the_weeks_and_builds_their_reports(seeded, capsys)
         call_command("demo_history", weeks=2)
 
     # then: two reported weeks, a warm-up run and lead-in runs for the realised performance
-    assert list(WeeklyReport.objects.order_by("week_start").values_list("week", flat=True)) == ["2025-W43",
-                                                                                               "2025-W44"]
+    assert list(WeeklyReport.objects.order_by("week_start").values_list("week", flat=True)) == ["2025-W43", "2025-W44"]
     assert ScoreRun.objects.filter(status=ScoreRun.Status.DONE).count() == ScoreRun.objects.count() >= 5
     assert WorkOrder.objects.exists()
     # the clock was moved back: work orders opened at their runs, contacts after them

@@ -16,10 +16,18 @@ def test_roc_auc_counts_ties_half():
 
 def test_fairness_table_withholds_figures_of_small_groups():
     # given: retail is big enough for everything; premium has 12 active customers, 2 churners, 4 resolved cases
-    retail = GroupFacts(name="retail", active=400, flagged=40, scores=(0.9,) * 10 + (0.1,) * 30,
-                        labels=(1,) * 8 + (0,) * 2 + (0,) * 30, retained=12, lost=8)
-    premium = GroupFacts(name="premium", active=12, flagged=3, scores=(0.8, 0.7, 0.2, 0.1),
-                         labels=(1, 1, 0, 0), retained=3, lost=1)
+    retail = GroupFacts(
+        name="retail",
+        active=400,
+        flagged=40,
+        scores=(0.9,) * 10 + (0.1,) * 30,
+        labels=(1,) * 8 + (0,) * 2 + (0,) * 30,
+        retained=12,
+        lost=8,
+    )
+    premium = GroupFacts(
+        name="premium", active=12, flagged=3, scores=(0.8, 0.7, 0.2, 0.1), labels=(1, 1, 0, 0), retained=3, lost=1
+    )
 
     # when
     table = fairness_figures({"segment": [premium, retail], "region": []})
@@ -31,7 +39,12 @@ def test_fairness_table_withholds_figures_of_small_groups():
     assert big["auc_low"] < big["auc"] < big["auc_high"]
     # premium: every figure withheld and marked
     assert (small["group"], small["flag_rate"], small["auc"], small["auc_low"], small["save_rate"]) == (
-        "premium", None, None, None, None)
+        "premium",
+        None,
+        None,
+        None,
+        None,
+    )
     assert small["too_few"] == {"flag_rate": True, "auc": True, "save_rate": True}
     assert small["is_small"] is True
     assert table["region"] == []

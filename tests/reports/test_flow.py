@@ -47,15 +47,25 @@ def test_the_alert_and_work_order_flow_adds_up_week_to_week(flow):
     # then: W43 counted by hand
     w43 = weeks[1]
     assert {k: v for k, v in w43["alerts"].items() if k != "by_tier"} == {
-        "carried_over": 2, "opened": 2, "closed": 2, "open_at_end": 2}
+        "carried_over": 2,
+        "opened": 2,
+        "closed": 2,
+        "open_at_end": 2,
+    }
     assert {k: v for k, v in w43["work_orders"].items() if k != "by_tier"} == {
-        "carried_over": 1, "opened_from_new_alerts": 1, "opened_from_earlier_alerts": 1, "opened": 2, "resolved": 1,
-        "open_at_end": 2}
+        "carried_over": 1,
+        "opened_from_new_alerts": 1,
+        "opened_from_earlier_alerts": 1,
+        "opened": 2,
+        "resolved": 1,
+        "open_at_end": 2,
+    }
     assert w43["alerts"]["by_tier"] == {
         "1": {"carried_over": 0, "opened": 1, "closed": 0, "open_at_end": 1},
         "2": {"carried_over": 1, "opened": 1, "closed": 1, "open_at_end": 1},
         "3": {"carried_over": 1, "opened": 0, "closed": 1, "open_at_end": 0},
-        "4": {"carried_over": 0, "opened": 0, "closed": 0, "open_at_end": 0}}
+        "4": {"carried_over": 0, "opened": 0, "closed": 0, "open_at_end": 0},
+    }
     # and every week carries over what the one before left open, in total and tier by tier
     for before, after in zip(weeks, weeks[1:], strict=False):
         for kind in ("alerts", "work_orders"):
@@ -78,8 +88,11 @@ def test_each_flow_figure_has_its_definition_in_the_csv(flow):
     # then
     flow_rows = {(r[2], r[3]): (r[4], r[5]) for r in rows if r[1] == "flow"}
     assert flow_rows[("alerts", "carried_over")] == (
-        "2", "Alerts raised before the week that were still open when it began.")
+        "2",
+        "Alerts raised before the week that were still open when it began.",
+    )
     assert flow_rows[("work_orders/by_tier/2", "opened_from_earlier_alerts")][0] == "1"
     assert flow_rows[("work_orders/by_tier/2", "opened_from_earlier_alerts")][1].startswith(
-        "Work orders opened during the week for alerts raised before it")
+        "Work orders opened during the week for alerts raised before it"
+    )
     assert all(definition for _, definition in flow_rows.values())

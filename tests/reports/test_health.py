@@ -25,10 +25,15 @@ from .conftest import W43
 def model_version(**fields) -> ModelVersion:
     buffer = io.BytesIO()
     joblib.dump({"estimator": FixedModel(), "reference": {}}, buffer)
-    defaults = {"algorithm": "fixed", "features": ["visits_30d", "lifetime_value"], "horizon_days": 60,
-                "sklearn_version": "test", "artifact": buffer.getvalue(), "train_to": date(2025, 6, 30),
-                "metrics": {"train_cutoffs": ["2025-06-30"], "roc_auc": 0.95, "pr_auc": 0.8,
-                            "precision_at_tier2": 0.95}}
+    defaults = {
+        "algorithm": "fixed",
+        "features": ["visits_30d", "lifetime_value"],
+        "horizon_days": 60,
+        "sklearn_version": "test",
+        "artifact": buffer.getvalue(),
+        "train_to": date(2025, 6, 30),
+        "metrics": {"train_cutoffs": ["2025-06-30"], "roc_auc": 0.95, "pr_auc": 0.8, "precision_at_tier2": 0.95},
+    }
     return ModelVersion.objects.create(**{**defaults, **fields})
 
 
@@ -49,13 +54,19 @@ def drifted(db):
 
 def test_drift_flags_the_feature_that_moved_and_not_the_one_that_stayed(drifted):
     # when: an alarm that fires in its first week (issue 16 made the default two weeks in a row)
-    drift = health.drift_check(version=drifted, as_of=W43.sunday, policy=default_policy(),
-                               limits=Thresholds(psi_warning=0.1, psi_alarm=0.25, drift_weeks=1))
+    drift = health.drift_check(
+        version=drifted,
+        as_of=W43.sunday,
+        policy=default_policy(),
+        limits=Thresholds(psi_warning=0.1, psi_alarm=0.25, drift_weeks=1),
+    )
 
     # then: visits_30d went from one customer per decile to all in the lowest bin
     by_hand = 0.9 * math.log(10) + 9 * (1e-4 - 0.1) * math.log(1e-4 / 0.1)
-    assert [(f["name"], f["is_flagged"]) for f in drift["features"]] == [("visits_30d", True),
-                                                                         ("lifetime_value", False)]
+    assert [(f["name"], f["is_flagged"]) for f in drift["features"]] == [
+        ("visits_30d", True),
+        ("lifetime_value", False),
+    ]
     assert drift["features"][0]["psi"] == pytest.approx(by_hand, abs=1e-4)
     assert drift["features"][1]["psi"] == 0.0
     assert drift["flagged"] == ["visits_30d"]
@@ -125,8 +136,10 @@ def test_realised_performance_of_scores_one_horizon_old(matured_scores):
     assert (perf["precision"], perf["recall"]) == (0.8, 0.8)
     assert (perf["validation_roc_auc"], perf["validation_precision"]) == (0.95, 0.95)
     assert perf["is_degraded"] is True
-    assert perf["text"] == ("Realised ROC AUC 0.840 vs 0.950 at validation; high-risk precision 80% vs 95%. "
-                            "Below validation by more than the margin: retrain the model.")
+    assert perf["text"] == (
+        "Realised ROC AUC 0.840 vs 0.950 at validation; high-risk precision 80% vs 95%. "
+        "Below validation by more than the margin: retrain the model."
+    )
 
 
 def test_realised_performance_within_the_margin_is_not_flagged(matured_scores):
@@ -152,8 +165,9 @@ def test_realised_performance_needs_a_full_horizon(matured_scores):
 
 
 def _outcome(version, promoted):
-    return TrainOutcome(version, promoted, "promoted" if promoted else "not promoted: validation PR AUC 0.700 < "
-                                                                      "active model #1 0.800")
+    return TrainOutcome(
+        version, promoted, "promoted" if promoted else "not promoted: validation PR AUC 0.700 < active model #1 0.800"
+    )
 
 
 def test_monthly_retrain_records_a_promotion_once(db, monkeypatch):
@@ -161,8 +175,9 @@ def test_monthly_retrain_records_a_promotion_once(db, monkeypatch):
     active = model_version(is_active=True)
     candidate = model_version(metrics={"roc_auc": 0.91, "pr_auc": 0.82, "n": 900})
     calls = []
-    monkeypatch.setattr("scoring.lifecycle.model_train",
-                        lambda **kw: calls.append(kw) or _outcome(candidate, promoted=True))
+    monkeypatch.setattr(
+        "scoring.lifecycle.model_train", lambda **kw: calls.append(kw) or _outcome(candidate, promoted=True)
+    )
 
     # when
     run = monthly_retrain(as_of=date(2025, 11, 1))
@@ -203,8 +218,10 @@ def test_a_failed_retrain_is_recorded_and_retried(db, monkeypatch):
     retried = monthly_retrain(as_of=date(2025, 11, 1))
 
     # then
-    assert (failed.status, failed.reason) == ("failed", "training set has 10 examples with 0 churners: "
-                                                        "not enough history")
+    assert (failed.status, failed.reason) == (
+        "failed",
+        "training set has 10 examples with 0 churners: not enough history",
+    )
     assert (retried.pk, retried.status) == (failed.pk, "promoted")
 
 
@@ -220,8 +237,17 @@ def test_the_report_shows_the_retraining_of_its_week(db, monkeypatch):
     later, _ = weekly_report_build(week=W43.shift(2))
 
     # then
-    assert report.data["health"]["retraining"] == [{
-        "as_of": "2025-11-01", "status": "promoted", "status_text": "Promoted", "candidate": candidate.pk,
-        "algorithm": "fixed", "roc_auc": 0.91, "pr_auc": 0.82, "reason": "promoted"}]
+    assert report.data["health"]["retraining"] == [
+        {
+            "as_of": "2025-11-01",
+            "status": "promoted",
+            "status_text": "Promoted",
+            "candidate": candidate.pk,
+            "algorithm": "fixed",
+            "roc_auc": 0.91,
+            "pr_auc": 0.82,
+            "reason": "promoted",
+        }
+    ]
     assert later.data["health"]["retraining"] == []
     assert later.data["health"]["latest_retraining"]["as_of"] == "2025-11-01"

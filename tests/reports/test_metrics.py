@@ -6,19 +6,14 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from reports.metrics import (
-    cohort_figures,
-    median,
-    newcombe_interval,
-    percentile_nearest_rank,
-    wilson_interval,
-)
+from reports.metrics import cohort_figures, median, newcombe_interval, percentile_nearest_rank, wilson_interval
 from reports.weeks import IsoWeek
 from scoring.ml.drift import bin_shares, psi, quantile_edges
 
 
-@pytest.mark.parametrize(("k", "n", "low", "high"), [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605),
-                                                     (0, 10, 0.0, 0.2775)])
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"), [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 10, 0.0, 0.2775)]
+)
 def test_wilson_interval_matches_newcombe_1998(k, n, low, high):
     # when
     lo, hi = wilson_interval(k, n)
@@ -27,8 +22,9 @@ def test_wilson_interval_matches_newcombe_1998(k, n, low, high):
     assert (round(lo, 4), round(hi, 4)) == (low, high)
 
 
-@pytest.mark.parametrize(("k1", "n1", "k2", "n2", "low", "high"), [(56, 70, 48, 80, 0.0524, 0.3339),
-                                                                   (9, 10, 3, 10, 0.1705, 0.8090)])
+@pytest.mark.parametrize(
+    ("k1", "n1", "k2", "n2", "low", "high"), [(56, 70, 48, 80, 0.0524, 0.3339), (9, 10, 3, 10, 0.1705, 0.8090)]
+)
 def test_newcombe_difference_interval_matches_the_published_examples(k1, n1, k2, n2, low, high):
     # given: Newcombe (1998) Table II, method 10, for p1 - p2; ours is p2 - p1
     # when
@@ -41,35 +37,39 @@ def test_newcombe_difference_interval_matches_the_published_examples(k1, n1, k2,
 
 def test_uplift_is_too_small_to_tell_below_the_minimum_group():
     # when
-    figures = cohort_figures({"worked": (29, 3), "control": (40, 20), "flagged_other": (0, 0),
-                              "not_flagged": (100, 5)})
+    figures = cohort_figures({"worked": (29, 3), "control": (40, 20), "flagged_other": (0, 0), "not_flagged": (100, 5)})
 
     # then
     assert figures["uplift"]["verdict"] == "too_small"
-    assert figures["uplift"]["text"] == ("Too small to tell yet: each group needs at least 30 customers "
-                                         "(worked 29, control 40).")
+    assert figures["uplift"]["text"] == (
+        "Too small to tell yet: each group needs at least 30 customers (worked 29, control 40)."
+    )
     assert figures["flagged_other"] == {"n": 0, "churned": 0, "rate": None, "low": None, "high": None}
 
 
 def test_uplift_fewer_churned_when_the_interval_clears_zero():
     # when: 8 of 40 worked customers churned, 20 of 40 in the control group
-    uplift = cohort_figures({"worked": (40, 8), "control": (40, 20), "flagged_other": (0, 0),
-                             "not_flagged": (0, 0)})["uplift"]
+    uplift = cohort_figures({"worked": (40, 8), "control": (40, 20), "flagged_other": (0, 0), "not_flagged": (0, 0)})[
+        "uplift"
+    ]
 
     # then
     assert uplift["difference"] == pytest.approx(0.30)
     assert 0 < uplift["low"] < 0.30 < uplift["high"]
     assert uplift["verdict"] == "fewer_churned"
-    assert uplift["text"].startswith("Working the cases cut churn by 30.0 points against the control group (95% "
-                                     "interval +")
+    assert uplift["text"].startswith(
+        "Working the cases cut churn by 30.0 points against the control group (95% interval +"
+    )
 
 
-@pytest.mark.parametrize(("worked", "control", "verdict"), [((40, 10), (40, 12), "no_difference"),
-                                                            ((40, 30), (40, 5), "more_churned")])
+@pytest.mark.parametrize(
+    ("worked", "control", "verdict"), [((40, 10), (40, 12), "no_difference"), ((40, 30), (40, 5), "more_churned")]
+)
 def test_uplift_no_difference_and_more_churned(worked, control, verdict):
     # when
-    uplift = cohort_figures({"worked": worked, "control": control, "flagged_other": (0, 0),
-                             "not_flagged": (0, 0)})["uplift"]
+    uplift = cohort_figures({"worked": worked, "control": control, "flagged_other": (0, 0), "not_flagged": (0, 0)})[
+        "uplift"
+    ]
 
     # then
     assert uplift["verdict"] == verdict

@@ -61,9 +61,16 @@ def test_the_page_shows_the_week_with_its_charts_and_trend(client, built, staff)
     assert [w["week"] for w in response.context["trend_weeks"]][-3:] == ["2025-W41", "2025-W42", "2025-W43"]
     assert sum(w["is_built"] for w in response.context["trend_weeks"]) == 3
     kpis = {k["label"]: k["value"] for k in response.context["kpis"]}
-    assert kpis == {"Alerts raised": "5", "Work orders opened": "7", "First contact within SLA": "60%",
-                    "Median time to first contact": "15.5 h", "Save rate": "50%", "LTV retained": "19.0k",
-                    "Churners alerted ≥ 30 days ahead": "40%", "Realised ROC AUC": "–"}
+    assert kpis == {
+        "Alerts raised": "5",
+        "Work orders opened": "7",
+        "First contact within SLA": "60%",
+        "Median time to first contact": "15.5 h",
+        "Save rate": "50%",
+        "LTV retained": "19.0k",
+        "Churners alerted ≥ 30 days ahead": "40%",
+        "Realised ROC AUC": "–",
+    }
     assert 'href="/reports/2025-W42/"' in html  # previous week
     assert "Rebuild" not in html  # team leads cannot rebuild
 
@@ -167,8 +174,9 @@ def test_the_weekly_task_builds_last_week_and_mails_it_after_commit(week43, djan
 def test_the_monthly_task_retrains_as_of_the_given_day(db, monkeypatch):
     # given
     seen = []
-    monkeypatch.setattr("scoring.lifecycle.monthly_retrain", lambda *, as_of: seen.append(as_of) or
-                        type("Run", (), {"pk": 7})())
+    monkeypatch.setattr(
+        "scoring.lifecycle.monthly_retrain", lambda *, as_of: seen.append(as_of) or type("Run", (), {"pk": 7})()
+    )
 
     # when
     run_id = monthly_retrain_task("2025-11-01")

@@ -37,8 +37,14 @@ def test_the_page_shows_the_return_where_the_interval_supports_it(client, week43
     # given: the stored week as if the uplift had been measured above zero (8 of 40 treated vs 20 of 40 control)
     report, _ = weekly_report_build(week=W43)
     data = report.data
-    data["cohorts"]["uplift"].update(difference=0.3, low=0.1, high=0.48, verdict="fewer_churned",
-                                     is_supported=True, text="Working the cases cut churn by 30.0 points.")
+    data["cohorts"]["uplift"].update(
+        difference=0.3,
+        low=0.1,
+        high=0.48,
+        verdict="fewer_churned",
+        is_supported=True,
+        text="Working the cases cut churn by 30.0 points.",
+    )
     data["cohorts"]["return"].update(is_shown=True, ratio=12.5, ratio_low=4.2, text="The work kept about 12.")
     WeeklyReport.objects.filter(pk=report.pk).update(data=data)
 

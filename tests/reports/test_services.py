@@ -49,7 +49,11 @@ def test_work_orders_opened_resolved_open_and_breached_by_local_week(week43):
 
     # then: w9 (Mon 00:30 CEST) is in, w8 (Mon 27 00:30 CET, still 26 Oct in UTC) is out
     assert {k: work[k] for k in ("opened", "resolved", "open_at_end", "breached")} == {
-        "opened": 7, "resolved": 5, "open_at_end": 4, "breached": 3}
+        "opened": 7,
+        "resolved": 5,
+        "open_at_end": 4,
+        "breached": 3,
+    }
     assert work["by_tier"] == {
         "1": {"opened": 2, "resolved": 3, "open_at_end": 0, "breached": 1},
         "2": {"opened": 4, "resolved": 1, "open_at_end": 3, "breached": 2},
@@ -63,14 +67,37 @@ def test_sla_compliance_of_the_deadlines_in_the_week_by_tier(week43):
 
     # then: first contact due w1 w2 w3 w4 w9 (w2 and w3 missed); resolution due w5 (late) w9 w10
     assert {k: v for k, v in sla.items() if k != "by_tier"} == {
-        "first_contact_due": 5, "first_contact_met": 3, "first_contact_rate": 0.6,
-        "resolution_due": 3, "resolution_met": 2, "resolution_rate": pytest.approx(2 / 3)}
-    assert sla["by_tier"]["1"] == {"first_contact_due": 2, "first_contact_met": 2, "first_contact_rate": 1.0,
-                                   "resolution_due": 2, "resolution_met": 1, "resolution_rate": 0.5}
-    assert sla["by_tier"]["2"] == {"first_contact_due": 2, "first_contact_met": 0, "first_contact_rate": 0.0,
-                                   "resolution_due": 1, "resolution_met": 1, "resolution_rate": 1.0}
-    assert sla["by_tier"]["3"] == {"first_contact_due": 1, "first_contact_met": 1, "first_contact_rate": 1.0,
-                                   "resolution_due": 0, "resolution_met": 0, "resolution_rate": None}
+        "first_contact_due": 5,
+        "first_contact_met": 3,
+        "first_contact_rate": 0.6,
+        "resolution_due": 3,
+        "resolution_met": 2,
+        "resolution_rate": pytest.approx(2 / 3),
+    }
+    assert sla["by_tier"]["1"] == {
+        "first_contact_due": 2,
+        "first_contact_met": 2,
+        "first_contact_rate": 1.0,
+        "resolution_due": 2,
+        "resolution_met": 1,
+        "resolution_rate": 0.5,
+    }
+    assert sla["by_tier"]["2"] == {
+        "first_contact_due": 2,
+        "first_contact_met": 0,
+        "first_contact_rate": 0.0,
+        "resolution_due": 1,
+        "resolution_met": 1,
+        "resolution_rate": 1.0,
+    }
+    assert sla["by_tier"]["3"] == {
+        "first_contact_due": 1,
+        "first_contact_met": 1,
+        "first_contact_rate": 1.0,
+        "resolution_due": 0,
+        "resolution_met": 0,
+        "resolution_rate": None,
+    }
 
 
 def test_time_to_first_contact_from_the_first_contact_action(week43):
@@ -91,8 +118,9 @@ def test_a_work_order_edited_after_resolution_keeps_its_time_to_first_contact(we
     # reassigned (updated_at moves) and a later call is logged
     before = build()["first_contact_hours"]
     w6 = week43["w6"]
-    WorkOrder.objects.filter(pk=w6.pk).update(first_contact_at=oct_(25, 18), assignee=staff["am2"],
-                                              updated_at=oct_(29, 9))
+    WorkOrder.objects.filter(pk=w6.pk).update(
+        first_contact_at=oct_(25, 18), assignee=staff["am2"], updated_at=oct_(29, 9)
+    )
     Action.objects.create(work_order=w6, kind="call", author=staff["am2"], at=oct_(25, 8))
 
     # when
@@ -108,17 +136,32 @@ def test_outcomes_and_save_rate_by_tier_reason_and_account_manager(week43):
     outcomes = build()["outcomes"]
 
     # then: w1 retained/price, w4 churned/competitor, w5 unreachable/other, w6 false alarm/service, w9 retained/service
-    assert outcomes["total"] == {"retained": 2, "churned": 1, "unreachable": 1, "false_alarm": 1, "total": 5,
-                                 "save_rate": 0.5}
+    assert outcomes["total"] == {
+        "retained": 2,
+        "churned": 1,
+        "unreachable": 1,
+        "false_alarm": 1,
+        "total": 5,
+        "save_rate": 0.5,
+    }
     assert {t: (o["total"], o["save_rate"]) for t, o in outcomes["by_tier"].items()} == {
-        "1": (3, pytest.approx(2 / 3)), "2": (1, None), "3": (1, 0.0)}
-    assert {r: (o["retained"], o["churned"], o["unreachable"], o["false_alarm"], o["save_rate"])
-            for r, o in outcomes["by_reason"].items() if o["total"]} == {
-        "price": (1, 0, 0, 0, 1.0), "service": (1, 0, 0, 1, 1.0), "competitor": (0, 1, 0, 0, 0.0),
-        "other": (0, 0, 1, 0, 0.0)}
-    assert {a: (o["retained"], o["churned"], o["unreachable"], o["false_alarm"])
-            for a, o in outcomes["by_assignee"].items()} == {
-        "am1": (0, 0, 0, 1), "am2": (0, 1, 0, 0), "lead1": (2, 0, 1, 0)}
+        "1": (3, pytest.approx(2 / 3)),
+        "2": (1, None),
+        "3": (1, 0.0),
+    }
+    assert {
+        r: (o["retained"], o["churned"], o["unreachable"], o["false_alarm"], o["save_rate"])
+        for r, o in outcomes["by_reason"].items()
+        if o["total"]
+    } == {
+        "price": (1, 0, 0, 0, 1.0),
+        "service": (1, 0, 0, 1, 1.0),
+        "competitor": (0, 1, 0, 0, 0.0),
+        "other": (0, 0, 1, 0, 0.0),
+    }
+    assert {
+        a: (o["retained"], o["churned"], o["unreachable"], o["false_alarm"]) for a, o in outcomes["by_assignee"].items()
+    } == {"am1": (0, 0, 0, 1), "am2": (0, 1, 0, 0), "lead1": (2, 0, 1, 0)}
     assert outcomes["by_assignee"]["lead1"]["save_rate"] == pytest.approx(2 / 3)
 
 
@@ -129,7 +172,11 @@ def test_ltv_retained_and_the_policy_cost_of_the_work(week43):
     # then: w1 10,000 + w9 9,000 retained; cost 3 x 300 (tier 1) + 120 (tier 2) + 30 (tier 3)
     # (issue 16: no LTV / cost "return" here; a return is stated only from the uplift against the control group)
     assert {k: v for k, v in value.items() if k != "by_tier"} == {
-        "ltv_retained": 19_000.0, "retained": 2, "work_cost": 1_050.0, "resolved": 5}
+        "ltv_retained": 19_000.0,
+        "retained": 2,
+        "work_cost": 1_050.0,
+        "resolved": 5,
+    }
     assert value["by_tier"] == {
         "1": {"ltv_retained": 19_000.0, "retained": 2, "work_cost": 900.0, "resolved": 3},
         "2": {"ltv_retained": 0.0, "retained": 0, "work_cost": 120.0, "resolved": 1},
@@ -143,9 +190,9 @@ def test_churn_by_group_and_an_uplift_too_small_to_tell(week43):
 
     # then
     assert (cohorts["window_from"], cohorts["window_days"]) == ("2025-08-28", 60)
-    assert {g: (cohorts[g]["n"], cohorts[g]["churned"]) for g in ("worked", "control", "flagged_other",
-                                                                   "not_flagged")} == {
-        "worked": (4, 1), "control": (3, 2), "flagged_other": (11, 4), "not_flagged": (4, 4)}
+    assert {
+        g: (cohorts[g]["n"], cohorts[g]["churned"]) for g in ("worked", "control", "flagged_other", "not_flagged")
+    } == {"worked": (4, 1), "control": (3, 2), "flagged_other": (11, 4), "not_flagged": (4, 4)}
     # not flagged: NF1, NF2 and NF4 were last seen on 15 Jul, so by the policy's churn definition (90 days
     # without activity, issue 16) they left on 13 Oct; NF3 left on 15 Sep.
     assert cohorts["worked"]["rate"] == 0.25
@@ -153,8 +200,7 @@ def test_churn_by_group_and_an_uplift_too_small_to_tell(week43):
     assert uplift["difference"] == pytest.approx(2 / 3 - 1 / 4)
     assert uplift["low"] < 0 < uplift["high"]
     assert uplift["verdict"] == "too_small"
-    assert uplift["text"] == ("Too small to tell yet: each group needs at least 30 customers "
-                              "(worked 4, control 3).")
+    assert uplift["text"] == ("Too small to tell yet: each group needs at least 30 customers (worked 4, control 3).")
 
 
 def test_lead_time_from_first_alert_to_churn(week43):
@@ -163,8 +209,13 @@ def test_lead_time_from_first_alert_to_churn(week43):
 
     # then: ch1 63 days, ch2 14, ch3 30 days + 1 hour (DST); ch4 never alerted, ch5 alerted after leaving
     assert {k: lead[k] for k in ("churners", "alerted", "alerted_ahead", "share_ahead", "bar_days", "days")} == {
-        "churners": 5, "alerted": 3, "alerted_ahead": 2, "share_ahead": 0.4, "bar_days": 30,
-        "days": [14.0, 30.04, 63.0]}
+        "churners": 5,
+        "alerted": 3,
+        "alerted_ahead": 2,
+        "share_ahead": 0.4,
+        "bar_days": 30,
+        "days": [14.0, 30.04, 63.0],
+    }
     assert lead["median_days"] == pytest.approx(30 + 1 / 24)
 
 
@@ -230,9 +281,13 @@ def test_a_week_with_no_activity_has_empty_figures(db):
     data = build(week=IsoWeek(2025, 2))
 
     # then
-    assert data["work_orders"] == {"opened": 0, "resolved": 0, "open_at_end": 0, "breached": 0,
-                                   "by_tier": {t: {"opened": 0, "resolved": 0, "open_at_end": 0, "breached": 0}
-                                               for t in ("1", "2", "3")}}
+    assert data["work_orders"] == {
+        "opened": 0,
+        "resolved": 0,
+        "open_at_end": 0,
+        "breached": 0,
+        "by_tier": {t: {"opened": 0, "resolved": 0, "open_at_end": 0, "breached": 0} for t in ("1", "2", "3")},
+    }
     assert data["first_contact_hours"]["median"] is None
     assert data["outcomes"]["total"]["save_rate"] is None
     assert data["cohorts"]["uplift"]["verdict"] == "too_small"

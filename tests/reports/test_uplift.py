@@ -14,30 +14,57 @@ COSTS = {1: 300.0, 2: 120.0, 3: 30.0}
 
 
 def treated(n: int, *, tier: int = 2, ltv: float = 5_000.0) -> list[FlagFacts]:
-    return [FlagFacts(customer_id=i, flagged_at=FLAG, is_control=False, reached_work_tier=True, worked_at=FLAG,
-                      churned_at=None, tier=tier, lifetime_value=ltv) for i in range(n)]
+    return [
+        FlagFacts(
+            customer_id=i,
+            flagged_at=FLAG,
+            is_control=False,
+            reached_work_tier=True,
+            worked_at=FLAG,
+            churned_at=None,
+            tier=tier,
+            lifetime_value=ltv,
+        )
+        for i in range(n)
+    ]
 
 
 def uplift_of(worked: tuple[int, int], control: tuple[int, int]) -> dict:
-    return cohort_figures({"worked": worked, "control": control, "flagged_other": (0, 0),
-                           "not_flagged": (0, 0)})["uplift"]
+    return cohort_figures({"worked": worked, "control": control, "flagged_other": (0, 0), "not_flagged": (0, 0)})[
+        "uplift"
+    ]
 
 
-@pytest.mark.parametrize(("worked", "control", "verdict", "sentence"), [
-    # treated churned more than the control: negative uplift, interval includes 0
-    ((400, 31), (380, 28), "no_difference",
-     "Treated customers churned more than the control: 31 of 400 treated (7.8%) vs 28 of 380 in the control (7.4%); "
-     "too early to tell, no evidence of benefit (95% interval "),
-    # fewer treated churned, but the interval includes 0
-    ((60, 10), (60, 15), "no_difference",
-     "Treated customers churned less than the control: 10 of 60 treated (16.7%) vs 15 of 60 in the control (25.0%); "
-     "but the 95% interval "),
-    # treated churned clearly more: the whole interval below 0
-    ((40, 30), (40, 5), "more_churned",
-     "Treated customers churned more than the control: 30 of 40 treated (75.0%) vs 5 of 40 in the control "
-     "(12.5%); no evidence of benefit (95% interval "),
-    ((29, 3), (40, 20), "too_small", "Too small to tell yet: each group needs at least 30 customers"),
-])
+@pytest.mark.parametrize(
+    ("worked", "control", "verdict", "sentence"),
+    [
+        # treated churned more than the control: negative uplift, interval includes 0
+        (
+            (400, 31),
+            (380, 28),
+            "no_difference",
+            "Treated customers churned more than the control: 31 of 400 treated (7.8%) vs 28 of 380 in the control "
+            "(7.4%); too early to tell, no evidence of benefit (95% interval ",
+        ),
+        # fewer treated churned, but the interval includes 0
+        (
+            (60, 10),
+            (60, 15),
+            "no_difference",
+            "Treated customers churned less than the control: 10 of 60 treated (16.7%) vs 15 of 60 in the control "
+            "(25.0%); but the 95% interval ",
+        ),
+        # treated churned clearly more: the whole interval below 0
+        (
+            (40, 30),
+            (40, 5),
+            "more_churned",
+            "Treated customers churned more than the control: 30 of 40 treated (75.0%) vs 5 of 40 in the control "
+            "(12.5%); no evidence of benefit (95% interval ",
+        ),
+        ((29, 3), (40, 20), "too_small", "Too small to tell yet: each group needs at least 30 customers"),
+    ],
+)
 def test_no_return_figure_unless_the_uplift_interval_is_above_zero(worked, control, verdict, sentence):
     # when
     uplift = uplift_of(worked, control)
@@ -82,18 +109,32 @@ def test_churn_by_inactivity_counts_after_the_flag_only():
 def test_uplift_per_tier_only_where_both_groups_are_big_enough():
     # given: tier 1 has 35 treated and 32 control customers, tier 2 has 35 treated and 5 control
     def control(n, tier, churned):
-        return [FlagFacts(customer_id=1000 + tier * 100 + i, flagged_at=FLAG, is_control=True,
-                          reached_work_tier=True, worked_at=None, churned_at=FLAG + timedelta(days=5) if i < churned
-                          else None, tier=tier) for i in range(n)]
+        return [
+            FlagFacts(
+                customer_id=1000 + tier * 100 + i,
+                flagged_at=FLAG,
+                is_control=True,
+                reached_work_tier=True,
+                worked_at=None,
+                churned_at=FLAG + timedelta(days=5) if i < churned else None,
+                tier=tier,
+            )
+            for i in range(n)
+        ]
+
     flags = treated(35, tier=1) + control(32, 1, 16) + treated(35, tier=2) + control(5, 2, 2)
 
     # when
     by_tier = tier_uplift(flags, END, tiers=[1, 2, 3])
 
     # then
-    assert (by_tier["1"]["worked"]["n"], by_tier["1"]["control"]["n"], by_tier["1"]["control"]["churned"]) == (35, 32,
-                                                                                                              16)
+    assert (by_tier["1"]["worked"]["n"], by_tier["1"]["control"]["n"], by_tier["1"]["control"]["churned"]) == (
+        35,
+        32,
+        16,
+    )
     assert by_tier["1"]["uplift"]["verdict"] == "fewer_churned"
     assert by_tier["2"]["uplift"]["verdict"] == "too_small"
-    assert by_tier["3"]["uplift"]["text"] == ("Too small to tell yet: each group needs at least 30 customers "
-                                              "(worked 0, control 0).")
+    assert by_tier["3"]["uplift"]["text"] == (
+        "Too small to tell yet: each group needs at least 30 customers (worked 0, control 0)."
+    )

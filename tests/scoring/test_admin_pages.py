@@ -43,8 +43,14 @@ def policy_post(**changes) -> dict:
         "recontact_quiet_days": policy["recontact_quiet_days"], "comment": "",
     }  # fmt: skip
     for t in policy["tiers"]:
-        for attr in ("min_probability", "assignee_role", "escalation_role", "first_contact_hours",
-                     "resolution_hours", "expected_cost"):
+        for attr in (
+            "min_probability",
+            "assignee_role",
+            "escalation_role",
+            "first_contact_hours",
+            "resolution_hours",
+            "expected_cost",
+        ):
             value = t[attr]
             data[f"tier_{t['tier']}_{attr}"] = "" if value is None else value
         if t["creates_work_order"]:
@@ -55,9 +61,17 @@ def policy_post(**changes) -> dict:
 
 def rule_post(name="Spend collapse", conditions=(("spend_change_ratio", "<=", "-0.5"),), **changes) -> dict:
     rows = [*conditions, ("", "", ""), ("", "", "")]
-    data = {"name": name, "description": "", "position": "9", "is_enabled": "on", "comment": "test",
-            "cond-TOTAL_FORMS": str(len(rows)), "cond-INITIAL_FORMS": "0", "cond-MIN_NUM_FORMS": "0",
-            "cond-MAX_NUM_FORMS": "12"}
+    data = {
+        "name": name,
+        "description": "",
+        "position": "9",
+        "is_enabled": "on",
+        "comment": "test",
+        "cond-TOTAL_FORMS": str(len(rows)),
+        "cond-INITIAL_FORMS": "0",
+        "cond-MIN_NUM_FORMS": "0",
+        "cond-MAX_NUM_FORMS": "12",
+    }
     for i, (feature, op, value) in enumerate(rows):
         data.update({f"cond-{i}-feature": feature, f"cond-{i}-op": op, f"cond-{i}-value": value})
     data.update(changes)
@@ -92,8 +106,13 @@ def test_rules_page_lists_rules_with_conditions_status_and_backtest(admin_client
     # then
     assert response.status_code == 200
     rows = {r["rule"].name: r for r in response.context["rows"]}
-    assert list(rows) == ["Visits stopped", "App gone quiet", "Satisfaction dropped", "Renewal at risk",
-                          "Competitor signal"]
+    assert list(rows) == [
+        "Visits stopped",
+        "App gone quiet",
+        "Satisfaction dropped",
+        "Renewal at risk",
+        "Competitor signal",
+    ]
     assert rows["Visits stopped"]["conditions"] == [
         "Days since the last service visit ≥ 90 days",
         "Service visits in the 12 months before the last 90 days ≥ 4 visits",
@@ -122,8 +141,13 @@ def test_rules_backtest_measures_precision_and_recall_one_horizon_before_the_lat
     # then
     rows = {r["rule"]: r for r in result["rules"]}
     assert (result["as_of"], result["customers"], result["churners"]) == ("2025-05-01", 2, 1)
-    assert rows["Visits stopped"] == {"rule": "Visits stopped", "flagged": 2, "churned": 1, "precision": 0.5,
-                                      "recall": 1.0}
+    assert rows["Visits stopped"] == {
+        "rule": "Visits stopped",
+        "flagged": 2,
+        "churned": 1,
+        "precision": 0.5,
+        "recall": 1.0,
+    }
     assert rows[">= 2 rules"]["flagged"] == 0
 
 
@@ -169,32 +193,66 @@ def test_new_rule_is_saved_as_a_new_rule_set_version(admin_client, admin_user):
     assert rule.conditions == [{"feature": "spend_change_ratio", "op": "<=", "value": -0.5}]
     version = ruleset_current()
     assert (version.number, version.author, version.comment) == (2, admin_user, "spend matters")
-    assert version.diff == [{"path": "Spend collapse", "before": None, "after": {
-        "name": "Spend collapse", "description": "", "is_enabled": True, "position": 9,
-        "conditions": [{"feature": "spend_change_ratio", "op": "<=", "value": -0.5}]}}]
+    assert version.diff == [
+        {
+            "path": "Spend collapse",
+            "before": None,
+            "after": {
+                "name": "Spend collapse",
+                "description": "",
+                "is_enabled": True,
+                "position": 9,
+                "conditions": [{"feature": "spend_change_ratio", "op": "<=", "value": -0.5}],
+            },
+        }
+    ]
 
 
 @pytest.mark.parametrize(
     ("conditions", "changes", "where", "message"),
     [
-        ((("days_since_last_visit", ">=", "-5"),), {}, ("cond", 0, "value"),
-         "Must be between 0 and 36500 days for this feature."),
-        ((("satisfaction_latest", "<=", "11"),), {}, ("cond", 0, "value"),
-         "Must be between 0 and 10 score for this feature."),
-        ((("no_such_feature", ">=", "1"),), {}, ("cond", 0, "feature"),
-         "Select a valid choice. no_such_feature is not one of the available choices."),
-        ((("tenure_days", "=>", "1"),), {}, ("cond", 0, "op"),
-         "Select a valid choice. => is not one of the available choices."),
+        (
+            (("days_since_last_visit", ">=", "-5"),),
+            {},
+            ("cond", 0, "value"),
+            "Must be between 0 and 36500 days for this feature.",
+        ),
+        (
+            (("satisfaction_latest", "<=", "11"),),
+            {},
+            ("cond", 0, "value"),
+            "Must be between 0 and 10 score for this feature.",
+        ),
+        (
+            (("no_such_feature", ">=", "1"),),
+            {},
+            ("cond", 0, "feature"),
+            "Select a valid choice. no_such_feature is not one of the available choices.",
+        ),
+        (
+            (("tenure_days", "=>", "1"),),
+            {},
+            ("cond", 0, "op"),
+            "Select a valid choice. => is not one of the available choices.",
+        ),
         ((("tenure_days", ">=", "many"),), {}, ("cond", 0, "value"), "Enter a number."),
         ((("tenure_days", ">=", "inf"),), {}, ("cond", 0, "value"), "Enter a number."),
         ((("tenure_days", "", "5"),), {}, ("cond", 0, "op"), "Fill this in too, or clear the whole row."),
         ((), {}, ("formset",), "A rule needs at least one condition."),
-        ((("tenure_days", "<", "30"),), {"name": "Visits stopped"}, ("form", "name"),
-         "Another rule already has this name."),
+        (
+            (("tenure_days", "<", "30"),),
+            {"name": "Visits stopped"},
+            ("form", "name"),
+            "Another rule already has this name.",
+        ),
         ((("tenure_days", "<", "30"),), {"name": "  "}, ("form", "name"), "This field is required."),
         ((("tenure_days", "<", "30"),), {"comment": ""}, ("form", "comment"), "This field is required."),
-        ((("tenure_days", "<", "30"),), {"position": "-1"}, ("form", "position"),
-         "Ensure this value is greater than or equal to 0."),
+        (
+            (("tenure_days", "<", "30"),),
+            {"position": "-1"},
+            ("form", "position"),
+            "Ensure this value is greater than or equal to 0.",
+        ),
     ],
 )
 def test_rule_form_refuses_bad_values_next_to_the_field(admin_client, conditions, changes, where, message):
@@ -226,8 +284,10 @@ def test_rule_edit_preview_shows_the_effect_and_saves_nothing(admin_client):
     before = versions()
 
     # when the competitor rule is previewed with a stricter threshold (2 signals: nobody has two)
-    response = admin_client.post(f"/scoring/rules/{rule.pk}/edit/", rule_post(
-        name="Competitor signal", conditions=(("competitor_signals_30d", ">=", "2"),), preview="1"))
+    response = admin_client.post(
+        f"/scoring/rules/{rule.pk}/edit/",
+        rule_post(name="Competitor signal", conditions=(("competitor_signals_30d", ">=", "2"),), preview="1"),
+    )
 
     # then
     assert response.status_code == 200
@@ -259,10 +319,14 @@ def test_disable_and_delete_go_through_a_confirm_page_with_preview(admin_client,
     assert (disabled.status_code, deleted.status_code) == (302, 302)
     assert not Rule.objects.filter(pk=rule.pk).exists()
     history = list(RuleSetVersion.objects.order_by("number").values_list("number", "comment", "author"))
-    assert history == [(1, "default seed rules", None), (2, "too noisy", admin_user.id),
-                       (3, "gone for good", admin_user.id)]
+    assert history == [
+        (1, "default seed rules", None),
+        (2, "too noisy", admin_user.id),
+        (3, "gone for good", admin_user.id),
+    ]
     assert RuleSetVersion.objects.get(number=2).diff == [
-        {"path": "Competitor signal.is_enabled", "before": True, "after": False}]
+        {"path": "Competitor signal.is_enabled", "before": True, "after": False}
+    ]
 
 
 # --- policy page ----------------------------------------------------------------------------------------------------
@@ -288,28 +352,48 @@ def test_policy_page_shows_the_policy_in_force(admin_client):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"tier_2_min_probability": "0.85"}, "tier_2_min_probability",
-         "Must be lower than tier 1's 0.8: thresholds fall strictly from tier 1 down."),
-        ({"tier_3_min_probability": "0.6"}, "tier_3_min_probability",
-         "Must be lower than tier 2's 0.6: thresholds fall strictly from tier 1 down."),
+        (
+            {"tier_2_min_probability": "0.85"},
+            "tier_2_min_probability",
+            "Must be lower than tier 1's 0.8: thresholds fall strictly from tier 1 down.",
+        ),
+        (
+            {"tier_3_min_probability": "0.6"},
+            "tier_3_min_probability",
+            "Must be lower than tier 2's 0.6: thresholds fall strictly from tier 1 down.",
+        ),
         ({"tier_1_min_probability": "1.5"}, "tier_1_min_probability", "Ensure this value is less than or equal to 1."),
-        ({"tier_4_min_probability": "-0.1"}, "tier_4_min_probability",
-         "Ensure this value is greater than or equal to 0."),
+        (
+            {"tier_4_min_probability": "-0.1"},
+            "tier_4_min_probability",
+            "Ensure this value is greater than or equal to 0.",
+        ),
         ({"high_risk_min_rules": "0"}, "high_risk_min_rules", "Ensure this value is greater than or equal to 1."),
         ({"high_risk_min_rules": "two"}, "high_risk_min_rules", "Enter a whole number."),
         ({"control_share": "0.8"}, "control_share", "Ensure this value is less than or equal to 0.5."),
         ({"inactive_days": "3"}, "inactive_days", "Ensure this value is greater than or equal to 7."),
-        ({"churn_mode": "whenever"}, "churn_mode",
-         "Select a valid choice. whenever is not one of the available choices."),
-        ({"tier_2_assignee_role": "intern"}, "tier_2_assignee_role",
-         "Select a valid choice. intern is not one of the available choices."),
-        ({"tier_2_assignee_role": "automated"}, "tier_2_assignee_role",
-         "A tier that creates work orders needs a human role."),
+        (
+            {"churn_mode": "whenever"},
+            "churn_mode",
+            "Select a valid choice. whenever is not one of the available choices.",
+        ),
+        (
+            {"tier_2_assignee_role": "intern"},
+            "tier_2_assignee_role",
+            "Select a valid choice. intern is not one of the available choices.",
+        ),
+        (
+            {"tier_2_assignee_role": "automated"},
+            "tier_2_assignee_role",
+            "A tier that creates work orders needs a human role.",
+        ),
         ({"tier_1_first_contact_hours": ""}, "tier_1_first_contact_hours", "Must be a whole number, got None."),
-        ({"tier_1_resolution_hours": "12"}, "tier_1_resolution_hours",
-         "Must not be shorter than first_contact_hours."),
-        ({"rule_high_min_tier": "7"}, "rule_high_min_tier",
-         "Select a valid choice. 7 is not one of the available choices."),
+        ({"tier_1_resolution_hours": "12"}, "tier_1_resolution_hours", "Must not be shorter than first_contact_hours."),
+        (
+            {"rule_high_min_tier": "7"},
+            "rule_high_min_tier",
+            "Select a valid choice. 7 is not one of the available choices.",
+        ),
         ({"comment": ""}, "comment", "This field is required."),
     ],
 )
@@ -344,8 +428,9 @@ def test_policy_preview_then_save_then_history_then_rollback_then_the_next_run_u
     assert versions() == before
 
     # when it is saved with a comment
-    saved = admin_client.post("/scoring/policy/", policy_post(high_risk_min_rules="3", comment="fewer false alarms",
-                                                              save="1"))
+    saved = admin_client.post(
+        "/scoring/policy/", policy_post(high_risk_min_rules="3", comment="fewer false alarms", save="1")
+    )
 
     # then it is the new version with author, comment and diff, shown in the history
     assert saved.status_code == 302
@@ -404,8 +489,11 @@ def test_rules_rollback_restores_a_deleted_rule_and_keeps_surviving_ids(admin_cl
     # then the rules equal v1 again, as v4, and the surviving rule kept its id
     assert response.status_code == 302
     current = ruleset_current()
-    assert (current.number, current.rules, current.author) == (4, RuleSetVersion.objects.get(number=1).rules,
-                                                               admin_user)
+    assert (current.number, current.rules, current.author) == (
+        4,
+        RuleSetVersion.objects.get(number=1).rules,
+        admin_user,
+    )
     assert Rule.objects.get(name="Visits stopped").pk == kept.pk
     assert Rule.objects.get(name="Visits stopped").is_enabled is True
     assert Rule.objects.filter(name="Competitor signal").exists()
@@ -480,14 +568,17 @@ def test_every_input_of_the_rule_form_has_a_label(admin_client):
 
 
 def test_policy_page_sets_a_tier_calendar_and_24x7_escalation_and_the_api_refuses_an_unknown_calendar(
-        admin_client, admin_user):
+    admin_client, admin_user
+):
     # given the default policy and a calendar named "office"
     defaults_install()
     calendar_save(name="office", timezone="Europe/Berlin", hours={"mon": [["09:00", "17:00"]]})
 
     # when the admin gives tier 1 the office calendar and 24x7 escalations on the policy page
-    saved = admin_client.post("/scoring/policy/", policy_post(tier_1_calendar="office", tier_1_escalation_24x7="on",
-                                                              comment="office hours for urgent", save="1"))
+    saved = admin_client.post(
+        "/scoring/policy/",
+        policy_post(tier_1_calendar="office", tier_1_escalation_24x7="on", comment="office hours for urgent", save="1"),
+    )
 
     # then the policy in force carries both, and only for tier 1
     assert saved.status_code == 302, saved.context["form"].errors

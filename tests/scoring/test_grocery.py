@@ -19,13 +19,24 @@ pytestmark = [
 @pytest.mark.django_db
 def test_grocery_out_of_time_auc_beats_the_published_baselines(tmp_path, no_control_group):
     # given: the real purchase log imported with the normal import command
-    call_command("import_events", str(GROCERY), kind="purchase", create_missing_customers=True,
-                 column_map=["customer_external_id=cust", "occurred_at=date"])
+    call_command(
+        "import_events",
+        str(GROCERY),
+        kind="purchase",
+        create_missing_customers=True,
+        column_map=["customer_external_id=cust", "occurred_at=date"],
+    )
     out = tmp_path / "eval.json"
 
     # when: the published protocol (train 2007-06-30, test 2007-09-30, 90-day horizon, active 180 days)
-    call_command("evaluate", train_cutoff=date(2007, 6, 30), test_cutoff=date(2007, 9, 30), horizon_days=90,
-                 active_days=180, json_path=str(out))
+    call_command(
+        "evaluate",
+        train_cutoff=date(2007, 6, 30),
+        test_cutoff=date(2007, 9, 30),
+        horizon_days=90,
+        active_days=180,
+        json_path=str(out),
+    )
 
     # then: better than plain logistic regression (0.815) and recency alone (0.743) there
     result = json.loads(out.read_text())

@@ -73,8 +73,10 @@ def test_work_orders_fill_capacity_by_expected_value_and_the_rest_wait_over_capa
     run(AS_OF + timedelta(days=1))
 
     # then: the freed slot goes to the next most valuable waiting customer
-    assert sorted(WorkOrder.objects.filter(open_key__isnull=False).values_list("customer__external_id", flat=True)) \
-        == ["C3", "C4"]
+    assert sorted(WorkOrder.objects.filter(open_key__isnull=False).values_list("customer__external_id", flat=True)) == [
+        "C3",
+        "C4",
+    ]
 
 
 def test_no_capacity_anywhere_means_no_work_orders_and_the_summary_says_so(capsys):
@@ -98,9 +100,16 @@ def test_lapsed_customers_get_no_score_no_alert_and_are_listed_for_win_back(admi
     # given: a lapsed customer with an open alert from an earlier night, and an active at-risk one
     agent_user("am1")
     gone = lapsed("GONE", ltv=0.0)
-    Alert.objects.create(customer=gone, open_key=gone.id, tier=2, max_tier=2, probability=0.7,
-                         first_raised_at="2025-06-01T00:00Z", first_run_as_of=AS_OF - timedelta(days=30),
-                         last_run_as_of=AS_OF - timedelta(days=30))
+    Alert.objects.create(
+        customer=gone,
+        open_key=gone.id,
+        tier=2,
+        max_tier=2,
+        probability=0.7,
+        first_raised_at="2025-06-01T00:00Z",
+        first_run_as_of=AS_OF - timedelta(days=30),
+        last_run_as_of=AS_OF - timedelta(days=30),
+    )
     at_risk("LIVE", ltv=500.0)
 
     # when
@@ -117,7 +126,8 @@ def test_lapsed_customers_get_no_score_no_alert_and_are_listed_for_win_back(admi
     assert b"GONE" in page.content
     assert b"LIVE" not in page.content
     assert [(r["external_id"], r["value_basis"], r["value"], r["purchases"]) for r in exported] == [
-        ("GONE", "spend", "1050.00", "21")]
+        ("GONE", "spend", "1050.00", "21")
+    ]
 
 
 def test_win_back_api_ranks_by_value_and_is_for_admins_and_team_leads(api_client, admin_user, am_user):
@@ -135,8 +145,11 @@ def test_win_back_api_ranks_by_value_and_is_for_admins_and_team_leads(api_client
     # then
     assert refused.status_code == 403
     rows = listed.json()["results"]
-    assert [(r["external_id"], r["value_basis"]) for r in rows] == [("BIG", "ltv"), ("SPEND", "spend"),
-                                                                      ("SMALL", "ltv")]
+    assert [(r["external_id"], r["value_basis"]) for r in rows] == [
+        ("BIG", "ltv"),
+        ("SPEND", "spend"),
+        ("SMALL", "ltv"),
+    ]
     assert rows[0]["last_activity"] is not None
     assert rows[1]["lifetime_spend"] == 1050.0
 
@@ -192,8 +205,10 @@ def test_rank_tiers_need_shares_that_fit_and_unknown_roles_are_refused_with_the_
     policy = {**default_policy(), "tier_mode": "rank"}
     policy["tiers"] = [{**t, "top_share": 0.5} for t in policy["tiers"]]
     policy["tiers"][2]["assignee_role"] = "marketing"
-    missing = {**policy, "tiers": [*policy["tiers"][:3], {k: v for k, v in policy["tiers"][3].items()
-                                                          if k != "top_share"}]}
+    missing = {
+        **policy,
+        "tiers": [*policy["tiers"][:3], {k: v for k, v in policy["tiers"][3].items() if k != "top_share"}],
+    }
 
     problems = {p.path: p.message for p in validate_policy(policy)}
     problems_missing = {p.path: p.message for p in validate_policy(missing)}
@@ -236,8 +251,10 @@ def test_policy_preview_shows_work_orders_per_team_against_capacity(api_client, 
     team = next(t for t in body["teams"] if t["role"] == "account_manager")
     assert (team["flagged"], team["free_capacity"], team["would_open"], team["over_capacity"]) == (3, 1, 1, 2)
     assert body["active"] == {"now": 3, "proposed": 3}
-    assert body["warnings"] == ["tiers 2 (important) would flag 3 customers for account manager, who can take 1 "
-                                "more: 2 would stay in the automated lane, over capacity"]
+    assert body["warnings"] == [
+        "tiers 2 (important) would flag 3 customers for account manager, who can take 1 "
+        "more: 2 would stay in the automated lane, over capacity"
+    ]
 
 
 def test_policy_page_states_the_assignment_order_and_saves_the_lanes_settings(admin_user, client):
@@ -248,16 +265,27 @@ def test_policy_page_states_the_assignment_order_and_saves_the_lanes_settings(ad
 
     # when
     page = client.get("/scoring/policy/")
-    saved = client.post("/scoring/policy/", policy_post(tier_mode="rank", value_spend_days=180,
-                                                        new_min_tenure_days=60, new_lane="save", comment="rank",
-                                                        tier_1_top_share=0.01))
+    saved = client.post(
+        "/scoring/policy/",
+        policy_post(
+            tier_mode="rank",
+            value_spend_days=180,
+            new_min_tenure_days=60,
+            new_lane="save",
+            comment="rank",
+            tier_1_top_share=0.01,
+        ),
+    )
 
     # then
     assert b"The customer&#x27;s owner, when the owner holds the tier&#x27;s role" in page.content
     assert saved.status_code == 302
     data = policy_current().data
     assert (data["tier_mode"], data["value_spend_days"], data["new_customers"]) == (
-        "rank", 180, {"min_tenure_days": 60, "lane": "save"})
+        "rank",
+        180,
+        {"min_tenure_days": 60, "lane": "save"},
+    )
     assert [t["top_share"] for t in data["tiers"]] == [0.01, 0.05, 0.10, 0.20]
 
 
@@ -267,8 +295,11 @@ def test_rank_tiers_in_the_nightly_run_pin_the_previous_runs_thresholds_across_c
     agent_user("lead", Role.TEAM_LEAD)
     data = policy_current().data
     shares = (0.5, 0.001, 0.001, 0.001)
-    policy_with(tier_mode="rank", high_risk_min_rules=5,
-                tiers=[{**t, "top_share": share} for t, share in zip(data["tiers"], shares, strict=True)])
+    policy_with(
+        tier_mode="rank",
+        high_risk_min_rules=5,
+        tiers=[{**t, "top_share": share} for t, share in zip(data["tiers"], shares, strict=True)],
+    )
     for i in range(10):
         at_risk(f"R{i}", ltv=100.0)
     for i in range(10):

@@ -38,8 +38,13 @@ def snapshot():
 def test_grocery_log_work_fits_the_team_and_the_lapsed_go_to_win_back(no_control_group):
     # given: the real log imported as a user would, a model trained, and a small team: a lead, two account
     # managers, a customer-service agent (capacity 5 each) and a second agent on leave with capacity 50
-    call_command("import_events", str(GROCERY), kind="purchase", create_missing_customers=True,
-                 column_map=["customer_external_id=cust", "occurred_at=date"])
+    call_command(
+        "import_events",
+        str(GROCERY),
+        kind="purchase",
+        create_missing_customers=True,
+        column_map=["customer_external_id=cust", "occurred_at=date"],
+    )
     lead = agent_user("lead", Role.TEAM_LEAD, capacity=5)
     for name in ("am0", "am1"):
         agent_user(name, capacity=5, team_lead=lead)
@@ -56,8 +61,12 @@ def test_grocery_log_work_fits_the_team_and_the_lapsed_go_to_win_back(no_control
     # then: nobody silent for more than the churn definition's 90 days gets a save work order
     run = ScoreRun.objects.get(as_of=AS_OF)
     cutoff = AS_OF - timedelta(days=90)
-    last = dict(Event.objects.filter(occurred_at__date__lte=AS_OF).values("customer_id")
-                .annotate(last=Max("occurred_at")).values_list("customer_id", "last"))
+    last = dict(
+        Event.objects.filter(occurred_at__date__lte=AS_OF)
+        .values("customer_id")
+        .annotate(last=Max("occurred_at"))
+        .values_list("customer_id", "last")
+    )
     lapsed = {cid for cid, at in last.items() if timezone.localtime(at).date() <= cutoff}
     worked = list(WorkOrder.objects.filter(open_key__isnull=False).select_related("assignee"))
     assert run.stats["lapsed"] == len(lapsed) > 1000

@@ -41,8 +41,9 @@ def test_calibration_folds_are_shuffled_so_no_fold_calibrates_on_another_cut_off
 
     # when
     shuffled = ml.fit_one("logistic_regression", X, y).estimator
-    unshuffled = CalibratedClassifierCV(ml.CANDIDATES["logistic_regression"](), method="sigmoid",
-                                        cv=StratifiedKFold(3)).fit(X, y)
+    unshuffled = CalibratedClassifierCV(
+        ml.CANDIDATES["logistic_regression"](), method="sigmoid", cv=StratifiedKFold(3)
+    ).fit(X, y)
 
     # then: every shuffled fold keeps the ranking; the old unshuffled folds invert one sigmoid
     assert all(a < 0 for a in _sigmoid_slopes(shuffled))
@@ -88,11 +89,18 @@ def test_selection_records_mean_and_spread_over_validation_cut_offs():
 
 
 def test_constant_and_duplicate_columns_are_dropped_keeping_the_preferred_copy():
-    X = pd.DataFrame({"a": [1.0, 2, 3], "const": [5.0, 5, 5], "b": [1.0, 2, 3], "c": [np.nan, 1, np.nan],
-                      "d": [np.nan, 1, np.nan], "e": [3.0, 1, 2]})
+    X = pd.DataFrame(
+        {
+            "a": [1.0, 2, 3],
+            "const": [5.0, 5, 5],
+            "b": [1.0, 2, 3],
+            "c": [np.nan, 1, np.nan],
+            "d": [np.nan, 1, np.nan],
+            "e": [3.0, 1, 2],
+        }
+    )
 
-    assert ml.uninformative_columns(X, keep_first=("b",)) == {"const": "constant", "a": "same as b",
-                                                              "d": "same as c"}
+    assert ml.uninformative_columns(X, keep_first=("b",)) == {"const": "constant", "a": "same as b", "d": "same as c"}
 
 
 @pytest.mark.django_db
@@ -120,8 +128,20 @@ def test_gap_statistics_only_from_two_gaps_on():
     assert r["recency_typical_gap_ratio"] == pytest.approx(2.1, abs=0.02)
     assert r["items_per_purchase_90d"] == pytest.approx((4 * 3 + 6) / 5)
     for c in (once, twice):
-        assert f.loc[c.id, ["purchase_gap_mean", "purchase_gap_median", "purchase_gap_last", "purchase_gap_cv",
-                            "recency_typical_gap_ratio"]].isna().all()
+        assert (
+            f.loc[
+                c.id,
+                [
+                    "purchase_gap_mean",
+                    "purchase_gap_median",
+                    "purchase_gap_last",
+                    "purchase_gap_cv",
+                    "recency_typical_gap_ratio",
+                ],
+            ]
+            .isna()
+            .all()
+        )
 
 
 def test_bgnbd_recovers_its_parameters_and_a_long_silence_lowers_p_alive():
@@ -195,8 +215,9 @@ def test_explanations_on_a_purchase_only_log_repeat_nothing_and_never_cite_a_mis
     # a one-time buyer is never told about their "usual gap"
     once_factors = explained[list(X.index).index(once.id)]
     assert not any("usual" in f["text"] for f in once_factors)
-    assert all(f["text"].startswith("only one purchase ever") for f in once_factors if f["feature"].startswith(
-        "days_since"))
+    assert all(
+        f["text"].startswith("only one purchase ever") for f in once_factors if f["feature"].startswith("days_since")
+    )
 
 
 def test_a_risk_lowering_factor_is_never_listed_as_a_risk():

@@ -141,8 +141,9 @@ def test_chunk_retry_writes_nothing_twice(am_user):
     # budget is the whole run's)
     assert len(chunks) == 2
     assert rescored == counts == (3, 3, 0)
-    assert (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count()) == after_finish \
-        == (3, 3, 3)
+    assert (
+        (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count()) == after_finish == (3, 3, 3)
+    )
     assert finished.status == ScoreRun.Status.DONE
     assert finished.stats["work_orders_opened"] == 3
 

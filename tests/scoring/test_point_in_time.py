@@ -78,7 +78,6 @@ def test_a_work_order_shows_its_score_date_and_todays_score_when_it_changed():
     from scoring.models import CustomerScore, ScoreRun
     from scoring.selectors import score_then_and_now
 
-
     c = customer("C1")
     opened = datetime(2025, 7, 1, 2, 30, tzinfo=UTC)
     for as_of, p in ((AS_OF, 0.72), (AS_OF + timedelta(days=5), 0.41)):

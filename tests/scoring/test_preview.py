@@ -55,8 +55,13 @@ def population():
 
 
 def snapshot_run(**fields) -> ScoreRun:
-    return ScoreRun.objects.create(as_of=AS_OF, status=ScoreRun.Status.DONE, policy_version=policy_current(),
-                                   ruleset_version=ruleset_current(), **fields)
+    return ScoreRun.objects.create(
+        as_of=AS_OF,
+        status=ScoreRun.Status.DONE,
+        policy_version=policy_current(),
+        ruleset_version=ruleset_current(),
+        **fields,
+    )
 
 
 def with_changes(**changes) -> dict:
@@ -146,8 +151,14 @@ def test_new_rule_and_deleted_rule_proposals():
     satisfaction = Rule.objects.get(name="Satisfaction dropped")
 
     # when a rule is added that fires for everyone with a competitor signal in 90 days, or one is deleted
-    added = preview_change(rules=rules_after_edit(fields={
-        "name": "Competitor 90d", "conditions": [{"feature": "competitor_signals_90d", "op": ">=", "value": 1}]}))
+    added = preview_change(
+        rules=rules_after_edit(
+            fields={
+                "name": "Competitor 90d",
+                "conditions": [{"feature": "competitor_signals_90d", "op": ">=", "value": 1}],
+            }
+        )
+    )
     removed = preview_change(rules=rules_after_edit(rule_id=satisfaction.pk, remove=True))
 
     # then the one-rule customer now fires two; deleting a rule THREE needed keeps it high risk with two
@@ -178,8 +189,14 @@ def test_preview_uses_the_runs_model_for_probabilities():
     estimator = DummyClassifier(strategy="prior").fit(np.zeros((10, 1)), [1] * 7 + [0] * 3)
     buffer = io.BytesIO()
     joblib.dump({"estimator": estimator, "reference": {}}, buffer)
-    model = ModelVersion.objects.create(algorithm="dummy", features=["tenure_days"], horizon_days=60,
-                                        sklearn_version="1.7", artifact=buffer.getvalue(), is_active=True)
+    model = ModelVersion.objects.create(
+        algorithm="dummy",
+        features=["tenure_days"],
+        horizon_days=60,
+        sklearn_version="1.7",
+        artifact=buffer.getvalue(),
+        is_active=True,
+    )
     snapshot_run(model_version=model)
     data = with_changes()
     data["tiers"][1]["min_probability"] = 0.75  # tier 2 now starts above the model's 0.7
@@ -231,8 +248,12 @@ def test_invalid_proposals_are_refused_with_every_problem_named():
     with pytest.raises(ValidationError) as policy_error:
         preview_change(policy=policy)
     with pytest.raises(ValidationError) as rules_error:
-        preview_change(rules=[{"name": "A", "conditions": [{"feature": "nope", "op": "~", "value": 1}]},
-                              {"name": "A", "conditions": []}])
+        preview_change(
+            rules=[
+                {"name": "A", "conditions": [{"feature": "nope", "op": "~", "value": 1}]},
+                {"name": "A", "conditions": []},
+            ]
+        )
     assert policy_error.value.message_dict["policy"] == [
         "high_risk_min_rules: 0 is out of range (1 to 50)",
         "tiers: min_probability must be strictly decreasing from tier 1 down",

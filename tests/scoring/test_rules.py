@@ -21,8 +21,10 @@ AS_OF = date(2025, 6, 30)
     [
         ([{"feature": "visits_per_day", "op": ">", "value": 1}], "condition 1: unknown feature 'visits_per_day'"),
         ([{"feature": "visits_30d", "op": "=>", "value": 1}], "condition 1: unknown operator '=>'"),
-        ([{"feature": "satisfaction_latest", "op": "<=", "value": 11}],
-         "condition 1: value 11 is out of range for satisfaction_latest (0 to 10 score)"),
+        (
+            [{"feature": "satisfaction_latest", "op": "<=", "value": 11}],
+            "condition 1: value 11 is out of range for satisfaction_latest (0 to 10 score)",
+        ),
         ([{"feature": "visits_30d", "op": ">", "value": "many"}], "condition 1: value must be a finite number"),
         ([], "a rule needs at least one condition"),
     ],
@@ -47,16 +49,30 @@ def test_a_good_rule_is_saved_with_a_new_rule_set_version(admin_user):
     before = RuleSetVersion.objects.order_by("-number").first().number
 
     # when
-    rule_save(name="Spend collapse", conditions=[{"feature": "spend_change_ratio", "op": "<=", "value": -0.5}],
-              by=admin_user, comment="new")
+    rule_save(
+        name="Spend collapse",
+        conditions=[{"feature": "spend_change_ratio", "op": "<=", "value": -0.5}],
+        by=admin_user,
+        comment="new",
+    )
 
     # then
     version = RuleSetVersion.objects.order_by("-number").first()
     assert version.number == before + 1
     assert version.author == admin_user
-    assert version.diff == [{"path": "Spend collapse", "before": None, "after": {
-        "name": "Spend collapse", "description": "", "is_enabled": True, "position": 0,
-        "conditions": [{"feature": "spend_change_ratio", "op": "<=", "value": -0.5}]}}]
+    assert version.diff == [
+        {
+            "path": "Spend collapse",
+            "before": None,
+            "after": {
+                "name": "Spend collapse",
+                "description": "",
+                "is_enabled": True,
+                "position": 0,
+                "conditions": [{"feature": "spend_change_ratio", "op": "<=", "value": -0.5}],
+            },
+        }
+    ]
 
 
 def test_rules_evaluate_vectorised_and_nan_never_fires():
@@ -88,6 +104,11 @@ def test_backtest_counts_flagged_churned_precision_and_recall():
     # then
     by_rule = {r["rule"]: r for r in result["rules"]}
     assert (result["customers"], result["churners"]) == (4, 2)
-    assert by_rule["Competitor signal"] == {"rule": "Competitor signal", "flagged": 2, "churned": 1,
-                                            "precision": 0.5, "recall": 0.5}
+    assert by_rule["Competitor signal"] == {
+        "rule": "Competitor signal",
+        "flagged": 2,
+        "churned": 1,
+        "precision": 0.5,
+        "recall": 0.5,
+    }
     assert by_rule[">= 2 rules"]["flagged"] == 0

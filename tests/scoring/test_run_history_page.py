@@ -21,12 +21,19 @@ def failed_run():
     events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF, 7))
     run = run_start(as_of=AS_OF)  # one chunk, not done
     finished = timezone.now()
-    ScoreRun.objects.filter(pk=run.pk).update(status=ScoreRun.Status.FAILED, finished_at=finished,
-                                              error="chunk 0: RuntimeError('disk on fire')",
-                                              started_at=finished - timedelta(minutes=3, seconds=7))
-    ScoreRun.objects.create(as_of=AS_OF - timedelta(days=1), status=ScoreRun.Status.DONE, chunks_total=0,
-                            stats={"customers": 41, "no_activity": 3, "at_risk": 7, "work_orders_opened": 5,
-                                   "alerts_closed": 2}, finished_at=timezone.now())
+    ScoreRun.objects.filter(pk=run.pk).update(
+        status=ScoreRun.Status.FAILED,
+        finished_at=finished,
+        error="chunk 0: RuntimeError('disk on fire')",
+        started_at=finished - timedelta(minutes=3, seconds=7),
+    )
+    ScoreRun.objects.create(
+        as_of=AS_OF - timedelta(days=1),
+        status=ScoreRun.Status.DONE,
+        chunks_total=0,
+        stats={"customers": 41, "no_activity": 3, "at_risk": 7, "work_orders_opened": 5, "alerts_closed": 2},
+        finished_at=timezone.now(),
+    )
     run.refresh_from_db()
     return run
 

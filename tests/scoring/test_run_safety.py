@@ -58,13 +58,17 @@ def a_trained_model():
     X = pd.DataFrame(rng.random((200, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES))
     y = (X.iloc[:, 0] > 0.7).to_numpy().astype(int)
     result = ml.fit_one("logistic_regression", X, y)
-    return model_store(result=result, horizon_days=60, train_from=AS_OF - timedelta(days=90), train_to=AS_OF,
-                       promote="always")
+    return model_store(
+        result=result, horizon_days=60, train_from=AS_OF - timedelta(days=90), train_to=AS_OF, promote="always"
+    )
 
 
 def alert_state():
-    return sorted(Alert.objects.values_list("customer_id", "status", "probability", "tier", "rules_fired",
-                                            "last_run_as_of", "open_key"))
+    return sorted(
+        Alert.objects.values_list(
+            "customer_id", "status", "probability", "tier", "rules_fired", "last_run_as_of", "open_key"
+        )
+    )
 
 
 # --- empty chunks --------------------------------------------------------------------------------------------------
@@ -84,7 +88,11 @@ def test_a_last_chunk_of_eventless_customers_completes_as_empty():
     # then
     assert run.status == ScoreRun.Status.DONE, run.stats
     assert (run.chunks_total, run.stats["customers"], run.stats["no_activity"], run.stats["empty_chunks"]) == (
-        4, 4, 3, 2)
+        4,
+        4,
+        3,
+        2,
+    )
 
 
 def test_chunk_ranges_follow_the_customers_that_exist_when_the_chunk_runs():
@@ -168,8 +176,13 @@ def test_a_second_date_is_refused_while_a_run_is_active_and_allowed_once_it_is_a
 # --- retries -------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("error", [psycopg.OperationalError("terminating connection due to administrator command"),
-                                   psycopg.InterfaceError("the connection is closed")])
+@pytest.mark.parametrize(
+    "error",
+    [
+        psycopg.OperationalError("terminating connection due to administrator command"),
+        psycopg.InterfaceError("the connection is closed"),
+    ],
+)
 def test_a_transient_psycopg_error_in_a_write_is_retried(monkeypatch, error):
     # given: the first COPY of scores fails as a terminated connection would
     from nightly import pipeline
@@ -214,8 +227,9 @@ def test_a_validation_error_fails_the_chunk_at_once(monkeypatch):
 # --- liveness ------------------------------------------------------------------------------------------------------
 
 
-def test_the_sweep_re_dispatches_a_stalled_run_and_tells_the_admins(settings, admin_user,
-                                                                   django_capture_on_commit_callbacks):
+def test_the_sweep_re_dispatches_a_stalled_run_and_tells_the_admins(
+    settings, admin_user, django_capture_on_commit_callbacks
+):
     # given: a run whose worker died: started, one chunk heartbeat long ago, nothing since
     settings.SCORING_STALL_SECONDS = 60
     for i in range(4):
@@ -278,10 +292,13 @@ def test_a_failed_night_is_retried_once(monkeypatch, admin_user, django_capture_
 # --- retrain message -----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("metrics", "reason"), [
-    ({"pr_auc": 0.818, "roc_auc": 0.70}, "not promoted: validation ROC AUC 0.700 < active model #{pk} 0.800"),
-    ({"pr_auc": 0.700, "roc_auc": 0.90}, "not promoted: validation PR AUC 0.700 < active model #{pk} 0.807"),
-])
+@pytest.mark.parametrize(
+    ("metrics", "reason"),
+    [
+        ({"pr_auc": 0.818, "roc_auc": 0.70}, "not promoted: validation ROC AUC 0.700 < active model #{pk} 0.800"),
+        ({"pr_auc": 0.700, "roc_auc": 0.90}, "not promoted: validation PR AUC 0.700 < active model #{pk} 0.807"),
+    ],
+)
 def test_the_retrain_refusal_names_the_metric_that_failed(metrics, reason):
     active = a_trained_model().version
     active.metrics = {"pr_auc": 0.807, "roc_auc": 0.80}

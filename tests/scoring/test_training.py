@@ -34,8 +34,9 @@ def test_labels_come_only_from_the_horizon_after_the_cutoff():
 
     # when
     inactive = labels_for(customer_ids=ids, as_of=AS_OF, horizon_days=60, churn_definition=INACTIVE_60)
-    explicit_only = labels_for(customer_ids=ids, as_of=AS_OF, horizon_days=60,
-                               churn_definition={"mode": "explicit", "inactive_days": 60})
+    explicit_only = labels_for(
+        customer_ids=ids, as_of=AS_OF, horizon_days=60, churn_definition={"mode": "explicit", "inactive_days": 60}
+    )
 
     # then
     assert inactive.tolist() == [0, 1, 1, 0]
@@ -130,7 +131,8 @@ def test_train_model_command_trains_on_history_and_scores_explain_themselves(am_
     assert model.metrics["validation_cutoff"] == str(AS_OF - timedelta(days=60))
     assert len(model.metrics["train_cutoffs"]) == 9  # issue 11: all leak-free history, nine monthly cut-offs
     assert {"roc_auc", "pr_auc", "brier", "lift_top_decile", "precision_at_tier1", "recall_at_tier3"} <= set(
-        model.metrics)
+        model.metrics
+    )
     assert model.features[0] == "days_since_last_visit"
     # a visit-only history: login recency is just tenure, so the run drops it and says why
     assert model.metrics["dropped_features"]["days_since_last_login"] == "same as tenure_days"
@@ -178,4 +180,5 @@ def test_a_missing_value_is_phrased_as_not_recorded():
     from scoring.explain import _phrase
 
     assert _phrase("days_to_contract_end", {"days_to_contract_end": None}) == (
-        "Days until the contract ends (negative = ended): not recorded")
+        "Days until the contract ends (negative = ended): not recorded"
+    )

@@ -80,8 +80,9 @@ def test_wrong_role_is_refused_every_page_and_changes_nothing(client, request, c
     before = config_state()
 
     # when every page is requested
-    responses = [(url, getattr(client, method)(url, data).status_code) for method, url, data in
-                 page_requests(configured)]
+    responses = [
+        (url, getattr(client, method)(url, data).status_code) for method, url, data in page_requests(configured)
+    ]
 
     # then each is forbidden, and nothing changed
     assert responses == [(url, 403) for url, _ in responses]
@@ -99,8 +100,9 @@ def test_admin_gets_every_page(client, admin_user, configured):
     assert statuses == [200] * 7
 
 
-@pytest.mark.parametrize(("role_user", "shows_links"), [("am_user", False), ("lead_user", False), ("cs_user", False),
-                                                        ("admin_user", True)])
+@pytest.mark.parametrize(
+    ("role_user", "shows_links"), [("am_user", False), ("lead_user", False), ("cs_user", False), ("admin_user", True)]
+)
 def test_admin_links_in_the_top_bar_only_for_admins(client, request, role_user, shows_links):
     # given
     defaults_install()
@@ -110,14 +112,20 @@ def test_admin_links_in_the_top_bar_only_for_admins(client, request, role_user, 
     html = client.get("/work/").content.decode()
 
     # then
-    assert ('href="/scoring/rules/"' in html, 'href="/scoring/policy/"' in html,
-            'href="/scoring/history/"' in html) == (shows_links,) * 3
+    assert (
+        'href="/scoring/rules/"' in html,
+        'href="/scoring/policy/"' in html,
+        'href="/scoring/history/"' in html,
+    ) == (shows_links,) * 3
 
 
 # --- API ------------------------------------------------------------------------------------------------------------
 
-NEW_RULE = {"name": "Quiet", "conditions": [{"feature": "days_since_last_activity", "op": ">=", "value": 120}],
-            "comment": "api"}
+NEW_RULE = {
+    "name": "Quiet",
+    "conditions": [{"feature": "days_since_last_activity", "op": ">=", "value": 120}],
+    "comment": "api",
+}
 
 
 def api_requests(rule: Rule) -> list[tuple[str, str, dict | None]]:
@@ -175,8 +183,9 @@ def test_api_admin_may_do_everything(admin_user, configured):
     client.force_authenticate(admin_user)
 
     # when
-    statuses = [(m, url, getattr(client, m)(url, d, format="json").status_code) for m, url, d in
-                api_requests(configured)]
+    statuses = [
+        (m, url, getattr(client, m)(url, d, format="json").status_code) for m, url, d in api_requests(configured)
+    ]
 
     # then
     assert [s for _, _, s in statuses] == [201, 200, 200, 204, 200, 200, 200, 200, 201, 200, 201, 200, 200, 201]
@@ -234,8 +243,13 @@ def teams(am_user, other_am_user, lead_user):
 
 @pytest.mark.parametrize(
     ("role_user", "visible"),
-    [("am_user", ["MINE"]), ("other_am_user", ["THEIRS"]), ("lead_user", ["MINE"]), ("cs_user", []),
-     ("admin_user", ["MINE", "THEIRS"])],
+    [
+        ("am_user", ["MINE"]),
+        ("other_am_user", ["THEIRS"]),
+        ("lead_user", ["MINE"]),
+        ("cs_user", []),
+        ("admin_user", ["MINE", "THEIRS"]),
+    ],
 )
 def test_work_orders_and_customers_are_scoped_by_role(request, teams, role_user, visible):
     # given
@@ -262,13 +276,18 @@ def test_someone_elses_work_order_is_hidden_and_unchanged(client, request, teams
     # when another user opens it and tries to change it, on the page and through the API
     page = client.get(f"/work/{mine.pk}/")
     resolve_page = client.post(f"/work/{mine.pk}/resolve/", {"outcome": "retained", "reason": "price"})
-    resolve_api = api.post(f"/api/work-orders/{mine.pk}/resolve/", {"outcome": "retained", "reason": "price"},
-                           format="json")
+    resolve_api = api.post(
+        f"/api/work-orders/{mine.pk}/resolve/", {"outcome": "retained", "reason": "price"}, format="json"
+    )
     customer_page = client.get(f"/customers/{mine.customer_id}/")
 
     # then it does not exist for them, and nothing changed (customer service may look the customer up, read-only)
     assert (page.status_code, resolve_page.status_code, resolve_api.status_code, customer_page.status_code) == (
-        404, 404, 404, customer_status)
+        404,
+        404,
+        404,
+        customer_status,
+    )
     assert list(WorkOrder.objects.values_list("id", "status", "assignee", "outcome")) == before
 
 

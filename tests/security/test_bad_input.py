@@ -23,8 +23,15 @@ def admin_api(admin_user):
 
 
 def written():
-    return (Customer.objects.count(), Event.objects.count(), WorkOrder.objects.count(), Action.objects.count(),
-            PolicyVersion.objects.count(), RuleSetVersion.objects.count(), Rule.objects.count())
+    return (
+        Customer.objects.count(),
+        Event.objects.count(),
+        WorkOrder.objects.count(),
+        Action.objects.count(),
+        PolicyVersion.objects.count(),
+        RuleSetVersion.objects.count(),
+        Rule.objects.count(),
+    )
 
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=2_000)
@@ -47,15 +54,23 @@ def test_oversized_body_is_refused_before_it_is_read(admin_api, url):
 def test_oversized_form_post_to_a_page_is_refused(client, admin_user):
     client.force_login(admin_user)
     before = written()
-    urlencoded = client.post("/scoring/policy/", "comment=" + "x" * 5_000,
-                             content_type="application/x-www-form-urlencoded")
+    urlencoded = client.post(
+        "/scoring/policy/", "comment=" + "x" * 5_000, content_type="application/x-www-form-urlencoded"
+    )
     multipart = client.post("/scoring/policy/", {"comment": "x" * 5_000})
     assert (urlencoded.status_code, multipart.status_code) == (413, 400)  # the second is Django's own check
     assert written() == before
 
 
-@pytest.mark.parametrize("body", ['{"customers": [', "not json", '{"customers": [{"external_id": NaN}]}',
-                                  '{"customers": [{"lifetime_value": 1' + "0" * 400 + "}]}"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"customers": [',
+        "not json",
+        '{"customers": [{"external_id": NaN}]}',
+        '{"customers": [{"lifetime_value": 1' + "0" * 400 + "}]}",
+    ],
+)
 def test_malformed_json_is_a_400_with_a_message(admin_api, body):
     before = written()
     response = admin_api.post("/api/customers/bulk/", body, content_type="application/json")
@@ -68,12 +83,18 @@ def test_malformed_json_is_a_400_with_a_message(admin_api, body):
     ("url", "body", "errors"),
     [
         ("/api/customers/bulk/", {"customers": "C1"}, {"customers": ['Expected a list of items but got type "str".']}),
-        ("/api/customers/bulk/", {"customers": [], "skip_invalid": "maybe"},
-         {"skip_invalid": ["Must be a valid boolean."]}),
+        (
+            "/api/customers/bulk/",
+            {"customers": [], "skip_invalid": "maybe"},
+            {"skip_invalid": ["Must be a valid boolean."]},
+        ),
         ("/api/customers/bulk/", {"customers": [], "dry_run": True}, {"dry_run": ["unknown field"]}),
         ("/api/events/bulk/", {"events": [], "extra": 1}, {"extra": ["unknown field"]}),
-        ("/api/rules/", {"name": "X", "conditions": [{"feature": "tenure_days", "op": "<", "value": [1]}]},
-         {"conditions": [{"value": ["A valid number is required."]}]}),
+        (
+            "/api/rules/",
+            {"name": "X", "conditions": [{"feature": "tenure_days", "op": "<", "value": [1]}]},
+            {"conditions": [{"value": ["A valid number is required."]}]},
+        ),
         ("/api/policy-versions/1/rollback/", {"comment": "x", "force": True}, {"force": ["unknown field"]}),
     ],
 )
@@ -108,17 +129,22 @@ def test_dates_and_numbers_out_of_range_are_400_and_write_nothing(admin_api, row
 def test_event_dates_out_of_range_are_400_and_write_nothing(admin_api, occurred_at):
     CustomerFactory(external_id="E1")
     before = written()
-    response = admin_api.post("/api/events/bulk/", {"events": [
-        {"customer_external_id": "E1", "kind": "visit", "occurred_at": occurred_at}]}, format="json")
+    response = admin_api.post(
+        "/api/events/bulk/",
+        {"events": [{"customer_external_id": "E1", "kind": "visit", "occurred_at": occurred_at}]},
+        format="json",
+    )
     assert response.status_code == 400, response.content
     assert written() == before
 
 
 @pytest.mark.parametrize(
     ("path", "body"),
-    [("resolve", {"outcome": "retained", "reason": "price", "colour": "red"}),
-     ("actions", {"kind": "call", "urgent": True}),
-     ("status", {"status": "in_progress", "why": "x"})],
+    [
+        ("resolve", {"outcome": "retained", "reason": "price", "colour": "red"}),
+        ("actions", {"kind": "call", "urgent": True}),
+        ("status", {"status": "in_progress", "why": "x"}),
+    ],
 )
 def test_work_order_changes_refuse_unknown_fields(am_user, path, body):
     # given the account manager's own work order

@@ -32,20 +32,33 @@ def written():
     return Customer.objects.count(), Event.objects.count(), WorkOrderEvent.objects.count()
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    (NUL, "contains a NUL character"),
-    (SURROGATE, "contains an unpaired surrogate (U+D800)"),
-    (LOW_SURROGATE, "contains an unpaired surrogate (U+DFFF)"),
-])
-@pytest.mark.parametrize(("url", "template", "field"), [
-    ("/api/customers/bulk/", '{"customers": [{"external_id": "C1"}, {"external_id": "C2", "name": %s}]}',
-     "customers[1].name"),
-    ("/api/customers/bulk/", '{"customers": [{"external_id": %s}]}', "customers[0].external_id"),
-    ("/api/customers/bulk/", '{"customers": [{"external_id": "C1", "tier": %s}]}', "customers[0].tier"),
-    ("/api/events/bulk/", '{"events": [{"customer_external_id": "C1", "kind": "visit", "occurred_at": "2025-01-01",'
-                          ' "external_id": %s}], "create_missing_customers": true}', "events[0].external_id"),
-    ("/api/rules/", '{"name": %s, "conditions": []}', "name"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (NUL, "contains a NUL character"),
+        (SURROGATE, "contains an unpaired surrogate (U+D800)"),
+        (LOW_SURROGATE, "contains an unpaired surrogate (U+DFFF)"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("url", "template", "field"),
+    [
+        (
+            "/api/customers/bulk/",
+            '{"customers": [{"external_id": "C1"}, {"external_id": "C2", "name": %s}]}',
+            "customers[1].name",
+        ),
+        ("/api/customers/bulk/", '{"customers": [{"external_id": %s}]}', "customers[0].external_id"),
+        ("/api/customers/bulk/", '{"customers": [{"external_id": "C1", "tier": %s}]}', "customers[0].tier"),
+        (
+            "/api/events/bulk/",
+            '{"events": [{"customer_external_id": "C1", "kind": "visit", "occurred_at": "2025-01-01",'
+            ' "external_id": %s}], "create_missing_customers": true}',
+            "events[0].external_id",
+        ),
+        ("/api/rules/", '{"name": %s, "conditions": []}', "name"),
+    ],
+)
 def test_nul_and_surrogates_are_a_400_naming_the_field(admin_api, url, template, field, value, message):
     before = written()
     response = admin_api.post(url, template % value, content_type="application/json")
@@ -55,8 +68,11 @@ def test_nul_and_surrogates_are_a_400_naming_the_field(admin_api, url, template,
 
 
 def test_a_nul_in_a_field_name_is_refused(admin_api):
-    response = admin_api.post("/api/customers/bulk/", '{"customers": [{"external_id": "C1", "a\\u0000": "x"}]}',
-                              content_type="application/json")
+    response = admin_api.post(
+        "/api/customers/bulk/",
+        '{"customers": [{"external_id": "C1", "a\\u0000": "x"}]}',
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert response.json() == {"customers[0].a\\u0000": ["field name contains a NUL character"]}
     assert Customer.objects.count() == 0
@@ -87,22 +103,37 @@ def test_a_note_of_backslash_n_is_stored_as_text(admin_user, am_user, lead_user,
     wo = work_order_for(CustomerFactory(external_id="W1", owner=am_user), assignee=am_user)
     client = APIClient()
     client.force_authenticate(admin_user)
-    assert client.post(f"/api/work-orders/{wo.pk}/status/", {"status": "in_progress", "note": note},
-                       format="json").status_code == 200
-    assert client.post(f"/api/work-orders/{wo.pk}/assign/", {"assignee": other_am_user.pk, "note": note},
-                       format="json").status_code == 200
-    assert client.post("/api/work-orders/reassign/", {"work_orders": [wo.pk], "assignee": am_user.pk, "note": note},
-                       format="json").status_code == 200
+    assert (
+        client.post(
+            f"/api/work-orders/{wo.pk}/status/", {"status": "in_progress", "note": note}, format="json"
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            f"/api/work-orders/{wo.pk}/assign/", {"assignee": other_am_user.pk, "note": note}, format="json"
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            "/api/work-orders/reassign/", {"work_orders": [wo.pk], "assignee": am_user.pk, "note": note}, format="json"
+        ).status_code
+        == 200
+    )
     assert list(wo.events.values_list("note", flat=True)) == [note, note, note]
 
 
-@pytest.mark.parametrize(("row", "field"), [
-    ({"external_id": "D1", "lifetime_value": 1e308}, "lifetime_value"),
-    ({"external_id": "D2", "contract_start": "0001-01-01"}, "contract_start"),
-    ({"external_id": "D3", "contract_end": "9999-12-31"}, "contract_end"),
-    ({"external_id": "D4", "churned_at": "2099-01-01"}, "churned_at"),
-    ({"external_id": "D5", "notes": "x" * 5_000_000}, "notes"),
-])
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ({"external_id": "D1", "lifetime_value": 1e308}, "lifetime_value"),
+        ({"external_id": "D2", "contract_start": "0001-01-01"}, "contract_start"),
+        ({"external_id": "D3", "contract_end": "9999-12-31"}, "contract_end"),
+        ({"external_id": "D4", "churned_at": "2099-01-01"}, "churned_at"),
+        ({"external_id": "D5", "notes": "x" * 5_000_000}, "notes"),
+    ],
+)
 def test_implausible_customer_values_are_400_and_write_nothing(admin_api, row, field, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000_000
     response = admin_api.post("/api/customers/bulk/", {"customers": [row]}, format="json")
@@ -111,10 +142,9 @@ def test_implausible_customer_values_are_400_and_write_nothing(admin_api, row, f
     assert Customer.objects.count() == 0
 
 
-@pytest.mark.parametrize(("event", "field"), [
-    ({"occurred_at": "2099-01-01"}, "occurred_at"),
-    ({"amount": 1e300}, "amount"),
-])
+@pytest.mark.parametrize(
+    ("event", "field"), [({"occurred_at": "2099-01-01"}, "occurred_at"), ({"amount": 1e300}, "amount")]
+)
 def test_implausible_event_values_are_400_and_write_nothing(admin_api, event, field):
     CustomerFactory(external_id="E1")
     row = {"customer_external_id": "E1", "kind": "purchase", "occurred_at": "2025-01-01", **event}
@@ -126,8 +156,9 @@ def test_implausible_event_values_are_400_and_write_nothing(admin_api, event, fi
 
 def test_contract_years_are_configurable(admin_api, settings):
     settings.IMPORT_CONTRACT_YEARS = (1, 9999)
-    response = admin_api.post("/api/customers/bulk/", {"customers": [{"external_id": "D2",
-                                                                      "contract_start": "0001-01-01"}]}, format="json")
+    response = admin_api.post(
+        "/api/customers/bulk/", {"customers": [{"external_id": "D2", "contract_start": "0001-01-01"}]}, format="json"
+    )
     assert response.status_code == 200
 
 
@@ -143,12 +174,15 @@ def _import(tmp_path, text):
     return str(raised.value), err.getvalue()
 
 
-@pytest.mark.parametrize(("bad_line", "message"), [
-    ('C3,"' + "x" * 200_000 + '"\n', "line 4: row: a field is larger than 128 KB"),
-    ("C3,a\x00b\n", "line 4: name: contains a NUL character"),
-    ("C3\x00,b\n", "line 4: external_id: contains a NUL character"),
-    ("C3,b,\n", "line 4: row: has 1 more value(s) than the header has columns"),
-])
+@pytest.mark.parametrize(
+    ("bad_line", "message"),
+    [
+        ('C3,"' + "x" * 200_000 + '"\n', "line 4: row: a field is larger than 128 KB"),
+        ("C3,a\x00b\n", "line 4: name: contains a NUL character"),
+        ("C3\x00,b\n", "line 4: external_id: contains a NUL character"),
+        ("C3,b,\n", "line 4: row: has 1 more value(s) than the header has columns"),
+    ],
+)
 def test_csv_hostile_field_is_a_bad_row_of_its_line(tmp_path, bad_line, message):
     text = "external_id,name\nC1,a\nC2,b\n" + bad_line + "C4,d\n"
     summary, errors = _import(tmp_path, text)
@@ -190,8 +224,10 @@ def test_duplicates_are_found_across_batches_with_a_compact_key_index(tmp_path, 
     summary, errors = _import(tmp_path, "external_id,name\n" + rows + "C4,again\nC17,again\nC99,new\n")
 
     # then
-    assert errors.splitlines() == ["line 22: external_id: duplicate 'C4' (first on line 6)",
-                                   "line 23: external_id: duplicate 'C17' (first on line 19)"]
+    assert errors.splitlines() == [
+        "line 22: external_id: duplicate 'C4' (first on line 6)",
+        "line 23: external_id: duplicate 'C17' (first on line 19)",
+    ]
     assert Customer.objects.count() == 0
 
 

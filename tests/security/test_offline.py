@@ -14,8 +14,19 @@ pytestmark = pytest.mark.django_db
 REFERENCE = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')]+)""", re.I)
 # Swagger UI's bundle names hosts in its code without fetching them (validator, spec links); a CDN script tag or
 # a stylesheet from another host is what would break offline, and that is what REFERENCE finds.
-PAGES = ["/work/", "/work/?team=1", "/work/team/", "/work/notifications/", "/work/alerts/", "/scoring/rules/",
-         "/scoring/policy/", "/scoring/history/", "/reports/", "/api/docs/", "/accounts/login/"]
+PAGES = [
+    "/work/",
+    "/work/?team=1",
+    "/work/team/",
+    "/work/notifications/",
+    "/work/alerts/",
+    "/scoring/rules/",
+    "/scoring/policy/",
+    "/scoring/history/",
+    "/reports/",
+    "/api/docs/",
+    "/accounts/login/",
+]
 
 
 def external_references(html: str) -> list[str]:

@@ -13,12 +13,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def manage(*args, env_overrides: dict, tmp_path) -> subprocess.CompletedProcess:
     # A clean environment: other tests may have set DJANGO_* variables (e.g. DJANGO_ALLOW_ASYNC_UNSAFE) in this process.
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DEBUG") and not k.startswith("DJANGO_")}
-    env.update({"DJANGO_SETTINGS_MODULE": "churnops.settings.production", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-                **env_overrides})
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DEBUG") and not k.startswith("DJANGO_")
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "churnops.settings.production",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+            **env_overrides,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_check_deploy_passes_with_production_settings(tmp_path):
@@ -52,9 +67,14 @@ def test_production_ignores_debug_from_the_environment(tmp_path):
     env = {"SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "x", "DEBUG": "1"}
 
     # when the settings are printed
-    result = manage("shell", "-c", "from django.conf import settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE, "
-                    "s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, len(s.AUTH_PASSWORD_VALIDATORS))",
-                    env_overrides=env, tmp_path=tmp_path)
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, len(s.AUTH_PASSWORD_VALIDATORS))",
+        env_overrides=env,
+        tmp_path=tmp_path,
+    )
 
     # then
     assert result.returncode == 0, result.stderr

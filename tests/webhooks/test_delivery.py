@@ -25,8 +25,9 @@ SECRET = "s3cret-for-tests"
 
 
 def endpoint(receiver, events=EVENT_TYPES, **extra):
-    return webhook_endpoint_save(name="crm", url=receiver.url, events=list(events), allows_private=True,
-                                 secret=SECRET, **extra)
+    return webhook_endpoint_save(
+        name="crm", url=receiver.url, events=list(events), allows_private=True, secret=SECRET, **extra
+    )
 
 
 def signed(headers: dict, body: bytes) -> bool:
@@ -42,12 +43,36 @@ def test_every_event_reaches_the_receiver_once_with_a_valid_signature(receiver, 
 
     # when each service that announces something runs (twice where a re-run must not announce again)
     for _ in range(2):
-        run(alerts_upsert, as_of=date(2025, 7, 1), control_share=0.0, rows=[
-            {"customer_id": c.id, "probability": 0.7, "tier": 2, "rules_fired": [], "is_rule_high_risk": False,
-             "factors": []}])
-        run(alerts_upsert, as_of=date(2025, 7, 2), control_share=0.0, rows=[
-            {"customer_id": c.id, "probability": 0.9, "tier": 1, "rules_fired": [], "is_rule_high_risk": False,
-             "factors": []}])
+        run(
+            alerts_upsert,
+            as_of=date(2025, 7, 1),
+            control_share=0.0,
+            rows=[
+                {
+                    "customer_id": c.id,
+                    "probability": 0.7,
+                    "tier": 2,
+                    "rules_fired": [],
+                    "is_rule_high_risk": False,
+                    "factors": [],
+                }
+            ],
+        )
+        run(
+            alerts_upsert,
+            as_of=date(2025, 7, 2),
+            control_share=0.0,
+            rows=[
+                {
+                    "customer_id": c.id,
+                    "probability": 0.9,
+                    "tier": 1,
+                    "rules_fired": [],
+                    "is_rule_high_risk": False,
+                    "factors": [],
+                }
+            ],
+        )
     from interventions.services import work_order_resolve, work_orders_open_for_alerts
     from interventions.tasks import sla_sweep_task
     from scoring.ml.policy import default_policy
@@ -55,8 +80,9 @@ def test_every_event_reaches_the_receiver_once_with_a_valid_signature(receiver, 
     alert = c.alerts.get()
     candidates = [{"customer": c, "alert": alert, "tier": 2, "probability": 0.7}]
     run(work_orders_open_for_alerts, as_of=date(2025, 7, 2), candidates=candidates, policy=default_policy())
-    late = work_order_with_clocks("C2", assignee=am, opened_at=datetime.now(UTC) - timedelta(days=30),
-                                  resolution_hours=1000)
+    late = work_order_with_clocks(
+        "C2", assignee=am, opened_at=datetime.now(UTC) - timedelta(days=30), resolution_hours=1000
+    )
     run(sla_sweep_task.delay)
     run(sla_sweep_task.delay)
     run(work_order_resolve, work_order=c.work_orders.get(), outcome="retained", reason="price", by=am)
@@ -156,14 +182,18 @@ def test_an_endpoint_not_subscribed_or_inactive_gets_nothing(receiver, django_ca
 def test_slack_compatible_body_has_text_and_link(receiver, django_capture_on_commit_callbacks):
     endpoint(receiver, is_slack_compatible=True)
     with django_capture_on_commit_callbacks(execute=True):
-        webhook_emit(event_type="work_order.breached", key="k1",
-                     payload={"summary": "WO-5 breached its first-contact SLA", "url": "http://x/work/5/"})
+        webhook_emit(
+            event_type="work_order.breached",
+            key="k1",
+            payload={"summary": "WO-5 breached its first-contact SLA", "url": "http://x/work/5/"},
+        )
     body = json.loads(receiver.bodies()[0])
     assert body["text"] == "WO-5 breached its first-contact SLA http://x/work/5/"
 
 
-def test_an_endpoint_failing_for_a_day_is_switched_off_and_its_admins_told(receiver,
-                                                                          django_capture_on_commit_callbacks):
+def test_an_endpoint_failing_for_a_day_is_switched_off_and_its_admins_told(
+    receiver, django_capture_on_commit_callbacks
+):
     user_with_role("admin1", Role.ADMIN)
     hook = endpoint(receiver)
     WebhookEndpoint.objects.filter(pk=hook.pk).update(failing_since=datetime.now(UTC) - timedelta(hours=25))
@@ -174,8 +204,7 @@ def test_an_endpoint_failing_for_a_day_is_switched_off_and_its_admins_told(recei
     assert (hook.is_active, hook.disabled_reason != "") == (False, True)
     assert [m.to for m in mail.outbox] == [["admin1@example.com"]]
     # a success after re-activation clears the failure record
-    webhook_endpoint_save(name="crm", url=receiver.url, events=list(EVENT_TYPES), allows_private=True,
-                          endpoint=hook)
+    webhook_endpoint_save(name="crm", url=receiver.url, events=list(EVENT_TYPES), allows_private=True, endpoint=hook)
     hook.refresh_from_db()
     assert (hook.is_active, hook.failing_since, hook.disabled_at) == (True, None, None)
 
@@ -183,8 +212,10 @@ def test_an_endpoint_failing_for_a_day_is_switched_off_and_its_admins_told(recei
 def test_a_recent_failure_only_marks_the_endpoint_failing(receiver, django_capture_on_commit_callbacks):
     hook = endpoint(receiver)
     receiver.script = [404]
-    with time_machine.travel(datetime(2030, 1, 1, tzinfo=UTC), tick=True), \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(datetime(2030, 1, 1, tzinfo=UTC), tick=True),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         webhook_emit(event_type="alert.opened", payload={}, key="a")
     hook.refresh_from_db()
     assert hook.is_active is True
@@ -194,15 +225,18 @@ def test_a_recent_failure_only_marks_the_endpoint_failing(receiver, django_captu
 # --- bad input -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("url", "allows_private", "field"), [
-    ("ftp://example.com/hook", False, "url"),
-    ("javascript:alert(1)", False, "url"),
-    ("http://127.0.0.1:9000/hook", False, "url"),
-    ("http://10.1.2.3/hook", False, "url"),
-    ("http://[::1]/hook", False, "url"),
-    ("http://169.254.169.254/latest/meta-data", False, "url"),
-    ("http://localhost/hook", False, "url"),
-])
+@pytest.mark.parametrize(
+    ("url", "allows_private", "field"),
+    [
+        ("ftp://example.com/hook", False, "url"),
+        ("javascript:alert(1)", False, "url"),
+        ("http://127.0.0.1:9000/hook", False, "url"),
+        ("http://10.1.2.3/hook", False, "url"),
+        ("http://[::1]/hook", False, "url"),
+        ("http://169.254.169.254/latest/meta-data", False, "url"),
+        ("http://localhost/hook", False, "url"),
+    ],
+)
 def test_bad_endpoint_urls_are_refused_with_the_field_named(url, allows_private, field):
     with pytest.raises(WebhookInputError) as refused:
         webhook_endpoint_save(name="x", url=url, events=["alert.opened"], allows_private=allows_private)
@@ -211,8 +245,9 @@ def test_bad_endpoint_urls_are_refused_with_the_field_named(url, allows_private,
 
 
 def test_a_private_address_is_accepted_when_allowed_and_unknown_events_are_refused():
-    assert webhook_endpoint_save(name="x", url="http://10.1.2.3/hook", events=["alert.opened"],
-                                 allows_private=True).secret
+    assert webhook_endpoint_save(
+        name="x", url="http://10.1.2.3/hook", events=["alert.opened"], allows_private=True
+    ).secret
     with pytest.raises(WebhookInputError) as refused:
         webhook_endpoint_save(name="y", url="http://10.1.2.3/hook", events=["alert.closed"], allows_private=True)
     assert refused.value.errors[0][0] == "events"
@@ -220,8 +255,13 @@ def test_a_private_address_is_accepted_when_allowed_and_unknown_events_are_refus
 
 def test_the_webhooks_page_and_api_are_for_admins_only(client, api_client, admin_user, am_user):
     hook = webhook_endpoint_save(name="crm", url="http://10.0.0.9/h", events=["alert.opened"], allows_private=True)
-    WebhookDelivery.objects.create(endpoint=hook, idempotency_key="k", event_type="alert.opened",
-                                   created_at=datetime.now(UTC), next_attempt_at=datetime.now(UTC))
+    WebhookDelivery.objects.create(
+        endpoint=hook,
+        idempotency_key="k",
+        event_type="alert.opened",
+        created_at=datetime.now(UTC),
+        next_attempt_at=datetime.now(UTC),
+    )
     client.force_login(am_user)
     assert client.get("/webhooks/").status_code == 403
     api_client.force_authenticate(am_user)
@@ -245,5 +285,6 @@ def test_a_status_change_sends_no_event(receiver):
     am = agent_user("am1")
     wo = work_order_with_clocks("C1", assignee=am)
     from interventions.services import work_order_set_status
+
     work_order_set_status(work_order=wo, status=WorkOrderStatus.WAITING, by=am)
     assert WebhookDelivery.objects.count() == 0

@@ -12,8 +12,10 @@ from .serializers import WebhookDeliverySerializer, WebhookEndpointSerializer
 IsWebhookAdmin = allow(is_admin, "only admins can see webhooks")
 
 
-@extend_schema_view(list=extend_schema(summary="Webhook endpoints (admins)"),
-                    retrieve=extend_schema(summary="One webhook endpoint (admins)"))
+@extend_schema_view(
+    list=extend_schema(summary="Webhook endpoints (admins)"),
+    retrieve=extend_schema(summary="One webhook endpoint (admins)"),
+)
 class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = WebhookEndpointSerializer
     permission_classes = [permissions.IsAuthenticated, IsWebhookAdmin]
@@ -23,8 +25,10 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Webhook deliveries, newest first: status, latency, attempts (admins)",
-                       parameters=[OpenApiParameter("endpoint", int, description="only this endpoint's")]),
+    list=extend_schema(
+        summary="Webhook deliveries, newest first: status, latency, attempts (admins)",
+        parameters=[OpenApiParameter("endpoint", int, description="only this endpoint's")],
+    ),
     retrieve=extend_schema(summary="One webhook delivery (admins)"),
 )
 class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

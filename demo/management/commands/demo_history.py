@@ -39,8 +39,11 @@ class Command(BaseCommand):
                 f"save rate {_pct(d['outcomes']['total']['save_rate'])}, LTV retained "
                 f"{d['value']['ltv_retained']:,.0f}, realised AUC {_num(d['health']['performance'].get('roc_auc'))}, "
                 f"drift alarms {len(d['health']['drift']['flagged'])}, uplift {d['cohorts']['uplift']['verdict']}"
-                + (f" {d['cohorts']['uplift']['difference']:+.1%}" if d['cohorts']['uplift']['difference'] is not None
-                   else "")
+                + (
+                    f" {d['cohorts']['uplift']['difference']:+.1%}"
+                    if d["cohorts"]["uplift"]["difference"] is not None
+                    else ""
+                )
             )
         self.stdout.write(
             f"{summary.runs} nightly runs, {summary.work_orders} work orders, {summary.contacts} first contacts, "

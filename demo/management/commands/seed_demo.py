@@ -73,8 +73,9 @@ class Command(BaseCommand):
             events_before = Event.objects.count()
             _events_insert(population, customer_ids=customer_ids)
             events_new = Event.objects.count() - events_before
-            kit = demo_kit_ensure(customers=[(c.external_id, pk) for c, pk in zip(population.customers, customer_ids,
-                                                                                    strict=True)])
+            kit = demo_kit_ensure(
+                customers=[(c.external_id, pk) for c, pk in zip(population.customers, customer_ids, strict=True)]
+            )
         self.stdout.write(
             f"customers: {len(population.customers)}\n"
             f"events: {len(population.event_kind)} ({events_new} new)\n"
@@ -94,8 +95,13 @@ def demo_users_ensure() -> dict[str, User]:
         first, last = FULL_NAMES.get(username, ("", ""))
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"email": f"{username}@example.com", "is_staff": is_admin, "is_superuser": is_admin,
-                      "first_name": first, "last_name": last},
+            defaults={
+                "email": f"{username}@example.com",
+                "is_staff": is_admin,
+                "is_superuser": is_admin,
+                "first_name": first,
+                "last_name": last,
+            },
         )
         if created:
             user.set_password(password)
@@ -138,8 +144,11 @@ def _customers_upsert(population: Population, *, users: dict[str, User], run_key
             contract_end=c.contract_end,
             churned_at=c.churned_at,
             # the planned churn date (also for those leaving after as-of): demo_history's outcomes follow it
-            attributes={"source": DEMO_SOURCE, "demo_run": run_key,
-                        "demo_churn_date": c.churn_date.isoformat() if c.churn_date else None},
+            attributes={
+                "source": DEMO_SOURCE,
+                "demo_run": run_key,
+                "demo_churn_date": c.churn_date.isoformat() if c.churn_date else None,
+            },
         )
         for c in population.customers
     ]

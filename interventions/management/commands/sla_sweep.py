@@ -8,5 +8,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         sweep = sla_sweep()
-        self.stdout.write(f"SLA sweep: {sweep.at_risk} at risk, {sweep.breached} breached, {sweep.escalated} "
-                          f"escalated, {sweep.reassigned} reassigned, {sweep.notified} notifications")
+        self.stdout.write(
+            f"SLA sweep: {sweep.at_risk} at risk, {sweep.breached} breached, {sweep.escalated} "
+            f"escalated, {sweep.reassigned} reassigned, {sweep.notified} notifications"
+        )

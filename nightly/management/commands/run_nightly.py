@@ -35,7 +35,7 @@ class Command(BaseCommand):
             f"(tiers {s.get('tiers', {})}), {s.get('rule_high', 0)} high risk by rules, "
             f"{s.get('work_orders_opened', 0)} work orders opened, {s.get('alerts_closed', 0)} alerts closed; "
             f"{s.get('lapsed', 0)} lapsed (win-back lane), {s.get('over_capacity', 0)} over capacity (automated lane), "
-            f"free capacity {({r: c['free'] for r, c in s.get('capacity', {}).items()})}"
+            f"free capacity { ({r: c['free'] for r, c in s.get('capacity', {}).items()}) }"
         )
         if s.get("note"):
             self.stdout.write(s["note"])

@@ -23,12 +23,14 @@ class Command(BaseCommand):
     def handle(self, *args, as_of, horizon_days, min_rules, json_path, **options):
         defaults_install()
         result = backtest_rules(as_of=as_of, horizon_days=horizon_days, min_rules=min_rules)
-        self.stdout.write(f"as of {as_of}, horizon {horizon_days} days: {result['customers']} customers, "
-                          f"{result['churners']} churned")
+        self.stdout.write(
+            f"as of {as_of}, horizon {horizon_days} days: {result['customers']} customers, {result['churners']} churned"
+        )
         self.stdout.write(f"{'rule':<28}{'flagged':>9}{'churned':>9}{'precision':>11}{'recall':>9}")
         for r in result["rules"]:
-            self.stdout.write(f"{r['rule']:<28}{r['flagged']:>9}{r['churned']:>9}"
-                              f"{_pct(r['precision']):>11}{_pct(r['recall']):>9}")
+            self.stdout.write(
+                f"{r['rule']:<28}{r['flagged']:>9}{r['churned']:>9}{_pct(r['precision']):>11}{_pct(r['recall']):>9}"
+            )
         if json_path:
             with open(json_path, "w") as fh:
                 json.dump(result, fh, indent=2)

@@ -30,20 +30,26 @@ class Command(BaseCommand):
             raise CommandError("--test-cutoff must come after --train-cutoff")
         defaults_install()
         try:
-            result = evaluate(train_cutoff=train_cutoff, test_cutoff=test_cutoff, horizon_days=horizon_days,
-                              active_days=active_days)
+            result = evaluate(
+                train_cutoff=train_cutoff, test_cutoff=test_cutoff, horizon_days=horizon_days, active_days=active_days
+            )
         except (TrainingError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{'scorer':<28}" + "".join(f"{m:>16}" for m in METRICS))
-        for name, figures in ((f"model ({result.algorithm})", result.model), ("recency alone", result.recency),
-                              ("rules alone", result.rules),
-                              ("logistic regression", result.logistic_regression),
-                              ("BG/NBD P(alive)", result.bgnbd)):
+        for name, figures in (
+            (f"model ({result.algorithm})", result.model),
+            ("recency alone", result.recency),
+            ("rules alone", result.rules),
+            ("logistic regression", result.logistic_regression),
+            ("BG/NBD P(alive)", result.bgnbd),
+        ):
             self.stdout.write(f"{name:<28}" + "".join(f"{_fmt(figures.get(m)):>16}" for m in METRICS))
         self.stdout.write("validation over " + ", ".join(result.params["validation_cutoffs"]) + ":")
         for name, c in sorted(result.candidates.items(), key=lambda kv: -(kv[1]["roc_auc"] or 0)):
-            self.stdout.write(f"  {name:<34} ROC AUC {_fmt(c['roc_auc'])} ± {_fmt(c['roc_auc_std'])}"
-                              f"  PR AUC {_fmt(c['pr_auc'])} ± {_fmt(c['pr_auc_std'])}")
+            self.stdout.write(
+                f"  {name:<34} ROC AUC {_fmt(c['roc_auc'])} ± {_fmt(c['roc_auc_std'])}"
+                f"  PR AUC {_fmt(c['pr_auc'])} ± {_fmt(c['pr_auc_std'])}"
+            )
         if json_path:
             with open(json_path, "w") as fh:
                 json.dump(asdict(result), fh, indent=2)
