@@ -6,13 +6,11 @@ time, chunks heartbeat, and a run that stops making progress is marked stalled a
 
 import json
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -30,6 +28,8 @@ from scoring.scorer import model_bundle, score_frame
 from scoring.selectors import model_active, policy_current, rule_specs, ruleset_current
 from scoring.services import defaults_install
 from webhooks.services import webhook_emit
+
+from .liveness import abandon_stale_runs, last_progress, notify_admins, stale_before
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def run_start(*, as_of: date, chunk_size: int | None = None) -> ScoreRun:
     together cannot both pass. An active run that has made no progress for SCORING_STALL_SECONDS is failed as
     abandoned first.
     """
-    _abandon_stale_runs(except_as_of=as_of)
+    abandon_stale_runs(except_as_of=as_of)
     return _run_start(as_of=as_of, chunk_size=chunk_size)
 
 
@@ -121,35 +121,6 @@ def _rank_thresholds(run: ScoreRun) -> dict | None:
     return {str(k): v for k, v in rank_thresholds(run.policy_version.data, probability).items()}
 
 
-def _stale_before():
-    return timezone.now() - timedelta(seconds=settings.SCORING_STALL_SECONDS)
-
-
-def _last_progress(run: ScoreRun):
-    chunks = run.chunks.all()
-    stamps = [
-        run.progress_at or run.started_at,
-        *[c.heartbeat_at for c in chunks if c.heartbeat_at],
-        *[c.done_at for c in chunks if c.done_at],
-    ]
-    return max(stamps)
-
-
-def _abandon_stale_runs(*, except_as_of: date) -> None:
-    """Fail active runs of other dates that have shown no sign of life for the stall timeout (a killed process
-    without a broker, or workers gone for good), so a new date can start."""
-    for run in ScoreRun.objects.filter(status__in=ScoreRun.ACTIVE).exclude(as_of=except_as_of):
-        if _last_progress(run) < _stale_before():
-            failed = ScoreRun.objects.filter(pk=run.pk, status__in=ScoreRun.ACTIVE).update(
-                status=ScoreRun.Status.FAILED,
-                finished_at=timezone.now(),
-                error=f"abandoned: no progress for {settings.SCORING_STALL_SECONDS} s",
-            )
-            if failed:
-                run.refresh_from_db()
-                _notify_admins(run)
-
-
 def runs_stalled() -> list[tuple[int, list[int]]]:
     """Mark active runs without progress for the stall timeout as stalled; returns (run id, pending chunk ids)
     for the caller to re-dispatch. A run whose chunks are all done is finished here (its chord was lost)."""
@@ -159,7 +130,7 @@ def runs_stalled() -> list[tuple[int, list[int]]]:
         if not pending:
             run_finish(run_id=run.id)
             continue
-        if _last_progress(run) >= _stale_before():
+        if last_progress(run) >= stale_before():
             continue
         claimed = ScoreRun.objects.filter(pk=run.pk, status__in=ScoreRun.ACTIVE, progress_at=run.progress_at).update(
             status=ScoreRun.Status.STALLED,
@@ -169,21 +140,9 @@ def runs_stalled() -> list[tuple[int, list[int]]]:
         if claimed:
             run.refresh_from_db()
             log.warning("run %s stalled; re-dispatching %d chunk(s)", run.as_of, len(pending))
-            _notify_admins(run)
+            notify_admins(run)
             out.append((run.id, pending))
     return out
-
-
-def _notify_admins(run: ScoreRun) -> None:
-    """E-mail the admins that a run failed or stalled (after the transaction commits; never raises)."""
-    users = get_user_model().objects.filter(Q(is_superuser=True) | Q(groups__name="admin"), is_active=True)
-    emails = sorted({u.email for u in users if u.email})
-    if not emails:
-        return
-    link = f"{settings.CHURNOPS_BASE_URL.rstrip('/')}/scoring/runs/"
-    subject = f"ChurnOps: the nightly run for {run.as_of} is {run.status}"
-    body = f"{subject}.\n{run.error or run.stats}\n\nRun history (retry there): {link}\n"
-    transaction.on_commit(lambda: send_mail(subject, body, None, emails, fail_silently=True))
 
 
 def score_chunk(*, chunk_id: int) -> dict:
@@ -408,7 +367,7 @@ def run_finish(*, run_id: int) -> ScoreRun:
         run.stats = {**run.stats, "pending_chunks": [c.index for c in pending]}
         errors = [f"chunk {c.index}: {c.stats['error']}" for c in pending if c.stats.get("error")]
         run.error = "; ".join(errors)[:2000] or f"{len(pending)} chunk(s) not done"
-        _notify_admins(run)
+        notify_admins(run)
     else:
         total = _rolled_up(chunks)
         if run.stats.get("stalls"):

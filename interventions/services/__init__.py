@@ -32,6 +32,7 @@ from .offers import (
     offer_save,
     offers_install_defaults,
 )
+from .opening import priority_of, value_text, work_orders_open_for_alerts, work_orders_open_within_capacity
 from .playbooks import (
     PlaybookInvalid,
     PlaybookRefused,
@@ -44,13 +45,9 @@ from .playbooks import (
 from .reassign import reassign_rows, work_order_assign, work_orders_reassign
 from .sla import sla_sweep, work_orders_breached_announce
 from .work_orders import (
-    priority_of,
-    value_text,
     work_order_log_action,
     work_order_resolve,
     work_order_set_status,
-    work_orders_open_for_alerts,
-    work_orders_open_within_capacity,
 )
 
 __all__ = [

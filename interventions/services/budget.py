@@ -14,7 +14,7 @@ from scoring.lanes import NEW_CUSTOMER
 from scoring.ml.policy import work_tiers
 
 from .assignment import team_capacity
-from .work_orders import work_orders_open_within_capacity
+from .opening import work_orders_open_within_capacity
 
 OVER_CAPACITY = "over capacity"
 CONTROL_GROUP = "control group"

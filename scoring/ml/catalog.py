@@ -1,29 +1,15 @@
 """The feature catalog: every feature the rules and the model can use, with what admins see."""
 
-from dataclasses import dataclass
+from .catalog_history import HISTORY_FEATURES
+from .feature import MAX_COUNT, MAX_DAYS, Feature
 
-
-@dataclass(frozen=True)
-class Feature:
-    name: str
-    description: str
-    unit: str
-    minimum: float
-    maximum: float
-    # Format for an account manager; gets the customer's feature row as keyword arguments.
-    phrase: str
-
-
-_D = 36_500.0  # upper bound for day counts (100 years)
-_N = 1e9  # upper bound for counts and money
-
-FEATURES: tuple[Feature, ...] = (
+BASE_FEATURES: tuple[Feature, ...] = (
     Feature(
         "days_since_last_visit",
         "Days since the last service visit",
         "days",
         0,
-        _D,
+        MAX_DAYS,
         "last visit {days_since_last_visit:.0f} days ago",
     ),
     Feature(
@@ -31,7 +17,7 @@ FEATURES: tuple[Feature, ...] = (
         "Days since the last login / app use",
         "days",
         0,
-        _D,
+        MAX_DAYS,
         "last login {days_since_last_login:.0f} days ago",
     ),
     Feature(
@@ -39,7 +25,7 @@ FEATURES: tuple[Feature, ...] = (
         "Days since the last purchase",
         "days",
         0,
-        _D,
+        MAX_DAYS,
         "last purchase {days_since_last_purchase:.0f} days ago",
     ),
     Feature(
@@ -47,18 +33,23 @@ FEATURES: tuple[Feature, ...] = (
         "Days since any activity",
         "days",
         0,
-        _D,
+        MAX_DAYS,
         "no activity for {days_since_last_activity:.0f} days",
     ),
     Feature(
-        "visits_30d", "Service visits in the last 30 days", "visits", 0, _N, "visits last 30 days: {visits_30d:.0f}"
+        "visits_30d",
+        "Service visits in the last 30 days",
+        "visits",
+        0,
+        MAX_COUNT,
+        "visits last 30 days: {visits_30d:.0f}",
     ),
     Feature(
         "visits_90d",
         "Service visits in the last 90 days",
         "visits",
         0,
-        _N,
+        MAX_COUNT,
         "visits last 90 days: {visits_90d:.0f} (was {visits_prev_90d:.0f} the 90 days before)",
     ),
     Feature(
@@ -66,7 +57,7 @@ FEATURES: tuple[Feature, ...] = (
         "Service visits 91-180 days ago",
         "visits",
         0,
-        _N,
+        MAX_COUNT,
         "visits 91-180 days ago: {visits_prev_90d:.0f}",
     ),
     Feature(
@@ -74,7 +65,7 @@ FEATURES: tuple[Feature, ...] = (
         "Service visits in the last 365 days",
         "visits",
         0,
-        _N,
+        MAX_COUNT,
         "visits last 12 months: {visits_365d:.0f}",
     ),
     Feature(
@@ -82,7 +73,7 @@ FEATURES: tuple[Feature, ...] = (
         "Service visits in the 12 months before the last 90 days",
         "visits",
         0,
-        _N,
+        MAX_COUNT,
         "visits in the 12 months before the last quarter: {visits_prior_12m:.0f}",
     ),
     Feature(
@@ -93,24 +84,31 @@ FEATURES: tuple[Feature, ...] = (
         1e6,
         "visits {visit_change_pct}",
     ),
-    Feature("logins_30d", "Logins in the last 30 days", "logins", 0, _N, "logins last 30 days: {logins_30d:.0f}"),
+    Feature(
+        "logins_30d", "Logins in the last 30 days", "logins", 0, MAX_COUNT, "logins last 30 days: {logins_30d:.0f}"
+    ),
     Feature(
         "logins_90d",
         "Logins in the last 90 days",
         "logins",
         0,
-        _N,
+        MAX_COUNT,
         "logins last 90 days: {logins_90d:.0f} (was {logins_prev_90d:.0f} the 90 days before)",
     ),
     Feature(
-        "logins_prev_90d", "Logins 91-180 days ago", "logins", 0, _N, "logins 91-180 days ago: {logins_prev_90d:.0f}"
+        "logins_prev_90d",
+        "Logins 91-180 days ago",
+        "logins",
+        0,
+        MAX_COUNT,
+        "logins 91-180 days ago: {logins_prev_90d:.0f}",
     ),
     Feature(
         "logins_per_week_before",
         "Logins per week in the 90 days before the last 60",
         "logins/week",
         0,
-        _N,
+        MAX_COUNT,
         "used to log in {logins_per_week_before:.1f} times a week",
     ),
     Feature(
@@ -126,7 +124,7 @@ FEATURES: tuple[Feature, ...] = (
         "Purchases in the last 30 days",
         "purchases",
         0,
-        _N,
+        MAX_COUNT,
         "purchases last 30 days: {purchases_30d:.0f}",
     ),
     Feature(
@@ -134,7 +132,7 @@ FEATURES: tuple[Feature, ...] = (
         "Purchases in the last 90 days",
         "purchases",
         0,
-        _N,
+        MAX_COUNT,
         "purchases last 90 days: {purchases_90d:.0f} (was {purchases_prev_90d:.0f} the 90 days before)",
     ),
     Feature(
@@ -142,7 +140,7 @@ FEATURES: tuple[Feature, ...] = (
         "Purchases 91-180 days ago",
         "purchases",
         0,
-        _N,
+        MAX_COUNT,
         "purchases 91-180 days ago: {purchases_prev_90d:.0f}",
     ),
     Feature(
@@ -150,7 +148,7 @@ FEATURES: tuple[Feature, ...] = (
         "Purchases in the last 365 days",
         "purchases",
         0,
-        _N,
+        MAX_COUNT,
         "purchases last 12 months: {purchases_365d:.0f}",
     ),
     Feature(
@@ -166,13 +164,20 @@ FEATURES: tuple[Feature, ...] = (
         "Spend in the last 90 days",
         "currency",
         0,
-        _N,
+        MAX_COUNT,
         "spend last 90 days: {spend_90d:,.0f} (was {spend_prev_90d:,.0f} the 90 days before)",
     ),
     Feature(
-        "spend_prev_90d", "Spend 91-180 days ago", "currency", 0, _N, "spend 91-180 days ago: {spend_prev_90d:,.0f}"
+        "spend_prev_90d",
+        "Spend 91-180 days ago",
+        "currency",
+        0,
+        MAX_COUNT,
+        "spend 91-180 days ago: {spend_prev_90d:,.0f}",
     ),
-    Feature("spend_365d", "Spend in the last 365 days", "currency", 0, _N, "spend last 12 months: {spend_365d:,.0f}"),
+    Feature(
+        "spend_365d", "Spend in the last 365 days", "currency", 0, MAX_COUNT, "spend last 12 months: {spend_365d:,.0f}"
+    ),
     Feature(
         "spend_change_ratio",
         "Change in spend, last 90 days vs the 90 before",
@@ -186,7 +191,7 @@ FEATURES: tuple[Feature, ...] = (
         "All activities in the last 30 days",
         "events",
         0,
-        _N,
+        MAX_COUNT,
         "activities last 30 days: {activity_30d:.0f}",
     ),
     Feature(
@@ -194,7 +199,7 @@ FEATURES: tuple[Feature, ...] = (
         "All activities in the last 90 days",
         "events",
         0,
-        _N,
+        MAX_COUNT,
         "activities last 90 days: {activity_90d:.0f} (was {activity_prev_90d:.0f} the 90 days before)",
     ),
     Feature(
@@ -202,7 +207,7 @@ FEATURES: tuple[Feature, ...] = (
         "All activities 91-180 days ago",
         "events",
         0,
-        _N,
+        MAX_COUNT,
         "activities 91-180 days ago: {activity_prev_90d:.0f}",
     ),
     Feature(
@@ -210,10 +215,10 @@ FEATURES: tuple[Feature, ...] = (
         "All activities in the last 365 days",
         "events",
         0,
-        _N,
+        MAX_COUNT,
         "activities last 12 months: {activity_365d:.0f}",
     ),
-    Feature("activity_total", "All activities ever", "events", 0, _N, "activities ever: {activity_total:.0f}"),
+    Feature("activity_total", "All activities ever", "events", 0, MAX_COUNT, "activities ever: {activity_total:.0f}"),
     Feature(
         "activity_change_ratio",
         "Change in all activity, last 90 days vs the 90 before",
@@ -227,7 +232,7 @@ FEATURES: tuple[Feature, ...] = (
         "Average days between active days over the customer's history",
         "days",
         0,
-        _D,
+        MAX_DAYS,
         "usually active every {activity_gap_days:.0f} days",
     ),
     Feature(
@@ -262,7 +267,9 @@ FEATURES: tuple[Feature, ...] = (
         10,
         "satisfaction dropped {satisfaction_drop:.1f} points to {satisfaction_latest:.0f}/10",
     ),
-    Feature("tenure_days", "Days since the customer started", "days", 0, _D, "customer for {tenure_days:.0f} days"),
+    Feature(
+        "tenure_days", "Days since the customer started", "days", 0, MAX_DAYS, "customer for {tenure_days:.0f} days"
+    ),
     Feature(
         "lifecycle_stage",
         "0 new (<90 days), 1 developing (<1 year), 2 mature (<3 years), 3 loyal",
@@ -275,8 +282,8 @@ FEATURES: tuple[Feature, ...] = (
         "days_to_contract_end",
         "Days until the contract ends (negative = ended)",
         "days",
-        -_D,
-        _D,
+        -MAX_DAYS,
+        MAX_DAYS,
         "contract ends in {days_to_contract_end:.0f} days",
     ),
     Feature(
@@ -284,7 +291,7 @@ FEATURES: tuple[Feature, ...] = (
         "Renewals recorded in the last 90 days",
         "renewals",
         0,
-        _N,
+        MAX_COUNT,
         "renewals last 90 days: {renewals_90d:.0f}",
     ),
     Feature(
@@ -292,7 +299,7 @@ FEATURES: tuple[Feature, ...] = (
         "Competitor signals in the last 30 days",
         "signals",
         0,
-        _N,
+        MAX_COUNT,
         "{competitor_signals_30d:.0f} competitor signal(s) in the last 30 days",
     ),
     Feature(
@@ -300,7 +307,7 @@ FEATURES: tuple[Feature, ...] = (
         "Competitor signals in the last 90 days",
         "signals",
         0,
-        _N,
+        MAX_COUNT,
         "{competitor_signals_90d:.0f} competitor signal(s) in the last 90 days",
     ),
     Feature(
@@ -308,7 +315,7 @@ FEATURES: tuple[Feature, ...] = (
         "Support tickets opened in the last 90 days",
         "tickets",
         0,
-        _N,
+        MAX_COUNT,
         "{tickets_90d:.0f} support tickets in the last 90 days",
     ),
     Feature(
@@ -316,7 +323,7 @@ FEATURES: tuple[Feature, ...] = (
         "Support tickets opened and not yet closed",
         "tickets",
         0,
-        _N,
+        MAX_COUNT,
         "{open_tickets:.0f} open support tickets",
     ),
     Feature(
@@ -324,147 +331,13 @@ FEATURES: tuple[Feature, ...] = (
         "Campaigns / events attended in the last 90 days",
         "events",
         0,
-        _N,
+        MAX_COUNT,
         "attended {campaigns_90d:.0f} campaigns in the last 90 days",
     ),
     Feature("lifetime_value", "Customer lifetime value", "currency", 0, 1e12, "lifetime value {lifetime_value:,.0f}"),
-    Feature(
-        "purchase_gap_mean",
-        "Average days between purchase days (only with 2 or more gaps)",
-        "days",
-        0,
-        _D,
-        "buys on average every {purchase_gap_mean:.0f} days",
-    ),
-    Feature(
-        "purchase_gap_median",
-        "Typical (median) days between purchase days (only with 2 or more gaps)",
-        "days",
-        0,
-        _D,
-        "usually buys every {purchase_gap_median:.0f} days",
-    ),
-    Feature(
-        "purchase_gap_last",
-        "Days between the last two purchase days (only with 2 or more gaps)",
-        "days",
-        0,
-        _D,
-        "the last gap between purchases was {purchase_gap_last:.0f} days",
-    ),
-    Feature(
-        "purchase_gap_cv",
-        "How irregular the gaps between purchases are (standard deviation / mean)",
-        "ratio",
-        0,
-        1e6,
-        "irregular buyer (gaps vary by {purchase_gap_cv:.1f}x their mean)",
-    ),
-    Feature(
-        "recency_typical_gap_ratio",
-        "Days since the last purchase divided by the customer's typical gap",
-        "ratio",
-        0,
-        1e6,
-        "no purchase for {days_since_last_purchase:.0f} days, {recency_typical_gap_ratio:.1f}x their usual gap",
-    ),
-    Feature(
-        "bgnbd_p_alive",
-        "Probability the customer is still buying, from their purchase rhythm (BG/NBD model)",
-        "probability",
-        0,
-        1,
-        "purchase rhythm says {bgnbd_p_alive:.0%} likely still a customer",
-    ),
-    Feature(
-        "bgnbd_expected_purchases",
-        "Purchase days expected in the next 13 weeks (BG/NBD model)",
-        "purchases",
-        0,
-        _N,
-        "expected to buy on {bgnbd_expected_purchases:.1f} days in the next quarter",
-    ),
-    Feature(
-        "items_per_purchase_90d",
-        "Average items (event value) per purchase in the last 90 days",
-        "items",
-        0,
-        _N,
-        "{items_per_purchase_90d:.1f} items per purchase in the last 90 days "
-        "(year average {items_per_purchase_365d:.1f})",
-    ),
-    Feature(
-        "items_per_purchase_365d",
-        "Average items (event value) per purchase in the last 365 days",
-        "items",
-        0,
-        _N,
-        "{items_per_purchase_365d:.1f} items per purchase over the last 12 months",
-    ),
 )
 
+# The purchase-history features (gaps, items, BG/NBD) are declared in catalog_history.py.
+FEATURES: tuple[Feature, ...] = (*BASE_FEATURES, *HISTORY_FEATURES)
 FEATURES_BY_NAME = {f.name: f for f in FEATURES}
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
-
-# Features that measure the same underlying thing, so that an explanation names each signal once (collinear
-# copies can take opposite signs in a model; grouped, they are switched on and off together).
-SIGNALS: dict[str, tuple[str, ...]] = {
-    # Recency only means something against the customer's own rhythm (and for a one-time buyer the "usual gap"
-    # is their tenure): one signal, phrased as "no purchase for 94 days — 3× their usual gap".
-    "recency": (
-        "days_since_last_purchase",
-        "days_since_last_visit",
-        "days_since_last_login",
-        "days_since_last_activity",
-        "recency_typical_gap_ratio",
-        "recency_gap_ratio",
-        "bgnbd_p_alive",
-        "purchase_gap_median",
-        "purchase_gap_mean",
-        "purchase_gap_last",
-        "purchase_gap_cv",
-        "activity_gap_days",
-    ),
-    "frequency": (
-        "purchases_90d",
-        "purchase_change_ratio",
-        "purchases_30d",
-        "purchases_prev_90d",
-        "purchases_365d",
-        "visits_90d",
-        "visit_change_ratio",
-        "visits_30d",
-        "visits_prev_90d",
-        "visits_365d",
-        "visits_prior_12m",
-        "logins_90d",
-        "login_change_ratio",
-        "logins_30d",
-        "logins_prev_90d",
-        "logins_per_week_before",
-        "activity_90d",
-        "activity_change_ratio",
-        "activity_30d",
-        "activity_prev_90d",
-        "activity_365d",
-        "activity_total",
-        "bgnbd_expected_purchases",
-    ),
-    "basket": (
-        "items_per_purchase_90d",
-        "items_per_purchase_365d",
-        "spend_90d",
-        "spend_change_ratio",
-        "spend_prev_90d",
-        "spend_365d",
-    ),
-    "satisfaction": ("satisfaction_drop", "satisfaction_latest", "satisfaction_mean_before"),
-    "contract": ("days_to_contract_end", "renewals_90d"),
-    "support": ("open_tickets", "tickets_90d"),
-    "competitor": ("competitor_signals_30d", "competitor_signals_90d"),
-    "engagement": ("campaigns_90d",),
-    "tenure": ("tenure_days", "lifecycle_stage"),
-    "value": ("lifetime_value",),
-}
-SIGNAL_OF = {name: signal for signal, names in SIGNALS.items() for name in names}
-assert set(SIGNAL_OF) == set(FEATURE_NAMES), "every catalog feature belongs to exactly one signal"

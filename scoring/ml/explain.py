@@ -1,6 +1,6 @@
 """Why a customer is at risk, in words an account manager can act on (no Django).
 
-Features are grouped into signals (scoring.ml.catalog.SIGNALS): collinear copies such as "purchases last 90
+Features are grouped into signals (scoring.ml.signals.SIGNALS): collinear copies such as "purchases last 90
 days" and "purchase change ratio" are switched to the training median together, and the drop in the churn
 log-odds is that signal's contribution. Only signals that raise this customer's risk are listed, each once,
 never for a value the customer does not have, and each as its share of all the risk-raising contributions.
@@ -9,7 +9,8 @@ never for a value the customer does not have, and each as its share of all the r
 import numpy as np
 import pandas as pd
 
-from .catalog import FEATURES_BY_NAME, SIGNALS
+from .catalog import FEATURES_BY_NAME
+from .signals import SIGNALS
 
 TOP_SIGNALS = 5
 # A signal moving the log-odds by less than this is noise, not a reason.
