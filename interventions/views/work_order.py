@@ -82,8 +82,8 @@ def work_order(request, pk: int):
         "can_work": can_work_on(user, wo),
         "is_resolved": wo.status == WorkOrderStatus.RESOLVED,
         "transitions": transitions,
-        "action_form": LogActionForm(initial={"kind": ActionKind.CALL}),
-        "resolve_form": ResolveForm(),
+        "action_form": LogActionForm(initial={"kind": ActionKind.CALL}, auto_id="id_action_%s"),
+        "resolve_form": ResolveForm(auto_id="id_resolve_%s"),  # two note fields: one id each
         "reassign_assignees": list(assignable_users(by=user)) if reassign else [],
         **nav_context(user, roles, "queue"),
     }

@@ -561,3 +561,20 @@ def test_team_lead_can_open_a_team_members_work_order_but_not_another_teams(clie
     # then
     assert team_page.status_code == 200
     assert other_page.status_code == 404
+
+
+def test_work_order_page_has_unique_field_ids_and_no_snooze_link_once_resolved(client, am_user):
+    import re
+
+    from tests.factories import AlertFactory, CustomerFactory, work_order_for, work_order_resolved
+
+    customer = CustomerFactory(external_id="U1", owner=am_user)
+    wo = work_order_for(customer, assignee=am_user, alert=AlertFactory(customer=customer))
+    client.force_login(am_user)
+    html = client.get(f"/work/{wo.pk}/").content.decode()
+    ids = re.findall(r'\sid="(id_[^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    assert "Snooze alert" in html
+
+    work_order_resolved(wo, wo.opened_at, "retained", "price")
+    assert "Snooze alert" not in client.get(f"/work/{wo.pk}/").content.decode()
