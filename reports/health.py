@@ -92,8 +92,9 @@ def drift_check(
     if version is None:
         return {**base, "available": False, "text": "No model in force: the rules alone scored customers."}
     baseline = drift_baseline_for(version, policy)
-    X = population_at(as_of, policy, version.features)
-    scores = predict(load_estimator(version)["estimator"], X) if len(X) else np.empty(0)
+    bundle = load_estimator(version)
+    X = population_at(as_of, policy, version.features, bundle.get("bgnbd_params"))
+    scores = predict(bundle["estimator"], X) if len(X) else np.empty(0)
     streaks = _previous_streaks(previous, version)
     features = []
     for name in version.features:  # only the features the model uses

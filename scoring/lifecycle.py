@@ -28,9 +28,9 @@ log = logging.getLogger(__name__)
 BASELINE_CUTOFFS = 3
 
 
-def population_at(as_of: date, policy: Policy, columns: list[str]) -> pd.DataFrame:
+def population_at(as_of: date, policy: Policy, columns: list[str], bgnbd_params: dict | None = None) -> pd.DataFrame:
     """The features of the active population as of a date (the population the model is trained on)."""
-    return active_only(compute_features(as_of=as_of), active_days(policy))[columns]
+    return active_only(compute_features(as_of=as_of, bgnbd_params=bgnbd_params), active_days(policy))[columns]
 
 
 def _training_cutoffs(version: ModelVersion) -> list[date]:
@@ -51,8 +51,10 @@ def drift_baseline_for(version: ModelVersion, policy: dict) -> DriftBaseline:
     if existing:
         return existing
     cutoffs = _training_cutoffs(version)
-    X = pd.concat([population_at(c, policy, version.features) for c in cutoffs])
+    # The model's own BG/NBD parameters, as the nightly run uses them: refitted per date, P(alive) would drift by
+    # construction.
     bundle = load_estimator(version)
+    X = pd.concat([population_at(c, policy, version.features, bundle.get("bgnbd_params")) for c in cutoffs])
     scores = predict(bundle["estimator"], X) if len(X) else np.empty(0)
     bins = {
         "features": {f: _binned(X[f].to_numpy(dtype=float)) for f in version.features},
