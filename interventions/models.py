@@ -142,6 +142,13 @@ class WorkOrder(models.Model):
                 condition=Q(open_key__isnull=False),
                 name="wo_queue_open",
             ),
+            # The team and admin queues: the same order across many assignees, walked in index order and filtered
+            # by the team instead of sorting every open row of the team.
+            models.Index(
+                fields=["-is_breached", "sla_due_at", "-priority", "id"],
+                condition=Q(open_key__isnull=False),
+                name="wo_queue_open_all",
+            ),
             # The SLA sweep reads only open rows whose clock is near or past due.
             models.Index(fields=["sla_due_at"], condition=Q(open_key__isnull=False), name="wo_open_sla_due"),
             models.Index(fields=["status"], name="wo_status"),

@@ -6,113 +6,236 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('alerts', '0001_initial'),
-        ('customers', '0001_initial'),
+        ("alerts", "0001_initial"),
+        ("customers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AgentProfile',
+            name="AgentProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('capacity', models.PositiveIntegerField(default=200)),
-                ('leave_from', models.DateField(blank=True, null=True)),
-                ('leave_until', models.DateField(blank=True, null=True)),
-                ('last_assigned_at', models.DateTimeField(blank=True, null=True)),
-                ('team_lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='team_members', to=settings.AUTH_USER_MODEL)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='agent', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("capacity", models.PositiveIntegerField(default=200)),
+                ("leave_from", models.DateField(blank=True, null=True)),
+                ("leave_until", models.DateField(blank=True, null=True)),
+                ("last_assigned_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "team_lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="team_members",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="agent", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WorkOrder',
+            name="WorkOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('open_key', models.BigIntegerField(blank=True, null=True, unique=True)),
-                ('tier', models.PositiveSmallIntegerField()),
-                ('status', models.CharField(choices=[('new', 'New'), ('in_progress', 'In progress'), ('waiting', 'Waiting on customer'), ('resolved', 'Resolved')], default='new', max_length=12)),
-                ('probability', models.FloatField()),
-                ('priority', models.FloatField(default=0)),
-                ('opened_at', models.DateTimeField()),
-                ('first_contact_due_at', models.DateTimeField()),
-                ('resolution_due_at', models.DateTimeField()),
-                ('first_contact_at', models.DateTimeField(blank=True, null=True)),
-                ('is_at_risk', models.BooleanField(default=False)),
-                ('is_breached', models.BooleanField(default=False)),
-                ('breached_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(blank=True, choices=[('retained', 'Retained'), ('churned', 'Churned'), ('unreachable', 'Unreachable'), ('false_alarm', 'False alarm')], max_length=12)),
-                ('reason', models.CharField(blank=True, choices=[('price', 'Price'), ('service', 'Service'), ('product', 'Product'), ('competitor', 'Competitor'), ('relocation', 'Relocation'), ('other', 'Other')], max_length=12)),
-                ('resolution_note', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('alert', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='work_orders', to='alerts.alert')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='work_orders', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='work_orders', to='customers.customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("open_key", models.BigIntegerField(blank=True, null=True, unique=True)),
+                ("tier", models.PositiveSmallIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("in_progress", "In progress"),
+                            ("waiting", "Waiting on customer"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="new",
+                        max_length=12,
+                    ),
+                ),
+                ("probability", models.FloatField()),
+                ("priority", models.FloatField(default=0)),
+                ("opened_at", models.DateTimeField()),
+                ("first_contact_due_at", models.DateTimeField()),
+                ("resolution_due_at", models.DateTimeField()),
+                ("first_contact_at", models.DateTimeField(blank=True, null=True)),
+                ("is_at_risk", models.BooleanField(default=False)),
+                ("is_breached", models.BooleanField(default=False)),
+                ("breached_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("retained", "Retained"),
+                            ("churned", "Churned"),
+                            ("unreachable", "Unreachable"),
+                            ("false_alarm", "False alarm"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("price", "Price"),
+                            ("service", "Service"),
+                            ("product", "Product"),
+                            ("competitor", "Competitor"),
+                            ("relocation", "Relocation"),
+                            ("other", "Other"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("resolution_note", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="work_orders",
+                        to="alerts.alert",
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="work_orders",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="work_orders", to="customers.customer"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_breached', 'first_contact_due_at', '-priority'],
+                "ordering": ["-is_breached", "first_contact_due_at", "-priority"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32)),
-                ('subject', models.CharField(max_length=200)),
-                ('body', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
-                ('work_order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='interventions.workorder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=32)),
+                ("subject", models.CharField(max_length=200)),
+                ("body", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "work_order",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to="interventions.workorder"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Action',
+            name="Action",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('call', 'Call'), ('email', 'E-mail'), ('visit', 'Visit'), ('offer', 'Offer'), ('escalation', 'Escalation'), ('note', 'Note')], max_length=12)),
-                ('note', models.TextField(blank=True)),
-                ('at', models.DateTimeField()),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('work_order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='interventions.workorder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("call", "Call"),
+                            ("email", "E-mail"),
+                            ("visit", "Visit"),
+                            ("offer", "Offer"),
+                            ("escalation", "Escalation"),
+                            ("note", "Note"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "work_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="interventions.workorder",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='WorkOrderEvent',
+            name="WorkOrderEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('field', models.CharField(max_length=32)),
-                ('before', models.CharField(blank=True, max_length=200)),
-                ('after', models.CharField(blank=True, max_length=200)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('work_order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='interventions.workorder')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField()),
+                ("field", models.CharField(max_length=32)),
+                ("before", models.CharField(blank=True, max_length=200)),
+                ("after", models.CharField(blank=True, max_length=200)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "work_order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="interventions.workorder"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['assignee', 'open_key', 'is_breached', 'first_contact_due_at'], name='wo_queue'),
+            model_name="workorder",
+            index=models.Index(fields=["assignee", "open_key", "is_breached", "first_contact_due_at"], name="wo_queue"),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['status'], name='wo_status'),
+            model_name="workorder",
+            index=models.Index(fields=["status"], name="wo_status"),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(fields=('recipient', 'work_order', 'kind'), name='notification_once_per_kind'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                fields=("recipient", "work_order", "kind"), name="notification_once_per_kind"
+            ),
         ),
     ]

@@ -5,88 +5,114 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alerts', '0001_initial'),
-        ('customers', '0001_initial'),
-        ('interventions', '0001_initial'),
+        ("alerts", "0001_initial"),
+        ("customers", "0001_initial"),
+        ("interventions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SlaSweep',
+            name="SlaSweep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('at_risk', models.PositiveIntegerField(default=0)),
-                ('breached', models.PositiveIntegerField(default=0)),
-                ('escalated', models.PositiveIntegerField(default=0)),
-                ('reassigned', models.PositiveIntegerField(default=0)),
-                ('notified', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("at_risk", models.PositiveIntegerField(default=0)),
+                ("breached", models.PositiveIntegerField(default=0)),
+                ("escalated", models.PositiveIntegerField(default=0)),
+                ("reassigned", models.PositiveIntegerField(default=0)),
+                ("notified", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.AlterModelOptions(
-            name='notification',
-            options={'ordering': ['-created_at', '-id']},
+            name="notification",
+            options={"ordering": ["-created_at", "-id"]},
         ),
         migrations.AlterModelOptions(
-            name='workorder',
-            options={'ordering': ['-is_breached', 'sla_due_at', '-priority', 'id']},
+            name="workorder",
+            options={"ordering": ["-is_breached", "sla_due_at", "-priority", "id"]},
         ),
         migrations.RemoveIndex(
-            model_name='workorder',
-            name='wo_queue',
+            model_name="workorder",
+            name="wo_queue",
         ),
         migrations.AddField(
-            model_name='notification',
-            name='emailed_at',
+            model_name="notification",
+            name="emailed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='workorder',
-            name='breach_count',
+            model_name="workorder",
+            name="breach_count",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='workorder',
-            name='breached_clock',
-            field=models.CharField(blank=True, choices=[('first_contact', 'First contact'), ('resolution', 'Resolution')], max_length=16),
+            model_name="workorder",
+            name="breached_clock",
+            field=models.CharField(
+                blank=True, choices=[("first_contact", "First contact"), ("resolution", "Resolution")], max_length=16
+            ),
         ),
         migrations.AddField(
-            model_name='workorder',
-            name='escalated_at',
+            model_name="workorder",
+            name="escalated_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='workorder',
-            name='sla_claim',
+            model_name="workorder",
+            name="sla_claim",
             field=models.PositiveBigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='workorder',
-            name='sla_due_at',
-            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(first_contact_at__isnull=True, then=models.F('first_contact_due_at')), default=models.F('resolution_due_at')), output_field=models.DateTimeField()),
+            model_name="workorder",
+            name="sla_due_at",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=models.Case(
+                    models.When(first_contact_at__isnull=True, then=models.F("first_contact_due_at")),
+                    default=models.F("resolution_due_at"),
+                ),
+                output_field=models.DateTimeField(),
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('at_risk_first_contact', 'First-contact SLA at risk'), ('at_risk_resolution', 'Resolution SLA at risk'), ('breached_first_contact', 'First-contact SLA breached'), ('breached_resolution', 'Resolution SLA breached'), ('escalated_first_contact', 'Escalation: first-contact SLA breached'), ('escalated_resolution', 'Escalation: resolution SLA breached'), ('assigned', 'Work order assigned to you'), ('assigned_many', 'Work orders assigned to you')], max_length=32),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("at_risk_first_contact", "First-contact SLA at risk"),
+                    ("at_risk_resolution", "Resolution SLA at risk"),
+                    ("breached_first_contact", "First-contact SLA breached"),
+                    ("breached_resolution", "Resolution SLA breached"),
+                    ("escalated_first_contact", "Escalation: first-contact SLA breached"),
+                    ("escalated_resolution", "Escalation: resolution SLA breached"),
+                    ("assigned", "Work order assigned to you"),
+                    ("assigned_many", "Work orders assigned to you"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at'], name='notification_unread'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "read_at"], name="notification_unread"),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(condition=models.Q(('open_key__isnull', False)), fields=['assignee', '-is_breached', 'sla_due_at', '-priority', 'id', 'is_at_risk'], name='wo_queue_open'),
+            model_name="workorder",
+            index=models.Index(
+                condition=models.Q(("open_key__isnull", False)),
+                fields=["assignee", "-is_breached", "sla_due_at", "-priority", "id", "is_at_risk"],
+                name="wo_queue_open",
+            ),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(condition=models.Q(('open_key__isnull', False)), fields=['sla_due_at'], name='wo_open_sla_due'),
+            model_name="workorder",
+            index=models.Index(
+                condition=models.Q(("open_key__isnull", False)), fields=["sla_due_at"], name="wo_open_sla_due"
+            ),
         ),
     ]

@@ -6,85 +6,104 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interventions', '0002_sla_sweep_notifications'),
+        ("interventions", "0002_sla_sweep_notifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BusinessCalendar',
+            name="BusinessCalendar",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('timezone', models.CharField(default='UTC', max_length=64)),
-                ('hours', models.JSONField(default=dict)),
-                ('holidays', models.JSONField(blank=True, default=list)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=80, unique=True)),
+                ("timezone", models.CharField(default="UTC", max_length=64)),
+                ("hours", models.JSONField(default=dict)),
+                ("holidays", models.JSONField(blank=True, default=list)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='SlaPause',
+            name="SlaPause",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('business_seconds', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("business_seconds", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['started_at', 'id'],
+                "ordering": ["started_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='notification',
-            name='deliver_after',
+            model_name="notification",
+            name="deliver_after",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='workorder',
-            name='first_contact_warn_at',
+            model_name="workorder",
+            name="first_contact_warn_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='workorder',
-            name='paused_at',
+            model_name="workorder",
+            name="paused_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='workorder',
-            name='paused_seconds',
+            model_name="workorder",
+            name="paused_seconds",
             field=models.PositiveIntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
-            model_name='workorder',
-            name='resolution_warn_at',
+            model_name="workorder",
+            name="resolution_warn_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('deliver_after__isnull', False), ('emailed_at__isnull', True)), fields=['deliver_after'], name='notification_held'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("deliver_after__isnull", False), ("emailed_at__isnull", True)),
+                fields=["deliver_after"],
+                name="notification_held",
+            ),
         ),
         migrations.AddField(
-            model_name='agentprofile',
-            name='calendar',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='profiles', to='interventions.businesscalendar'),
+            model_name="agentprofile",
+            name="calendar",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="profiles",
+                to="interventions.businesscalendar",
+            ),
         ),
         migrations.AddField(
-            model_name='slapause',
-            name='started_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="slapause",
+            name="started_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='slapause',
-            name='work_order',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pauses', to='interventions.workorder'),
+            model_name="slapause",
+            name="work_order",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="pauses", to="interventions.workorder"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='slapause',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('work_order',), name='sla_pause_one_open'),
+            model_name="slapause",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at__isnull", True)), fields=("work_order",), name="sla_pause_one_open"
+            ),
         ),
     ]
