@@ -250,32 +250,26 @@ def _raise_tier(wo: WorkOrder, tier: dict, now, book: ClockBook) -> list:
     ]
     wo.tier = tier["tier"]
     cal = book.for_clock(wo.tier, user_id=wo.assignee_id)
-    first_warn, first = book.times(cal, now, tier["first_contact_hours"])
-    if wo.first_contact_at is None and first < wo.first_contact_due_at:
-        events.append(
-            event_row(
-                wo,
-                by=None,
-                field="first_contact_due_at",
-                before=wo.first_contact_due_at.isoformat(),
-                after=first.isoformat(),
-                at=now,
-                note=f"SLA of tier {tier['tier']}",
+    # Each running clock moves earlier if the tighter tier's SLA ends sooner (a stopped first-contact clock stays).
+    clocks = (
+        ("first_contact", tier["first_contact_hours"], wo.first_contact_at is None),
+        ("resolution", tier["resolution_hours"], True),
+    )
+    for clock, hours, is_running in clocks:
+        warn, due = book.times(cal, now, hours)
+        current = getattr(wo, f"{clock}_due_at")
+        if is_running and due < current:
+            events.append(
+                event_row(
+                    wo,
+                    by=None,
+                    field=f"{clock}_due_at",
+                    before=current.isoformat(),
+                    after=due.isoformat(),
+                    at=now,
+                    note=f"SLA of tier {tier['tier']}",
+                )
             )
-        )
-        wo.first_contact_due_at, wo.first_contact_warn_at = first, first_warn
-    resolution_warn, resolution = book.times(cal, now, tier["resolution_hours"])
-    if resolution < wo.resolution_due_at:
-        events.append(
-            event_row(
-                wo,
-                by=None,
-                field="resolution_due_at",
-                before=wo.resolution_due_at.isoformat(),
-                after=resolution.isoformat(),
-                at=now,
-                note=f"SLA of tier {tier['tier']}",
-            )
-        )
-        wo.resolution_due_at, wo.resolution_warn_at = resolution, resolution_warn
+            setattr(wo, f"{clock}_due_at", due)
+            setattr(wo, f"{clock}_warn_at", warn)
     return events

@@ -7,6 +7,20 @@ from django.core.management.base import CommandError
 from customers.importers import ImportFileError, ImportValidationError, csv_rows, format_errors, parse_column_map
 
 
+def add_import_arguments(parser) -> None:
+    """The arguments every CSV import takes: the file, --skip-invalid and --map ours=theirs."""
+    parser.add_argument("path", help="CSV file (UTF-8)")
+    parser.add_argument("--skip-invalid", action="store_true", help="import the valid rows, warn about the rest")
+    parser.add_argument(
+        "--map",
+        dest="column_map",
+        action="append",
+        default=[],
+        metavar="OURS=THEIRS",
+        help="read the file column THEIRS as our column OURS (repeatable)",
+    )
+
+
 def run_import(command, path, *, required, column_map, upsert, constants=None):
     """Open ``path``, check its header, run ``upsert(rows)`` and report errors on the command's stderr.
 

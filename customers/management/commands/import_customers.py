@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from customers.importers import CUSTOMER_REQUIRED
-from customers.management.commands import run_import
+from customers.management.commands import add_import_arguments, run_import
 from customers.services import customers_upsert
 
 
@@ -15,16 +15,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="CSV file (UTF-8)")
-        parser.add_argument("--skip-invalid", action="store_true", help="import the valid rows, warn about the rest")
-        parser.add_argument(
-            "--map",
-            dest="column_map",
-            action="append",
-            default=[],
-            metavar="OURS=THEIRS",
-            help="read the file column THEIRS as our column OURS (repeatable)",
-        )
+        add_import_arguments(parser)
 
     def handle(self, *args, path, skip_invalid, column_map, **options):
         result = run_import(

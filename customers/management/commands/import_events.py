@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 
 from customers.choices import EVENT_KINDS
 from customers.importers import EVENT_REQUIRED
-from customers.management.commands import run_import
+from customers.management.commands import add_import_arguments, run_import
 from customers.services import events_upsert
 
 
@@ -21,18 +21,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="CSV file (UTF-8)")
+        add_import_arguments(parser)
         parser.add_argument("--create-missing-customers", action="store_true", help="create unknown customers")
-        parser.add_argument("--skip-invalid", action="store_true", help="import the valid rows, warn about the rest")
         parser.add_argument("--kind", choices=sorted(EVENT_KINDS), help="kind of every row (file has no kind column)")
-        parser.add_argument(
-            "--map",
-            dest="column_map",
-            action="append",
-            default=[],
-            metavar="OURS=THEIRS",
-            help="read the file column THEIRS as our column OURS (repeatable)",
-        )
 
     def handle(self, *args, path, create_missing_customers, skip_invalid, kind, column_map, **options):
         result = run_import(
