@@ -64,6 +64,23 @@ ROW_CELLS = (
 # A playbook step of the work order is past due (the queue annotates `step_overdue`).
 STEP_OVERDUE = '<span class="sub step-overdue">⚑ step overdue</span>'
 # Only what a queue row shows: no JSON attributes, timestamps or password hashes to decode 50 times per page.
+# When a customer has no lifetime value, the priority used what the nightly run found instead (alert.value).
+VALUE_LABELS = {"spend": "spend, 12 months", "frequency": "purchases, 12 months"}
+
+
+def priority_text(priority: float) -> str:
+    """Two significant digits below 1: a priority of 0.04 is not "0.0" (value from purchase counts is small)."""
+    return f"{priority:,.1f}" if priority >= 1 else f"{priority:.2g}"
+
+
+def value_of(wo: WorkOrder) -> tuple[float, str]:
+    """The customer value a work order's priority used, and what it is: lifetime value, else the fallback."""
+    alert = wo.alert if wo.alert_id else None
+    if alert is not None and alert.value_basis in VALUE_LABELS:
+        return alert.value, VALUE_LABELS[alert.value_basis]
+    return wo.customer.lifetime_value, "lifetime value"
+
+
 QUEUE_COLUMNS = (
     "id",
     "customer_id",
@@ -82,6 +99,9 @@ QUEUE_COLUMNS = (
     "customer__external_id",
     "customer__segment",
     "customer__lifetime_value",
+    "alert_id",
+    "alert__value",
+    "alert__value_basis",
     "assignee__username",
     "assignee__first_name",
     "assignee__last_name",
@@ -111,6 +131,11 @@ def _day_time(moment: datetime, tz, *, year: bool = False) -> str:
 _STATUS_LABELS = dict(WorkOrderStatus.choices)
 
 
+def _value_cell(wo: WorkOrder) -> str:
+    value, label = value_of(wo)
+    return f"{value:,.0f}" if label == "lifetime value" else f'{value:,.0f}<span class="sub">{label}</span>'
+
+
 def queue_lines(rows: list[tuple]) -> list[QueueLine]:
     work_order_url, customer_url = _url_format("interventions:work_order"), _url_format("customers:detail")
     tz = timezone.get_current_timezone()
@@ -134,9 +159,9 @@ def queue_lines(rows: list[tuple]) -> list[QueueLine]:
             sla_text=f"⚠ {sla.text}" if sla.state == "breached" else sla.text,
             sla_title=f"{sla.kind} due {_day_time(sla.due_at, tz, year=True)}" if sla.due_at else sla.kind,
             sla_sub=f"{sla.kind} · {_day_time(sla.due_at, tz)}" if sla.due_at else sla.kind,
-            priority=f"{wo.priority:,.1f}",
+            priority=priority_text(wo.priority),
             probability=f"{round(wo.probability * 100)}%",
-            ltv=f"{customer.lifetime_value:,.0f}",
+            ltv=_value_cell(wo),
             assignee=escape((assignee.get_full_name() or assignee.username) if assignee else "unassigned"),
         )
         lines.append(

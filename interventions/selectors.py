@@ -31,7 +31,8 @@ def queue_for(*, user, team: bool = False, roles=None):
         qs = work_order_list(user=user, roles=roles)
     else:  # every row is the user's: no need to join the assignee (the page sets it from the user)
         qs = WorkOrder.objects.select_related("customer").filter(assignee=user)
-    return qs.filter(open_key__isnull=False).order_by(*QUEUE_ORDER)
+    # the alert for the value its priority used (a customer without lifetime value)
+    return qs.select_related("alert").filter(open_key__isnull=False).order_by(*QUEUE_ORDER)
 
 
 def open_load(user_ids) -> dict[int, int]:

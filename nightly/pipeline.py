@@ -18,7 +18,7 @@ from django.utils import timezone
 from alerts.services import alerts_close_cleared, alerts_upsert
 from churnops.core.bulk import frame_upsert
 from customers.models import Customer
-from interventions.services import work_orders_allocate
+from interventions.services import offers_install_defaults, playbooks_install_defaults, work_orders_allocate
 from scoring.features import compute_features, cutoff_for
 from scoring.lanes import NEW_CUSTOMER, churned_count, customer_values, split_population
 from scoring.ml.explain import explain_rows
@@ -80,7 +80,9 @@ def _run_start(*, as_of: date, chunk_size: int | None) -> ScoreRun:
     active = ScoreRun.objects.filter(status__in=ScoreRun.ACTIVE).exclude(as_of=as_of).first()
     if active is not None:
         raise RunInProgress(f"the run for {active.as_of} is still in progress")
-    defaults_install()
+    defaults_install()  # the seed rules and the default policy
+    playbooks_install_defaults()  # and the seed playbooks and offer kit: a first night works like the demo's
+    offers_install_defaults()
     now = timezone.now()
     run, created = ScoreRun.objects.select_for_update().get_or_create(
         as_of=as_of,

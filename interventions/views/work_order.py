@@ -18,7 +18,7 @@ from ..choices import TRANSITIONS, ActionKind, Outcome, Reason, WorkOrderStatus
 from ..forms import LogActionForm, ResolveForm, SetStatusForm
 from ..permissions import can_reassign, can_work_on
 from ..playbook_selectors import offer_approvals_of, offer_kit, work_order_plan
-from ..presenters import event_line, sla_of, timeline_with_pauses
+from ..presenters import event_line, priority_text, sla_of, timeline_with_pauses, value_of
 from ..selectors import assignable_users
 from ..services import (
     OfferNeedsApproval,
@@ -76,6 +76,8 @@ def work_order(request, pk: int):
         "alert": alert,
         "rules": [(name, descriptions.get(name, "")) for name in rules_fired],
         "factors": factors,
+        "priority": priority_text(wo.priority),
+        **dict(zip(("value", "value_label"), value_of(wo), strict=True)),
         "score": score_then_and_now(customer_id=wo.customer_id, probability=wo.probability, opened_at=wo.opened_at),
         "actions": wo.actions.select_related("author"),
         "events": events,

@@ -578,3 +578,17 @@ def test_work_order_page_has_unique_field_ids_and_no_snooze_link_once_resolved(c
 
     work_order_resolved(wo, wo.opened_at, "retained", "price")
     assert "Snooze alert" not in client.get(f"/work/{wo.pk}/").content.decode()
+
+
+def test_a_customer_without_lifetime_value_shows_the_value_its_priority_used_and_a_nonzero_priority(client, am_user):
+    from tests.factories import AlertFactory, CustomerFactory, work_order_for
+
+    customer = CustomerFactory(external_id="F1", owner=am_user, lifetime_value=0)
+    alert = AlertFactory(customer=customer, value=7, value_basis="frequency")
+    work_order_for(customer, assignee=am_user, alert=alert, priority=0.0432)
+    client.force_login(am_user)
+
+    html = client.get("/work/").content.decode()
+
+    assert '<td class="num" data-label="Priority">0.043</td>' in html
+    assert '<td class="num" data-label="LTV">7<span class="sub">purchases, 12 months</span></td>' in html

@@ -193,3 +193,12 @@ def test_a_failing_chunk_fails_the_run_and_a_rerun_resumes_only_pending_chunks(a
     assert len(calls) == 3  # chunk 0, chunk 1 (failed), chunk 1 again
     assert resumed.status == ScoreRun.Status.DONE
     assert WorkOrder.objects.count() == 4
+
+
+def test_the_first_night_installs_the_default_playbooks_and_offer_kit(db):
+    from interventions.models import Offer, Playbook
+
+    run_start(as_of=date(2025, 6, 30))
+
+    assert Playbook.objects.exists()
+    assert Offer.objects.exists()
