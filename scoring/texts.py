@@ -4,11 +4,20 @@ scoring/ml marks them with a no-op and builds them as `Text`s; here, in the Djan
 with the active language when shown.
 """
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from .ml.feature import Feature
 from .ml.policy import Problem
 from .ml.text import Text
+
+# The policy's roles (scoring.ml.policy.ROLES) as people read them.
+ROLE_LABELS = {
+    "team_lead": gettext_lazy("Team lead"),
+    "account_manager": gettext_lazy("Account manager"),
+    "customer_service": gettext_lazy("Customer service"),
+    "admin": gettext_lazy("Admin"),
+    "automated": gettext_lazy("Automated (no person)"),
+}
 
 
 def say(text: Text | str) -> str:

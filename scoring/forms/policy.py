@@ -17,8 +17,8 @@ from ..ml.policy import (
     setting,
     validate_policy,
 )
-from ..texts import problem_line, problem_message
-from .rules import CHURN_MODE_LABELS, ROLE_LABELS, CommentForm
+from ..texts import ROLE_LABELS, problem_line, problem_message
+from .rules import CHURN_MODE_LABELS, CommentForm
 
 TIER_ATTRS = (
     "min_probability",

@@ -30,13 +30,6 @@ def _operator_label(op: str) -> str:
 
 
 OPERATOR_LABELS = {op: lazy(_operator_label, str)(op) for op in OPERATORS}
-ROLE_LABELS = {
-    "team_lead": gettext_lazy("Team lead"),
-    "account_manager": gettext_lazy("Account manager"),
-    "customer_service": gettext_lazy("Customer service"),
-    "admin": gettext_lazy("Admin"),
-    "automated": gettext_lazy("Automated (no person)"),
-}
 CHURN_MODE_LABELS = {
     "explicit": gettext_lazy("Only an explicit churn date"),
     "inactive": gettext_lazy("N days without any activity"),
