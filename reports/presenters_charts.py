@@ -126,7 +126,8 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
             kind="pp",
             y_min=None,
             threshold=0.0,
-            threshold_label=gettext("0"),
+            threshold_label="0",
+            # xgettext:no-python-format
             label=gettext("Uplift with its 95% interval per week"),
             height=170,
         ),
@@ -238,6 +239,7 @@ def week_charts(data: dict) -> dict:
                 }
                 for g in ("worked", "control", "flagged_other", "not_flagged")
             ],
+            # xgettext:no-python-format
             label=gettext("Churn rate by group with 95% intervals"),
             label_width=170,
         ),
@@ -252,6 +254,7 @@ def week_charts(data: dict) -> dict:
                 }
             ],
             zero_line=True,
+            # xgettext:no-python-format
             label=gettext("Uplift with its 95% interval"),
             label_width=170,
             row_height=40,

@@ -124,6 +124,7 @@ def uplift_verdict(worked: dict, control: dict, interval, min_group: int) -> tup
             {"min_group": min_group, "worked_n": worked["n"], "control_n": control["n"]},
         )
     d, low, high = interval
+    # xgettext:no-python-format
     span = Text(gettext_noop("95% interval {low:+.1f} to {high:+.1f} points"), {"low": low * 100, "high": high * 100})
     args = {"span": span, "rates": _rates(worked, control)}
     if low > 0:
