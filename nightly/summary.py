@@ -35,14 +35,13 @@ def run_summary(run: ScoreRun, *, chunks_done: int | None = None) -> str:
         )
     if run.status == ScoreRun.Status.FAILED:
         pending = stats.get("pending_chunks") or []
-        text = gettext("The nightly run for %(day)s failed.") % values
-        if pending:
-            text += " " + ngettext(
-                "%(count)s chunk was not done; a retry scores it again.",
-                "%(count)s chunks were not done; a retry scores them again.",
-                len(pending),
-            ) % {"count": len(pending)}
-        return text
+        if not pending:
+            return gettext("The nightly run for %(day)s failed.") % values
+        return ngettext(
+            "The nightly run for %(day)s failed. %(count)s chunk was not done; a retry scores it again.",
+            "The nightly run for %(day)s failed. %(count)s chunks were not done; a retry scores them again.",
+            len(pending),
+        ) % {**values, "count": len(pending)}
     if run.status == ScoreRun.Status.STALLED:
         return (
             gettext(
