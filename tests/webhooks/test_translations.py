@@ -25,7 +25,8 @@ def _catalogs():
         ),
         (
             "zh-hans",
-            [("name", "端点需要一个名称"), ("url", "必须是 http:// 或 https:// 开头的 URL"), ("events", "未知事件：nope")],
+            [("name", "端点需要一个名称"), ("url", "必须是 http:// 或 https:// 开头的 URL"),
+             ("events", "未知事件：nope")],
         ),
     ],
 )  # fmt: skip
