@@ -6,6 +6,7 @@ plus its arguments. The Django layer renders a Text in the reader's language (`s
 the English. A Text stored as JSON (`as_json` / `from_json`) can be rendered again later in another language.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from string import Formatter
@@ -34,7 +35,10 @@ class Text:
             return translate(self.template).format_map(args)
         except (KeyError, ValueError, IndexError, TypeError, AttributeError):
             # A translation whose placeholders do not match its English is shown in English, never as an error.
-            return self.template.format_map(args)
+            try:
+                return self.template.format_map(args)
+            except (KeyError, ValueError, IndexError, TypeError, AttributeError):
+                return self.template
 
     def __str__(self) -> str:
         return self.render()
@@ -47,20 +51,29 @@ class Text:
 
     @classmethod
     def from_json(cls, data: dict) -> "Text":
-        args = {k: cls.from_json(v) if isinstance(v, dict) else v for k, v in (data.get("args") or {}).items()}
+        args = {k: _unplain(v) for k, v in (data.get("args") or {}).items()}
         return cls(str(data["msg"]), args)
 
 
 def _plain(value):
-    """A JSON-ready copy of an argument (numpy numbers become Python numbers)."""
+    """A JSON-ready copy of an argument: numpy numbers become Python numbers, and a missing number (NaN, which
+    JSON cannot hold) becomes null."""
     if isinstance(value, bool | str) or value is None:
         return value
     if isinstance(value, int):
         return int(value)
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return str(value)
+    return number if math.isfinite(number) else None
+
+
+def _unplain(value):
+    """An argument read back from JSON: a stored null is the missing number it was."""
+    if isinstance(value, dict):
+        return Text.from_json(value)
+    return math.nan if value is None else value
 
 
 def fields_of(template: str) -> list[str]:

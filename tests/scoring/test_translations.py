@@ -286,3 +286,18 @@ def test_the_admins_hear_of_a_failed_run_in_words(mailoutbox):
     (mail,) = mailoutbox
     assert mail.subject == "ChurnOps：2025-06-30 的夜间运行状态为失败"
     assert mail.body.startswith("2025-06-30 的夜间运行失败。有 1 个分块未完成；重试会重新为其评分。")
+
+
+def test_a_factor_with_a_value_the_customer_lacks_is_stored_as_valid_json_and_reads_back_the_same():
+    # given purchases last 90 days known but the 90 days before not recorded (NaN)
+    values = phrase_values({"purchases_90d": 2.0, "purchases_prev_90d": None})
+    stored = factor("purchases_90d", 1.0, signal_text("frequency", values, ["purchases_90d"]))
+
+    # when it goes through JSON as the nightly run stores it
+    import json
+
+    raw = json.dumps(stored, allow_nan=False)
+
+    # then
+    assert factor_rows([json.loads(raw)])[0]["text"] == stored["text"]
+    assert stored["text"] == "purchases last 90 days: 2 (was nan the 90 days before): 100% of the risk"
