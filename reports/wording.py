@@ -9,6 +9,7 @@ tell") are their own msgid. A report stored before any of this still shows, in E
 
 import contextlib
 import copy
+import re
 
 from django.utils.translation import gettext, gettext_noop
 
@@ -104,6 +105,37 @@ def performance_text(p: dict) -> str:
     return _compared_text(p)
 
 
+SET_NAMES = {"training": gettext_noop("training"), "validation": gettext_noop("validation")}
+# A retraining's reason as scoring.training stores it (English), and how to word it again: (pattern, msgid).
+RETRAIN_REASONS = (
+    (re.compile(r"^promoted$"), gettext_noop("promoted")),
+    (re.compile(r"^not promoted \(asked not to\)$"), gettext_noop("not promoted (asked not to)")),
+    (
+        re.compile(
+            r"^not promoted: validation (?P<metric>\S+) (?P<new>\S+) < active model #(?P<model>\d+) (?P<active>\S+)$"
+        ),
+        gettext_noop("not promoted: validation %(metric)s %(new)s < active model #%(model)s %(active)s"),
+    ),
+    (
+        re.compile(r"^(?P<set>\w+) set has (?P<n>\d+) examples with (?P<churners>\d+) churners: not enough history$"),
+        gettext_noop("%(set)s set has %(n)s examples with %(churners)s churners: not enough history"),
+    ),
+    (
+        re.compile(r"^no validation cut-off has enough earlier history to train on$"),
+        gettext_noop("no validation cut-off has enough earlier history to train on"),
+    ),
+)
+
+
+def retrain_reason(reason: str) -> str:
+    """A stored retraining reason in the active language; one worded otherwise stays as it was stored."""
+    for pattern, msgid in RETRAIN_REASONS:
+        if match := pattern.match(reason or ""):
+            values = {k: gettext(SET_NAMES.get(v, v)) if k == "set" else v for k, v in match.groupdict().items()}
+            return gettext(msgid) % values if values else gettext(msgid)
+    return reason
+
+
 def localized(data: dict) -> dict:
     """A copy of a stored report's data with its sentences in the active language (the stored row is unchanged)."""
     data = copy.deepcopy(data)
@@ -116,6 +148,8 @@ def localized(data: dict) -> dict:
     for run in [*(health.get("retraining") or []), health.get("latest_retraining")]:
         if isinstance(run, dict) and run.get("status_text"):
             run["status_text"] = gettext(run["status_text"])
+        if isinstance(run, dict) and run.get("reason"):
+            run["reason"] = retrain_reason(run["reason"])
     flow = data.get("flow") or {}
     if isinstance(flow.get("definitions"), dict):
         flow["definitions"] = {k: gettext(v) for k, v in flow["definitions"].items()}

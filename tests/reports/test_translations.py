@@ -1,6 +1,7 @@
 """Issue 17, the report in 简体中文: stored in English, worded again in the reader's language (the uplift and return
 sentences, fairness rule, flow definitions, drift and realised performance, CSV definitions, e-mails)."""
 
+import numpy as np
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -15,6 +16,7 @@ from reports.models import WeeklyReport
 from reports.services import report_email_send, weekly_report_build
 from reports.uplift import cohort_figures, return_figures
 from reports.wording import drift_text, localized, performance_text
+from scoring.training import TrainingError, _enough
 from tests.catalogs import compile_domain_catalogs
 
 from .conftest import W43
@@ -215,3 +217,32 @@ def test_the_report_email_is_written_in_the_active_language(week43, staff):
     (message,) = mail.outbox
     assert message.subject.startswith(f"ChurnOps 成果周报 {W43}")
     assert "样本太少，暂时无法判断" in message.body
+
+
+def test_a_retraining_reason_is_read_in_chinese_and_an_unknown_one_as_stored():
+    # given the reasons scoring.training stores
+    with pytest.raises(TrainingError) as too_little:
+        _enough("validation", np.zeros(5))
+    reasons = [
+        str(too_little.value),
+        "not promoted: validation roc_auc 0.712 < active model #3 0.801",
+        "promoted",
+        "a reason worded some other way",
+    ]
+    data = {"health": {"retraining": [{"status_text": "Kept the active model", "reason": r} for r in reasons]}}
+
+    # when
+    with translation.override("zh-hans"):
+        zh = localized(data)["health"]["retraining"]
+    with translation.override("en"):
+        en = localized(data)["health"]["retraining"]
+
+    # then
+    assert [r["reason"] for r in en] == reasons
+    assert [r["reason"] for r in zh] == [
+        "验证数据集只有 5 个样本，其中 0 个流失：历史数据不足",
+        "未启用：验证 roc_auc 为 0.712，低于现用模型 #3 的 0.801",
+        "已启用新模型",
+        "a reason worded some other way",
+    ]
+    assert {r["status_text"] for r in zh} == {"保留现用模型"}
