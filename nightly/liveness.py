@@ -8,8 +8,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from scoring.models import ScoreRun
+
+from .summary import run_summary
 
 
 def stale_before():
@@ -48,6 +51,10 @@ def notify_admins(run: ScoreRun) -> None:
     if not emails:
         return
     link = f"{settings.CHURNOPS_BASE_URL.rstrip('/')}/scoring/runs/"
-    subject = f"ChurnOps: the nightly run for {run.as_of} is {run.status}"
-    body = f"{subject}.\n{run.error or run.stats}\n\nRun history (retry there): {link}\n"
+    subject = gettext("ChurnOps: the nightly run for %(day)s is %(status)s") % {
+        "day": run.as_of,
+        "status": run.get_status_display().lower(),
+    }
+    details = run.error or run.stats
+    body = f"{run_summary(run)}\n{details}\n\n" + gettext("Run history (retry there): %(link)s") % {"link": link} + "\n"
     transaction.on_commit(lambda: send_mail(subject, body, None, emails, fail_silently=True))

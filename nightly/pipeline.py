@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from alerts.services import alerts_close_cleared, alerts_upsert
 from churnops.core.bulk import frame_upsert
@@ -79,7 +80,7 @@ def _run_start(*, as_of: date, chunk_size: int | None) -> ScoreRun:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RUN_START_LOCK])
     active = ScoreRun.objects.filter(status__in=ScoreRun.ACTIVE).exclude(as_of=as_of).first()
     if active is not None:
-        raise RunInProgress(f"the run for {active.as_of} is still in progress")
+        raise RunInProgress(gettext("the run for %(day)s is still in progress") % {"day": active.as_of})
     defaults_install()  # the seed rules and the default policy
     playbooks_install_defaults()  # and the seed playbooks and offer kit: a first night works like the demo's
     offers_install_defaults()

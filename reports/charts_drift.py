@@ -2,6 +2,8 @@
 
 from html import escape
 
+from django.utils.translation import gettext
+
 from .charts import FONT, GRID, INK, MUTED, _text
 
 TRAINING_COLOR, CURRENT_COLOR = "#98a2b3", "#d92d20"
@@ -16,8 +18,8 @@ def _bin_labels(edges: list[float]) -> list[str]:
     return (
         ([f"≤{num(edges[0])}"] if edges else [])
         + [f"≤{num(e)}" for e in edges[1:]]
-        + ([f">{num(edges[-1])}"] if edges else ["all"])
-        + ["missing"]
+        + ([f">{num(edges[-1])}"] if edges else [gettext("all")])
+        + [gettext("missing")]
     )
 
 
@@ -46,8 +48,13 @@ def paired_histogram(feature: str, histogram: dict, *, psi: float, width: int = 
             )
         body.append(_text(left + (i + 0.5) * slot, height - bottom + 13, labels[i], anchor="middle", size=9))
     body.append(_text(left, 13, f"{feature} · PSI {psi:.2f}", fill=INK, size=12, weight="600"))
-    body.append(_text(width - right, 13, "training ▪ grey   this week ▪ red", anchor="end", fill=MUTED, size=10))
-    label = f"{feature}: share of customers per bin, training data vs this week (PSI {psi:.2f})"
+    body.append(
+        _text(width - right, 13, gettext("training ▪ grey   this week ▪ red"), anchor="end", fill=MUTED, size=10)
+    )
+    label = gettext("%(feature)s: share of customers per bin, training data vs this week (PSI %(psi)s)") % {
+        "feature": feature,
+        "psi": f"{psi:.2f}",
+    }
     return (
         f'<svg class="rchart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
         f'xmlns="http://www.w3.org/2000/svg" {FONT} font-size="11"><title>{escape(label)}</title>'

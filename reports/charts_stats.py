@@ -2,6 +2,8 @@
 
 import math
 
+from django.utils.translation import gettext
+
 from .charts import BRAND, GRID, INK, _Frame, _scale_y, _svg, _text, _y_axis, fmt, nice_ticks, tick
 
 
@@ -43,7 +45,7 @@ def interval_chart(
         color = r.get("color", BRAND)
         body.append(_text(frame.left - 8, y + 4, r["label"], anchor="end", fill=INK, size=11.5))
         if r["value"] is None:
-            body.append(_text(frame.left + 4, y + 4, "no customers yet"))
+            body.append(_text(frame.left + 4, y + 4, gettext("no customers yet")))
             continue
         if r["low"] is not None and r["high"] is not None:
             x0, x1 = x_of(r["low"]), x_of(r["high"])

@@ -1,7 +1,13 @@
-"""The report as CSV: one row per figure (week, section, group, metric, value), for any number of weeks."""
+"""The report as CSV: one row per figure (week, section, group, metric, value), for any number of weeks.
+
+The columns and the section/group/metric keys are for other systems and stay English; the definition column is
+for people and is written in the active language.
+"""
 
 import csv
 import io
+
+from django.utils.translation import gettext
 
 SECTIONS = (
     "alerts",
@@ -34,7 +40,7 @@ def _cell(value) -> str:
 def _walk(path: list[str], value, out: list[tuple[list[str], object]]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in CHART_ONLY or key == "definitions":
+            if key in CHART_ONLY or key in ("definitions", "text_parts"):
                 continue
             _walk([*path, str(key)], item, out)
     elif isinstance(value, list):
@@ -52,7 +58,8 @@ def _definition(section: str, path: list[str], definitions: dict) -> str:
     """The one-line definition of a flow figure (by tier too), else empty."""
     if section != "flow" or len(path) < 2:
         return ""
-    return definitions.get(f"{path[0]}.{path[-1]}", "")
+    definition = definitions.get(f"{path[0]}.{path[-1]}", "")
+    return gettext(definition) if definition else ""
 
 
 def flatten(data: dict) -> list[tuple[str, str, str, str, str]]:

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring.ml.text import Text, gettext_noop
+
 from .uplift import Z_95
 
 MIN_ACTIVE = 30  # active customers in a group before its flag rate means anything
 MIN_CLASS = 5  # churners and stayers each, among a group's matured scores, before its AUC means anything
 MIN_RESOLVED = 10  # resolved work orders (retained, churned or unreachable) before a save rate means anything
-TOO_FEW = "too few to tell"
+TOO_FEW = gettext_noop("too few to tell")
 DIMENSIONS = ("segment", "region")
 
 
@@ -95,14 +97,18 @@ def _row(g: GroupFacts) -> dict:
 def fairness_figures(groups: dict[str, list[GroupFacts]]) -> dict:
     """Rows per dimension (segment, region), largest group first; small groups' figures are withheld."""
     out = {dim: [_row(g) for g in sorted(groups.get(dim, []), key=lambda g: (-g.active, g.name))] for dim in DIMENSIONS}
+    text = Text(
+        gettext_noop(
+            "Figures from fewer than {min_active} active customers, {min_class} churners or stayers "
+            'among the matured scores, or {min_resolved} resolved cases are marked "{too_few}".'
+        ),
+        {"min_active": MIN_ACTIVE, "min_class": MIN_CLASS, "min_resolved": MIN_RESOLVED, "too_few": Text(TOO_FEW)},
+    )
     out["rules"] = {
         "min_active": MIN_ACTIVE,
         "min_class": MIN_CLASS,
         "min_resolved": MIN_RESOLVED,
-        "text": (
-            f"Figures from fewer than {MIN_ACTIVE} active customers, {MIN_CLASS} churners or stayers "
-            f"among the matured scores, or {MIN_RESOLVED} resolved cases are marked "
-            f'"{TOO_FEW}".'
-        ),
+        "text": str(text),
+        "text_parts": text.as_json(),
     }
     return out

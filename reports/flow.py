@@ -1,10 +1,13 @@
 """The week's flow of alerts and work orders, counted so that it reconciles: what was open when the week began,
 plus what opened in it, minus what closed in it, is what was open when it ended (and next week carries over).
-Pure functions; every number has a one-line definition (shown on hover and written to the CSV).
+Pure functions; every number has a one-line definition (shown on hover and written to the CSV), stored in English
+and translated where it is shown.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from scoring.ml.text import gettext_noop
 
 from .windows import in_window, utc
 
@@ -29,19 +32,25 @@ class WorkOrderSpan:
 
 
 DEFINITIONS = {
-    "alerts.carried_over": "Alerts raised before the week that were still open when it began.",
-    "alerts.opened": "Alerts first raised during the week (re-scores of an open alert are not new alerts).",
-    "alerts.closed": "Alerts closed during the week, whenever they were raised.",
-    "alerts.open_at_end": "Alerts open when the week ended: carried over + opened − closed.",
-    "work_orders.carried_over": "Work orders opened before the week that were still open when it began.",
-    "work_orders.opened_from_new_alerts": "Work orders opened during the week for alerts raised during the week.",
-    "work_orders.opened_from_earlier_alerts": (
+    "alerts.carried_over": gettext_noop("Alerts raised before the week that were still open when it began."),
+    "alerts.opened": gettext_noop(
+        "Alerts first raised during the week (re-scores of an open alert are not new alerts)."
+    ),
+    "alerts.closed": gettext_noop("Alerts closed during the week, whenever they were raised."),
+    "alerts.open_at_end": gettext_noop("Alerts open when the week ended: carried over + opened − closed."),
+    "work_orders.carried_over": gettext_noop("Work orders opened before the week that were still open when it began."),
+    "work_orders.opened_from_new_alerts": gettext_noop(
+        "Work orders opened during the week for alerts raised during the week."
+    ),
+    "work_orders.opened_from_earlier_alerts": gettext_noop(
         "Work orders opened during the week for alerts raised before it "
         "(e.g. escalated to a tier with human work, or freed capacity)."
     ),
-    "work_orders.opened": "All work orders opened during the week: from new alerts + from earlier alerts.",
-    "work_orders.resolved": "Work orders resolved during the week, whenever they were opened.",
-    "work_orders.open_at_end": "Work orders open when the week ended: carried over + opened − resolved.",
+    "work_orders.opened": gettext_noop(
+        "All work orders opened during the week: from new alerts + from earlier alerts."
+    ),
+    "work_orders.resolved": gettext_noop("Work orders resolved during the week, whenever they were opened."),
+    "work_orders.open_at_end": gettext_noop("Work orders open when the week ended: carried over + opened − resolved."),
 }
 
 

@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.dateformat import format as date_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from interventions.choices import Reason
 
 from .charts import TIER_COLORS, fmt
 from .models import WeeklyReport
@@ -15,6 +19,7 @@ from .presenters_charts import _get, _high_risk, _max_psi, tier_name, trend_char
 from .presenters_evidence import drift_evidence, fairness_tables, flow_tables, tier_uplift_rows
 from .selectors import report_trend
 from .weeks import IsoWeek
+from .wording import localized
 
 
 @dataclass(frozen=True)
@@ -27,36 +32,39 @@ class Headline:
 
 
 HEADLINES = (
-    Headline("alerts", "Alerts raised", ("alerts", "raised"), "int"),
-    Headline("high_risk", "High-risk alerts", (), "int"),
-    Headline("high_rules", "… by the rules only", ("alerts", "high_risk", "rules_only"), "int"),
-    Headline("high_model", "… by the model only", ("alerts", "high_risk", "model_only"), "int"),
-    Headline("high_both", "… by both", ("alerts", "high_risk", "both"), "int"),
-    Headline("opened", "Work orders opened", ("work_orders", "opened"), "int"),
-    Headline("resolved", "Work orders resolved", ("work_orders", "resolved"), "int"),
-    Headline("open", "Still open at week end", ("work_orders", "open_at_end"), "int"),
-    Headline("breached", "SLA breaches", ("work_orders", "breached"), "int", False),
-    Headline("fc_rate", "First contact within SLA", ("sla", "first_contact_rate"), "pct", True),
-    Headline("res_rate", "Resolved within SLA", ("sla", "resolution_rate"), "pct", True),
-    Headline("fc_median", "Median time to first contact", ("first_contact_hours", "median"), "hours", False),
-    Headline("fc_p90", "p90 time to first contact", ("first_contact_hours", "p90"), "hours", False),
-    Headline("save_rate", "Save rate", ("outcomes", "total", "save_rate"), "pct", True),
-    Headline("retained", "Retained", ("outcomes", "total", "retained"), "int", True),
-    Headline("churned", "Churned (outcome)", ("outcomes", "total", "churned"), "int", False),
-    Headline("churn_worked", "Churn, flagged and worked", ("cohorts", "worked", "rate"), "pct1", False),
-    Headline("churn_control", "Churn, flagged control", ("cohorts", "control", "rate"), "pct1"),
-    Headline("churn_not_flagged", "Churn, not flagged", ("cohorts", "not_flagged", "rate"), "pct1"),
-    Headline("uplift", "Uplift (control − worked)", ("cohorts", "uplift", "difference"), "pp", True),
-    Headline("return", "Return on the work (only when the uplift is real)", ("cohorts", "return", "ratio"), "x", True),
-    Headline("lead_share", "Churners alerted ≥ 30 days ahead", ("lead_time", "share_ahead"), "pct", True),
-    Headline("lead_median", "Median warning before churn", ("lead_time", "median_days"), "days", True),
-    Headline("ltv", "LTV retained", ("value", "ltv_retained"), "money", True),
-    Headline("cost", "Cost of the work", ("value", "work_cost"), "money"),
-    Headline("auc", "Realised ROC AUC", ("health", "performance", "roc_auc"), "f3", True),
-    Headline("precision", "Realised high-risk precision", ("health", "performance", "precision"), "pct", True),
-    Headline("max_psi", "Largest feature PSI", (), "f2", False),
-    Headline("score_psi", "Score PSI", ("health", "drift", "score_psi"), "f2", False),
+    Headline("alerts", _("Alerts raised"), ("alerts", "raised"), "int"),
+    Headline("high_risk", _("High-risk alerts"), (), "int"),
+    Headline("high_rules", _("… by the rules only"), ("alerts", "high_risk", "rules_only"), "int"),
+    Headline("high_model", _("… by the model only"), ("alerts", "high_risk", "model_only"), "int"),
+    Headline("high_both", _("… by both"), ("alerts", "high_risk", "both"), "int"),
+    Headline("opened", _("Work orders opened"), ("work_orders", "opened"), "int"),
+    Headline("resolved", _("Work orders resolved"), ("work_orders", "resolved"), "int"),
+    Headline("open", _("Still open at week end"), ("work_orders", "open_at_end"), "int"),
+    Headline("breached", _("SLA breaches"), ("work_orders", "breached"), "int", False),
+    Headline("fc_rate", _("First contact within SLA"), ("sla", "first_contact_rate"), "pct", True),
+    Headline("res_rate", _("Resolved within SLA"), ("sla", "resolution_rate"), "pct", True),
+    Headline("fc_median", _("Median time to first contact"), ("first_contact_hours", "median"), "hours", False),
+    Headline("fc_p90", _("p90 time to first contact"), ("first_contact_hours", "p90"), "hours", False),
+    Headline("save_rate", _("Save rate"), ("outcomes", "total", "save_rate"), "pct", True),
+    Headline("retained", _("Retained"), ("outcomes", "total", "retained"), "int", True),
+    Headline("churned", _("Churned (outcome)"), ("outcomes", "total", "churned"), "int", False),
+    Headline("churn_worked", _("Churn, flagged and worked"), ("cohorts", "worked", "rate"), "pct1", False),
+    Headline("churn_control", _("Churn, flagged control"), ("cohorts", "control", "rate"), "pct1"),
+    Headline("churn_not_flagged", _("Churn, not flagged"), ("cohorts", "not_flagged", "rate"), "pct1"),
+    Headline("uplift", _("Uplift (control − worked)"), ("cohorts", "uplift", "difference"), "pp", True),
+    Headline(
+        "return", _("Return on the work (only when the uplift is real)"), ("cohorts", "return", "ratio"), "x", True
+    ),
+    Headline("lead_share", _("Churners alerted ≥ 30 days ahead"), ("lead_time", "share_ahead"), "pct", True),
+    Headline("lead_median", _("Median warning before churn"), ("lead_time", "median_days"), "days", True),
+    Headline("ltv", _("LTV retained"), ("value", "ltv_retained"), "money", True),
+    Headline("cost", _("Cost of the work"), ("value", "work_cost"), "money"),
+    Headline("auc", _("Realised ROC AUC"), ("health", "performance", "roc_auc"), "f3", True),
+    Headline("precision", _("Realised high-risk precision"), ("health", "performance", "precision"), "pct", True),
+    Headline("max_psi", _("Largest feature PSI"), (), "f2", False),
+    Headline("score_psi", _("Score PSI"), ("health", "drift", "score_psi"), "f2", False),
 )
+REASON_LABELS = dict(Reason.choices)
 KPI_KEYS = ("alerts", "opened", "fc_rate", "fc_median", "save_rate", "ltv", "lead_share", "auc")
 
 
@@ -81,9 +89,9 @@ def _delta(h: Headline, now, before) -> dict | None:
         return None
     diff = now - before
     text = {
-        "pct": f"{diff * 100:+.0f} pp",
-        "pct1": f"{diff * 100:+.1f} pp",
-        "pp": f"{diff * 100:+.1f} pp",
+        "pct": gettext("%(points)s pp") % {"points": f"{diff * 100:+.0f}"},
+        "pct1": gettext("%(points)s pp") % {"points": f"{diff * 100:+.1f}"},
+        "pp": gettext("%(points)s pp") % {"points": f"{diff * 100:+.1f}"},
         "f3": f"{diff:+.3f}",
         "f2": f"{diff:+.2f}",
     }.get(h.kind)
@@ -111,6 +119,11 @@ def _trend_table(weeks: list[IsoWeek], datas: list[dict | None]) -> list[dict]:
     ]
 
 
+def _reason_label(reason: str) -> str:
+    """An outcome reason's label in the reader's language (the workflow's Reason choices)."""
+    return str(REASON_LABELS.get(reason, reason.capitalize()))
+
+
 def _breakdown(rows: dict, label) -> list[dict]:
     return [{"label": label(key), **counts} for key, counts in rows.items()]
 
@@ -119,10 +132,10 @@ def week_context(report: WeeklyReport) -> dict:
     """Everything the page and the e-mail render for one stored week."""
     week = IsoWeek.parse(report.week)
     trend = report_trend(week, settings.REPORT_TREND_WEEKS)
-    datas = [r.data if r else None for _, r in trend]
+    datas = [r.data if r else None for _w, r in trend]
     previous = datas[-2] if len(datas) > 1 else None
-    data = report.data
-    labels = [f"W{w.week:02d}" for w, _ in trend]
+    data = localized(report.data)
+    labels = [f"W{w.week:02d}" for w, _r in trend]
     svg = {
         k: mark_safe(v)  # noqa: S308 - our own SVG, built from escaped text
         for k, v in {**trend_charts(labels, datas, data["tiers"]), **week_charts(data)}.items()
@@ -146,7 +159,7 @@ def week_context(report: WeeklyReport) -> dict:
         "kpis": _kpis(data, previous),
         "charts": svg,
         "trend_weeks": [{"label": f"W{w.week:02d}", "week": str(w), "is_built": r is not None} for w, r in trend],
-        "trend_rows": _trend_table([w for w, _ in trend], datas),
+        "trend_rows": _trend_table([w for w, _r in trend], datas),
         "this_week": [
             {
                 "label": h.label,
@@ -156,7 +169,7 @@ def week_context(report: WeeklyReport) -> dict:
             for h in HEADLINES
         ],
         "outcome_tiers": _breakdown(data["outcomes"]["by_tier"], lambda k: tier_name(tiers, k)),
-        "outcome_reasons": [r for r in _breakdown(data["outcomes"]["by_reason"], str.capitalize) if r["total"]],
+        "outcome_reasons": [r for r in _breakdown(data["outcomes"]["by_reason"], _reason_label) if r["total"]],
         "outcome_assignees": _breakdown(data["outcomes"]["by_assignee"], str),
         "work_tiers": [
             {
@@ -168,9 +181,15 @@ def week_context(report: WeeklyReport) -> dict:
             for k, v in data["work_orders"]["by_tier"].items()
         ],
         "tier_costs": ", ".join(
-            f"tier {t['tier']} {t['expected_cost']:,.0f}" for t in tiers if t["creates_work_order"]
+            gettext("tier %(tier)s %(cost)s") % {"tier": t["tier"], "cost": f"{t['expected_cost']:,.0f}"}
+            for t in tiers
+            if t["creates_work_order"]
         ),
         "tier_legend": [
-            {"name": f"Tier {t['tier']} {t['name']}", "color": TIER_COLORS.get(t["tier"], "#667085")} for t in tiers
+            {
+                "name": gettext("Tier %(tier)s %(name)s") % {"tier": t["tier"], "name": t["name"]},
+                "color": TIER_COLORS.get(t["tier"], "#667085"),
+            }
+            for t in tiers
         ],
     }

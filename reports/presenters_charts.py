@@ -1,22 +1,25 @@
 """The report page's charts, built from a week's stored data and the weeks before it (inline SVG)."""
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 from . import charts, charts_stats
 from .charts import OUTCOME_COLORS, TIER_COLORS
 
 GROUP_COLORS = {"worked": "#2563eb", "control": "#f79009", "not_flagged": "#98a2b3", "flagged_other": "#7a5af8"}
 GROUP_NAMES = {
-    "worked": "Flagged and worked",
-    "control": "Flagged, control (no work order)",
-    "not_flagged": "Not flagged",
-    "flagged_other": "Flagged, monitor only",
+    "worked": gettext_noop("Flagged and worked"),
+    "control": gettext_noop("Flagged, control (no work order)"),
+    "not_flagged": gettext_noop("Not flagged"),
+    "flagged_other": gettext_noop("Flagged, monitor only"),
 }
+# The control group's short name where the chart's own title says what it is.
+GROUP_SHORT_NAMES = {**GROUP_NAMES, "control": gettext_noop("Flagged, control")}
 OUTCOME_PARTS = [
-    ("retained", "Retained", OUTCOME_COLORS["retained"]),
-    ("churned", "Churned", OUTCOME_COLORS["churned"]),
-    ("unreachable", "Unreachable", OUTCOME_COLORS["unreachable"]),
-    ("false_alarm", "False alarm", OUTCOME_COLORS["false_alarm"]),
+    ("retained", gettext_noop("Retained"), OUTCOME_COLORS["retained"]),
+    ("churned", gettext_noop("Churned"), OUTCOME_COLORS["churned"]),
+    ("unreachable", gettext_noop("Unreachable"), OUTCOME_COLORS["unreachable"]),
+    ("false_alarm", gettext_noop("False alarm"), OUTCOME_COLORS["false_alarm"]),
 ]
 DRIFT_ROWS = 12
 
@@ -46,7 +49,7 @@ def _series(datas, path, name, color, **extra) -> dict:
 def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict]) -> dict:
     tier_series = [
         {
-            "name": f"Tier {t['tier']} {t['name']}",
+            "name": gettext("Tier %(tier)s %(name)s") % {"tier": t["tier"], "name": t["name"]},
             "color": TIER_COLORS.get(t["tier"], "#667085"),
             "values": [_get(d, "alerts", "by_tier", str(t["tier"])) if d else None for d in datas],
         }
@@ -55,12 +58,12 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
     uplift = _series(
         datas,
         ("cohorts", "uplift", "difference"),
-        "Uplift",
+        gettext("Uplift"),
         "#2563eb",
         low=[_get(d, "cohorts", "uplift", "low") if d else None for d in datas],
         high=[_get(d, "cohorts", "uplift", "high") if d else None for d in datas],
     )
-    score_psi = _series(datas, ("health", "drift", "score_psi"), "Score PSI", "#1f3a5f")
+    score_psi = _series(datas, ("health", "drift", "score_psi"), gettext("Score PSI"), "#1f3a5f")
     alarm = (
         next(
             (
@@ -72,46 +75,50 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         )
         or settings.REPORT_PSI_ALARM
     )
-    psi_max = {"name": "Largest feature PSI", "color": "#7a5af8", "values": [_max_psi(d) if d else None for d in datas]}
+    psi_max = {
+        "name": gettext("Largest feature PSI"),
+        "color": "#7a5af8",
+        "values": [_max_psi(d) if d else None for d in datas],
+    }
     return {
-        "alerts": charts.stacked_bars(labels, tier_series, label="Alerts raised per week by tier"),
+        "alerts": charts.stacked_bars(labels, tier_series, label=gettext("Alerts raised per week by tier")),
         "sla": charts.line_chart(
             labels,
             [
-                _series(datas, ("sla", "first_contact_rate"), "First contact", "#2563eb"),
-                _series(datas, ("sla", "resolution_rate"), "Resolution", "#12b76a"),
+                _series(datas, ("sla", "first_contact_rate"), gettext("First contact"), "#2563eb"),
+                _series(datas, ("sla", "resolution_rate"), gettext("Resolution"), "#12b76a"),
             ],
             kind="pct",
             y_max=1.0,
-            label="SLA compliance per week",
+            label=gettext("SLA compliance per week"),
         ),
         "contact": charts.line_chart(
             labels,
             [
-                _series(datas, ("first_contact_hours", "median"), "Median", "#1f3a5f"),
-                _series(datas, ("first_contact_hours", "p90"), "p90", "#f79009", dashed=True),
+                _series(datas, ("first_contact_hours", "median"), gettext("Median"), "#1f3a5f"),
+                _series(datas, ("first_contact_hours", "p90"), gettext("p90"), "#f79009", dashed=True),
             ],
             kind="hours",
-            label="Hours to first contact per week",
+            label=gettext("Hours to first contact per week"),
         ),
         "save": charts.line_chart(
             labels,
             [
-                _series(datas, ("outcomes", "total", "save_rate"), "Save rate", "#12b76a"),
-                _series(datas, ("lead_time", "share_ahead"), "Alerted ≥ 30 days ahead", "#7a5af8"),
+                _series(datas, ("outcomes", "total", "save_rate"), gettext("Save rate"), "#12b76a"),
+                _series(datas, ("lead_time", "share_ahead"), gettext("Alerted ≥ 30 days ahead"), "#7a5af8"),
             ],
             kind="pct",
             y_max=1.0,
-            label="Save rate and early-warning share per week",
+            label=gettext("Save rate and early-warning share per week"),
         ),
         "churn": charts.line_chart(
             labels,
             [
-                _series(datas, ("cohorts", g, "rate"), GROUP_NAMES[g], GROUP_COLORS[g])
+                _series(datas, ("cohorts", g, "rate"), gettext(GROUP_NAMES[g]), GROUP_COLORS[g])
                 for g in ("worked", "control", "not_flagged")
             ],
             kind="pct",
-            label="Churn rate by group per week (trailing horizon)",
+            label=gettext("Churn rate by group per week (trailing horizon)"),
         ),
         "uplift_trend": charts.line_chart(
             labels,
@@ -120,30 +127,35 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
             y_min=None,
             threshold=0.0,
             threshold_label="0",
-            label="Uplift with its 95% interval per week",
+            # xgettext:no-python-format
+            label=gettext("Uplift with its 95% interval per week"),
             height=170,
         ),
         "value": charts.line_chart(
             labels,
             [
-                _series(datas, ("value", "ltv_retained"), "LTV retained", "#12b76a"),
-                _series(datas, ("value", "work_cost"), "Cost of the work", "#f04438", dashed=True),
+                _series(datas, ("value", "ltv_retained"), gettext("LTV retained"), "#12b76a"),
+                _series(datas, ("value", "work_cost"), gettext("Cost of the work"), "#f04438", dashed=True),
             ],
             kind="money",
-            label="LTV retained and cost of the work per week",
+            label=gettext("LTV retained and cost of the work per week"),
         ),
         "auc": charts.line_chart(
             labels,
             [
-                _series(datas, ("health", "performance", "roc_auc"), "Realised ROC AUC", "#1f3a5f"),
+                _series(datas, ("health", "performance", "roc_auc"), gettext("Realised ROC AUC"), "#1f3a5f"),
                 _series(
-                    datas, ("health", "performance", "validation_roc_auc"), "Validation ROC AUC", "#98a2b3", dashed=True
+                    datas,
+                    ("health", "performance", "validation_roc_auc"),
+                    gettext("Validation ROC AUC"),
+                    "#98a2b3",
+                    dashed=True,
                 ),
             ],
             kind="f2",
             y_min=0.5,
             y_max=1.0,
-            label="Realised vs validation ROC AUC",
+            label=gettext("Realised vs validation ROC AUC"),
         ),
         "psi": charts.line_chart(
             labels,
@@ -151,14 +163,14 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
             kind="f2",
             threshold=alarm,
             threshold_label=f"{alarm:g} alarm",
-            label="Largest feature PSI per week",
+            label=gettext("Largest feature PSI per week"),
         ),
     }
 
 
 def tier_name(tiers: list[dict], tier: str) -> str:
     name = next((t["name"] for t in tiers if str(t["tier"]) == tier), "")
-    return f"Tier {tier} {name}".strip()
+    return (gettext("Tier %(tier)s %(name)s") % {"tier": tier, "name": name}).strip()
 
 
 def week_charts(data: dict) -> dict:
@@ -178,7 +190,7 @@ def week_charts(data: dict) -> dict:
                 for t in tiers
             ],
             kind="int",
-            label="Alerts raised by tier",
+            label=gettext("Alerts raised by tier"),
         ),
         "sla_by_tier": charts.hbars(
             [
@@ -186,22 +198,24 @@ def week_charts(data: dict) -> dict:
                 for t in work
                 for row in (
                     {
-                        "label": f"{tier_name(tiers, str(t['tier']))} · contact",
+                        "label": gettext("%(tier)s · contact") % {"tier": tier_name(tiers, str(t["tier"]))},
                         "color": TIER_COLORS.get(t["tier"]),
                         "value": data["sla"]["by_tier"][str(t["tier"])]["first_contact_rate"],
-                        "note": f"of {data['sla']['by_tier'][str(t['tier'])]['first_contact_due']}",
+                        "note": gettext("of %(whole)s")
+                        % {"whole": data["sla"]["by_tier"][str(t["tier"])]["first_contact_due"]},
                     },
                     {
-                        "label": "resolution",
+                        "label": gettext("resolution"),
                         "color": TIER_COLORS.get(t["tier"]),
                         "value": data["sla"]["by_tier"][str(t["tier"])]["resolution_rate"],
-                        "note": f"of {data['sla']['by_tier'][str(t['tier'])]['resolution_due']}",
+                        "note": gettext("of %(whole)s")
+                        % {"whole": data["sla"]["by_tier"][str(t["tier"])]["resolution_due"]},
                     },
                 )
             ],
             kind="pct",
             max_value=1.0,
-            label="SLA compliance by tier",
+            label=gettext("SLA compliance by tier"),
             label_width=190,
         ),
         "outcomes_by_tier": charts.stacked_share_bars(
@@ -209,28 +223,30 @@ def week_charts(data: dict) -> dict:
                 {"label": tier_name(tiers, str(t["tier"])), "counts": data["outcomes"]["by_tier"][str(t["tier"])]}
                 for t in work
             ],
-            OUTCOME_PARTS,
-            label="Outcomes by tier",
+            [(key, gettext(name), color) for key, name, color in OUTCOME_PARTS],
+            label=gettext("Outcomes by tier"),
         ),
         "groups": charts_stats.interval_chart(
             [
                 {
-                    "label": GROUP_NAMES[g].replace(" (no work order)", ""),
+                    "label": gettext(GROUP_SHORT_NAMES[g]),
                     "value": cohorts[g]["rate"],
                     "low": cohorts[g]["low"],
                     "high": cohorts[g]["high"],
                     "color": GROUP_COLORS[g],
-                    "note": f"{cohorts[g]['churned']} of {cohorts[g]['n']}",
+                    "note": gettext("%(part)s of %(whole)s")
+                    % {"part": cohorts[g]["churned"], "whole": cohorts[g]["n"]},
                 }
                 for g in ("worked", "control", "flagged_other", "not_flagged")
             ],
-            label="Churn rate by group with 95% intervals",
+            # xgettext:no-python-format
+            label=gettext("Churn rate by group with 95% intervals"),
             label_width=170,
         ),
         "uplift": charts_stats.interval_chart(
             [
                 {
-                    "label": "Control − worked",
+                    "label": gettext("Control − worked"),
                     "value": cohorts["uplift"]["difference"],
                     "low": cohorts["uplift"]["low"],
                     "high": cohorts["uplift"]["high"],
@@ -238,7 +254,8 @@ def week_charts(data: dict) -> dict:
                 }
             ],
             zero_line=True,
-            label="Uplift with its 95% interval",
+            # xgettext:no-python-format
+            label=gettext("Uplift with its 95% interval"),
             label_width=170,
             row_height=40,
         ),
@@ -248,29 +265,31 @@ def week_charts(data: dict) -> dict:
                 for t in work
                 for row in (
                     {
-                        "label": f"{tier_name(tiers, str(t['tier']))} · LTV retained",
+                        "label": gettext("%(tier)s · LTV retained") % {"tier": tier_name(tiers, str(t["tier"]))},
                         "color": "#12b76a",
                         "value": data["value"]["by_tier"][str(t["tier"])]["ltv_retained"],
-                        "note": f"{data['value']['by_tier'][str(t['tier'])]['retained']} kept",
+                        "note": gettext("%(count)s kept")
+                        % {"count": data["value"]["by_tier"][str(t["tier"])]["retained"]},
                     },
                     {
-                        "label": "cost of the work",
+                        "label": gettext("cost of the work"),
                         "color": "#f04438",
                         "value": data["value"]["by_tier"][str(t["tier"])]["work_cost"],
-                        "note": f"{data['value']['by_tier'][str(t['tier'])]['resolved']} resolved",
+                        "note": gettext("%(count)s resolved")
+                        % {"count": data["value"]["by_tier"][str(t["tier"])]["resolved"]},
                     },
                 )
             ],
             kind="money",
-            label="LTV retained and cost of the work by tier",
+            label=gettext("LTV retained and cost of the work by tier"),
             label_width=220,
         ),
         "lead_time": charts_stats.histogram(
             data["lead_time"]["days"],
             bin_width=bar / 3,
             marker=bar,
-            marker_label=f"{bar} days",
-            label="Days from first alert to churn",
+            marker_label=gettext("%(days)s days") % {"days": bar},
+            label=gettext("Days from first alert to churn"),
         ),
     }
     if drift["available"]:
@@ -280,7 +299,7 @@ def week_charts(data: dict) -> dict:
         ]
         rows.append(
             {
-                "label": "score",
+                "label": gettext("score"),
                 "value": drift["score_psi"],
                 "color": "#d92d20" if drift["is_score_flagged"] else "#1f3a5f",
             }
@@ -289,9 +308,9 @@ def week_charts(data: dict) -> dict:
             rows,
             kind="f2",
             threshold=drift["threshold"],
-            threshold_label="alarm",
+            threshold_label=gettext("alarm"),
             max_value=max([drift["threshold"] * 1.5, *(r["value"] for r in rows)]) * 1.05,
-            label="PSI by feature vs training data",
+            label=gettext("PSI by feature vs training data"),
             label_width=190,
             row_height=22,
         )

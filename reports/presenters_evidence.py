@@ -2,6 +2,8 @@
 replaces it, per-tier uplift, the fairness table and the drift evidence. Reads only the stored report data."""
 
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .charts_drift import paired_histogram
 from .fairness import TOO_FEW
@@ -16,13 +18,13 @@ FLOW_WORK_COLUMNS = (
     "open_at_end",
 )
 COLUMN_NAMES = {
-    "carried_over": "Carried over",
-    "opened": "Opened",
-    "closed": "Closed",
-    "open_at_end": "Open at end",
-    "opened_from_new_alerts": "From this week's alerts",
-    "opened_from_earlier_alerts": "From earlier alerts",
-    "resolved": "Resolved",
+    "carried_over": _("Carried over"),
+    "opened": _("Opened"),
+    "closed": _("Closed"),
+    "open_at_end": _("Open at end"),
+    "opened_from_new_alerts": _("From this week's alerts"),
+    "opened_from_earlier_alerts": _("From earlier alerts"),
+    "resolved": _("Resolved"),
 }
 
 
@@ -52,10 +54,11 @@ def _pct(value) -> str:
 
 
 def _fair_rows(rows: list[dict]) -> list[dict]:
+    too_few = gettext(TOO_FEW)
     out = []
     for r in rows:
         auc = (
-            TOO_FEW
+            too_few
             if r["too_few"]["auc"]
             else (
                 f"{r['auc']:.2f} ({r['auc_low']:.2f}–{r['auc_high']:.2f})"
@@ -68,11 +71,14 @@ def _fair_rows(rows: list[dict]) -> list[dict]:
                 "group": r["group"],
                 "is_small": r["is_small"],
                 "auc": auc,
-                "auc_note": f"{r['churners']} churners of {r['scored']} scored",
-                "flag_rate": TOO_FEW if r["too_few"]["flag_rate"] else _pct(r["flag_rate"]),
-                "flag_note": f"{r['flagged']} of {r['active']} active",
-                "save_rate": TOO_FEW if r["too_few"]["save_rate"] else _pct(r["save_rate"]),
-                "save_note": f"{r['retained']} of {r['resolved']} resolved",
+                "auc_note": gettext("%(churners)s churners of %(scored)s scored")
+                % {"churners": r["churners"], "scored": r["scored"]},
+                "flag_rate": too_few if r["too_few"]["flag_rate"] else _pct(r["flag_rate"]),
+                "flag_note": gettext("%(flagged)s of %(active)s active")
+                % {"flagged": r["flagged"], "active": r["active"]},
+                "save_rate": too_few if r["too_few"]["save_rate"] else _pct(r["save_rate"]),
+                "save_note": gettext("%(retained)s of %(resolved)s resolved")
+                % {"retained": r["retained"], "resolved": r["resolved"]},
             }
         )
     return out

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from interventions.choices import Reason, Role
 from scoring.ml.policy import active_days
@@ -47,6 +48,7 @@ from .selectors import (
 from .selectors_groups import alert_spans, fairness_facts, work_order_spans
 from .uplift import cohort_counts, cohort_figures, flagged_group, return_figures, tier_uplift
 from .weeks import IsoWeek, local_midnight
+from .wording import localized
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +229,8 @@ def weekly_report_build(*, week: IsoWeek, rebuild: bool = False, notify: bool = 
     existing = WeeklyReport.objects.filter(week=str(week)).first()
     if existing and not rebuild:
         return existing, False
-    data, model_id = _report_data(week)
+    with translation.override("en"):  # frozen in English; pages and e-mails word it in the reader's language
+        data, model_id = _report_data(week)
     now = timezone.now()
     with transaction.atomic():
         report, created = WeeklyReport.objects.select_for_update().get_or_create(
@@ -274,7 +277,8 @@ def report_email_send(*, report_id: int, force: bool = False) -> bool:
         if recipients:
             context = _email_context(report)
             message = EmailMultiAlternatives(
-                subject=f"ChurnOps weekly outcome report {report.week} ({context['period']})",
+                subject=gettext("ChurnOps weekly outcome report %(week)s (%(period)s)")
+                % {"week": report.week, "period": context["period"]},
                 body=render_to_string("reports/weekly_report_email.txt", context),
                 to=recipients,
             )
@@ -301,8 +305,8 @@ def health_notify(*, report_id: int) -> bool:
     recipients = report_recipients(roles=(Role.ADMIN,))
     if not recipients:
         return True
-    health_data = report.data["health"]
-    lines = [f"Model health in {report.week} needs attention.", ""]
+    health_data = localized(report.data)["health"]
+    lines = [gettext("Model health in %(week)s needs attention.") % {"week": report.week}, ""]
     if health_data["drift"]["flagged"]:
         lines.append(health_data["drift"]["text"])
         lines += [f"  {f['name']}: PSI {f['psi']:.2f}" for f in health_data["drift"]["features"] if f["is_flagged"]]
@@ -310,11 +314,13 @@ def health_notify(*, report_id: int) -> bool:
         lines.append(health_data["performance"]["text"])
     lines += [
         "",
-        "Consider retraining the model (manage.py train_model --promote if_better).",
+        gettext("Consider retraining the model (manage.py train_model --promote if_better)."),
         "",
-        f"Report: {report_url(report)}",
+        gettext("Report: %(url)s") % {"url": report_url(report)},
     ]
     EmailMultiAlternatives(
-        subject=f"ChurnOps model health warning {report.week}", body="\n".join(lines), to=recipients
+        subject=gettext("ChurnOps model health warning %(week)s") % {"week": report.week},
+        body="\n".join(lines),
+        to=recipients,
     ).send()
     return True

@@ -1,5 +1,6 @@
 """Did the work keep customers? Churn of treated vs control customers, the uplift with its interval, and a
-return figure that is stated only when the uplift's interval is above zero. Pure functions, no Django.
+return figure that is stated only when the uplift's interval is above zero. Pure functions, no Django: the
+sentences are `Text`s, stored in English (`text`) with their parts (`text_parts`) for the page to translate.
 
 Churn follows the policy's churn definition: a recorded churn date, or (``lapsed_at``) the moment a customer
 had gone the policy's N days without any activity.
@@ -8,6 +9,8 @@ had gone the policy's N days without any activity.
 import math
 from dataclasses import dataclass
 from datetime import datetime
+
+from scoring.ml.text import Text, gettext_noop
 
 from .windows import in_window, share, utc
 
@@ -93,41 +96,68 @@ def _group(n: int, churned: int) -> dict:
     }
 
 
-def _pp(x: float) -> str:
-    return f"{abs(x) * 100:.1f} points"
-
-
-def _rates(worked: dict, control: dict) -> str:
-    return (
-        f"{worked['churned']} of {worked['n']} treated ({worked['rate']:.1%}) vs "
-        f"{control['churned']} of {control['n']} in the control ({control['rate']:.1%})"
+def _rates(worked: dict, control: dict) -> Text:
+    return Text(
+        gettext_noop(
+            "{worked_churned} of {worked_n} treated ({worked_rate:.1%}) vs "
+            "{control_churned} of {control_n} in the control ({control_rate:.1%})"
+        ),
+        {
+            "worked_churned": worked["churned"],
+            "worked_n": worked["n"],
+            "worked_rate": worked["rate"],
+            "control_churned": control["churned"],
+            "control_n": control["n"],
+            "control_rate": control["rate"],
+        },
     )
 
 
-def uplift_verdict(worked: dict, control: dict, interval, min_group: int) -> tuple[str, str]:
+def uplift_verdict(worked: dict, control: dict, interval, min_group: int) -> tuple[str, Text]:
     """A code and a plain sentence for leadership: what the data shows, never more."""
     if interval is None or worked["n"] < min_group or control["n"] < min_group:
-        return "too_small", (
-            f"Too small to tell yet: each group needs at least {min_group} customers "
-            f"(worked {worked['n']}, control {control['n']})."
+        return "too_small", Text(
+            gettext_noop(
+                "Too small to tell yet: each group needs at least {min_group} customers "
+                "(worked {worked_n}, control {control_n})."
+            ),
+            {"min_group": min_group, "worked_n": worked["n"], "control_n": control["n"]},
         )
     d, low, high = interval
-    span = f"95% interval {low * 100:+.1f} to {high * 100:+.1f} points"
+    # xgettext:no-python-format
+    span = Text(gettext_noop("95% interval {low:+.1f} to {high:+.1f} points"), {"low": low * 100, "high": high * 100})
+    args = {"span": span, "rates": _rates(worked, control)}
     if low > 0:
-        return "fewer_churned", f"Working the cases cut churn by {_pp(d)} against the control group ({span})."
+        return "fewer_churned", Text(
+            gettext_noop("Working the cases cut churn by {points:.1f} points against the control group ({span})."),
+            {"points": abs(d) * 100, "span": span},
+        )
     if high < 0:
-        return "more_churned", (
-            f"Treated customers churned more than the control: {_rates(worked, control)}; "
-            f"no evidence of benefit ({span})."
+        return "more_churned", Text(
+            gettext_noop("Treated customers churned more than the control: {rates}; no evidence of benefit ({span})."),
+            args,
         )
-    if d <= 0:
-        return "no_difference", (
-            f"Treated customers churned {'more than' if d < 0 else 'as much as'} the control: "
-            f"{_rates(worked, control)}; too early to tell, no evidence of benefit ({span})."
+    if d < 0:
+        return "no_difference", Text(
+            gettext_noop(
+                "Treated customers churned more than the control: {rates}; too early to tell, "
+                "no evidence of benefit ({span})."
+            ),
+            args,
         )
-    return "no_difference", (
-        f"Treated customers churned less than the control: {_rates(worked, control)}; "
-        f"but the {span} includes zero: too early to tell."
+    if d == 0:
+        return "no_difference", Text(
+            gettext_noop(
+                "Treated customers churned as much as the control: {rates}; too early to tell, "
+                "no evidence of benefit ({span})."
+            ),
+            args,
+        )
+    return "no_difference", Text(
+        gettext_noop(
+            "Treated customers churned less than the control: {rates}; but the {span} includes zero: too early to tell."
+        ),
+        args,
     )
 
 
@@ -139,7 +169,8 @@ def _uplift(w: dict, c: dict, min_group: int) -> dict:
         "low": None,
         "high": None,
         "verdict": verdict,
-        "text": text,
+        "text": str(text),
+        "text_parts": text.as_json(),
         "min_group": min_group,
         "is_supported": verdict == "fewer_churned",
     }
@@ -172,12 +203,21 @@ def return_figures(uplift: dict, treated: list[FlagFacts], *, costs: dict[int, f
         "treated": n,
     }
     if not uplift.get("is_supported") or not n or not cost:
-        return {**out, "text": f"No return figure: {uplift['text']}"}
+        text = Text(gettext_noop("No return figure: {uplift}"), {"uplift": _stored(uplift)})
+        return {**out, "text": str(text), "text_parts": text.as_json()}
     mean_ltv = sum(f.lifetime_value for f in treated) / n
     kept, kept_low = uplift["difference"] * n, uplift["low"] * n
     value, value_low = kept * mean_ltv, kept_low * mean_ltv
     ratio, ratio_low = round(value / cost, 1), round(value_low / cost, 1)  # one rounding for page and text
     kept, kept_low = round(kept, 1), round(kept_low, 1)
+    text = Text(
+        gettext_noop(
+            "The work kept about {kept:g} of {treated} treated customers who would otherwise have left "
+            "(at least {kept_low:g} at the interval's lower bound): {ratio:g}x the cost of the work "
+            "(at least {ratio_low:g}x)."
+        ),
+        {"kept": kept, "treated": n, "kept_low": kept_low, "ratio": ratio, "ratio_low": ratio_low},
+    )
     return {
         **out,
         "is_shown": True,
@@ -186,12 +226,15 @@ def return_figures(uplift: dict, treated: list[FlagFacts], *, costs: dict[int, f
         "customers_kept": kept,
         "customers_kept_low": kept_low,
         "value_kept": round(value, 2),
-        "text": (
-            f"The work kept about {kept:g} of {n} treated customers who would otherwise have left "
-            f"(at least {kept_low:g} at the interval's lower bound): {ratio:g}x the cost of the work "
-            f"(at least {ratio_low:g}x)."
-        ),
+        "text": str(text),
+        "text_parts": text.as_json(),
     }
+
+
+def _stored(figure: dict) -> Text | str:
+    """A stored figure's sentence: from its parts, else (a report stored before them) its English."""
+    parts = figure.get("text_parts")
+    return Text.from_json(parts) if isinstance(parts, dict) else figure.get("text", "")
 
 
 def tier_uplift(flags: list[FlagFacts], end: datetime, *, tiers: list[int], min_group: int = UPLIFT_MIN_GROUP) -> dict:

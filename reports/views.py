@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from churnops.core.pages import nav_context, page
@@ -24,7 +25,7 @@ def _week_or_404(text: str) -> IsoWeek:
 
 
 # The report compares account managers with each other: admins and team leads only (others get 403).
-report_page = page(can_view_reports, message="the weekly report is for admins and team leads")
+report_page = page(can_view_reports, message=gettext_lazy("the weekly report is for admins and team leads"))
 
 
 def _base(request) -> dict:
@@ -49,7 +50,7 @@ def index(request):
 def week(request, week: str):
     report = report_get(_week_or_404(week))
     if report is None:
-        raise Http404(f"no report has been built for {week}")
+        raise Http404(gettext("no report has been built for %(week)s") % {"week": week})
     base = _base(request)
     weeks = base["weeks"]  # newest first
     at = weeks.index(report.week)
@@ -67,16 +68,16 @@ def week(request, week: str):
 def week_csv(request, week: str):
     report = report_get(_week_or_404(week))
     if report is None:
-        raise Http404(f"no report has been built for {week}")
+        raise Http404(gettext("no report has been built for %(week)s") % {"week": week})
     response = HttpResponse(report_csv(report_trend_reports(report)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="churnops-report-{report.week}.csv"'
     return response
 
 
 @require_POST
-@page(can_rebuild_reports, message="only admins can rebuild a report")
+@page(can_rebuild_reports, message=gettext_lazy("only admins can rebuild a report"))
 def rebuild(request, week: str):
     iso = _week_or_404(week)
     weekly_report_build(week=iso, rebuild=True)
-    messages.success(request, f"Rebuilt the report of {iso} from the data as it is now.")
+    messages.success(request, gettext("Rebuilt the report of %(week)s from the data as it is now.") % {"week": iso})
     return redirect("reports:week", week=str(iso))

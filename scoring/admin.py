@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from .models import (
     CustomerScore,
@@ -57,7 +58,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "metrics",
     )
 
-    @admin.display(description="Dropped features (constant or duplicate on the training data)")
+    @admin.display(description=gettext_lazy("Dropped features (constant or duplicate on the training data)"))
     def dropped_features(self, obj) -> str:
         dropped = (obj.metrics or {}).get("dropped_features") or {}
         return "; ".join(f"{name} ({why})" for name, why in dropped.items()) or "none"

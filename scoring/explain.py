@@ -2,8 +2,10 @@
 
 from .features import compute_features
 from .ml.explain import explain_rows, phrase_of, phrase_values
+from .ml.text import Text
 from .models import CustomerScore
 from .scorer import model_bundle
+from .texts import say
 
 
 def _phrase(name: str, row: dict) -> str:
@@ -33,11 +35,22 @@ def score_factors(score: CustomerScore) -> list[dict]:
     return explain_rows(bundle["estimator"], X, bundle["features"], bundle["reference"])[0]
 
 
+def factor_text(factor: dict) -> str:
+    """A stored factor's sentence in the reader's language, rendered again from its parts (`why`); a factor stored
+    before the parts were kept shows its English sentence."""
+    if isinstance(factor.get("why"), dict):
+        try:
+            return say(Text.from_json(factor["why"]))
+        except (KeyError, TypeError, ValueError):
+            pass
+    return factor.get("text") or factor.get("feature", "")
+
+
 def factor_rows(raw: list[dict]) -> list[dict]:
     """Model factors for display: the sentence, the signed weight and a bar length relative to the largest."""
     rows = [
         {
-            "text": f.get("text") or f.get("feature", ""),
+            "text": factor_text(f),
             "feature": f.get("feature", ""),
             "weight": float(f.get("weight") or 0.0),
         }

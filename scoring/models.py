@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Rule(models.Model):
@@ -88,10 +89,10 @@ class ScoreRun(models.Model):
     """
 
     class Status(models.TextChoices):
-        RUNNING = "running"
-        STALLED = "stalled"  # no chunk progressed for SCORING_STALL_SECONDS; its pending chunks were re-sent
-        DONE = "done"
-        FAILED = "failed"
+        RUNNING = "running", _("Running")
+        STALLED = "stalled", _("Stalled")  # no chunk progressed for SCORING_STALL_SECONDS; pending chunks re-sent
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     ACTIVE = (Status.RUNNING, Status.STALLED)
 
@@ -166,10 +167,10 @@ class RetrainRun(models.Model):
     """One scheduled retraining: the candidate model, and whether it replaced the model in force."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        PROMOTED = "promoted", "Promoted"
-        KEPT = "kept", "Kept the active model"
-        FAILED = "failed", "Failed"
+        RUNNING = "running", _("Running")
+        PROMOTED = "promoted", _("Promoted")
+        KEPT = "kept", _("Kept the active model")
+        FAILED = "failed", _("Failed")
 
     as_of = models.DateField(unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)

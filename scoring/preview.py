@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from churnops.core.errors import Conflict
 from customers.models import Customer
@@ -23,6 +24,7 @@ from .models import Rule
 from .scorer import model_bundle, score_frame
 from .selectors import policy_current, rule_as_dict, rule_specs, rule_specs_from, ruleset_current, run_latest
 from .services import rules_validate
+from .texts import ROLE_LABELS, problem_line
 
 # Customers listed as entering / leaving the high-risk set; the counts are always complete.
 PREVIEW_LIST_LIMIT = 50
@@ -147,9 +149,17 @@ def _team_rows(policy: dict, scored: pd.DataFrame, new: pd.Index, capacity: dict
 def _warnings(policy: dict, teams: list[dict]) -> list[str]:
     names = {t["tier"]: t["name"] for t in policy["tiers"]}
     return [
-        f"tiers {', '.join(f'{t} ({names[t]})' for t in row['tiers'])} would flag {row['flagged']:,} customers "
-        f"for {row['role'].replace('_', ' ')}, who can take {row['free_capacity']:,} more: "
-        f"{row['over_capacity']:,} would stay in the automated lane, over capacity"
+        gettext(
+            "tiers %(tiers)s would flag %(flagged)s customers for %(role)s, who can take %(free)s more: "
+            "%(over)s would stay in the automated lane, over capacity"
+        )
+        % {
+            "tiers": ", ".join(f"{t} ({names[t]})" for t in row["tiers"]),
+            "flagged": f"{row['flagged']:,}",
+            "role": str(ROLE_LABELS.get(row["role"], row["role"].replace("_", " "))).lower(),
+            "free": f"{row['free_capacity']:,}",
+            "over": f"{row['over_capacity']:,}",
+        }
         for row in teams
         if row["over_capacity"] > 0
     ]
@@ -166,15 +176,17 @@ def preview_change(
     Raises ValidationError for an invalid proposal and PreviewUnavailable before the first score run.
     """
     if policy is not None and (errors := validate_policy(policy)):
-        raise ValidationError({"policy": [str(e) for e in errors]})
+        raise ValidationError({"policy": [problem_line(e) for e in errors]})
     if rules is not None:
         rules_validate(rules)
     run = run_latest()
     if run is None:
-        raise PreviewUnavailable("there is no score run yet: run the nightly pipeline once to have a snapshot")
+        raise PreviewUnavailable(gettext("there is no score run yet: run the nightly pipeline once to have a snapshot"))
     policy_version, ruleset_version = policy_current(), ruleset_current()
     if policy_version is None or ruleset_version is None:
-        raise PreviewUnavailable("there is no policy or rule set in force yet: the first scoring run installs them")
+        raise PreviewUnavailable(
+            gettext("there is no policy or rule set in force yet: the first scoring run installs them")
+        )
     policy_now, rules_now = policy_version.data, rule_specs(ruleset_version)
     policy_new = policy if policy is not None else policy_now
     rules_new = rule_specs_from(rules) if rules is not None else rules_now

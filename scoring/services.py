@@ -5,6 +5,7 @@ A change made by a person (`by` set) is refused unless scoring.permissions allow
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .defaults import DEFAULT_RULES
 from .ml.policy import default_policy, validate_policy
@@ -12,6 +13,7 @@ from .ml.rules import RULE_FIELDS, validate_conditions
 from .models import PolicyVersion, Rule, RuleSetVersion
 from .permissions import require_scoring_editor
 from .selectors import rule_as_dict
+from .texts import problem_line, say
 
 
 def diff_of(before, after, path="") -> list[dict]:
@@ -47,9 +49,9 @@ def ruleset_snapshot(*, by=None, comment: str = "") -> RuleSetVersion:
 
 
 def rule_validate(*, name: str, conditions) -> None:
-    errors = validate_conditions(conditions)
+    errors = [say(p) for p in validate_conditions(conditions)]
     if not name or not str(name).strip():
-        errors.insert(0, "name: a rule needs a name")
+        errors.insert(0, _("name: a rule needs a name"))
     if errors:
         raise ValidationError({"conditions": errors})
 
@@ -61,7 +63,7 @@ def rule_save(*, rule: Rule | None = None, by=None, comment: str = "", **fields)
     rule = rule or Rule()
     for key, value in fields.items():
         if key not in RULE_FIELDS:
-            raise ValidationError({key: "unknown rule field"})
+            raise ValidationError({key: _("unknown rule field")})
         setattr(rule, key, value)
     rule_validate(name=rule.name, conditions=rule.conditions)
     rule.full_clean()
@@ -83,7 +85,7 @@ def policy_save(*, data: dict, by=None, comment: str = "") -> PolicyVersion:
     require_scoring_editor(by)
     errors = validate_policy(data)
     if errors:
-        raise ValidationError({"policy": [str(e) for e in errors]})
+        raise ValidationError({"policy": [problem_line(e) for e in errors]})
     previous = PolicyVersion.objects.select_for_update().order_by("-number").first()
     number = (previous.number + 1) if previous else 1
     diff = diff_of(previous.data if previous else {}, data)
@@ -98,8 +100,8 @@ def policy_rollback(*, version: PolicyVersion, by=None, comment: str = "") -> Po
     if current is not None and current.data == version.data:
         raise ValidationError(
             {
-                "version": f"policy v{version.number} is the same as the policy in force "
-                f"(v{current.number}): nothing to roll back"
+                "version": _("policy v%(old)s is the same as the policy in force (v%(current)s): nothing to roll back")
+                % {"old": version.number, "current": current.number}
             }
         )
     return policy_save(data=version.data, by=by, comment=comment or f"rollback to policy v{version.number}")
@@ -108,19 +110,21 @@ def policy_rollback(*, version: PolicyVersion, by=None, comment: str = "") -> Po
 def rules_validate(rules) -> None:
     """Raise ValidationError({'rules': [...]}) naming every problem of a whole rule set (e.g. a proposed one)."""
     if not isinstance(rules, list):
-        raise ValidationError({"rules": ["must be a list of rules"]})
+        raise ValidationError({"rules": [_("must be a list of rules")]})
     errors = []
     names = [str(r.get("name", "")).strip() if isinstance(r, dict) else "" for r in rules]
     for name in sorted({n for n in names if n and names.count(n) > 1}):
-        errors.append(f"rule '{name}': two rules have this name")
+        errors.append(_("rule '%(name)s': two rules have this name") % {"name": name})
     for i, spec in enumerate(rules, start=1):
         if not isinstance(spec, dict):
-            errors.append(f"rule {i}: must be an object")
+            errors.append(_("rule %(number)s: must be an object") % {"number": i})
             continue
-        label = f"rule '{spec.get('name')}'" if spec.get("name") else f"rule {i}"
+        label = (
+            _("rule '%(name)s'") % {"name": spec["name"]} if spec.get("name") else _("rule %(number)s") % {"number": i}
+        )
         if not str(spec.get("name", "")).strip():
-            errors.append(f"{label}: a rule needs a name")
-        errors += [f"{label}: {p}" for p in validate_conditions(spec.get("conditions"))]
+            errors.append(_("%(rule)s: a rule needs a name") % {"rule": label})
+        errors += [f"{label}: {say(p)}" for p in validate_conditions(spec.get("conditions"))]
     if errors:
         raise ValidationError({"rules": errors})
 
@@ -136,8 +140,8 @@ def ruleset_rollback(*, version: RuleSetVersion, by=None, comment: str = "") -> 
     if current is not None and current.rules == version.rules:
         raise ValidationError(
             {
-                "version": f"rules v{version.number} are the same as the rules in force "
-                f"(v{current.number}): nothing to roll back"
+                "version": _("rules v%(old)s are the same as the rules in force (v%(current)s): nothing to roll back")
+                % {"old": version.number, "current": current.number}
             }
         )
     rules_validate(version.rules)

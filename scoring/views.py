@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
 from churnops.core.pages import nav_context, page
@@ -55,7 +57,7 @@ WINBACK_CSV = (
 
 
 # Every page here is for admins only: others get 403, and nothing is read or written.
-admin_page = page(can_edit_scoring, message="only admins may view or change the scoring configuration")
+admin_page = page(can_edit_scoring, message=gettext_lazy("only admins may view or change the scoring configuration"))
 
 
 def _page(request, template: str, active: str, context: dict, status: int = 200):
@@ -120,7 +122,11 @@ def _rule_editor(request, rule: Rule | None):
         context["service_errors"] = _service_errors(exc)
         return _page(request, "scoring/rule_form.html", "rules", context, status=400)
     version = ruleset_current()
-    messages.success(request, f"Rule “{saved.name}” saved: the rules are now version {version.number}.")
+    messages.success(
+        request,
+        _("Rule “%(name)s” saved: the rules are now version %(version)s.")
+        % {"name": saved.name, "version": version.number},
+    )
     return redirect("scoring:rules")
 
 
@@ -139,18 +145,22 @@ def rule_edit(request, pk: int):
 def _rule_confirm(request, rule: Rule, *, remove: bool):
     """Confirm page of a one-step change (enable/disable, delete): its preview, a comment, and the button."""
     fields = None if remove else {"is_enabled": not rule.is_enabled}
-    verb = "Delete" if remove else ("Disable" if rule.is_enabled else "Enable")
+    verb = _("Delete") if remove else (_("Disable") if rule.is_enabled else _("Enable"))
     form = CommentForm(request.POST if request.method == "POST" else None)
     context = {"rule": rule, "verb": verb, "form": form, "conditions": [condition_text(c) for c in rule.conditions]}
     if request.method == "POST" and form.is_valid():
         comment = form.cleaned_data["comment"]
         if remove:
             rule_delete(rule=rule, by=request.user, comment=comment)
-            done = "deleted"
+            done = _("Rule “%(name)s” deleted: the rules are now version %(version)s.")
         else:
             rule_save(rule=rule, by=request.user, comment=comment, **fields)
-            done = "enabled" if rule.is_enabled else "disabled"
-        messages.success(request, f"Rule “{rule.name}” {done}: the rules are now version {ruleset_current().number}.")
+            done = (
+                _("Rule “%(name)s” enabled: the rules are now version %(version)s.")
+                if rule.is_enabled
+                else _("Rule “%(name)s” disabled: the rules are now version %(version)s.")
+            )
+        messages.success(request, done % {"name": rule.name, "version": ruleset_current().number})
         return redirect("scoring:rules")
     proposal = rules_after_edit(rule_id=rule.pk, fields=fields, remove=remove)
     context["preview"], context["preview_unavailable"] = _preview(rules=proposal)
@@ -194,7 +204,9 @@ def policy(request):
     except ValidationError as exc:
         context["service_errors"] = _service_errors(exc)
         return _page(request, "scoring/policy_form.html", "policy", context, status=400)
-    messages.success(request, f"Policy saved as version {saved.number}; the next scoring run uses it.")
+    messages.success(
+        request, _("Policy saved as version %(version)s; the next scoring run uses it.") % {"version": saved.number}
+    )
     return redirect("scoring:policy")
 
 
@@ -206,10 +218,10 @@ def _value_text(value) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dict) and "conditions" in value:  # a whole rule (added or removed)
-        state = "on" if value.get("is_enabled", True) else "off"
-        return " AND ".join(condition_text(c) for c in value["conditions"]) + f" ({state})"
+        state = _("on") if value.get("is_enabled", True) else _("off")
+        return _(" AND ").join(condition_text(c) for c in value["conditions"]) + f" ({state})"
     if isinstance(value, dict) and "feature" in value and "op" in value:  # one condition
         return condition_text(value)
     if isinstance(value, dict):
@@ -223,12 +235,11 @@ _PATH_PART = re.compile(r"^(\w+)\[(\d+)\]$")
 _LABELS = {
     **{k.rsplit(".", 1)[-1]: v.label for k, v in LIMITS.items()},
     **{k: v.label for k, v in TIER_LIMITS.items()},
-    "min_probability": "from P(churn)",
 }
 
 
 def _words(key: str) -> str:
-    return _LABELS.get(key) or key.replace("_", " ").capitalize()
+    return _(_LABELS[key]) if key in _LABELS else key.replace("_", " ").capitalize()
 
 
 def _path_text(path: str) -> str:
@@ -237,9 +248,14 @@ def _path_text(path: str) -> str:
     for part in path.split("."):
         if m := _PATH_PART.match(part):
             name, index = m[1], int(m[2]) + 1
-            parts.append({"tiers": f"Tier {index}", "conditions": f"condition {index}"}.get(name, f"{name} {index}"))
+            if name == "tiers":
+                parts.append(_("Tier %(number)s") % {"number": index})
+            elif name == "conditions":
+                parts.append(_("condition %(number)s") % {"number": index})
+            else:
+                parts.append(f"{name} {index}")
         elif part in ("value", "op", "feature"):
-            parts.append({"value": "value", "op": "comparison", "feature": "feature"}[part])
+            parts.append({"value": _("value"), "op": _("comparison"), "feature": _("feature")}[part])
         else:
             parts.append(_words(part) if "_" in part or part in _LABELS else part)
     return " · ".join(parts)
@@ -287,9 +303,9 @@ def _rollback(request, model, number: int, rollback, done: str, kind: str):
     try:
         new = rollback(version=version, by=request.user, comment=request.POST.get("comment", "")[:1000])
     except ValidationError as exc:
-        messages.error(request, "Not rolled back: " + " ".join(_service_errors(exc)))
+        messages.error(request, _("Not rolled back: %(reasons)s") % {"reasons": " ".join(_service_errors(exc))})
     else:
-        messages.success(request, done.format(old=version.number, new=new.number))
+        messages.success(request, _(done) % {"old": version.number, "new": new.number})
     return redirect("scoring:history")
 
 
@@ -297,7 +313,12 @@ def _rollback(request, model, number: int, rollback, done: str, kind: str):
 @admin_page
 def policy_version_rollback(request, number: int):
     return _rollback(
-        request, PolicyVersion, number, policy_rollback, "Policy v{old} is back in force as version {new}.", "policy"
+        request,
+        PolicyVersion,
+        number,
+        policy_rollback,
+        gettext_noop("Policy v%(old)s is back in force as version %(new)s."),
+        "policy",
     )
 
 
@@ -305,7 +326,12 @@ def policy_version_rollback(request, number: int):
 @admin_page
 def ruleset_version_rollback(request, number: int):
     return _rollback(
-        request, RuleSetVersion, number, ruleset_rollback, "Rules v{old} are back in force as version {new}.", "rules"
+        request,
+        RuleSetVersion,
+        number,
+        ruleset_rollback,
+        gettext_noop("Rules v%(old)s are back in force as version %(new)s."),
+        "rules",
     )
 
 
@@ -313,7 +339,7 @@ def ruleset_version_rollback(request, number: int):
 
 
 @require_GET
-@page(can_view_score_runs, message="only admins and team leads may view the win-back lane")
+@page(can_view_score_runs, message=gettext_lazy("only admins and team leads may view the win-back lane"))
 def winback(request):
     """Customers already gone (the churn definition in force): no save work order, a win-back list by value.
 

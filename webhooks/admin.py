@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from .models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
 from .validation import endpoint_errors
 
 
 class WebhookEndpointForm(forms.ModelForm):
-    url = forms.CharField(max_length=500, label="URL")
+    url = forms.CharField(max_length=500, label=gettext_lazy("URL"))
     events = forms.MultipleChoiceField(choices=[(e, e) for e in EVENT_TYPES], widget=forms.CheckboxSelectMultiple)
 
     class Meta:

@@ -18,6 +18,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from .signing import SIGNATURE_HEADER, signature_header
@@ -275,10 +276,12 @@ def _tell_admins(endpoint_id: int) -> None:
         return
     host = urlsplit(endpoint.url).hostname
     send_mail(
-        subject=f"[ChurnOps] Webhook endpoint '{endpoint.name}' was disabled",
-        message=f"The endpoint {endpoint.name} ({host}) has failed every delivery since "
-        f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC and was switched off. Fix the receiver, then "
-        "re-activate it on the webhooks page; deliveries since then are listed there.",
+        subject=gettext("[ChurnOps] Webhook endpoint '%(name)s' was disabled") % {"name": endpoint.name},
+        message=gettext(
+            "The endpoint %(name)s (%(host)s) has failed every delivery since %(since)s UTC and was switched off. "
+            "Fix the receiver, then re-activate it on the webhooks page; deliveries since then are listed there."
+        )
+        % {"name": endpoint.name, "host": host, "since": f"{endpoint.failing_since:%Y-%m-%d %H:%M}"},
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=sorted(emails),
     )

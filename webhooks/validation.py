@@ -4,6 +4,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext
+
 from .models import EVENT_TYPES
 
 
@@ -24,13 +26,13 @@ def url_errors(url: str, *, allows_private: bool) -> list[tuple[str, str]]:
     """(field, message) pairs; empty when the URL may be used."""
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https"):
-        return [("url", "must be an http:// or https:// URL")]
+        return [("url", gettext("must be an http:// or https:// URL"))]
     if not parts.hostname:
-        return [("url", "has no host")]
+        return [("url", gettext("has no host"))]
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        return [("url", "has an invalid port")]
+        return [("url", gettext("has an invalid port"))]
     if allows_private:
         return []
     private = [a for a in resolved_addresses(parts.hostname, port) if _blocked(a)]
@@ -38,20 +40,23 @@ def url_errors(url: str, *, allows_private: bool) -> list[tuple[str, str]]:
         return [
             (
                 "url",
-                f"points to a private or loopback address ({', '.join(private)}); "
-                "allow private targets on this endpoint to use it",
+                gettext(
+                    "points to a private or loopback address (%(addresses)s); "
+                    "allow private targets on this endpoint to use it"
+                )
+                % {"addresses": ", ".join(private)},
             )
         ]
     return []
 
 
 def endpoint_errors(*, name: str, url: str, events, allows_private: bool) -> list[tuple[str, str]]:
-    errors = [] if (name or "").strip() else [("name", "an endpoint needs a name")]
+    errors = [] if (name or "").strip() else [("name", gettext("an endpoint needs a name"))]
     errors += url_errors(url, allows_private=allows_private)
     if not isinstance(events, list | tuple) or not events:
-        errors.append(("events", f"choose at least one of {', '.join(EVENT_TYPES)}"))
+        errors.append(("events", gettext("choose at least one of %(events)s") % {"events": ", ".join(EVENT_TYPES)}))
     else:
         unknown = [e for e in events if e not in EVENT_TYPES]
         if unknown:
-            errors.append(("events", f"unknown event(s) {', '.join(map(str, unknown))}"))
+            errors.append(("events", gettext("unknown event(s) %(events)s") % {"events": ", ".join(map(str, unknown))}))
     return errors

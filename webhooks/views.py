@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from churnops.core.pages import nav_context, page
@@ -16,15 +18,19 @@ RECENT_DELIVERIES = 100
 
 
 class EndpointForm(forms.Form):
-    name = forms.CharField(max_length=80)
-    url = forms.CharField(max_length=500, label="URL")
-    events = forms.MultipleChoiceField(choices=[(e, e) for e in EVENT_TYPES], widget=forms.CheckboxSelectMultiple)
-    secret = forms.CharField(max_length=128, required=False, help_text="leave empty for a random one")
-    is_slack_compatible = forms.BooleanField(required=False, label="Slack/Teams message body")
-    allows_private = forms.BooleanField(required=False, label="Allow private and loopback addresses")
+    name = forms.CharField(max_length=80, label=_("Name"))
+    url = forms.CharField(max_length=500, label=_("URL"))
+    events = forms.MultipleChoiceField(
+        choices=[(e, e) for e in EVENT_TYPES], widget=forms.CheckboxSelectMultiple, label=_("Events")
+    )
+    secret = forms.CharField(
+        max_length=128, required=False, label=_("Secret"), help_text=_("leave empty for a random one")
+    )
+    is_slack_compatible = forms.BooleanField(required=False, label=_("Slack/Teams message body"))
+    allows_private = forms.BooleanField(required=False, label=_("Allow private and loopback addresses"))
 
 
-@page(is_admin, message="only admins may manage webhooks")
+@page(is_admin, message=_("only admins may manage webhooks"))
 @require_http_methods(["GET", "POST"])
 def webhook_list(request):
     form = EndpointForm(request.POST or None)
@@ -35,7 +41,11 @@ def webhook_list(request):
             for field, message in error.errors:
                 form.add_error(field if field in form.fields else None, message)
         else:
-            messages.success(request, f"Endpoint {endpoint.name} added; its signing secret is {endpoint.secret}")
+            messages.success(
+                request,
+                gettext("Endpoint %(name)s added; its signing secret is %(secret)s")
+                % {"name": endpoint.name, "secret": endpoint.secret},
+            )
             return redirect("webhooks:list")
     return render(
         request,

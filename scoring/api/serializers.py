@@ -1,5 +1,6 @@
 """Scoring API: score runs, model versions (without the artifact), rules, policy and rule-set versions, previews."""
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from churnops.core.api import StrictSerializer, UserSummarySerializer
@@ -136,7 +137,7 @@ class PolicyTierSerializer(StrictSerializer):
 
     def validate_calendar(self, value: str) -> str:
         if value and not BusinessCalendar.objects.filter(name=value).exists():
-            raise serializers.ValidationError(f"no calendar named {value!r}")
+            raise serializers.ValidationError(gettext("no calendar named %(name)r") % {"name": value})
         return value
 
 

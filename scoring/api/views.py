@@ -7,6 +7,7 @@ Every write goes through scoring.services, which versions it (author, comment, d
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -39,7 +40,7 @@ from .serializers import (
 
 IsAdmin = allow(can_manage_models)
 IsAdminOrTeamLead = allow(can_view_score_runs)
-CanEditScoring = allow(can_edit_scoring, "only admins may read or change the scoring configuration")
+CanEditScoring = allow(can_edit_scoring, gettext_lazy("only admins may read or change the scoring configuration"))
 
 
 class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -191,7 +192,7 @@ class PolicyVersionViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
     def current(self, request):
         version = policy_current()
         if version is None:
-            raise NotFound("there is no policy yet: the first scoring run installs the default")
+            raise NotFound(gettext("there is no policy yet: the first scoring run installs the default"))
         return Response(PolicyVersionSerializer(version).data)
 
     @extend_schema(

@@ -1,6 +1,8 @@
 """The policy form: global settings and one row of fields per tier, bounds from the policy's own limits."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from interventions.models import BusinessCalendar
 
@@ -15,7 +17,8 @@ from ..ml.policy import (
     setting,
     validate_policy,
 )
-from .rules import CHURN_MODE_LABELS, ROLE_LABELS, CommentForm
+from ..texts import ROLE_LABELS, problem_line, problem_message
+from .rules import CHURN_MODE_LABELS, CommentForm
 
 TIER_ATTRS = (
     "min_probability",
@@ -33,10 +36,13 @@ TIER_ATTRS = (
 # changes nothing the admin did not change.
 _OPTIONAL_TIER_DEFAULTS = {"calendar": "", "escalation_24x7": False}
 TIER_MODE_LABELS = {
-    "probability": "By probability: each tier from its P(churn) threshold (the seeds' table)",
-    "rank": "By rank: each tier a share of the active scored population (top 2%, next 5%, ...)",
+    "probability": gettext_lazy("By probability: each tier from its P(churn) threshold (the seeds' table)"),
+    "rank": gettext_lazy("By rank: each tier a share of the active scored population (top 2%, next 5%, ...)"),
 }
-NEW_LANE_LABELS = {"save": "Worked like everyone else", "automated": "Automated lane: no person until the tenure"}
+NEW_LANE_LABELS = {
+    "save": gettext_lazy("Worked like everyone else"),
+    "automated": gettext_lazy("Automated lane: no person until the tenure"),
+}
 # A problem's location in the policy document -> the form field that shows it (tier settings: tier_<n>_<attr>).
 _TOP_FIELDS = {
     "churn_definition.mode": "churn_mode",
@@ -58,67 +64,83 @@ def _tier_fields(tier: int, calendars: list[str]) -> dict[str, forms.Field]:
     return {
         "min_probability": _number_field(
             TIER_LIMITS["min_probability"],
-            f"Tier {tier} from P(churn)",
+            _("Tier %(tier)s from P(churn)") % {"tier": tier},
             widget=forms.NumberInput(attrs={"step": "0.01"}),
         ),
-        "assignee_role": forms.ChoiceField(choices=roles, label="Assignee role"),
+        "assignee_role": forms.ChoiceField(choices=roles, label=_("Assignee role")),
         "escalation_role": forms.ChoiceField(
-            choices=[("", "No escalation"), *roles], required=False, label="Escalates to"
+            choices=[("", _("No escalation")), *roles], required=False, label=_("Escalates to")
         ),
         "first_contact_hours": _number_field(
-            TIER_LIMITS["first_contact_hours"], "First contact SLA (hours)", required=False
+            TIER_LIMITS["first_contact_hours"], _(TIER_LIMITS["first_contact_hours"].label), required=False
         ),
-        "resolution_hours": _number_field(TIER_LIMITS["resolution_hours"], "Resolution SLA (hours)", required=False),
+        "resolution_hours": _number_field(
+            TIER_LIMITS["resolution_hours"], _(TIER_LIMITS["resolution_hours"].label), required=False
+        ),
         "expected_cost": _number_field(
-            TIER_LIMITS["expected_cost"], "Expected cost", widget=forms.NumberInput(attrs={"step": "any"})
+            TIER_LIMITS["expected_cost"],
+            _(TIER_LIMITS["expected_cost"].label),
+            widget=forms.NumberInput(attrs={"step": "any"}),
         ),
-        "creates_work_order": forms.BooleanField(required=False, label="Creates work orders"),
+        "creates_work_order": forms.BooleanField(required=False, label=_("Creates work orders")),
         "top_share": _number_field(
             TIER_LIMITS["top_share"],
-            f"Tier {tier} rank share",
+            _("Tier %(tier)s rank share") % {"tier": tier},
             required=False,
             widget=forms.NumberInput(attrs={"step": "0.001"}),
         ),
         "calendar": forms.ChoiceField(
-            choices=[("", "Team's calendar"), *((n, n) for n in calendars)], required=False, label="SLA calendar"
+            choices=[("", _("Team's calendar")), *((n, n) for n in calendars)], required=False, label=_("SLA calendar")
         ),
-        "escalation_24x7": forms.BooleanField(required=False, label="Escalates at any hour"),
+        "escalation_24x7": forms.BooleanField(required=False, label=_("Escalates at any hour")),
     }
 
 
 class PolicyForm(CommentForm):
     """The policy in force as a flat form: global settings, then one row of fields per tier."""
 
-    high_risk_min_rules = _number_field(LIMITS["high_risk_min_rules"], LIMITS["high_risk_min_rules"].label)
-    rule_high_min_tier = forms.TypedChoiceField(coerce=int, label="Rule-high customers are at least tier")
-    horizon_days = _number_field(LIMITS["horizon_days"], LIMITS["horizon_days"].label)
+    high_risk_min_rules = _number_field(
+        LIMITS["high_risk_min_rules"], gettext_lazy(LIMITS["high_risk_min_rules"].label)
+    )
+    rule_high_min_tier = forms.TypedChoiceField(coerce=int, label=gettext_lazy(LIMITS["rule_high_min_tier"].label))
+    horizon_days = _number_field(LIMITS["horizon_days"], gettext_lazy(LIMITS["horizon_days"].label))
     churn_mode = forms.ChoiceField(
-        choices=[(m, CHURN_MODE_LABELS[m]) for m in CHURN_MODES], label="A customer has churned when"
+        choices=[(m, CHURN_MODE_LABELS[m]) for m in CHURN_MODES], label=gettext_lazy("A customer has churned when")
     )
     inactive_days = _number_field(
-        LIMITS["churn_definition.inactive_days"], LIMITS["churn_definition.inactive_days"].label
+        LIMITS["churn_definition.inactive_days"], gettext_lazy(LIMITS["churn_definition.inactive_days"].label)
     )
     control_share = _number_field(
         LIMITS["control_share"],
-        LIMITS["control_share"].label,
+        gettext_lazy(LIMITS["control_share"].label),
         widget=forms.NumberInput(attrs={"step": "0.01"}),
-        help_text="Flagged customers who get no work order, to measure uplift.",
+        help_text=gettext_lazy("Flagged customers who get no work order, to measure uplift."),
     )
-    recontact_quiet_days = _number_field(LIMITS["recontact_quiet_days"], LIMITS["recontact_quiet_days"].label)
+    recontact_quiet_days = _number_field(
+        LIMITS["recontact_quiet_days"], gettext_lazy(LIMITS["recontact_quiet_days"].label)
+    )
     # The lanes' settings; left empty, a setting keeps the value it has (versions before them: the default).
-    tier_mode = forms.ChoiceField(choices=list(TIER_MODE_LABELS.items()), required=False, label="Tiers are set")
+    tier_mode = forms.ChoiceField(
+        choices=list(TIER_MODE_LABELS.items()), required=False, label=gettext_lazy("Tiers are set")
+    )
     value_spend_days = _number_field(
         LIMITS["value_spend_days"],
-        LIMITS["value_spend_days"].label,
+        gettext_lazy(LIMITS["value_spend_days"].label),
         required=False,
-        help_text="Used when a customer has no lifetime value; where events carry no "
-        "amounts, the purchase frequency in the same window.",
+        help_text=gettext_lazy(
+            "Used when a customer has no lifetime value; where events carry no "
+            "amounts, the purchase frequency in the same window."
+        ),
     )
     new_min_tenure_days = _number_field(
-        LIMITS["new_customers.min_tenure_days"], LIMITS["new_customers.min_tenure_days"].label, required=False
+        LIMITS["new_customers.min_tenure_days"],
+        gettext_lazy(LIMITS["new_customers.min_tenure_days"].label),
+        required=False,
     )
     new_lane = forms.ChoiceField(
-        choices=[(k, NEW_LANE_LABELS[k]) for k in NEW_CUSTOMER_LANES], required=False, label="New customers are"
+        choices=[(k, NEW_LANE_LABELS[k]) for k in NEW_CUSTOMER_LANES],
+        required=False,
+        label=gettext_lazy("New customers are"),
     )
 
     field_order = [
@@ -191,15 +213,17 @@ class PolicyForm(CommentForm):
             if p is not None and previous is not None and p >= previous[1]:
                 self.add_error(
                     f"tier_{tier}_min_probability",
-                    f"Must be lower than tier {previous[0]}'s {previous[1]:g}: "
-                    f"thresholds fall strictly from tier 1 down.",
+                    _("Must be lower than tier %(tier)s's %(threshold)s: thresholds fall strictly from tier 1 down.")
+                    % {"tier": previous[0], "threshold": f"{previous[1]:g}"},
                 )
             if p is not None:
                 previous = (tier, p)
 
     def _add_policy_error(self, problem: Problem):
         """Show a problem beside the field it names (its location is data, not parsed from the message)."""
-        text = problem.message[:1].upper() + problem.message[1:] + "."
+        message = problem_message(problem)
+        # Translators: a policy problem shown beside its field, as a sentence.
+        text = _("%(reason)s.") % {"reason": message[:1].upper() + message[1:]}
         if problem.tier_index is not None and problem.tier_index < len(self.tiers):
             name = f"tier_{self.tiers[problem.tier_index]}_{problem.attr}"
         else:
@@ -207,7 +231,7 @@ class PolicyForm(CommentForm):
         if name in self.fields:
             self.add_error(name, text)
         else:
-            self.add_error(None, str(problem))
+            self.add_error(None, problem_line(problem))
 
     def policy(self) -> dict:
         """The edited policy: the policy the form started from with the form's values put in."""

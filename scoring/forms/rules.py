@@ -4,33 +4,36 @@ problem next to the field it concerns; the services in services.py validate agai
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..ml.catalog import FEATURES, FEATURES_BY_NAME
 from ..ml.rules import OPERATORS
 from ..models import Rule
+from ..texts import feature_description
 
 _OPERATOR_WORDS = {
-    "<": "less than",
-    "<=": "at most",
-    ">": "more than",
-    ">=": "at least",
-    "==": "equal to",
-    "!=": "not equal to",
+    "<": gettext_lazy("less than"),
+    "<=": gettext_lazy("at most"),
+    ">": gettext_lazy("more than"),
+    ">=": gettext_lazy("at least"),
+    "==": gettext_lazy("equal to"),
+    "!=": gettext_lazy("not equal to"),
 }
 OPERATOR_SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
+
+
 # Exactly the operators the rule engine knows, in its order.
-OPERATOR_LABELS = {op: f"{OPERATOR_SYMBOLS.get(op, op)} {_OPERATOR_WORDS.get(op, '')}".strip() for op in OPERATORS}
-ROLE_LABELS = {
-    "team_lead": "Team lead",
-    "account_manager": "Account manager",
-    "customer_service": "Customer service",
-    "admin": "Admin",
-    "automated": "Automated (no person)",
-}
+def _operator_label(op: str) -> str:
+    return f"{OPERATOR_SYMBOLS.get(op, op)} {_OPERATOR_WORDS.get(op, '')}".strip()
+
+
+OPERATOR_LABELS = {op: lazy(_operator_label, str)(op) for op in OPERATORS}
 CHURN_MODE_LABELS = {
-    "explicit": "Only an explicit churn date",
-    "inactive": "N days without any activity",
-    "explicit_or_inactive": "An explicit churn date, or N days without any activity",
+    "explicit": gettext_lazy("Only an explicit churn date"),
+    "inactive": gettext_lazy("N days without any activity"),
+    "explicit_or_inactive": gettext_lazy("An explicit churn date, or N days without any activity"),
 }
 # Rows of the condition editor: a rule rarely needs more than four conditions; two blank rows to add more.
 EXTRA_CONDITION_ROWS = 2
@@ -38,7 +41,7 @@ MAX_CONDITIONS = 12
 
 
 def _feature_choices():
-    return [("", "Choose a feature…"), *((f.name, f"{f.description} ({f.unit})") for f in FEATURES)]
+    return [("", _("Choose a feature…")), *((f.name, f"{feature_description(f)} ({f.unit})") for f in FEATURES)]
 
 
 def condition_text(condition: dict) -> str:
@@ -49,15 +52,15 @@ def condition_text(condition: dict) -> str:
     value_text = f"{value:g}" if isinstance(value, int | float) else str(value)
     if feature is None:
         return f"{condition.get('feature')} {symbol} {value_text}"
-    return f"{feature.description} {symbol} {value_text} {feature.unit}"
+    return f"{feature_description(feature)} {symbol} {value_text} {feature.unit}"
 
 
 class CommentForm(forms.Form):
     """Saving needs a comment (it is the 'why' of the history); a preview does not."""
 
     comment = forms.CharField(
-        max_length=1000, label="Why (kept in the history)",
-        widget=forms.TextInput(attrs={"placeholder": "e.g. fewer false alarms in tier 3"}),
+        max_length=1000, label=gettext_lazy("Why (kept in the history)"),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. fewer false alarms in tier 3")}),
     )  # fmt: skip
 
     def __init__(self, *args, saving: bool = True, **kwargs):
@@ -68,9 +71,13 @@ class CommentForm(forms.Form):
 class ConditionForm(forms.Form):
     """One `feature operator value` row; a row left blank is ignored."""
 
-    feature = forms.ChoiceField(choices=_feature_choices, required=False)
-    op = forms.ChoiceField(choices=[("", "…"), *OPERATOR_LABELS.items()], required=False, label="Operator")
-    value = forms.FloatField(required=False, widget=forms.NumberInput(attrs={"step": "any"}))
+    feature = forms.ChoiceField(choices=_feature_choices, required=False, label=gettext_lazy("Feature"))
+    op = forms.ChoiceField(
+        choices=[("", "…"), *OPERATOR_LABELS.items()], required=False, label=gettext_lazy("Operator")
+    )
+    value = forms.FloatField(
+        required=False, label=gettext_lazy("Value"), widget=forms.NumberInput(attrs={"step": "any"})
+    )
 
     def clean(self):
         data = super().clean()
@@ -79,11 +86,13 @@ class ConditionForm(forms.Form):
             return {}
         for name, given in (("feature", feature), ("op", op), ("value", value)):
             if (given is None or given == "") and name not in self.errors:
-                self.add_error(name, "Fill this in too, or clear the whole row.")
+                self.add_error(name, _("Fill this in too, or clear the whole row."))
         spec = FEATURES_BY_NAME.get(feature)
         if spec is not None and value is not None and not spec.minimum <= value <= spec.maximum:
             self.add_error(
-                "value", f"Must be between {spec.minimum:g} and {spec.maximum:g} {spec.unit} for this feature."
+                "value",
+                _("Must be between %(lo)s and %(hi)s %(unit)s for this feature.")
+                % {"lo": f"{spec.minimum:g}", "hi": f"{spec.maximum:g}", "unit": spec.unit},
             )
         return data
 
@@ -100,7 +109,7 @@ class BaseConditionFormSet(forms.BaseFormSet):
         if any(self.errors):
             return
         if not self.conditions():
-            raise ValidationError("A rule needs at least one condition.")
+            raise ValidationError(_("A rule needs at least one condition."))
 
     def conditions(self) -> list[dict]:
         return [c for form in self.forms if (c := form.condition()) is not None]
@@ -113,16 +122,21 @@ ConditionFormSet = forms.formset_factory(
 
 
 class RuleForm(CommentForm):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
     description = forms.CharField(
         required=False,
         max_length=2000,
+        label=gettext_lazy("Description"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="What an account manager reads when the rule fires.",
+        help_text=gettext_lazy("What an account manager reads when the rule fires."),
     )
-    is_enabled = forms.BooleanField(required=False, initial=True, label="Enabled")
+    is_enabled = forms.BooleanField(required=False, initial=True, label=gettext_lazy("Enabled"))
     position = forms.IntegerField(
-        min_value=0, max_value=10_000, initial=0, help_text="Rules are listed and evaluated in this order."
+        min_value=0,
+        max_value=10_000,
+        initial=0,
+        label=gettext_lazy("Position"),
+        help_text=gettext_lazy("Rules are listed and evaluated in this order."),
     )
 
     field_order = ["name", "description", "is_enabled", "position", "comment"]
@@ -134,10 +148,10 @@ class RuleForm(CommentForm):
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if not name:
-            raise ValidationError("A rule needs a name.")
+            raise ValidationError(_("A rule needs a name."))
         others = Rule.objects.exclude(pk=self.rule.pk) if self.rule else Rule.objects.all()
         if others.filter(name=name).exists():
-            raise ValidationError("Another rule already has this name.")
+            raise ValidationError(_("Another rule already has this name."))
         return name
 
     def rule_fields(self, conditions: list[dict]) -> dict:

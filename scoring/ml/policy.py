@@ -9,10 +9,12 @@ Pure Python: no Django import.
 """
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, NotRequired, TypedDict
 
 import numpy as np
+
+from .text import Text, gettext_noop
 
 ROLES = ("team_lead", "account_manager", "customer_service", "admin", "automated")
 CHURN_MODES = ("explicit", "inactive", "explicit_or_inactive")
@@ -78,21 +80,21 @@ class Limit:
 # Top-level settings, by their path in the policy document. rule_high_min_tier's upper bound is the number
 # of tiers of the policy itself (checked in validate_policy); MAX_TIERS here.
 LIMITS: dict[str, Limit] = {
-    "high_risk_min_rules": Limit(1, 50, True, "High risk when at least N rules fire"),
-    "rule_high_min_tier": Limit(1, MAX_TIERS, True, "Rule-high customers are at least tier"),
-    "horizon_days": Limit(7, 730, True, "Prediction horizon (days)"),
-    "churn_definition.inactive_days": Limit(7, 3650, True, "N days without activity"),
-    "control_share": Limit(0, 0.5, False, "Control-group share (0 to 0.5)"),
-    "recontact_quiet_days": Limit(0, 365, True, "Re-contact quiet period (days)"),
-    "value_spend_days": Limit(30, 3650, True, "Value without LTV: observed spend over the last N days"),
-    "new_customers.min_tenure_days": Limit(0, 3650, True, "New customer: tenure below N days"),
+    "high_risk_min_rules": Limit(1, 50, True, gettext_noop("High risk when at least N rules fire")),
+    "rule_high_min_tier": Limit(1, MAX_TIERS, True, gettext_noop("Rule-high customers are at least tier")),
+    "horizon_days": Limit(7, 730, True, gettext_noop("Prediction horizon (days)")),
+    "churn_definition.inactive_days": Limit(7, 3650, True, gettext_noop("N days without activity")),
+    "control_share": Limit(0, 0.5, False, gettext_noop("Control-group share (0 to 0.5)")),
+    "recontact_quiet_days": Limit(0, 365, True, gettext_noop("Re-contact quiet period (days)")),
+    "value_spend_days": Limit(30, 3650, True, gettext_noop("Value without LTV: observed spend over the last N days")),
+    "new_customers.min_tenure_days": Limit(0, 3650, True, gettext_noop("New customer: tenure below N days")),
 }
 TIER_LIMITS: dict[str, Limit] = {
-    "min_probability": Limit(0, 1, False, "from P(churn)"),
-    "first_contact_hours": Limit(1, 24 * 365, True, "First contact SLA (hours)"),
-    "resolution_hours": Limit(1, 24 * 365, True, "Resolution SLA (hours)"),
-    "expected_cost": Limit(0.01, 1e9, False, "Expected cost"),
-    "top_share": Limit(0.001, 1, False, "Rank tier: share of the active population"),
+    "min_probability": Limit(0, 1, False, gettext_noop("from P(churn)")),
+    "first_contact_hours": Limit(1, 24 * 365, True, gettext_noop("First contact SLA (hours)")),
+    "resolution_hours": Limit(1, 24 * 365, True, gettext_noop("Resolution SLA (hours)")),
+    "expected_cost": Limit(0.01, 1e9, False, gettext_noop("Expected cost")),
+    "top_share": Limit(0.001, 1, False, gettext_noop("Rank tier: share of the active population")),
 }
 TIER_NAME_MAX = 50
 CALENDAR_NAME_MAX = 80
@@ -179,9 +181,19 @@ class Problem:
     """One thing wrong with a proposed policy: where (a path such as `tiers[0].min_probability`) and why."""
 
     path: str
-    message: str
+    template: str  # marked for translation; `args` fill its placeholders
     tier_index: int | None = None  # for a tier's setting: its position in `tiers`
     attr: str = ""  # the setting's own name (`min_probability`; `inactive_days` for the churn definition)
+    args: dict = field(default_factory=dict)
+
+    @property
+    def text(self) -> Text:
+        return Text(self.template, self.args)
+
+    @property
+    def message(self) -> str:
+        """The reason in English (the Django layer shows `text` in the reader's language)."""
+        return str(self.text)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -192,28 +204,40 @@ def _check_number(errors, path, value, limit: Limit, *, hi=None, tier_index=None
     ok_type = isinstance(value, int) if limit.integer else isinstance(value, int | float)
     attr = attr or path.rsplit(".", 1)[-1]
     if isinstance(value, bool) or not ok_type:
-        message = f"must be {'a whole number' if limit.integer else 'a number'}, got {value!r}"
-        errors.append(Problem(path, message, tier_index, attr))
+        message = (
+            gettext_noop("must be a whole number, got {value}")
+            if limit.integer
+            else gettext_noop("must be a number, got {value}")
+        )
+        errors.append(Problem(path, message, tier_index, attr, {"value": repr(value)}))
     elif not limit.lo <= value <= hi:
         lo_text, hi_text = (int(limit.lo), int(hi)) if limit.integer else (limit.lo, hi)
-        errors.append(Problem(path, f"{value} is out of range ({lo_text} to {hi_text})", tier_index, attr))
+        message = gettext_noop("{value} is out of range ({lo} to {hi})")
+        errors.append(
+            Problem(path, message, tier_index, attr, {"value": str(value), "lo": str(lo_text), "hi": str(hi_text)})
+        )
 
 
 def _validate_tier(errors: list[Problem], tier: dict, i: int) -> None:
     where = f"tiers[{i}]"
 
-    def problem(attr, message):
-        errors.append(Problem(f"{where}.{attr}", message, i, attr))
+    def problem(attr, message, **args):
+        errors.append(Problem(f"{where}.{attr}", message, i, attr, args))
 
     if tier.get("tier") != i + 1:
-        problem("tier", f"must be {i + 1} (tiers are numbered in order)")
+        problem("tier", gettext_noop("must be {number} (tiers are numbered in order)"), number=i + 1)
     _check_number(
         errors, f"{where}.min_probability", tier.get("min_probability"), TIER_LIMITS["min_probability"], tier_index=i
     )
     if tier.get("assignee_role") not in ROLES:
-        problem("assignee_role", f"unknown role {tier.get('assignee_role')!r} (one of {', '.join(ROLES)})")
+        problem(
+            "assignee_role",
+            gettext_noop("unknown role {role} (one of {roles})"),
+            role=repr(tier.get("assignee_role")),
+            roles=", ".join(ROLES),
+        )
     if tier.get("escalation_role") not in (*ROLES, ""):
-        problem("escalation_role", f"unknown role {tier.get('escalation_role')!r}")
+        problem("escalation_role", gettext_noop("unknown role {role}"), role=repr(tier.get("escalation_role")))
     _validate_tier_clock(problem, tier)
     _check_number(
         errors, f"{where}.expected_cost", tier.get("expected_cost"), TIER_LIMITS["expected_cost"], tier_index=i
@@ -222,20 +246,23 @@ def _validate_tier(errors: list[Problem], tier: dict, i: int) -> None:
         _check_number(errors, f"{where}.top_share", tier.get("top_share"), TIER_LIMITS["top_share"], tier_index=i)
     if tier.get("creates_work_order"):
         if tier.get("assignee_role") == "automated":
-            problem("assignee_role", "a tier that creates work orders needs a human role")
+            problem("assignee_role", gettext_noop("a tier that creates work orders needs a human role"))
         for attr in ("first_contact_hours", "resolution_hours"):
             _check_number(errors, f"{where}.{attr}", tier.get(attr), TIER_LIMITS[attr], tier_index=i)
         first, resolution = tier.get("first_contact_hours"), tier.get("resolution_hours")
         if isinstance(first, int) and isinstance(resolution, int) and resolution < first:
-            problem("resolution_hours", "must not be shorter than first_contact_hours")
+            problem("resolution_hours", gettext_noop("must not be shorter than first_contact_hours"))
 
 
 def _validate_tier_clock(problem, tier: dict) -> None:
     calendar = tier.get("calendar", "")
     if not isinstance(calendar, str) or len(calendar) > CALENDAR_NAME_MAX:
-        problem("calendar", f"must be a calendar's name (at most {CALENDAR_NAME_MAX} characters)")
+        problem("calendar", gettext_noop("must be a calendar's name (at most {max} characters)"), max=CALENDAR_NAME_MAX)
     if not isinstance(tier.get("escalation_24x7", False), bool):
-        problem("escalation_24x7", "must be true or false")
+        problem("escalation_24x7", gettext_noop("must be true or false"))
+
+
+_ONE_OF = gettext_noop("must be one of {choices}")
 
 
 def validate_policy(policy: dict) -> list[Problem]:
@@ -245,18 +272,18 @@ def validate_policy(policy: dict) -> list[Problem]:
         _check_number(errors, path, policy.get(path), LIMITS[path])
     churn = policy.get("churn_definition") or {}
     if churn.get("mode") not in CHURN_MODES:
-        errors.append(Problem("churn_definition.mode", f"must be one of {', '.join(CHURN_MODES)}", attr="mode"))
+        errors.append(Problem("churn_definition.mode", _ONE_OF, attr="mode", args={"choices": ", ".join(CHURN_MODES)}))
     _check_number(
         errors, "churn_definition.inactive_days", churn.get("inactive_days"), LIMITS["churn_definition.inactive_days"]
     )
     tiers = policy.get("tiers")
     if not isinstance(tiers, list) or not 1 <= len(tiers) <= MAX_TIERS:
-        return [*errors, Problem("tiers", f"must be a list of 1 to {MAX_TIERS} tiers")]
+        return [*errors, Problem("tiers", gettext_noop("must be a list of 1 to {max} tiers"), args={"max": MAX_TIERS})]
     for i, tier in enumerate(tiers):
         _validate_tier(errors, tier, i)
     probs = [t.get("min_probability") for t in tiers]
     if all(isinstance(p, int | float) for p in probs) and any(a <= b for a, b in zip(probs, probs[1:], strict=False)):
-        errors.append(Problem("tiers", "min_probability must be strictly decreasing from tier 1 down"))
+        errors.append(Problem("tiers", gettext_noop("min_probability must be strictly decreasing from tier 1 down")))
     _check_number(
         errors, "rule_high_min_tier", policy.get("rule_high_min_tier"), LIMITS["rule_high_min_tier"], hi=len(tiers)
     )
@@ -268,7 +295,7 @@ def _validate_lanes(errors: list[Problem], policy: dict, tiers: list) -> None:
     """The settings of the three lanes: rank-based tiers, value without LTV, new customers (all optional)."""
     mode = policy.get("tier_mode", "probability")
     if mode not in TIER_MODES:
-        errors.append(Problem("tier_mode", f"must be one of {', '.join(TIER_MODES)}", attr="tier_mode"))
+        errors.append(Problem("tier_mode", _ONE_OF, attr="tier_mode", args={"choices": ", ".join(TIER_MODES)}))
     if "value_spend_days" in policy:
         _check_number(errors, "value_spend_days", policy["value_spend_days"], LIMITS["value_spend_days"])
     if "new_customers" in policy:
@@ -277,17 +304,28 @@ def _validate_lanes(errors: list[Problem], policy: dict, tiers: list) -> None:
             errors, "new_customers.min_tenure_days", new.get("min_tenure_days"), LIMITS["new_customers.min_tenure_days"]
         )
         if new.get("lane") not in NEW_CUSTOMER_LANES:
-            errors.append(Problem("new_customers.lane", f"must be one of {', '.join(NEW_CUSTOMER_LANES)}", attr="lane"))
+            errors.append(
+                Problem("new_customers.lane", _ONE_OF, attr="lane", args={"choices": ", ".join(NEW_CUSTOMER_LANES)})
+            )
     if mode == "rank":
         shares = [t.get("top_share") for t in tiers]
         for i, share in enumerate(shares):
             if share is None:
                 errors.append(
-                    Problem(f"tiers[{i}].top_share", "rank-based tiers need a share for every tier", i, "top_share")
+                    Problem(
+                        f"tiers[{i}].top_share",
+                        gettext_noop("rank-based tiers need a share for every tier"),
+                        i,
+                        "top_share",
+                    )
                 )
         if all(isinstance(x, int | float) for x in shares) and sum(shares) > 1:
             errors.append(
-                Problem("tiers", f"the tiers' shares add up to {sum(shares):g}, more than the whole population (1)")
+                Problem(
+                    "tiers",
+                    gettext_noop("the tiers' shares add up to {total:g}, more than the whole population (1)"),
+                    args={"total": sum(shares)},
+                )
             )
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import FEATURES_BY_NAME
+from .text import Text, gettext_noop
 
 # The fields of a rule that a rule-set version records (and a rollback restores).
 RULE_FIELDS = ("name", "description", "conditions", "is_enabled", "position")
@@ -28,28 +29,50 @@ class RuleSpec:
     conditions: tuple[tuple[str, str, float], ...]
 
 
-def validate_conditions(conditions) -> list[str]:
-    """Return a message per problem in a rule's conditions; an empty list means valid."""
+def validate_conditions(conditions) -> list[Text]:
+    """Return a message per problem in a rule's conditions (English with `str()`); an empty list means valid."""
     if not isinstance(conditions, list) or not conditions:
-        return ["a rule needs at least one condition"]
+        return [Text(gettext_noop("a rule needs at least one condition"))]
     errors = []
     for i, cond in enumerate(conditions, start=1):
-        where = f"condition {i}"
         if not isinstance(cond, dict) or set(cond) != {"feature", "op", "value"}:
-            errors.append(f"{where}: must have exactly the keys feature, op, value")
+            errors.append(Text(gettext_noop("condition {n}: must have exactly the keys feature, op, value"), {"n": i}))
             continue
         feature = FEATURES_BY_NAME.get(cond["feature"])
         if feature is None:
-            errors.append(f"{where}: unknown feature '{cond['feature']}'")
+            errors.append(
+                Text(gettext_noop("condition {n}: unknown feature '{feature}'"), {"n": i, "feature": cond["feature"]})
+            )
         if cond["op"] not in OPERATORS:
-            errors.append(f"{where}: unknown operator '{cond['op']}' (use one of {' '.join(OPERATORS)})")
+            errors.append(
+                Text(
+                    gettext_noop("condition {n}: unknown operator '{op}' (use one of {ops})"),
+                    {"n": i, "op": cond["op"], "ops": " ".join(OPERATORS)},
+                )
+            )
         value = cond["value"]
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            errors.append(f"{where}: value must be a finite number, got {value!r}")
+            errors.append(
+                Text(
+                    gettext_noop("condition {n}: value must be a finite number, got {value}"),
+                    {"n": i, "value": repr(value)},
+                )
+            )
         elif feature is not None and not feature.minimum <= value <= feature.maximum:
             errors.append(
-                f"{where}: value {value:g} is out of range for {feature.name} "
-                f"({feature.minimum:g} to {feature.maximum:g} {feature.unit})"
+                Text(
+                    gettext_noop(
+                        "condition {n}: value {value:g} is out of range for {feature} ({lo:g} to {hi:g} {unit})"
+                    ),
+                    {
+                        "n": i,
+                        "value": value,
+                        "feature": feature.name,
+                        "lo": feature.minimum,
+                        "hi": feature.maximum,
+                        "unit": feature.unit,
+                    },
+                )
             )
     return errors
 

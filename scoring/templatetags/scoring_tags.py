@@ -1,6 +1,7 @@
 """Template helpers of the scoring pages and of the admin links in the top bar."""
 
 from django import template
+from django.utils.translation import gettext
 
 from scoring.permissions import can_edit_scoring
 
@@ -42,7 +43,7 @@ def signed(value, other) -> str:
 
 @register.filter
 def tier_label(tier) -> str:
-    return f"tier {tier}" if tier else "no tier"
+    return gettext("tier %(tier)s") % {"tier": tier} if tier else gettext("no tier")
 
 
 @register.filter

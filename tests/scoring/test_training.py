@@ -144,7 +144,7 @@ def test_train_model_command_trains_on_history_and_scores_explain_themselves(am_
     assert calm.factors == []
     factors = score_factors(calm)
     assert 1 <= len(factors) <= 5
-    assert all(set(f) == {"feature", "weight", "text"} and f["text"] and f["weight"] > 0 for f in factors)
+    assert all(set(f) == {"feature", "weight", "text", "why"} and f["text"] and f["weight"] > 0 for f in factors)
     assert [f["weight"] for f in factors] == sorted((f["weight"] for f in factors), reverse=True)
     client.force_login(am_user)
     page = client.get(f"/customers/{calm.customer_id}/").content.decode()
