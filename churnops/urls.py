@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 from alerts.api.urls import router as alerts_router
 from customers.api.urls import router as customers_router
 from interventions.api.urls import router as interventions_router
+from interventions.views import language_set
 from scoring.api.urls import router as scoring_router
 from webhooks.api.urls import router as webhooks_router
 
@@ -32,6 +33,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The header's language switcher: Django's set_language, which also saves the choice to the profile.
+    path("i18n/setlang/", language_set, name="set_language"),
     path("admin/", admin.site.urls),
     path("work/", include("interventions.urls")),
     path("customers/", include("customers.urls")),

@@ -1,9 +1,11 @@
 """Input forms of the work order pages; they only validate, the services in services.py write."""
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .choices import ActionKind, Outcome, Reason, WorkOrderStatus
-from .models import Offer
+from .models import Offer, validate_timezone_name
 from .selectors import QUEUE_ORDER
 
 
@@ -117,3 +119,27 @@ class AgentForm(forms.Form):
         elif start and end and end < start:
             self.add_error("leave_until", "The leave cannot end before it starts.")
         return data
+
+
+class PreferencesForm(forms.Form):
+    """A person's own language and time zone; blank follows the browser and the installation."""
+
+    language = forms.ChoiceField(required=False, label=_("Language"))
+    timezone = forms.CharField(
+        required=False,
+        max_length=64,
+        label=_("Time zone"),
+        widget=forms.TextInput(attrs={"list": "timezones", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, installation_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Follow the browser")), *settings.LANGUAGES]
+        self.fields["timezone"].help_text = _("empty: the installation's time zone, %(zone)s") % {
+            "zone": installation_zone
+        }
+
+    def clean_timezone(self):
+        value = self.cleaned_data["timezone"].strip()
+        validate_timezone_name(value)
+        return value
