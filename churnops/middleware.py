@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 
 class RequestBodyLimitMiddleware:
@@ -28,7 +29,10 @@ class RequestBodyLimitMiddleware:
             except ValueError:
                 length = 0
             if length > limit:
-                message = f"request body of {length} bytes is larger than the limit of {limit} bytes"
+                message = _("request body of %(length)s bytes is larger than the limit of %(limit)s bytes") % {
+                    "length": length,
+                    "limit": limit,
+                }
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": message}, status=413)
                 return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
