@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from churnops.core.pages import nav_context, page
@@ -33,7 +35,11 @@ def notifications(request):
 @require_POST
 def notifications_read(request):
     marked = notifications_mark_read(user=request.user)
-    messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked as read.")
+    messages.success(
+        request,
+        ngettext("%(count)s notification marked as read.", "%(count)s notifications marked as read.", marked)
+        % {"count": marked},
+    )
     return redirect("interventions:notifications")
 
 
@@ -56,7 +62,7 @@ def agent_edit(request, user_id: int):
     user = request.user
     person = get_object_or_404(get_user_model().objects.select_related("agent"), pk=user_id)
     if not can_manage_agent(user, person):
-        raise Http404("No such person.")
+        raise Http404(_("No such person."))
     agent = getattr(person, "agent", None)
     initial = {
         "capacity": capacity_of(person),
@@ -68,10 +74,14 @@ def agent_edit(request, user_id: int):
         try:
             moved = agent_update(user=person, by=user, **form.cleaned_data)
         except WorkOrderError as exc:
-            messages.error(request, f"Not saved: {exc}")
+            messages.error(request, _("Not saved: %(error)s") % {"error": exc})
         else:
-            extra = f" {moved} open work order{'s' if moved != 1 else ''} reassigned." if moved else ""
-            messages.success(request, f"Saved {person.get_full_name() or person.username}.{extra}")
+            saved = _("Saved %(person)s.") % {"person": person.get_full_name() or person.username}
+            if moved:
+                saved += " " + ngettext(
+                    "%(count)s open work order reassigned.", "%(count)s open work orders reassigned.", moved
+                ) % {"count": moved}
+            messages.success(request, saved)
             return redirect("interventions:team")
     context = {"person": person, "form": form, **nav_context(user, user_roles(user), "people")}
     return render(request, "interventions/agent_form.html", context)
