@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from churnops.core.business_time import (
     ALWAYS_OPEN,
@@ -157,7 +157,7 @@ def clock_resume(wo: WorkOrder, *, cal: Calendar, by, now: datetime) -> tuple[li
                     before=due.isoformat(),
                     after=moved.isoformat(),
                     at=now,
-                    note="the clock stood still while waiting on the customer",
+                    note=gettext_noop("the clock stood still while waiting on the customer"),
                 )
             )
             setattr(wo, due_field, moved)

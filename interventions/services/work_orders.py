@@ -5,6 +5,7 @@ Opening (and refreshing) work orders from alerts is in opening.py, reassignment 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from interventions.choices import CONTACT_ACTIONS, TRANSITIONS, ActionKind, Outcome, Reason
 from interventions.choices import WorkOrderStatus as Status
@@ -86,7 +87,7 @@ def _reopen(wo: WorkOrder, by, now, events: list) -> list[str]:
                 before=wo.resolution_due_at.isoformat(),
                 after=due.isoformat(),
                 at=now,
-                note="reopened: a fresh resolution clock",
+                note=gettext_noop("reopened: a fresh resolution clock"),
             )
         )
         wo.resolution_due_at = due
@@ -140,7 +141,13 @@ def work_order_log_action(
             fields.append("is_at_risk")
             events.append(
                 event_row(
-                    wo, by=by, field="sla_at_risk", before="first_contact", after="", at=now, note="first contact made"
+                    wo,
+                    by=by,
+                    field="sla_at_risk",
+                    before="first_contact",
+                    after="",
+                    at=now,
+                    note=gettext_noop("first contact made"),
                 )
             )
     if wo.status == Status.NEW:
