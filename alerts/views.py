@@ -75,7 +75,7 @@ def alert_snooze_page(request, pk: int):
                     _("Alert for %(customer)s snoozed until %(day)s.")
                     % {
                         "customer": alert.customer.name or alert.customer.external_id,
-                        "day": date_format(alert.snoozed_until, "d M Y"),
+                        "day": date_format(alert.snoozed_until, _("d M Y")),
                     },
                 )
                 return redirect("interventions:alerts:list")

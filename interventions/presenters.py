@@ -141,7 +141,7 @@ def _url_format(name: str) -> str:
 
 def _day_time(moment: datetime, tz, *, year: bool = False) -> str:
     """A moment in the page's time zone and language, with the zone named ("Mon 3 Dec 2026, 14:00 CET")."""
-    return dateformat.format(moment.astimezone(tz), "D j M Y, H:i T" if year else "D j M, H:i T")
+    return dateformat.format(moment.astimezone(tz), _("D j M Y, H:i T") if year else _("D j M, H:i T"))
 
 
 _STATUS_LABELS = dict(WorkOrderStatus.choices)
@@ -227,7 +227,7 @@ def _when(value: str) -> str:
         moment = timezone.localtime(datetime.fromisoformat(value))
     except (TypeError, ValueError):
         return value
-    return dateformat.format(moment, "D j M Y, H:i T")
+    return dateformat.format(moment, _("D j M Y, H:i T"))
 
 
 def event_line(event) -> str:  # noqa: C901 - one branch per kind of timeline entry

@@ -89,7 +89,7 @@ def _digest_message(digest: Digest, connection) -> EmailMessage:
         },
     )
     subject = "[ChurnOps] " + _("%(day)s: %(steps)s steps due, %(new)s new, %(breached)s breached") % {
-        "day": dateformat.format(digest.day, "D d M"),
+        "day": dateformat.format(digest.day, _("D d M")),
         "steps": len(digest.due_steps),
         "new": len(digest.new_work_orders),
         "breached": len(digest.breaches),
