@@ -3,7 +3,6 @@
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -46,12 +45,13 @@ PREFERENCES_SESSION_KEY = "churnops_preferences"
 
 
 def preferences_of(user) -> dict:
-    """The language and time zone on a person's profile (`user.agent`), blank where they follow the defaults."""
-    try:
-        profile = user.agent
-    except ObjectDoesNotExist:
-        return {"language": "", "timezone": ""}
-    return {"language": profile.language, "timezone": profile.timezone}
+    """The language and time zone on a person's profile (`user.agent`), blank where they follow the defaults.
+
+    Read from the database, not from a profile cached on the user object (which may be stale or cached absent).
+    """
+    profile_model = type(user)._meta.get_field("agent").related_model
+    row = profile_model.objects.filter(user_id=user.pk).values("language", "timezone").first()
+    return row or {"language": "", "timezone": ""}
 
 
 def preferences_remember(request, preferences: dict) -> None:
