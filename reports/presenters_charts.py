@@ -3,9 +3,8 @@
 from django.conf import settings
 
 from . import charts, charts_stats
-from .charts import OUTCOME_COLORS, TIER_COLORS
+from .palette import AMBER, BLUE, CRIMSON, GREEN, GREY, GROUP_COLORS, NAVY, OUTCOME_COLORS, PURPLE, RED, TIER_COLORS
 
-GROUP_COLORS = {"worked": "#2563eb", "control": "#f79009", "not_flagged": "#98a2b3", "flagged_other": "#7a5af8"}
 GROUP_NAMES = {
     "worked": "Flagged and worked",
     "control": "Flagged, control (no work order)",
@@ -47,7 +46,7 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
     tier_series = [
         {
             "name": f"Tier {t['tier']} {t['name']}",
-            "color": TIER_COLORS.get(t["tier"], "#667085"),
+            "color": TIER_COLORS.get(t["tier"], GREY),
             "values": [_get(d, "alerts", "by_tier", str(t["tier"])) if d else None for d in datas],
         }
         for t in tiers
@@ -56,11 +55,11 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         datas,
         ("cohorts", "uplift", "difference"),
         "Uplift",
-        "#2563eb",
+        BLUE,
         low=[_get(d, "cohorts", "uplift", "low") if d else None for d in datas],
         high=[_get(d, "cohorts", "uplift", "high") if d else None for d in datas],
     )
-    score_psi = _series(datas, ("health", "drift", "score_psi"), "Score PSI", "#1f3a5f")
+    score_psi = _series(datas, ("health", "drift", "score_psi"), "Score PSI", NAVY)
     alarm = (
         next(
             (
@@ -72,14 +71,14 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         )
         or settings.REPORT_PSI_ALARM
     )
-    psi_max = {"name": "Largest feature PSI", "color": "#7a5af8", "values": [_max_psi(d) if d else None for d in datas]}
+    psi_max = {"name": "Largest feature PSI", "color": PURPLE, "values": [_max_psi(d) if d else None for d in datas]}
     return {
         "alerts": charts.stacked_bars(labels, tier_series, label="Alerts raised per week by tier"),
         "sla": charts.line_chart(
             labels,
             [
-                _series(datas, ("sla", "first_contact_rate"), "First contact", "#2563eb"),
-                _series(datas, ("sla", "resolution_rate"), "Resolution", "#12b76a"),
+                _series(datas, ("sla", "first_contact_rate"), "First contact", BLUE),
+                _series(datas, ("sla", "resolution_rate"), "Resolution", GREEN),
             ],
             kind="pct",
             y_max=1.0,
@@ -88,8 +87,8 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         "contact": charts.line_chart(
             labels,
             [
-                _series(datas, ("first_contact_hours", "median"), "Median", "#1f3a5f"),
-                _series(datas, ("first_contact_hours", "p90"), "p90", "#f79009", dashed=True),
+                _series(datas, ("first_contact_hours", "median"), "Median", NAVY),
+                _series(datas, ("first_contact_hours", "p90"), "p90", AMBER, dashed=True),
             ],
             kind="hours",
             label="Hours to first contact per week",
@@ -97,8 +96,8 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         "save": charts.line_chart(
             labels,
             [
-                _series(datas, ("outcomes", "total", "save_rate"), "Save rate", "#12b76a"),
-                _series(datas, ("lead_time", "share_ahead"), "Alerted ≥ 30 days ahead", "#7a5af8"),
+                _series(datas, ("outcomes", "total", "save_rate"), "Save rate", GREEN),
+                _series(datas, ("lead_time", "share_ahead"), "Alerted ≥ 30 days ahead", PURPLE),
             ],
             kind="pct",
             y_max=1.0,
@@ -126,8 +125,8 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         "value": charts.line_chart(
             labels,
             [
-                _series(datas, ("value", "ltv_retained"), "LTV retained", "#12b76a"),
-                _series(datas, ("value", "work_cost"), "Cost of the work", "#f04438", dashed=True),
+                _series(datas, ("value", "ltv_retained"), "LTV retained", GREEN),
+                _series(datas, ("value", "work_cost"), "Cost of the work", RED, dashed=True),
             ],
             kind="money",
             label="LTV retained and cost of the work per week",
@@ -135,9 +134,9 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         "auc": charts.line_chart(
             labels,
             [
-                _series(datas, ("health", "performance", "roc_auc"), "Realised ROC AUC", "#1f3a5f"),
+                _series(datas, ("health", "performance", "roc_auc"), "Realised ROC AUC", NAVY),
                 _series(
-                    datas, ("health", "performance", "validation_roc_auc"), "Validation ROC AUC", "#98a2b3", dashed=True
+                    datas, ("health", "performance", "validation_roc_auc"), "Validation ROC AUC", GREY, dashed=True
                 ),
             ],
             kind="f2",
@@ -234,7 +233,7 @@ def week_charts(data: dict) -> dict:
                     "value": cohorts["uplift"]["difference"],
                     "low": cohorts["uplift"]["low"],
                     "high": cohorts["uplift"]["high"],
-                    "color": "#2563eb",
+                    "color": BLUE,
                 }
             ],
             zero_line=True,
@@ -249,13 +248,13 @@ def week_charts(data: dict) -> dict:
                 for row in (
                     {
                         "label": f"{tier_name(tiers, str(t['tier']))} · LTV retained",
-                        "color": "#12b76a",
+                        "color": GREEN,
                         "value": data["value"]["by_tier"][str(t["tier"])]["ltv_retained"],
                         "note": f"{data['value']['by_tier'][str(t['tier'])]['retained']} kept",
                     },
                     {
                         "label": "cost of the work",
-                        "color": "#f04438",
+                        "color": RED,
                         "value": data["value"]["by_tier"][str(t["tier"])]["work_cost"],
                         "note": f"{data['value']['by_tier'][str(t['tier'])]['resolved']} resolved",
                     },
@@ -275,14 +274,14 @@ def week_charts(data: dict) -> dict:
     }
     if drift["available"]:
         rows = [
-            {"label": f["name"], "value": f["psi"], "color": "#d92d20" if f["is_flagged"] else "#7a5af8"}
+            {"label": f["name"], "value": f["psi"], "color": CRIMSON if f["is_flagged"] else PURPLE}
             for f in drift["features"][:DRIFT_ROWS]
         ]
         rows.append(
             {
                 "label": "score",
                 "value": drift["score_psi"],
-                "color": "#d92d20" if drift["is_score_flagged"] else "#1f3a5f",
+                "color": CRIMSON if drift["is_score_flagged"] else NAVY,
             }
         )
         out["drift"] = charts.hbars(
