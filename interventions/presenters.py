@@ -1,5 +1,6 @@
 """How work orders read on a page: the SLA clock a person should look at, queue rows, timeline lines."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -235,7 +236,9 @@ def event_line(event) -> str:  # noqa: C901 - one branch per kind of timeline en
     labels = dict(WorkOrderStatus.choices)
     before, after = event.before, event.after
     if event.field == "created":
-        return _("Opened, %(how)s") % {"how": after} if after else _("Opened")
+        tier = re.fullmatch(r"tier (\d+)", after or "")
+        how = _("tier %(tier)s") % {"tier": tier.group(1)} if tier else after
+        return _("Opened, %(how)s") % {"how": how} if after else _("Opened")
     if event.field == "step_done":
         return _("Step done: %(step)s") % {"step": after}
     if event.field == "first_contact_at":

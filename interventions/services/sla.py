@@ -43,8 +43,8 @@ LEAD_TAKES_BREACHES_OF_TIER = 1
 CLOCK_WORDS = {SlaClock.FIRST_CONTACT: "first-contact", SlaClock.RESOLUTION: "resolution"}
 # The clock's name in notices, in the recipient's language.
 CLOCK_NAMES = {SlaClock.FIRST_CONTACT: gettext_lazy("first-contact"), SlaClock.RESOLUTION: gettext_lazy("resolution")}
-# Timeline notes are stored once for everyone: English, with times in the installation's zone (the timeline
-# shows the constant ones translated; see presenters.note_text).
+# Timeline notes are stored once for everyone, in English and without a clock time: the due times are on the page
+# in the reader's zone, and the at-risk line itself says what the old note said.
 
 
 def _clock_alias(due: str, now: datetime) -> dict:
@@ -225,11 +225,6 @@ def _subject(wo: WorkOrder, what: str) -> str:
     }
 
 
-def _installation_time(moment: datetime) -> str:
-    with timezone.override(timezone.get_default_timezone()):
-        return moment_text(moment)
-
-
 def _at_risk_notice(step: Step, wo: WorkOrder, people: _People) -> Notice:
     with in_locale_of(wo.assignee):
         clock = CLOCK_NAMES[step.clock]
@@ -246,7 +241,6 @@ def _at_risk_notice(step: Step, wo: WorkOrder, people: _People) -> Notice:
 
 def _at_risk(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _People, now: datetime) -> list[Notice]:
     """Warn the assignee; the warning waits for their working hours."""
-    words = CLOCK_WORDS[step.clock]
     events_write(
         [
             event_row(
@@ -256,7 +250,6 @@ def _at_risk(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _People
                 before="",
                 after=step.clock,
                 at=now,
-                note=f"80% of the {words} SLA has elapsed; due {_installation_time(getattr(wo, step.due))}",
             )
             for wo in rows
         ]
@@ -278,7 +271,7 @@ def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _Peopl
                 at=now,
                 before=SlaClock.FIRST_CONTACT if wo.breach_count > 1 else "",
                 after=step.clock,
-                note=f"{words} SLA passed (due {_installation_time(due)}); breach #{wo.breach_count}",
+                note=f"{words} SLA passed; breach #{wo.breach_count}",
             )
         )
         recipients = {u.id: u for u in people.escalation_recipients(wo)}
