@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from churnops.core.pages import nav_context, page
-from churnops.core.roles import is_admin, sees_team, user_roles
+from churnops.core.roles import Role, is_admin, sees_team, user_roles
 
 from ..forms import AgentForm
 from ..permissions import can_manage_agent
@@ -51,6 +51,9 @@ def team(request):
     roles = user_roles(user)
     today = timezone.localdate()
     people = [(u, capacity_of(u), is_on_leave(u, today)) for u in agent_list(user=user).prefetch_related("groups")]
+    labels = dict(Role.choices)  # a group's name is the role's code; people read its label
+    for person, _capacity, _away in people:
+        person.role_labels = [str(labels.get(g.name, g.name)) for g in person.groups.all()]
     context = {"people": people, "can_edit": is_admin(user), **nav_context(user, roles, "people")}
     return render(request, "interventions/agent_list.html", context)
 
