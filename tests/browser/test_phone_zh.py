@@ -109,3 +109,39 @@ def test_pages_in_chinese_on_a_phone(live_server):
         assert page["fits"], key
         assert page["logout"], key
         assert page["logout_text"] == "退出登录", key
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_header_switcher_works_on_a_phone_and_saves_to_the_profile(live_server):
+    # given an account manager whose profile follows the browser, and a browser that asks for English
+    am = user_with_role("am-switch", Role.ACCOUNT_MANAGER)
+    am.set_password(PASSWORD)
+    am.save()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": WIDTH, "height": 844}, is_mobile=True, locale="en-US")
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("input[name=username]", "am-switch")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form[action$='/login/'] button[type=submit]")
+            page.wait_for_load_state()
+            before = page.inner_text("main h1")
+
+            # when they open the menu and press 简体中文
+            page.click("label.menu-button")
+            switch = page.locator(".topbar .lang-switch button[value=zh-hans]")
+            tappable = switch.bounding_box()
+            switch.click()
+            page.wait_for_load_state()
+            after, fits = page.inner_text("main h1"), page.evaluate(FITS)
+        finally:
+            browser.close()
+
+    # then the same page comes back in Chinese, still within the screen, and the profile keeps the choice
+    assert (before, after) == ("My queue", "我的工单队列")
+    assert tappable["height"] >= 44
+    assert fits
+    assert AgentProfile.objects.get(user=am).language == "zh-hans"
