@@ -1,18 +1,19 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Alert(models.Model):
     """At most one open alert per customer: the latest risk verdict, updated by each re-score."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        SNOOZED = "snoozed", "Snoozed"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open")
+        SNOOZED = "snoozed", _("Snoozed")
+        CLOSED = "closed", _("Closed")
 
     class Lane(models.TextChoices):
-        SAVE = "save", "Save (a person works it)"
-        AUTOMATED = "automated", "Automated (no person, no SLA)"
+        SAVE = "save", _("Save (a person works it)")
+        AUTOMATED = "automated", _("Automated (no person, no SLA)")
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="alerts")
     # Equals customer_id while the alert is open or snoozed, NULL once closed: a plain unique

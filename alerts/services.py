@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from churnops.core.bulk import model_upsert
 from churnops.core.errors import Refusal
@@ -154,14 +155,14 @@ def alert_snooze(*, alert: Alert, until: date, reason: str, by) -> Alert:
     A work order already open stays open; the snooze keeps the nightly run from opening the next one.
     """
     if by is not None and not can_snooze(by, alert):
-        raise AlertError("you may not snooze this alert")
+        raise AlertError(_("you may not snooze this alert"))
     if not reason.strip():
-        raise AlertError("a snooze needs a reason")
+        raise AlertError(_("a snooze needs a reason"))
     today = timezone.localdate()
     if until < today:
-        raise AlertError("the snooze must end today or later")
+        raise AlertError(_("the snooze must end today or later"))
     if until > today + timedelta(days=MAX_SNOOZE_DAYS):
-        raise AlertError(f"a snooze lasts at most {MAX_SNOOZE_DAYS} days")
+        raise AlertError(_("a snooze lasts at most %(days)s days") % {"days": MAX_SNOOZE_DAYS})
     claimed = Alert.objects.filter(pk=alert.pk, status__in=[Alert.Status.OPEN, Alert.Status.SNOOZED]).update(
         status=Alert.Status.SNOOZED,
         snoozed_until=until,
@@ -170,7 +171,7 @@ def alert_snooze(*, alert: Alert, until: date, reason: str, by) -> Alert:
         updated_at=timezone.now(),
     )
     if not claimed:
-        raise AlertError("this alert is closed")
+        raise AlertError(_("this alert is closed"))
     alert.refresh_from_db()
     return alert
 
@@ -179,10 +180,10 @@ def alert_snooze(*, alert: Alert, until: date, reason: str, by) -> Alert:
 def alert_unsnooze(*, alert: Alert, by) -> Alert:
     """End a snooze early: the next nightly run treats the alert as open again."""
     if by is not None and not can_snooze(by, alert):
-        raise AlertError("you may not change this alert")
+        raise AlertError(_("you may not change this alert"))
     if not Alert.objects.filter(pk=alert.pk, status=Alert.Status.SNOOZED).update(
         status=Alert.Status.OPEN, updated_at=timezone.now()
     ):
-        raise AlertError("this alert is not snoozed")
+        raise AlertError(_("this alert is not snoozed"))
     alert.refresh_from_db()
     return alert

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from churnops.core.pages import form_errors, nav_context, page
@@ -22,7 +24,7 @@ ALERT_PAGE_SIZE = 50
 def _visible_alert(user, pk: int) -> Alert:
     alert = alert_list(user=user).filter(pk=pk).first()
     if alert is None:
-        raise Http404("No alert matches the given query.")
+        raise Http404(_("No alert matches the given query."))
     return alert
 
 
@@ -66,16 +68,19 @@ def alert_snooze_page(request, pk: int):
             try:
                 alert = alert_snooze(alert=alert, by=user, **form.cleaned_data)
             except AlertError as exc:
-                messages.error(request, f"Not snoozed: {exc}")
+                messages.error(request, _("Not snoozed: %(error)s") % {"error": exc})
             else:
                 messages.success(
                     request,
-                    f"Alert for {alert.customer.name or alert.customer.external_id} snoozed "
-                    f"until {alert.snoozed_until:%d %b %Y}.",
+                    _("Alert for %(customer)s snoozed until %(day)s.")
+                    % {
+                        "customer": alert.customer.name or alert.customer.external_id,
+                        "day": date_format(alert.snoozed_until, _("d M Y")),
+                    },
                 )
                 return redirect("interventions:alerts:list")
         else:
-            messages.error(request, f"Not snoozed: {form_errors(form)}")
+            messages.error(request, _("Not snoozed: %(error)s") % {"error": form_errors(form)})
     context = {
         "alert": alert,
         "form": form,
@@ -93,7 +98,7 @@ def alert_unsnooze_page(request, pk: int):
     try:
         alert_unsnooze(alert=alert, by=user)
     except AlertError as exc:
-        messages.error(request, f"Not changed: {exc}")
+        messages.error(request, _("Not changed: %(error)s") % {"error": exc})
     else:
-        messages.success(request, "Snooze ended: the alert is open again.")
+        messages.success(request, _("Snooze ended: the alert is open again."))
     return redirect("interventions:alerts:list")

@@ -11,6 +11,7 @@ import codecs
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.utils import json
@@ -24,7 +25,7 @@ MAX_INTEGER_DIGITS = 308
 def _bounded_int(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_INTEGER_DIGITS:
-        raise ValueError(f"integer of {digits} digits is out of range")
+        raise ValueError(_("integer of %(digits)s digits is out of range") % {"digits": digits})
     return int(text)
 
 
@@ -50,12 +51,12 @@ def check_json_value(data, *, max_depth: int) -> None:
         if not isinstance(value, dict | list):
             continue
         if depth >= max_depth:
-            raise ValidationError({_shown(path): [f"nested deeper than {max_depth} levels"]})
+            raise ValidationError({_shown(path): [_("nested deeper than %(depth)s levels") % {"depth": max_depth}]})
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in items:
             problem = text_problem(key) if isinstance(key, str) else None
             if problem:
-                raise ValidationError({_shown(_child(path, key)): [f"field name {problem}"]})
+                raise ValidationError({_shown(_child(path, key)): [_("field name %(problem)s") % {"problem": problem}]})
             stack.append((item, _child(path, key), depth + 1))
 
 
@@ -69,8 +70,10 @@ class SafeJSONParser(JSONParser):
                 codecs.getreader(encoding)(stream), parse_constant=json.strict_constant, parse_int=_bounded_int
             )
         except RecursionError:
-            raise ParseError(f"JSON parse error - nested deeper than {settings.API_JSON_MAX_DEPTH} levels") from None
+            raise ParseError(
+                _("JSON parse error - nested deeper than %(depth)s levels") % {"depth": settings.API_JSON_MAX_DEPTH}
+            ) from None
         except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from exc
         check_json_value(data, max_depth=settings.API_JSON_MAX_DEPTH)
         return data

@@ -3,6 +3,8 @@ surrogate (not encodable as UTF-8)."""
 
 import re
 
+from django.utils.translation import gettext as _
+
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -12,5 +14,5 @@ def text_problem(text: str) -> str | None:
     if found is None:
         return None
     if found.group() == "\x00":
-        return "contains a NUL character"
-    return f"contains an unpaired surrogate (U+{ord(found.group()):04X})"
+        return _("contains a NUL character")
+    return _("contains an unpaired surrogate (U+%(code)04X)") % {"code": ord(found.group())}

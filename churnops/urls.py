@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.urls import include, path
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -11,6 +12,7 @@ from rest_framework.routers import DefaultRouter
 from alerts.api.urls import router as alerts_router
 from customers.api.urls import router as customers_router
 from interventions.api.urls import router as interventions_router
+from interventions.views import language_set
 from scoring.api.urls import router as scoring_router
 from webhooks.api.urls import router as webhooks_router
 
@@ -32,6 +34,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The header's language switcher: Django's set_language, which also saves the choice to the profile.
+    path("i18n/setlang/", language_set, name="set_language"),
     path("admin/", admin.site.urls),
     path("work/", include("interventions.urls")),
     path("customers/", include("customers.urls")),
@@ -49,7 +53,7 @@ urlpatterns = [
 def not_found(request, exception=None):
     """API clients get JSON even for a URL no route matches (e.g. /api/rules/abc/); people get the page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
     return defaults.page_not_found(request, exception)
 
 
@@ -57,7 +61,7 @@ def bad_request(request, exception=None):
     """Django's own refusals (e.g. too many form fields) as JSON for API clients."""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": "Bad request: the request could not be read.", "code": "bad_request"}, status=400
+            {"detail": _("Bad request: the request could not be read."), "code": "bad_request"}, status=400
         )
     return defaults.bad_request(request, exception)
 
@@ -65,7 +69,7 @@ def bad_request(request, exception=None):
 def server_error(request):
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": "Server error: the request was not completed.", "code": "server_error"}, status=500
+            {"detail": _("Server error: the request was not completed."), "code": "server_error"}, status=500
         )
     return defaults.server_error(request)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from .choices import ContactChannel
 from .importers import Row, RowError, _Invalid, _RowChecker, parse_text
@@ -44,8 +45,8 @@ def parse_phone(value) -> str:
     digits = phone_digits(phone)
     if not PHONE_SHAPE.match(phone) or not PHONE_DIGITS[0] <= len(digits) <= PHONE_DIGITS[1]:
         raise _Invalid(
-            f"'{phone}' is not a phone number (digits, spaces, + ( ) - . /; "
-            f"{PHONE_DIGITS[0]} to {PHONE_DIGITS[1]} digits)"
+            _("'%(phone)s' is not a phone number (digits, spaces, + ( ) - . /; %(low)s to %(high)s digits)")
+            % {"phone": phone, "low": PHONE_DIGITS[0], "high": PHONE_DIGITS[1]}
         )
     return phone
 
@@ -57,14 +58,17 @@ def parse_email(value) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise _Invalid(f"'{email}' is not an e-mail address") from None
+        raise _Invalid(_("'%(email)s' is not an e-mail address") % {"email": email}) from None
     return email.lower()
 
 
 def parse_channel(value) -> str:
     channel = parse_text(value, max_length=12).lower()
     if channel and channel not in _CHANNELS:
-        raise _Invalid(f"unknown channel '{value}'; allowed: {', '.join(ContactChannel.values)}")
+        raise _Invalid(
+            _("unknown channel '%(value)s'; allowed: %(allowed)s")
+            % {"value": value, "allowed": ", ".join(ContactChannel.values)}
+        )
     return _CHANNELS.get(channel, "")
 
 
@@ -85,11 +89,13 @@ def validate_contact_rows(rows: Iterable[Row]) -> tuple[list[ContactRecord], lis
         name = check.get("name", parse_text, required=True, max_length=120)
         fields = {key: check.get(key, parse) for key, parse in _CONTACT_PARSERS.items() if key in check.row}
         for key in sorted((k for k in check.row if k is not None and k not in CONTACT_FIELDS), key=str):
-            check.fail(str(key), f"unknown column; allowed: {', '.join(CONTACT_FIELDS)}")
+            check.fail(str(key), _("unknown column; allowed: %(allowed)s") % {"allowed": ", ".join(CONTACT_FIELDS)})
         key = (customer, (name or "").casefold())
         if customer and name and key in first_line:
             check.fail(
-                "name", f"duplicate contact '{name}' for customer '{customer}' (first on line {first_line[key]})"
+                "name",
+                _("duplicate contact '%(name)s' for customer '%(customer)s' (first on line %(line)s)")
+                % {"name": name, "customer": customer, "line": first_line[key]},
             )
         elif customer and name:
             first_line[key] = line

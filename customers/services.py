@@ -12,6 +12,7 @@ from itertools import islice
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .choices import TRACKED_ATTRIBUTES
 from .contact_rows import ContactRecord, phone_digits, validate_contact_rows
@@ -92,7 +93,7 @@ def _customers_by_external_id(external_ids) -> dict[str, Customer]:
 
 def _owner_errors(records: list[CustomerRecord], owners) -> list[RowError]:
     return [
-        RowError(r.line, "owner", f"no user with username '{r.fields['owner']}'")
+        RowError(r.line, "owner", _("no user with username '%(owner)s'") % {"owner": r.fields["owner"]})
         for r in records
         if r.fields.get("owner") and r.fields["owner"] not in owners
     ]
@@ -223,7 +224,12 @@ def _create_bare_customers(external_ids) -> int:
 
 def _missing_customer_errors(records: list[EventRecord], missing) -> list[RowError]:
     return [
-        RowError(r.line, "customer_external_id", f"no customer with external_id '{r.customer_external_id}'")
+        RowError(
+            r.line,
+            "customer_external_id",
+            _("no customer with external_id '%(customer_external_id)s'")
+            % {"customer_external_id": r.customer_external_id},
+        )
         for r in records
         if r.customer_external_id in missing
     ]
@@ -311,7 +317,12 @@ def contacts_upsert(*, rows: Iterable[Row], skip_invalid: bool = False) -> Impor
         customer_ids = _customer_ids(r.customer_external_id for r in records)
         missing = {r.customer_external_id for r in records} - customer_ids.keys()
         errors += [
-            RowError(r.line, "customer_external_id", f"no customer with external_id '{r.customer_external_id}'")
+            RowError(
+                r.line,
+                "customer_external_id",
+                _("no customer with external_id '%(customer_external_id)s'")
+                % {"customer_external_id": r.customer_external_id},
+            )
             for r in records
             if r.customer_external_id in missing
         ]

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from alerts.models import Alert
@@ -105,7 +106,7 @@ def customer_detail(request, pk: int):
     customer = get_object_or_404(Customer.objects.select_related("owner__agent"), pk=pk)
     user = request.user
     if not can_view_customer(user, customer):
-        raise Http404("No customer matches the given query.")
+        raise Http404(_("No customer matches the given query."))
     roles = user_roles(user)
     tiers = policy_tiers()
     names = tier_names(tiers)

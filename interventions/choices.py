@@ -1,13 +1,14 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from churnops.core.roles import Role  # noqa: F401  (re-exported: the workflow's choices read with Role)
 
 
 class WorkOrderStatus(models.TextChoices):
-    NEW = "new", "New"
-    IN_PROGRESS = "in_progress", "In progress"
-    WAITING = "waiting", "Waiting on customer"
-    RESOLVED = "resolved", "Resolved"
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING = "waiting", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
 
 
 OPEN_STATUSES = (WorkOrderStatus.NEW, WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.WAITING)
@@ -22,13 +23,13 @@ TRANSITIONS = {
 
 
 class ActionKind(models.TextChoices):
-    CALL = "call", "Call"
-    EMAIL = "email", "E-mail"
-    VISIT = "visit", "Visit"
-    OFFER = "offer", "Offer"
-    MESSAGE = "message", "Message"
-    ESCALATION = "escalation", "Escalation"
-    NOTE = "note", "Note"
+    CALL = "call", _("Call")
+    EMAIL = "email", _("E-mail")
+    VISIT = "visit", _("Visit")
+    OFFER = "offer", _("Offer")
+    MESSAGE = "message", _("Message")
+    ESCALATION = "escalation", _("Escalation")
+    NOTE = "note", _("Note")
 
 
 # Actions that count as reaching the customer (stop the first-contact clock).
@@ -38,56 +39,56 @@ CONTACT_ACTIONS = frozenset({ActionKind.CALL, ActionKind.EMAIL, ActionKind.VISIT
 class StepChannel(models.TextChoices):
     """How a playbook step reaches the customer; logging an action of the same kind ticks the step done."""
 
-    CALL = "call", "Call"
-    EMAIL = "email", "E-mail"
-    VISIT = "visit", "Visit"
-    MESSAGE = "message", "Message"
-    OFFER = "offer", "Offer"
+    CALL = "call", _("Call")
+    EMAIL = "email", _("E-mail")
+    VISIT = "visit", _("Visit")
+    MESSAGE = "message", _("Message")
+    OFFER = "offer", _("Offer")
 
 
 class OfferApprovalStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for approval"
-    APPROVED = "approved", "Approved"
-    DECLINED = "declined", "Declined"
-    USED = "used", "Given"
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    USED = "used", _("Given")
 
 
 class Outcome(models.TextChoices):
-    RETAINED = "retained", "Retained"
-    CHURNED = "churned", "Churned"
-    UNREACHABLE = "unreachable", "Unreachable"
-    FALSE_ALARM = "false_alarm", "False alarm"
+    RETAINED = "retained", _("Retained")
+    CHURNED = "churned", _("Churned")
+    UNREACHABLE = "unreachable", _("Unreachable")
+    FALSE_ALARM = "false_alarm", _("False alarm")
 
 
 class Reason(models.TextChoices):
-    PRICE = "price", "Price"
-    SERVICE = "service", "Service"
-    PRODUCT = "product", "Product"
-    COMPETITOR = "competitor", "Competitor"
-    RELOCATION = "relocation", "Relocation"
-    OTHER = "other", "Other"
+    PRICE = "price", _("Price")
+    SERVICE = "service", _("Service")
+    PRODUCT = "product", _("Product")
+    COMPETITOR = "competitor", _("Competitor")
+    RELOCATION = "relocation", _("Relocation")
+    OTHER = "other", _("Other")
 
 
 class SlaClock(models.TextChoices):
     """The two SLA clocks of a work order: first contact until the customer is reached, then resolution."""
 
-    FIRST_CONTACT = "first_contact", "First contact"
-    RESOLUTION = "resolution", "Resolution"
+    FIRST_CONTACT = "first_contact", _("First contact")
+    RESOLUTION = "resolution", _("Resolution")
 
 
 class NotificationKind(models.TextChoices):
     """What a notification is about; with the recipient and the work order it is the notification's natural key."""
 
-    AT_RISK_FIRST_CONTACT = "at_risk_first_contact", "First-contact SLA at risk"
-    AT_RISK_RESOLUTION = "at_risk_resolution", "Resolution SLA at risk"
-    BREACHED_FIRST_CONTACT = "breached_first_contact", "First-contact SLA breached"
-    BREACHED_RESOLUTION = "breached_resolution", "Resolution SLA breached"
-    ESCALATED_FIRST_CONTACT = "escalated_first_contact", "Escalation: first-contact SLA breached"
-    ESCALATED_RESOLUTION = "escalated_resolution", "Escalation: resolution SLA breached"
-    ASSIGNED = "assigned", "Work order assigned to you"
-    ASSIGNED_MANY = "assigned_many", "Work orders assigned to you"
-    OFFER_APPROVAL = "offer_approval", "An offer waits for your approval"
-    OFFER_DECIDED = "offer_decided", "Your offer request was decided"
+    AT_RISK_FIRST_CONTACT = "at_risk_first_contact", _("First-contact SLA at risk")
+    AT_RISK_RESOLUTION = "at_risk_resolution", _("Resolution SLA at risk")
+    BREACHED_FIRST_CONTACT = "breached_first_contact", _("First-contact SLA breached")
+    BREACHED_RESOLUTION = "breached_resolution", _("Resolution SLA breached")
+    ESCALATED_FIRST_CONTACT = "escalated_first_contact", _("Escalation: first-contact SLA breached")
+    ESCALATED_RESOLUTION = "escalated_resolution", _("Escalation: resolution SLA breached")
+    ASSIGNED = "assigned", _("Work order assigned to you")
+    ASSIGNED_MANY = "assigned_many", _("Work orders assigned to you")
+    OFFER_APPROVAL = "offer_approval", _("An offer waits for your approval")
+    OFFER_DECIDED = "offer_decided", _("Your offer request was decided")
 
 
 AT_RISK_KIND = {

@@ -1,8 +1,12 @@
 from datetime import date
+from functools import cache
+from zoneinfo import available_timezones
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, When
+from django.utils.translation import gettext_lazy as _
 
 from churnops.core.business_time import Calendar, CalendarError, validate_calendar
 
@@ -56,6 +60,22 @@ def calendar_of(tz: str, hours: dict, holidays: list) -> Calendar:
     )
 
 
+@cache
+def timezone_names() -> frozenset[str]:
+    """The IANA time zones this machine knows (read from disk once)."""
+    return frozenset(available_timezones())
+
+
+def validate_timezone_name(value: str) -> None:
+    """A time zone of the IANA database (Europe/Berlin, Asia/Shanghai); blank is allowed by the field."""
+    if value and value not in timezone_names():
+        raise ValidationError(
+            _("Unknown time zone “%(zone)s”: use a name such as Europe/Berlin or Asia/Shanghai."),
+            code="unknown_timezone",
+            params={"zone": value},
+        )
+
+
 class AgentProfile(models.Model):
     """Capacity, leave and team of a person who works retention cases."""
 
@@ -72,7 +92,24 @@ class AgentProfile(models.Model):
     calendar = models.ForeignKey(
         BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="profiles"
     )
-    wants_daily_digest = models.BooleanField(default=True, help_text="e-mail a morning digest of due steps")
+    wants_daily_digest = models.BooleanField(default=True, help_text=_("e-mail a morning digest of due steps"))
+    # Blank: the browser's language (Accept-Language), and the installation's TIME_ZONE.
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        default="",
+        choices=settings.LANGUAGES,
+        help_text=_("blank: the browser's"),
+    )
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_timezone_name],
+        help_text=_("blank: the installation's time zone"),
+    )
 
     def __str__(self):
         return f"profile of {self.user}"

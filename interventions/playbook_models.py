@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .choices import OfferApprovalStatus, StepChannel
 
@@ -23,14 +24,14 @@ class Playbook(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
-    tiers = models.JSONField(default=list, blank=True, help_text="tier numbers, e.g. [1]; empty: any tier")
-    segments = models.JSONField(default=list, blank=True, help_text="customer segments; empty: any segment")
+    tiers = models.JSONField(default=list, blank=True, help_text=_("tier numbers, e.g. [1]; empty: any tier"))
+    segments = models.JSONField(default=list, blank=True, help_text=_("customer segments; empty: any segment"))
     signals = models.JSONField(
-        default=list, blank=True, help_text='rule names or factor features, e.g. ["Competitor signal"]; empty: any'
+        default=list, blank=True, help_text=_('rule names or factor features, e.g. ["Competitor signal"]; empty: any')
     )
     is_active = models.BooleanField(default=True)
-    position = models.PositiveSmallIntegerField(default=0, help_text="breaks ties between equally specific plays")
-    version = models.PositiveIntegerField(default=0, editable=False, help_text="number of the latest version")
+    position = models.PositiveSmallIntegerField(default=0, help_text=_("breaks ties between equally specific plays"))
+    version = models.PositiveIntegerField(default=0, editable=False, help_text=_("number of the latest version"))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -51,9 +52,9 @@ class PlaybookStep(models.Model):
     due_offset_days = models.PositiveSmallIntegerField(
         default=0,
         validators=[MinValueValidator(0), MaxValueValidator(MAX_DUE_OFFSET_DAYS)],
-        help_text="days after the work order opens",
+        help_text=_("days after the work order opens"),
     )
-    talk_track = models.TextField(blank=True, help_text="what to say: the opening, the questions, the answers")
+    talk_track = models.TextField(blank=True, help_text=_("what to say: the opening, the questions, the answers"))
 
     class Meta:
         ordering = ["playbook_id", "position", "id"]

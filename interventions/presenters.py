@@ -1,12 +1,15 @@
 """How work orders read on a page: the SLA clock a person should look at, queue rows, timeline lines."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .choices import SlaClock, WorkOrderStatus
 from .models import WorkOrder
@@ -21,29 +24,42 @@ class Sla:
     state: str  # "ok" | "at-risk" | "breached" | "done"
     text: str
 
+    @property
+    def label(self) -> str:
+        """The clock's name in the page's language (`kind` stays English: templates and code compare it)."""
+        return str(SLA_LABELS.get(self.kind, self.kind))
+
+
+SLA_LABELS = {
+    "first contact": pgettext_lazy("SLA clock", "first contact"),
+    "resolution": pgettext_lazy("SLA clock", "resolution"),
+    "resolved": pgettext_lazy("SLA clock", "resolved"),
+}
+
 
 def _span(delta: timedelta) -> str:
     seconds = int(abs(delta).total_seconds())
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     if days:
-        return f"{days}d {hours}h"
+        return _("%(days)sd %(hours)sh") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours}h {rest // 60}m"
-    return f"{rest // 60}m"
+        return _("%(hours)sh %(minutes)sm") % {"hours": hours, "minutes": rest // 60}
+    return _("%(minutes)sm") % {"minutes": rest // 60}
 
 
 def sla_of(wo: WorkOrder, now: datetime) -> Sla:
     if wo.status == WorkOrderStatus.RESOLVED:
-        return Sla("resolved", wo.resolved_at, "done", "resolved")
+        return Sla("resolved", wo.resolved_at, "done", _("resolved"))
     if wo.first_contact_at is None:
         kind, due = "first contact", wo.first_contact_due_at
     else:
         kind, due = "resolution", wo.resolution_due_at
     left = due - now
     if wo.is_breached or left < timedelta(0):
-        return Sla(kind, due, "breached", f"overdue {_span(left)}" if left < timedelta(0) else "breached")
-    return Sla(kind, due, "at-risk" if wo.is_at_risk else "ok", f"{_span(left)} left")
+        text = _("overdue %(span)s") % {"span": _span(left)} if left < timedelta(0) else _("breached")
+        return Sla(kind, due, "breached", text)
+    return Sla(kind, due, "at-risk" if wo.is_at_risk else "ok", _("%(span)s left") % {"span": _span(left)})
 
 
 # The queue renders 50 rows per request under load: each row's cells are formatted here in one str.format call
@@ -53,19 +69,21 @@ def sla_of(wo: WorkOrder, now: datetime) -> Sla:
 ROW_CELLS = (
     '<td class="nowrap case"><a href="{url}"><b>WO-{pk}</b></a></td>'
     '<td class="customer"><a href="{customer_url}">{customer}</a><span class="sub">{customer_sub}</span></td>'
-    '<td data-label="Tier"><span class="tier tier-{tier}">{tier_label}</span></td>'
-    '<td data-label="Status"><span class="status status-{status}">{status_label}</span>{step_flag}</td>'
-    '<td class="nowrap sla-cell" data-label="SLA">'
+    '<td data-label="{l_tier}"><span class="tier tier-{tier}">{tier_label}</span></td>'
+    '<td data-label="{l_status}"><span class="status status-{status}">{status_label}</span>{step_flag}</td>'
+    '<td class="nowrap sla-cell" data-label="{l_sla}">'
     '<span class="sla sla-{sla_state}" title="{sla_title}">{sla_text}</span><span class="sub">{sla_sub}</span></td>'
-    '<td class="num" data-label="Priority">{priority}</td><td class="num" data-label="P(churn)">{probability}</td>'
-    '<td class="num" data-label="LTV">{ltv}</td>'
-    '<td data-label="Assignee">{assignee}</td>'
+    '<td class="num" data-label="{l_priority}">{priority}</td>'
+    '<td class="num" data-label="{l_probability}">{probability}</td>'
+    '<td class="num" data-label="{l_ltv}">{ltv}</td>'
+    '<td data-label="{l_assignee}">{assignee}</td>'
 )
 # A playbook step of the work order is past due (the queue annotates `step_overdue`).
-STEP_OVERDUE = '<span class="sub step-overdue">⚑ step overdue</span>'
+STEP_OVERDUE = '<span class="sub step-overdue">⚑ {}</span>'
 # Only what a queue row shows: no JSON attributes, timestamps or password hashes to decode 50 times per page.
 # When a customer has no lifetime value, the priority used what the nightly run found instead (alert.value).
-VALUE_LABELS = {"spend": "spend, 12 months", "frequency": "purchases, 12 months"}
+VALUE_LABELS = {"spend": gettext_lazy("spend, 12 months"), "frequency": gettext_lazy("purchases, 12 months")}
+LIFETIME_VALUE = "lifetime value"
 
 
 def priority_text(priority: float) -> str:
@@ -77,8 +95,8 @@ def value_of(wo: WorkOrder) -> tuple[float, str]:
     """The customer value a work order's priority used, and what it is: lifetime value, else the fallback."""
     alert = wo.alert if wo.alert_id else None
     if alert is not None and alert.value_basis in VALUE_LABELS:
-        return alert.value, VALUE_LABELS[alert.value_basis]
-    return wo.customer.lifetime_value, "lifetime value"
+        return alert.value, str(VALUE_LABELS[alert.value_basis])
+    return wo.customer.lifetime_value, LIFETIME_VALUE
 
 
 QUEUE_COLUMNS = (
@@ -123,22 +141,36 @@ def _url_format(name: str) -> str:
 
 
 def _day_time(moment: datetime, tz, *, year: bool = False) -> str:
-    local = moment.astimezone(tz)
-    day = f"{local:%a} {local.day} {local:%b} {local.year}" if year else f"{local:%a} {local.day} {local:%b}"
-    return f"{day}, {local:%H:%M}"
+    """A moment in the page's time zone and language, with the zone named ("Mon 3 Dec 2026, 14:00 CET")."""
+    return dateformat.format(moment.astimezone(tz), _("D j M Y, H:i T") if year else _("D j M, H:i T"))
 
 
 _STATUS_LABELS = dict(WorkOrderStatus.choices)
 
 
+def _tier_label(tier: int, name: str) -> str:
+    short = _("T%(tier)s") % {"tier": tier}
+    return f"{short} · {name}" if name else short
+
+
 def _value_cell(wo: WorkOrder) -> str:
     value, label = value_of(wo)
-    return f"{value:,.0f}" if label == "lifetime value" else f'{value:,.0f}<span class="sub">{label}</span>'
+    return f"{value:,.0f}" if label == LIFETIME_VALUE else f'{value:,.0f}<span class="sub">{escape(label)}</span>'
 
 
 def queue_lines(rows: list[tuple]) -> list[QueueLine]:
     work_order_url, customer_url = _url_format("interventions:work_order"), _url_format("customers:detail")
     tz = timezone.get_current_timezone()
+    labels = {  # the cards' cell names on a phone, in the page's language (once per page, not per row)
+        "l_tier": escape(_("Tier")),
+        "l_status": escape(_("Status")),
+        "l_sla": escape(_("SLA")),
+        "l_priority": escape(_("Priority")),
+        "l_probability": escape(_("P(churn)")),
+        "l_ltv": escape(_("LTV")),
+        "l_assignee": escape(_("Assignee")),
+    }
+    step_flag, unassigned = STEP_OVERDUE.format(escape(_("step overdue"))), escape(_("unassigned"))
     lines = []
     for wo, sla, tier_name in rows:
         customer, assignee = wo.customer, wo.assignee
@@ -151,18 +183,23 @@ def queue_lines(rows: list[tuple]) -> list[QueueLine]:
                 f"{customer.external_id} · {customer.segment}" if customer.segment else customer.external_id
             ),
             tier=wo.tier,
-            tier_label=escape(f"T{wo.tier} · {tier_name}" if tier_name else f"T{wo.tier}"),
+            tier_label=escape(_tier_label(wo.tier, tier_name)),
             status=escape(wo.status),
             status_label=escape(_STATUS_LABELS.get(wo.status, wo.status)),
-            step_flag=STEP_OVERDUE if getattr(wo, "step_overdue", False) else "",
+            step_flag=step_flag if getattr(wo, "step_overdue", False) else "",
             sla_state=sla.state,
             sla_text=f"⚠ {sla.text}" if sla.state == "breached" else sla.text,
-            sla_title=f"{sla.kind} due {_day_time(sla.due_at, tz, year=True)}" if sla.due_at else sla.kind,
-            sla_sub=f"{sla.kind} · {_day_time(sla.due_at, tz)}" if sla.due_at else sla.kind,
+            sla_title=escape(
+                _("%(clock)s due %(due)s") % {"clock": sla.label, "due": _day_time(sla.due_at, tz, year=True)}
+                if sla.due_at
+                else sla.label
+            ),
+            sla_sub=escape(f"{sla.label} · {_day_time(sla.due_at, tz)}" if sla.due_at else sla.label),
             priority=priority_text(wo.priority),
             probability=f"{round(wo.probability * 100)}%",
             ltv=_value_cell(wo),
-            assignee=escape((assignee.get_full_name() or assignee.username) if assignee else "unassigned"),
+            assignee=escape(assignee.get_full_name() or assignee.username) if assignee else unassigned,
+            **labels,
         )
         lines.append(
             QueueLine(
@@ -175,48 +212,54 @@ def queue_lines(rows: list[tuple]) -> list[QueueLine]:
 
 
 _EVENT_FIELDS = {
-    "status": "Status",
-    "assignee": "Assignee",
-    "tier": "Tier",
-    "priority": "Priority",
-    "first_contact_due_at": "First contact due",
-    "resolution_due_at": "Resolution due",
+    "status": gettext_lazy("Status"),
+    "assignee": gettext_lazy("Assignee"),
+    "tier": gettext_lazy("Tier"),
+    "priority": gettext_lazy("Priority"),
+    "first_contact_due_at": gettext_lazy("First contact due"),
+    "resolution_due_at": gettext_lazy("Resolution due"),
 }
 _CLOCKS = dict(SlaClock.choices)
 
 
 def _when(value: str) -> str:
-    """An ISO timestamp from the timeline in the local time of the page; anything else unchanged."""
+    """An ISO timestamp from the timeline in the local time of the page, zone named; anything else unchanged."""
     try:
         moment = timezone.localtime(datetime.fromisoformat(value))
     except (TypeError, ValueError):
         return value
-    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M}"
+    return dateformat.format(moment, _("D j M Y, H:i T"))
 
 
-def event_line(event) -> str:
+def event_line(event) -> str:  # noqa: C901 - one branch per kind of timeline entry
     """One timeline entry in words an account manager reads without knowing the schema."""
     labels = dict(WorkOrderStatus.choices)
+    before, after = event.before, event.after
     if event.field == "created":
-        return f"Opened, {event.after}" if event.after else "Opened"
+        tier = re.fullmatch(r"tier (\d+)", after or "")
+        how = _("tier %(tier)s") % {"tier": tier.group(1)} if tier else after
+        return _("Opened, %(how)s") % {"how": how} if after else _("Opened")
     if event.field == "step_done":
-        return f"Step done: {event.after}"
+        return _("Step done: %(step)s") % {"step": after}
     if event.field == "first_contact_at":
-        return "First contact made (first-contact clock stopped)"
+        return _("First contact made (first-contact clock stopped)")
     if event.field == "status":
-        return f"Status {labels.get(event.before, event.before)} → {labels.get(event.after, event.after)}"
+        return _("Status %(before)s → %(after)s") % {
+            "before": labels.get(before, before),
+            "after": labels.get(after, after),
+        }
     if event.field == "sla_at_risk":
-        if event.after:
-            return f"{_CLOCKS.get(event.after, event.after)} SLA at risk (80% elapsed)"
-        return f"{_CLOCKS.get(event.before, event.before)} SLA no longer at risk"
+        if after:
+            return _("%(clock)s SLA at risk (80%% elapsed)") % {"clock": _CLOCKS.get(after, after)}
+        return _("%(clock)s SLA no longer at risk") % {"clock": _CLOCKS.get(before, before)}
     if event.field == "sla_breached":
-        return f"{_CLOCKS.get(event.after, event.after)} SLA breached"
+        return _("%(clock)s SLA breached") % {"clock": _CLOCKS.get(after, after)}
     if event.field == "escalated":
-        return f"Escalated to {event.after}"
+        return _("Escalated to %(person)s") % {"person": after}
     name = _EVENT_FIELDS.get(event.field, event.field.replace("_", " ").capitalize())
     if event.field.endswith("_due_at"):
-        return f"{name} {_when(event.before) or '—'} → {_when(event.after) or '—'}"
-    return f"{name} {event.before or '—'} → {event.after or '—'}"
+        before, after = _when(before), _when(after)
+    return _("%(field)s %(before)s → %(after)s") % {"field": name, "before": before or "—", "after": after or "—"}
 
 
 @dataclass(frozen=True)
@@ -230,18 +273,24 @@ class _PauseEntry:
 
 def _hours_span(seconds: float) -> str:
     minutes = int(seconds // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    if minutes >= 60:
+        return _("%(hours)s h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
+    return _("%(minutes)s min") % {"minutes": minutes}
 
 
 def timeline_with_pauses(wo, events: list[tuple]) -> list[tuple]:
     """The work order's timeline (newest first) with each pause of its SLA clocks: when it began and ended."""
     entries = []
     for pause in wo.pauses.select_related("started_by"):
-        entries.append((_PauseEntry(pause.started_at, pause.started_by, "waiting on the customer"), "SLA clock paused"))
+        waiting = _PauseEntry(pause.started_at, pause.started_by, _("waiting on the customer"))
+        entries.append((waiting, _("SLA clock paused")))
         if pause.ended_at:
             wall = (pause.ended_at - pause.started_at).total_seconds()
-            note = f"paused {_hours_span(wall)}, {_hours_span(pause.business_seconds)} of working time given back"
-            entries.append((_PauseEntry(pause.ended_at, None, note), "SLA clock resumed"))
+            note = _("paused %(wall)s, %(business)s of working time given back") % {
+                "wall": _hours_span(wall),
+                "business": _hours_span(pause.business_seconds),
+            }
+            entries.append((_PauseEntry(pause.ended_at, None, note), _("SLA clock resumed")))
     if not entries:
         return events
     return sorted([*events, *entries], key=lambda pair: pair[0].at, reverse=True)

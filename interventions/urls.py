@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("notifications/digest/", views.digest_preference, name="digest_preference"),
+    path("preferences/", views.preferences, name="preferences"),
     path("team/", views.team, name="team"),
     path("team/<int:user_id>/", views.agent_edit, name="agent_edit"),
     # The alert pages live under /work/ until the project urls include alerts.urls themselves.

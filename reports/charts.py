@@ -7,9 +7,9 @@ import math
 from dataclasses import dataclass
 from html import escape
 
+from .palette import OUTCOME_COLORS, TIER_COLORS, ink_on, text_shade  # noqa: F401  (the charts' colours, re-exported)
+
 INK, MUTED, GRID, BRAND = "#1d2330", "#5f6b7a", "#e5e7eb", "#1f3a5f"
-TIER_COLORS = {1: "#d92d20", 2: "#f79009", 3: "#2e90fa", 4: "#98a2b3"}
-OUTCOME_COLORS = {"retained": "#12b76a", "churned": "#f04438", "unreachable": "#fdb022", "false_alarm": "#98a2b3"}
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif"'
 
 
@@ -201,7 +201,7 @@ def _end_labels(labels: list[tuple[float, float, str, str]]) -> list[str]:
     for x, y, text, color in sorted(labels, key=lambda item: item[1]):
         y = max(y, placed[-1] + LABEL_GAP) if placed else y
         placed.append(y)
-        out.append(_text(x + 7, y + 4, text, fill=color, weight="600", size=11.5))
+        out.append(_text(x + 7, y + 4, text, fill=text_shade(color), weight="600", size=11.5))
     return out
 
 
@@ -353,6 +353,8 @@ def stacked_share_bars(
                 f"<title>{escape(name)}: {n} ({n / total:.0%})</title></rect>"
             )
             if w >= 26:
-                body.append(_text(x + w / 2, y + row_height / 2 + 4, n, anchor="middle", fill="#fff", weight="600"))
+                body.append(
+                    _text(x + w / 2, y + row_height / 2 + 4, n, anchor="middle", fill=ink_on(color), weight="600")
+                )
             x += w
     return _svg(frame, body, label)

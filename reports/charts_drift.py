@@ -5,8 +5,9 @@ from html import escape
 from django.utils.translation import gettext
 
 from .charts import FONT, GRID, INK, MUTED, _text
+from .palette import CRIMSON, GREY
 
-TRAINING_COLOR, CURRENT_COLOR = "#98a2b3", "#d92d20"
+TRAINING_COLOR, CURRENT_COLOR = GREY, CRIMSON
 
 
 def _bin_labels(edges: list[float]) -> list[str]:

@@ -5,6 +5,7 @@ import math
 from django.utils.translation import gettext
 
 from .charts import BRAND, GRID, INK, _Frame, _scale_y, _svg, _text, _y_axis, fmt, nice_ticks, tick
+from .palette import GREEN, YELLOW
 
 
 def interval_chart(
@@ -96,7 +97,7 @@ def histogram(
 
     body = _y_axis(frame, ticks, scale, "int")
     for a, b, n in zip(edges, edges[1:], counts, strict=False):
-        color = "#12b76a" if a >= marker else "#fdb022"
+        color = GREEN if a >= marker else YELLOW
         if n:
             body.append(
                 f'<rect x="{x_of(a) + 1:.1f}" y="{scale(n):.1f}" width="{x_of(b) - x_of(a) - 2:.1f}" '

@@ -4,9 +4,8 @@ from django.conf import settings
 from django.utils.translation import gettext, gettext_noop
 
 from . import charts, charts_stats
-from .charts import OUTCOME_COLORS, TIER_COLORS
+from .palette import AMBER, BLUE, CRIMSON, GREEN, GREY, GROUP_COLORS, NAVY, OUTCOME_COLORS, PURPLE, RED, TIER_COLORS
 
-GROUP_COLORS = {"worked": "#2563eb", "control": "#f79009", "not_flagged": "#98a2b3", "flagged_other": "#7a5af8"}
 GROUP_NAMES = {
     "worked": gettext_noop("Flagged and worked"),
     "control": gettext_noop("Flagged, control (no work order)"),
@@ -50,7 +49,7 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
     tier_series = [
         {
             "name": gettext("Tier %(tier)s %(name)s") % {"tier": t["tier"], "name": t["name"]},
-            "color": TIER_COLORS.get(t["tier"], "#667085"),
+            "color": TIER_COLORS.get(t["tier"], GREY),
             "values": [_get(d, "alerts", "by_tier", str(t["tier"])) if d else None for d in datas],
         }
         for t in tiers
@@ -59,11 +58,11 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         datas,
         ("cohorts", "uplift", "difference"),
         gettext("Uplift"),
-        "#2563eb",
+        BLUE,
         low=[_get(d, "cohorts", "uplift", "low") if d else None for d in datas],
         high=[_get(d, "cohorts", "uplift", "high") if d else None for d in datas],
     )
-    score_psi = _series(datas, ("health", "drift", "score_psi"), gettext("Score PSI"), "#1f3a5f")
+    score_psi = _series(datas, ("health", "drift", "score_psi"), gettext("Score PSI"), NAVY)
     alarm = (
         next(
             (
@@ -77,7 +76,7 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
     )
     psi_max = {
         "name": gettext("Largest feature PSI"),
-        "color": "#7a5af8",
+        "color": PURPLE,
         "values": [_max_psi(d) if d else None for d in datas],
     }
     return {
@@ -85,8 +84,8 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         "sla": charts.line_chart(
             labels,
             [
-                _series(datas, ("sla", "first_contact_rate"), gettext("First contact"), "#2563eb"),
-                _series(datas, ("sla", "resolution_rate"), gettext("Resolution"), "#12b76a"),
+                _series(datas, ("sla", "first_contact_rate"), gettext("First contact"), BLUE),
+                _series(datas, ("sla", "resolution_rate"), gettext("Resolution"), GREEN),
             ],
             kind="pct",
             y_max=1.0,
@@ -95,8 +94,8 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         "contact": charts.line_chart(
             labels,
             [
-                _series(datas, ("first_contact_hours", "median"), gettext("Median"), "#1f3a5f"),
-                _series(datas, ("first_contact_hours", "p90"), gettext("p90"), "#f79009", dashed=True),
+                _series(datas, ("first_contact_hours", "median"), gettext("Median"), NAVY),
+                _series(datas, ("first_contact_hours", "p90"), gettext("p90"), AMBER, dashed=True),
             ],
             kind="hours",
             label=gettext("Hours to first contact per week"),
@@ -104,8 +103,8 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         "save": charts.line_chart(
             labels,
             [
-                _series(datas, ("outcomes", "total", "save_rate"), gettext("Save rate"), "#12b76a"),
-                _series(datas, ("lead_time", "share_ahead"), gettext("Alerted ≥ 30 days ahead"), "#7a5af8"),
+                _series(datas, ("outcomes", "total", "save_rate"), gettext("Save rate"), GREEN),
+                _series(datas, ("lead_time", "share_ahead"), gettext("Alerted ≥ 30 days ahead"), PURPLE),
             ],
             kind="pct",
             y_max=1.0,
@@ -134,8 +133,8 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         "value": charts.line_chart(
             labels,
             [
-                _series(datas, ("value", "ltv_retained"), gettext("LTV retained"), "#12b76a"),
-                _series(datas, ("value", "work_cost"), gettext("Cost of the work"), "#f04438", dashed=True),
+                _series(datas, ("value", "ltv_retained"), gettext("LTV retained"), GREEN),
+                _series(datas, ("value", "work_cost"), gettext("Cost of the work"), RED, dashed=True),
             ],
             kind="money",
             label=gettext("LTV retained and cost of the work per week"),
@@ -143,12 +142,12 @@ def trend_charts(labels: list[str], datas: list[dict | None], tiers: list[dict])
         "auc": charts.line_chart(
             labels,
             [
-                _series(datas, ("health", "performance", "roc_auc"), gettext("Realised ROC AUC"), "#1f3a5f"),
+                _series(datas, ("health", "performance", "roc_auc"), gettext("Realised ROC AUC"), NAVY),
                 _series(
                     datas,
                     ("health", "performance", "validation_roc_auc"),
                     gettext("Validation ROC AUC"),
-                    "#98a2b3",
+                    GREY,
                     dashed=True,
                 ),
             ],
@@ -250,7 +249,7 @@ def week_charts(data: dict) -> dict:
                     "value": cohorts["uplift"]["difference"],
                     "low": cohorts["uplift"]["low"],
                     "high": cohorts["uplift"]["high"],
-                    "color": "#2563eb",
+                    "color": BLUE,
                 }
             ],
             zero_line=True,
@@ -266,14 +265,14 @@ def week_charts(data: dict) -> dict:
                 for row in (
                     {
                         "label": gettext("%(tier)s · LTV retained") % {"tier": tier_name(tiers, str(t["tier"]))},
-                        "color": "#12b76a",
+                        "color": GREEN,
                         "value": data["value"]["by_tier"][str(t["tier"])]["ltv_retained"],
                         "note": gettext("%(count)s kept")
                         % {"count": data["value"]["by_tier"][str(t["tier"])]["retained"]},
                     },
                     {
                         "label": gettext("cost of the work"),
-                        "color": "#f04438",
+                        "color": RED,
                         "value": data["value"]["by_tier"][str(t["tier"])]["work_cost"],
                         "note": gettext("%(count)s resolved")
                         % {"count": data["value"]["by_tier"][str(t["tier"])]["resolved"]},
@@ -294,14 +293,14 @@ def week_charts(data: dict) -> dict:
     }
     if drift["available"]:
         rows = [
-            {"label": f["name"], "value": f["psi"], "color": "#d92d20" if f["is_flagged"] else "#7a5af8"}
+            {"label": f["name"], "value": f["psi"], "color": CRIMSON if f["is_flagged"] else PURPLE}
             for f in drift["features"][:DRIFT_ROWS]
         ]
         rows.append(
             {
                 "label": gettext("score"),
                 "value": drift["score_psi"],
-                "color": "#d92d20" if drift["is_score_flagged"] else "#1f3a5f",
+                "color": CRIMSON if drift["is_score_flagged"] else NAVY,
             }
         )
         out["drift"] = charts.hbars(

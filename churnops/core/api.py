@@ -4,6 +4,8 @@ from collections.abc import Callable, Mapping
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -17,7 +19,7 @@ class StrictSerializer(serializers.Serializer):
         if isinstance(data, Mapping):
             unknown = sorted(set(data) - {name for name, f in self.fields.items() if not f.read_only})
             if unknown:
-                raise serializers.ValidationError({str(name): ["unknown field"] for name in unknown})
+                raise serializers.ValidationError({str(name): [_("unknown field")] for name in unknown})
         return super().to_internal_value(data)
 
 
@@ -46,7 +48,9 @@ def allow(predicate: Callable, message: str | None = None) -> type[permissions.B
     return Allowed
 
 
-def allow_object(predicate: Callable, message: str = "you may not change this") -> type[permissions.BasePermission]:
+def allow_object(
+    predicate: Callable, message: str = gettext_lazy("you may not change this")
+) -> type[permissions.BasePermission]:
     """A DRF object permission class from `predicate(user, obj)`."""
 
     class AllowedObject(permissions.BasePermission):

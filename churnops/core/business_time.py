@@ -20,6 +20,24 @@ DAY = timedelta(days=1)
 MAX_SEARCH_DAYS = 3660
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalog (makemessages knows the name); this module stays Django-free."""
+    return message
+
+
+class Problem(str):
+    """A message in English that keeps its template and values, so that a page can show it translated
+    (`interventions.services.clocks.problem_text`)."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params):
+        problem = super().__new__(cls, template % params if params else template)
+        problem.template, problem.params = template, params
+        return problem
+
+
 class CalendarError(ValueError):
     """A calendar that cannot be used: bad time zone, bad or overlapping intervals, no working time at all."""
 
@@ -48,7 +66,7 @@ def _parse_time(text, where: str, errors: list[tuple[str, str]]) -> time | None:
             return time(0)
         return time(int(hh), int(mm))
     except (ValueError, TypeError):
-        errors.append((where, f"{text!r} is not a time HH:MM"))
+        errors.append((where, Problem(gettext_noop("%(text)s is not a time HH:MM"), text=repr(text))))
         return None
 
 
@@ -68,12 +86,24 @@ def validate_calendar(tz: str, hours: dict) -> tuple[Calendar | None, list[tuple
     try:
         ZoneInfo(str(tz))
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        errors.append(("timezone", f"unknown time zone {tz!r}"))
+        errors.append(("timezone", Problem(gettext_noop("unknown time zone %(zone)s"), zone=repr(tz))))
     if not isinstance(hours, dict):
-        return None, [*errors, ("hours", "must map weekdays (mon … sun) to lists of [start, end] times")]
+        return None, [
+            *errors,
+            ("hours", Problem(gettext_noop("must map weekdays (mon … sun) to lists of [start, end] times"))),
+        ]
     unknown = sorted(set(hours) - set(WEEKDAYS))
     if unknown:
-        errors.append(("hours", f"unknown weekday(s) {', '.join(map(str, unknown))} (use {', '.join(WEEKDAYS)})"))
+        errors.append(
+            (
+                "hours",
+                Problem(
+                    gettext_noop("unknown weekday(s) %(unknown)s (use %(known)s)"),
+                    unknown=", ".join(map(str, unknown)),
+                    known=", ".join(WEEKDAYS),
+                ),
+            )
+        )
     week: list[tuple[tuple[time, time], ...]] = []
     spans: list[tuple[int, int, str]] = []  # minutes from Monday 00:00
     for d, name in enumerate(WEEKDAYS):
@@ -81,7 +111,7 @@ def validate_calendar(tz: str, hours: dict) -> tuple[Calendar | None, list[tuple
         for i, pair in enumerate(hours.get(name) or []):
             where = f"hours.{name}[{i}]"
             if not isinstance(pair, list | tuple) or len(pair) != 2:
-                errors.append((where, "must be a [start, end] pair"))
+                errors.append((where, Problem(gettext_noop("must be a [start, end] pair"))))
                 continue
             start, end = _parse_time(pair[0], where, errors), _parse_time(pair[1], where, errors)
             if start is None or end is None:
@@ -92,7 +122,7 @@ def validate_calendar(tz: str, hours: dict) -> tuple[Calendar | None, list[tuple
         week.append(tuple(sorted(day)))
     errors += _overlaps(spans)
     if not errors and not spans:
-        errors.append(("hours", "a calendar needs at least one working interval"))
+        errors.append(("hours", Problem(gettext_noop("a calendar needs at least one working interval"))))
     if errors:
         return None, errors
     return Calendar(tz=str(tz), week=tuple(week)), []
@@ -106,7 +136,7 @@ def _overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[str, str]]:
     reach, reach_where = -1, ""
     for s, e, where in ordered:
         if s < reach:
-            errors.add((where, f"overlaps {reach_where}"))
+            errors.add((where, Problem(gettext_noop("overlaps %(other)s"), other=reach_where)))
         if e > reach:
             reach, reach_where = e, where
     return sorted(errors)

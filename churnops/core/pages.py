@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .roles import sees_team, user_roles
 
@@ -24,7 +26,9 @@ def render_page(request, template: str, context: dict, *, active: str, status: i
     return render(request, template, {**context, **nav_context(user, user_roles(user), active)}, status=status)
 
 
-def page(allowed: Callable | None = None, *, hide: bool = False, message: str = "you may not open this page"):
+def page(
+    allowed: Callable | None = None, *, hide: bool = False, message: str = gettext_lazy("you may not open this page")
+):
     """A page for signed-in users (else the login page) that the role predicate `allowed(user)` lets in.
 
     A refused user gets 403 with `message`; with `hide=True` a 404, for pages whose existence should not leak
@@ -38,7 +42,7 @@ def page(allowed: Callable | None = None, *, hide: bool = False, message: str = 
             user_roles(request.user)  # read once: the predicate and the header reuse them
             if allowed is not None and not allowed(request.user):
                 if hide:
-                    raise Http404("No such page.")
+                    raise Http404(_("No such page."))
                 raise PermissionDenied(message)
             return view(request, *args, **kwargs)
 

@@ -1,15 +1,16 @@
 """Roles (Django groups) and the predicates every app's permissions are built from."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
     """Django group names; each user's role is their group."""
 
-    ACCOUNT_MANAGER = "account_manager", "Account manager"
-    TEAM_LEAD = "team_lead", "Team lead"
-    CUSTOMER_SERVICE = "customer_service", "Customer service"
-    ADMIN = "admin", "Admin"
+    ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    TEAM_LEAD = "team_lead", _("Team lead")
+    CUSTOMER_SERVICE = "customer_service", _("Customer service")
+    ADMIN = "admin", _("Admin")
 
 
 # Group names a page has already read for its user (remember_roles): the nav's role checks then cost no query.

@@ -44,9 +44,12 @@ MIDDLEWARE = [
     "churnops.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # the browser's language (or the switcher's cookie); UserPreferencesMiddleware below lets a profile's win
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "churnops.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # last, as django-axes asks: it turns a locked-out login into the lockout page
@@ -103,7 +106,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# Each language is named in itself, so that a person finds theirs whatever the page's language is now.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# The project's catalog (pages, workflow, customers); scoring, reports, nightly and webhooks keep their own.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True

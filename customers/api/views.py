@@ -1,5 +1,6 @@
 """Customers API: customers visible to the user, and bulk upserts of customers and events."""
 
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -35,7 +36,7 @@ class BulkJSONParser(SafeJSONParser):
 
 
 # Admins and integration accounts (group 'integration') may load customers and events.
-CanBulkUpsert = allow(can_bulk_upsert, "only admins and integration accounts may bulk-upsert")
+CanBulkUpsert = allow(can_bulk_upsert, gettext_lazy("only admins and integration accounts may bulk-upsert"))
 
 
 BULK_RESPONSES = {

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from churnops.core.errors import Refusal
 
@@ -43,7 +44,11 @@ class ImportValidationError(Refusal):
 
     def __init__(self, errors):
         self.errors = list(errors)
-        super().__init__(f"{len(self.errors)} invalid value(s); first: {self.errors[0]}" if self.errors else "invalid")
+        super().__init__(
+            _("%(count)s invalid value(s); first: %(first)s") % {"count": len(self.errors), "first": self.errors[0]}
+            if self.errors
+            else _("invalid")
+        )
 
     def payload(self) -> dict:
         """The API's body beside detail and code: each problem with its row index, field and message."""

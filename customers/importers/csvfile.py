@@ -5,6 +5,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TextIO
 
+from django.utils.translation import gettext as _
+
 # --- CSV input ---------------------------------------------------------------------------------------------------
 from .base import ImportFileError, Row, RowError, UnreadableRow
 
@@ -15,7 +17,9 @@ def parse_column_map(pairs: Iterable[str] | None) -> dict[str, str]:
     for pair in pairs or ():
         ours, sep, theirs = pair.partition("=")
         if not sep or not ours.strip() or not theirs.strip():
-            raise ImportFileError(f"bad column mapping '{pair}': expected ours=theirs, e.g. occurred_at=date")
+            raise ImportFileError(
+                _("bad column mapping '%(pair)s': expected ours=theirs, e.g. occurred_at=date") % {"pair": pair}
+            )
         renames[theirs.strip()] = ours.strip()
     return renames
 
@@ -23,17 +27,21 @@ def parse_column_map(pairs: Iterable[str] | None) -> dict[str, str]:
 def _header(reader, renames, constants):
     source = [name.strip() for name in (reader.fieldnames or ())]
     if not source:
-        raise ImportFileError("the file is empty: expected a header line")
+        raise ImportFileError(_("the file is empty: expected a header line"))
     missing_sources = [theirs for theirs in renames if theirs not in source]
     if missing_sources:
-        raise ImportFileError(f"mapped column(s) not in the header: {', '.join(missing_sources)}")
+        raise ImportFileError(
+            _("mapped column(s) not in the header: %(value)s") % {"value": ", ".join(missing_sources)}
+        )
     header = [renames.get(name, name) for name in source]
     duplicates = sorted(name for name, count in Counter(header).items() if count > 1)
     if duplicates:
-        raise ImportFileError(f"column(s) given more than once: {', '.join(duplicates)}")
+        raise ImportFileError(_("column(s) given more than once: %(value)s") % {"value": ", ".join(duplicates)})
     clashes = sorted(set(header) & set(constants))
     if clashes:
-        raise ImportFileError(f"column(s) {', '.join(clashes)} in the file and also given as a fixed value")
+        raise ImportFileError(
+            _("column(s) %(value)s in the file and also given as a fixed value") % {"value": ", ".join(clashes)}
+        )
     return header
 
 
@@ -52,7 +60,8 @@ def csv_rows(
     missing = [name for name in required if name not in reader.fieldnames and name not in constants]
     if missing:
         raise ImportFileError(
-            f"missing required column(s): {', '.join(missing)} (header has: {', '.join(reader.fieldnames)})"
+            _("missing required column(s): %(value)s (header has: %(header)s)")
+            % {"value": ", ".join(missing), "header": ", ".join(reader.fieldnames)}
         )
     return _records(reader, constants)
 
@@ -68,7 +77,11 @@ def _records(reader: csv.DictReader, constants: Mapping[str, str]) -> Iterator[R
             return
         except csv.Error as exc:
             limit = csv.field_size_limit()
-            message = f"a field is larger than {limit // 1024} KB" if "field limit" in str(exc) else str(exc)
+            message = (
+                _("a field is larger than %(size)s KB") % {"size": limit // 1024}
+                if "field limit" in str(exc)
+                else str(exc)
+            )
             yield first_line, UnreadableRow(message)
             continue
         yield reader.line_num, {**row, **constants}
@@ -78,5 +91,5 @@ def format_errors(errors: list[RowError], *, limit: int = 50) -> list[str]:
     """Human-readable error lines, at most ``limit`` of them plus an "... and N more" line."""
     lines = [str(error) for error in errors[:limit]]
     if len(errors) > limit:
-        lines.append(f"... and {len(errors) - limit} more")
+        lines.append(_("... and %(count)s more") % {"count": len(errors) - limit})
     return lines

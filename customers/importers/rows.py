@@ -6,6 +6,7 @@ from datetime import UTC
 from functools import partial
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from ..choices import EVENT_KINDS, EventKind
 from .base import CUSTOMER_FIELDS, SURVEY_RANGE, CustomerRecord, EventRecord, KeyIndex, Row, RowError, _Invalid
@@ -23,7 +24,7 @@ from .values import (
 def _parse_lifetime_value(value):
     number = parse_number(value)
     if number is not None and number < 0:
-        raise _Invalid(f"must be >= 0, got {value}")
+        raise _Invalid(_("must be >= 0, got %(value)s") % {"value": value})
     return parse_money(value) or 0.0
 
 
@@ -47,7 +48,7 @@ def _customer_fields(check):
     fields = {name: check.get(name, parse) for name, parse in _CUSTOMER_PARSERS.items() if name in check.row}
     start, end = fields.get("contract_start"), fields.get("contract_end")
     if start and end and end < start:
-        check.fail("contract_end", f"{end} is before contract_start {start}")
+        check.fail("contract_end", _("%(end)s is before contract_start %(start)s") % {"end": end, "start": start})
     return fields
 
 
@@ -73,7 +74,11 @@ def validate_customer_rows(
         external_id = check.get("external_id", parse_text, required=True, max_length=64)
         fields, attributes = _customer_fields(check), _customer_attributes(check)
         if external_id and external_id in first_line:
-            check.fail("external_id", f"duplicate '{external_id}' (first on line {first_line[external_id]})")
+            check.fail(
+                "external_id",
+                _("duplicate '%(external_id)s' (first on line %(line)s)")
+                % {"external_id": external_id, "line": first_line[external_id]},
+            )
         elif external_id:
             first_line[external_id] = line
         errors.extend(check.errors)
@@ -84,19 +89,26 @@ def validate_customer_rows(
 
 def _check_event_values(check, kind, amount, value):
     if amount is not None and amount < 0:
-        check.fail("amount", f"must be >= 0, got {check.row['amount']}")
+        check.fail("amount", _("must be >= 0, got %(value)s") % {"value": check.row["amount"]})
     if kind == EventKind.SURVEY:
         low, high = SURVEY_RANGE
         if value is None and "value" not in {e.field for e in check.errors}:
-            check.fail("value", "is required for kind 'survey' (score 0-10)")
+            check.fail("value", _("is required for kind 'survey' (score 0-10)"))
         elif value is not None and not low <= value <= high:
-            check.fail("value", f"survey score must be within {low:g}..{high:g}, got {check.row['value']}")
+            check.fail(
+                "value",
+                _("survey score must be within %(low)s..%(high)s, got %(value)s")
+                % {"low": format(low, "g"), "high": format(high, "g"), "value": check.row["value"]},
+            )
 
 
 def _parse_kind(value):
     kind = parse_text(value, max_length=20).lower()
     if kind not in EVENT_KINDS:
-        raise _Invalid(f"unknown kind '{value}'; allowed: {', '.join(sorted(EVENT_KINDS))}")
+        raise _Invalid(
+            _("unknown kind '%(value)s'; allowed: %(allowed)s")
+            % {"value": value, "allowed": ", ".join(sorted(EVENT_KINDS))}
+        )
     return kind
 
 
@@ -107,7 +119,11 @@ def _parse_event(line, row):
     occurred_at = check.get("occurred_at", parse_past_datetime, required=True)
     amount, value = check.get("amount", parse_number), check.get("value", parse_number)
     if amount is not None and amount > settings.IMPORT_MAX_MONEY:
-        check.fail("amount", f"{check.row['amount']} is more than {settings.IMPORT_MAX_MONEY:g}")
+        check.fail(
+            "amount",
+            _("%(value)s is more than %(max)s")
+            % {"value": check.row["amount"], "max": format(settings.IMPORT_MAX_MONEY, "g")},
+        )
     external_id = check.get("external_id", parse_text, max_length=80)
     _check_event_values(check, kind, amount, value)
     if check.errors:
@@ -153,7 +169,11 @@ def validate_event_rows(
         elif record:
             key = (record.customer_external_id, record.external_id)
             if key in first_line:
-                message = f"duplicate '{record.external_id}' for customer '{key[0]}' (first on line {first_line[key]})"
+                message = _("duplicate '%(external_id)s' for customer '%(customer)s' (first on line %(line)s)") % {
+                    "external_id": record.external_id,
+                    "customer": key[0],
+                    "line": first_line[key],
+                }
                 row_errors, record = [RowError(line, "external_id", message)], None
             else:
                 first_line[key] = line

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from churnops.text import text_problem
 
@@ -22,11 +23,13 @@ def parse_text(value, *, max_length):
     if _blank(value):
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise _Invalid(f"expected text, got {value!r}")
+        raise _Invalid(_("expected text, got %(value)s") % {"value": repr(value)})
     text = str(value).strip()
     _check_storable(text)
     if len(text) > max_length:
-        raise _Invalid(f"'{text[:20]}...' is longer than {max_length} characters")
+        raise _Invalid(
+            _("'%(text)s...' is longer than %(max_length)s characters") % {"text": text[:20], "max_length": max_length}
+        )
     return text
 
 
@@ -41,13 +44,13 @@ def parse_number(value):
     if _blank(value):
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Invalid(f"expected a number, got {value!r}")
+        raise _Invalid(_("expected a number, got %(value)s") % {"value": repr(value)})
     try:
         number = float(value)
     except (ValueError, OverflowError):
-        raise _Invalid(f"cannot parse '{value}' as a number") from None
+        raise _Invalid(_("cannot parse '%(value)s' as a number") % {"value": value}) from None
     if not math.isfinite(number):
-        raise _Invalid(f"'{value}' is not a finite number")
+        raise _Invalid(_("'%(value)s' is not a finite number") % {"value": value})
     return number
 
 
@@ -60,7 +63,7 @@ def parse_date(value):
     try:
         return date.fromisoformat(str(value).strip())
     except (ValueError, OverflowError):
-        raise _Invalid(f"cannot parse '{value}' as a date (expected YYYY-MM-DD)") from None
+        raise _Invalid(_("cannot parse '%(value)s' as a date (expected YYYY-MM-DD)") % {"value": value}) from None
 
 
 def parse_datetime(value):
@@ -78,9 +81,12 @@ def parse_datetime(value):
         try:
             parsed = datetime.fromisoformat(str(value).strip())
         except (ValueError, OverflowError):
-            raise _Invalid(f"cannot parse '{value}' as a date/time") from None
+            raise _Invalid(_("cannot parse '%(value)s' as a date/time") % {"value": value}) from None
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        raise _Invalid(f"year {parsed.year} in '{value}' is outside {MIN_YEAR}..{MAX_YEAR}")
+        raise _Invalid(
+            _("year %(year)s in '%(value)s' is outside %(low)s..%(high)s")
+            % {"year": parsed.year, "value": value, "low": MIN_YEAR, "high": MAX_YEAR}
+        )
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, timezone.get_default_timezone())
 
 
@@ -88,12 +94,14 @@ def _attribute(value):
     if _blank(value):
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Invalid(f"expected text, got {value!r}")
+        raise _Invalid(_("expected text, got %(value)s") % {"value": repr(value)})
     text = str(value).strip()
     _check_storable(text)
     limit = settings.IMPORT_MAX_ATTRIBUTE_CHARS
     if len(text) > limit:
-        raise _Invalid(f"attribute value of {len(text)} characters is longer than {limit}")
+        raise _Invalid(
+            _("attribute value of %(count)s characters is longer than %(limit)s") % {"count": len(text), "limit": limit}
+        )
     return text
 
 
@@ -101,7 +109,9 @@ def parse_money(value):
     """A finite amount of money within 0..IMPORT_MAX_MONEY, or None for blank."""
     number = parse_number(value)
     if number is not None and not 0 <= number <= settings.IMPORT_MAX_MONEY:
-        raise _Invalid(f"{value} is outside 0..{settings.IMPORT_MAX_MONEY:g}")
+        raise _Invalid(
+            _("%(value)s is outside 0..%(max)s") % {"value": value, "max": format(settings.IMPORT_MAX_MONEY, "g")}
+        )
     return number
 
 
@@ -110,7 +120,9 @@ def parse_contract_date(value):
     parsed = parse_date(value)
     low, high = settings.IMPORT_CONTRACT_YEARS
     if parsed is not None and not low <= parsed.year <= high:
-        raise _Invalid(f"year {parsed.year} is outside {low}..{high}")
+        raise _Invalid(
+            _("year %(year)s is outside %(low)s..%(high)s") % {"year": parsed.year, "low": low, "high": high}
+        )
     return parsed
 
 
@@ -119,7 +131,10 @@ def parse_past_datetime(value):
     parsed = parse_datetime(value)
     latest = timezone.now() + timedelta(days=settings.IMPORT_FUTURE_DAYS)
     if parsed is not None and parsed > latest:
-        raise _Invalid(f"{value} is more than {settings.IMPORT_FUTURE_DAYS} day(s) in the future")
+        raise _Invalid(
+            _("%(value)s is more than %(days)s day(s) in the future")
+            % {"value": value, "days": settings.IMPORT_FUTURE_DAYS}
+        )
     return parsed
 
 
@@ -136,9 +151,9 @@ class _RowChecker:
             self.fail("row", row.message)
         elif self.shapeless:  # reported once; get() then yields None for every field
             self.row = {}
-            self.fail("row", f"expected an object with named fields, got {type(row).__name__}")
+            self.fail("row", _("expected an object with named fields, got %(type)s") % {"type": type(row).__name__})
         elif row.get(None):  # csv.DictReader puts surplus values under the None key
-            self.fail("row", f"has {len(row[None])} more value(s) than the header has columns")
+            self.fail("row", _("has %(count)s more value(s) than the header has columns") % {"count": len(row[None])})
 
     def fail(self, name, message):
         self.errors.append(RowError(self.line, name, message))
@@ -148,7 +163,7 @@ class _RowChecker:
             return None
         value = self.row.get(name)
         if required and _blank(value):
-            self.fail(name, "is required")
+            self.fail(name, _("is required"))
             return None
         try:
             return parser(value, **kwargs)

@@ -1,6 +1,7 @@
 """Playbooks and the offer kit over the API (admins only): list, read, create, replace, delete, through the
 services that validate, version and audit every change."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
@@ -12,7 +13,7 @@ from interventions.models import Offer, Playbook, PlaybookStep, PlaybookVersion
 from interventions.playbook_models import MAX_DUE_OFFSET_DAYS
 from interventions.services import offer_save, playbook_delete, playbook_save
 
-IsAdmin = allow(is_admin, "only admins may read and change playbooks and offers")
+IsAdmin = allow(is_admin, gettext_lazy("only admins may read and change playbooks and offers"))
 ADMIN_ONLY = [permissions.IsAuthenticated, IsAdmin]
 WRITE_REFUSALS = {
     400: OpenApiResponse(ErrorSerializer, description="invalid input; `field` names the first problem"),

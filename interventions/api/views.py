@@ -1,6 +1,7 @@
 """Work orders API: list and read through work_order_list(user=...), change state through the services."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -36,9 +37,9 @@ from .serializers import (
     WorkOrderSetStatusInputSerializer,
 )
 
-CanWorkOn = allow_object(can_work_on, "you may not change this work order")
-CanBulkReassign = allow(can_bulk_reassign, "only team leads and admins can reassign work orders")
-CanReassign = allow_object(can_reassign, "only team leads and admins can reassign work orders")
+CanWorkOn = allow_object(can_work_on, gettext_lazy("you may not change this work order"))
+CanBulkReassign = allow(can_bulk_reassign, gettext_lazy("only team leads and admins can reassign work orders"))
+CanReassign = allow_object(can_reassign, gettext_lazy("only team leads and admins can reassign work orders"))
 
 
 REFUSALS = {

@@ -42,6 +42,7 @@ from .playbooks import (
     work_order_step_tick,
     work_order_steps_open,
 )
+from .preferences import PreferenceInvalid, preferences_set
 from .reassign import reassign_rows, work_order_assign, work_orders_reassign
 from .sla import sla_sweep, work_orders_breached_announce
 from .work_orders import (
@@ -54,6 +55,8 @@ __all__ = [
     "ASSIGNMENT_ORDER",
     "DEFAULT_CAPACITY",
     "OVER_CAPACITY",
+    "PreferenceInvalid",
+    "preferences_set",
     "Assigner",
     "CalendarInputError",
     "Notice",

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from interventions.models import AgentProfile, WorkOrder
 from interventions.permissions import can_manage_agent
@@ -24,14 +25,14 @@ def agent_update(*, user, capacity: int, leave_from: date | None, leave_until: d
     `work_orders_reassign_absent`.
     """
     if by is not None and not can_manage_agent(by, user):
-        raise WorkOrderError("only admins may change capacity and leave", code="not_allowed")
+        raise WorkOrderError(_("only admins may change capacity and leave"), code="not_allowed")
     if not 0 <= capacity <= MAX_CAPACITY:
-        raise WorkOrderError(f"capacity must be between 0 and {MAX_CAPACITY}")
+        raise WorkOrderError(_("capacity must be between 0 and %(max)s") % {"max": MAX_CAPACITY})
     if leave_until and not leave_from:
-        raise WorkOrderError("a leave needs its first day")
+        raise WorkOrderError(_("a leave needs its first day"))
     if leave_from and leave_until and leave_until < leave_from:
-        raise WorkOrderError("the leave cannot end before it starts")
-    profile, _ = AgentProfile.objects.select_for_update().get_or_create(user=user)
+        raise WorkOrderError(_("the leave cannot end before it starts"))
+    profile, _created = AgentProfile.objects.select_for_update().get_or_create(user=user)
     profile.capacity, profile.leave_from, profile.leave_until = capacity, leave_from, leave_until
     profile.save(update_fields=["capacity", "leave_from", "leave_until"])
     user.agent = profile

@@ -8,6 +8,8 @@ recently contacted, or a tier without work orders. Over-capacity alerts are reco
 
 from datetime import date
 
+from django.utils.translation import gettext_noop
+
 from alerts.models import Alert
 from customers.models import Customer
 from scoring.lanes import NEW_CUSTOMER
@@ -16,10 +18,11 @@ from scoring.ml.policy import work_tiers
 from .assignment import team_capacity
 from .opening import work_orders_open_within_capacity
 
-OVER_CAPACITY = "over capacity"
-CONTROL_GROUP = "control group"
-SNOOZED = "snoozed"
-RECENTLY_CONTACTED = "recently contacted"
+# Stored on the alert in English (the API shows them as they are); pages translate them when shown.
+OVER_CAPACITY = gettext_noop("over capacity")
+CONTROL_GROUP = gettext_noop("control group")
+SNOOZED = gettext_noop("snoozed")
+RECENTLY_CONTACTED = gettext_noop("recently contacted")
 # Alert ids per UPDATE … WHERE id IN (…): well under SQLite's bound on query parameters.
 LANE_BATCH = 5000
 

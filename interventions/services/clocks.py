@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from churnops.core.business_time import (
     ALWAYS_OPEN,
     Calendar,
+    Problem,
     business_add,
     business_seconds,
     next_working_moment,
@@ -155,7 +157,7 @@ def clock_resume(wo: WorkOrder, *, cal: Calendar, by, now: datetime) -> tuple[li
                     before=due.isoformat(),
                     after=moved.isoformat(),
                     at=now,
-                    note="the clock stood still while waiting on the customer",
+                    note=gettext_noop("the clock stood still while waiting on the customer"),
                 )
             )
             setattr(wo, due_field, moved)
@@ -176,11 +178,18 @@ def clock_resume(wo: WorkOrder, *, cal: Calendar, by, now: datetime) -> tuple[li
 # --- calendars -----------------------------------------------------------------------------------------------------
 
 
+def problem_text(message: str) -> str:
+    """A business-time problem in the language of the request (the pure module keeps English and a template)."""
+    if isinstance(message, Problem):
+        return gettext(message.template) % message.params
+    return message
+
+
 def calendar_check(*, name: str, timezone: str, hours) -> None:
-    errors = [] if name and name.strip() else [("name", "a calendar needs a name")]
+    errors = [] if name and name.strip() else [("name", gettext("a calendar needs a name"))]
     _cal, problems = validate_calendar(timezone, hours)
     if errors or problems:
-        raise CalendarInputError(errors + problems)
+        raise CalendarInputError(errors + [(field, problem_text(message)) for field, message in problems])
 
 
 @transaction.atomic
@@ -204,7 +213,12 @@ def parse_holidays(text: str) -> tuple[list[dict], list[tuple[str, str]]]:
         try:
             day = date.fromisoformat(row[0].strip())
         except ValueError:
-            errors.append((f"holidays line {number}", f"{row[0].strip()!r} is not a date YYYY-MM-DD"))
+            errors.append(
+                (
+                    gettext("holidays line %(number)s") % {"number": number},
+                    gettext("%(text)s is not a date YYYY-MM-DD") % {"text": repr(row[0].strip())},
+                )
+            )
             continue
         holidays.append({"date": day.isoformat(), "name": ",".join(row[1:]).strip()[:80]})
     return holidays, errors

@@ -11,11 +11,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from interventions.models import AgentProfile, DailyDigest, WorkOrder, WorkOrderStep
 
-from .notifications import work_order_link
+from .notifications import in_locale_of, work_order_link
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def digest_recipients() -> list[User]:
     opted_out = Q(agent__wants_daily_digest=False)
     return list(
         User.objects.filter(is_active=True, work_orders__open_key__isnull=False)
+        .select_related("agent")
         .exclude(email="")
         .exclude(opted_out)
         .distinct()
@@ -70,6 +72,12 @@ def digest_recipients() -> list[User]:
 
 
 def digest_message(digest: Digest, connection=None) -> EmailMessage:
+    """The digest e-mail in its recipient's language, its times in their time zone."""
+    with in_locale_of(digest.user):
+        return _digest_message(digest, connection)
+
+
+def _digest_message(digest: Digest, connection) -> EmailMessage:
     body = render_to_string(
         "interventions/daily_digest.txt",
         {
@@ -80,10 +88,12 @@ def digest_message(digest: Digest, connection=None) -> EmailMessage:
             "queue_url": f"{settings.CHURNOPS_BASE_URL.rstrip('/')}{reverse('interventions:queue')}",
         },
     )
-    subject = (
-        f"[ChurnOps] {digest.day:%a %d %b}: {len(digest.due_steps)} steps due, "
-        f"{len(digest.new_work_orders)} new, {len(digest.breaches)} breached"
-    )
+    subject = "[ChurnOps] " + _("%(day)s: %(steps)s steps due, %(new)s new, %(breached)s breached") % {
+        "day": dateformat.format(digest.day, _("D d M")),
+        "steps": len(digest.due_steps),
+        "new": len(digest.new_work_orders),
+        "breached": len(digest.breaches),
+    }
     return EmailMessage(
         subject=subject,
         body=body,
@@ -125,5 +135,5 @@ def digests_send(*, day: date | None = None) -> int:
 @transaction.atomic
 def digest_preference_set(*, user: User, wants: bool) -> AgentProfile:
     """A person turns their own daily digest on or off (in their agent profile)."""
-    profile, _ = AgentProfile.objects.update_or_create(user=user, defaults={"wants_daily_digest": wants})
+    profile, _created = AgentProfile.objects.update_or_create(user=user, defaults={"wants_daily_digest": wants})
     return profile

@@ -1,15 +1,19 @@
 """Notifications: rows listed in the app for the recipient, e-mailed once after the writing transaction commits."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext as _
 
 from interventions.models import Notification
 
@@ -29,6 +33,25 @@ class Notice:
     body: str = ""
     work_order_id: int | None = None
     deliver_after: datetime | None = None  # held until then (the recipient's next working moment)
+
+
+@contextmanager
+def in_locale_of(user):
+    """Write a notice or an e-mail in its recipient's language and time zone (their profile's; else the
+    installation's LANGUAGE_CODE and TIME_ZONE). Callers load `user.agent` with the user where they can."""
+    try:
+        profile = user.agent if user is not None else None
+    except ObjectDoesNotExist:
+        profile = None
+    language = (profile and profile.language) or settings.LANGUAGE_CODE
+    zone = (profile and profile.timezone) or settings.TIME_ZONE
+    with translation.override(language), timezone.override(ZoneInfo(zone)):
+        yield
+
+
+def moment_text(moment: datetime) -> str:
+    """A moment in the active time zone with the zone named: "2025-06-30 21:00 CEST"."""
+    return dateformat.format(timezone.localtime(moment), "Y-m-d H:i T")
 
 
 def work_order_link(work_order_id: int) -> str:
@@ -106,7 +129,7 @@ def notifications_email(*, ids: list[int]) -> int:
     pending = list(
         Notification.objects.filter(id__in=ids, emailed_at__isnull=True)
         .exclude(held)
-        .select_related("recipient")
+        .select_related("recipient__agent")
         .order_by("id")
     )
     sent = 0
@@ -129,7 +152,9 @@ def notifications_email(*, ids: list[int]) -> int:
 def _message(notification: Notification, connection) -> EmailMessage:
     body = notification.body
     if notification.work_order_id:
-        body = f"{body}\n\nOpen the work order: {work_order_link(notification.work_order_id)}".strip()
+        with in_locale_of(notification.recipient):
+            link = _("Open the work order: %(link)s") % {"link": work_order_link(notification.work_order_id)}
+        body = f"{body}\n\n{link}".strip()
     return EmailMessage(
         subject=f"[ChurnOps] {notification.subject}",
         body=body,

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from churnops.core.errors import Conflict, Refusal
 from churnops.core.roles import Role, is_admin, is_team_lead, user_roles
@@ -17,7 +18,7 @@ from interventions.defaults import DEFAULT_OFFERS
 from interventions.models import Offer, OfferApproval, WorkOrder
 from interventions.permissions import can_view_work_order, can_work_on
 
-from .notifications import Notice, notifications_send
+from .notifications import Notice, in_locale_of, notifications_send
 
 OFFER_FIELDS = ("name", "description", "cost", "approval_limits", "is_active")
 
@@ -47,21 +48,25 @@ def offer_needs_approval(user, offer: Offer) -> bool:
 
 
 def offer_problems(data: dict) -> list[tuple[str, str]]:
-    problems = [(k, "unknown field") for k in sorted(set(data) - set(OFFER_FIELDS))]
+    problems = [(k, _("unknown field")) for k in sorted(set(data) - set(OFFER_FIELDS))]
     if not str(data.get("name") or "").strip():
-        problems.append(("name", "an offer needs a name"))
+        problems.append(("name", _("an offer needs a name")))
     cost = data.get("cost")
     if isinstance(cost, bool) or not isinstance(cost, int | float) or cost < 0:
-        problems.append(("cost", f"must be a number >= 0, got {cost!r}"))
+        problems.append(("cost", _("must be a number >= 0, got %(value)s") % {"value": repr(cost)}))
     limits = data.get("approval_limits", {})
     if not isinstance(limits, dict):
-        problems.append(("approval_limits", "must map roles to the highest cost they give without approval"))
+        problems.append(("approval_limits", _("must map roles to the highest cost they give without approval")))
     else:
         for role, limit in limits.items():
             if role not in Role.values:
-                problems.append((f"approval_limits.{role}", f"unknown role; one of {', '.join(Role.values)}"))
+                problems.append(
+                    (f"approval_limits.{role}", _("unknown role; one of %(roles)s") % {"roles": ", ".join(Role.values)})
+                )
             elif isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 0:
-                problems.append((f"approval_limits.{role}", f"must be a number >= 0, got {limit!r}"))
+                problems.append(
+                    (f"approval_limits.{role}", _("must be a number >= 0, got %(value)s") % {"value": repr(limit)})
+                )
     return problems
 
 
@@ -69,7 +74,7 @@ def offer_problems(data: dict) -> list[tuple[str, str]]:
 def offer_save(*, data: dict, by, offer: Offer | None = None) -> Offer:
     """Create or change an offer of the kit (admins). Offers already given keep the cost they were given at."""
     if by is not None and not is_admin(by):
-        raise OfferRefused("only admins may change the offer kit", code="not_allowed")
+        raise OfferRefused(_("only admins may change the offer kit"), code="not_allowed")
     problems = offer_problems(data)
     if problems:
         field, message = problems[0]
@@ -82,7 +87,7 @@ def offer_save(*, data: dict, by, offer: Offer | None = None) -> Offer:
         with transaction.atomic():
             offer.save()
     except IntegrityError:
-        raise Conflict("another offer has this name", code="duplicate_name", field="name") from None
+        raise Conflict(_("another offer has this name"), code="duplicate_name", field="name") from None
     return offer
 
 
@@ -104,9 +109,9 @@ def can_decide_offer(user, approval: OfferApproval) -> bool:
 def offer_approval_request(*, work_order: WorkOrder, offer: Offer, by, note: str = "") -> OfferApproval:
     """Ask a lead to approve an offer above the requester's limit; the approvers are notified once."""
     if not can_work_on(by, work_order):
-        raise OfferRefused("you may not work on this work order", code="not_allowed")
+        raise OfferRefused(_("you may not work on this work order"), code="not_allowed")
     if not offer.is_active:
-        raise OfferRefused(f"the offer '{offer.name}' is no longer in the kit", field="offer")
+        raise OfferRefused(_("the offer '%(offer)s' is no longer in the kit") % {"offer": offer.name}, field="offer")
     live = OfferApproval.objects.filter(
         work_order=work_order, offer=offer, status__in=[OfferApprovalStatus.PENDING, OfferApprovalStatus.APPROVED]
     ).first()
@@ -115,21 +120,32 @@ def offer_approval_request(*, work_order: WorkOrder, offer: Offer, by, note: str
     approval = OfferApproval.objects.create(
         work_order=work_order, offer=offer, requested_by=by, requested_at=timezone.now(), note=note[:300]
     )
-    who = by.get_full_name() or by.username
     notifications_send(
-        [
-            Notice(
-                recipient_id=approver.id,
-                kind=NotificationKind.OFFER_APPROVAL,
-                work_order_id=work_order.pk,
-                subject=f"Approve {offer.name} ({offer.cost:,.0f}) for WO-{work_order.pk}?",
-                body=f"{who} asks to give {offer.name} (cost {offer.cost:,.2f}) on WO-{work_order.pk}. {note}".strip(),
-            )
-            for approver in offer_approvers(by)
-            if approver.id != by.id
-        ]
+        [_approval_notice(approver, approval, note) for approver in offer_approvers(by) if approver.id != by.id]
     )
     return approval
+
+
+def _approval_notice(approver, approval: OfferApproval, note: str) -> Notice:
+    offer, pk, by = approval.offer, approval.work_order_id, approval.requested_by
+    with in_locale_of(approver):
+        return Notice(
+            recipient_id=approver.id,
+            kind=NotificationKind.OFFER_APPROVAL,
+            work_order_id=pk,
+            subject=_("Approve %(offer)s (%(cost)s) for WO-%(pk)s?")
+            % {"offer": offer.name, "cost": f"{offer.cost:,.0f}", "pk": pk},
+            body=(
+                _("%(who)s asks to give %(offer)s (cost %(cost)s) on WO-%(pk)s.")
+                % {
+                    "who": by.get_full_name() or by.username,
+                    "offer": offer.name,
+                    "cost": f"{offer.cost:,.2f}",
+                    "pk": pk,
+                }
+                + f" {note}"
+            ).strip(),
+        )
 
 
 @transaction.atomic
@@ -141,21 +157,29 @@ def offer_approval_decide(*, approval: OfferApproval, approve: bool, by, note: s
         .get(pk=approval.pk)
     )
     if not can_decide_offer(by, approval):
-        raise OfferRefused("only the requester's team lead or an admin may decide this offer", code="not_allowed")
+        raise OfferRefused(_("only the requester's team lead or an admin may decide this offer"), code="not_allowed")
     if approval.status != OfferApprovalStatus.PENDING:
-        raise Conflict(f"this request is already {approval.get_status_display().lower()}", code="already_decided")
+        raise Conflict(
+            _("this request is already %(status)s") % {"status": approval.get_status_display().lower()},
+            code="already_decided",
+        )
     approval.status = OfferApprovalStatus.APPROVED if approve else OfferApprovalStatus.DECLINED
     approval.decided_by, approval.decided_at = by, timezone.now()
     approval.save(update_fields=["status", "decided_by", "decided_at"])
-    verdict = "approved" if approve else "declined"
+    with in_locale_of(approval.requested_by):
+        values = {"offer": approval.offer.name, "pk": approval.work_order_id, "who": by.get_full_name() or by.username}
+        if approve:
+            subject, body = _("%(offer)s for WO-%(pk)s approved") % values, _("%(who)s approved %(offer)s.") % values
+        else:
+            subject, body = _("%(offer)s for WO-%(pk)s declined") % values, _("%(who)s declined %(offer)s.") % values
     notifications_send(
         [
             Notice(
                 recipient_id=approval.requested_by_id,
                 kind=NotificationKind.OFFER_DECIDED,
                 work_order_id=approval.work_order_id,
-                subject=f"{approval.offer.name} for WO-{approval.work_order_id} {verdict}",
-                body=f"{by.get_full_name() or by.username} {verdict} {approval.offer.name}. {note}".strip(),
+                subject=subject,
+                body=f"{body} {note}".strip(),
             )
         ]
     )
@@ -168,7 +192,7 @@ def offer_for_action(*, work_order: WorkOrder, offer: Offer, by) -> OfferApprova
     Returns the approval to mark used, or None when none is needed. Raises OfferNeedsApproval otherwise.
     """
     if not offer.is_active:
-        raise OfferRefused(f"the offer '{offer.name}' is no longer in the kit", field="offer")
+        raise OfferRefused(_("the offer '%(offer)s' is no longer in the kit") % {"offer": offer.name}, field="offer")
     if not offer_needs_approval(by, offer):
         return None
     approval = (
@@ -179,8 +203,8 @@ def offer_for_action(*, work_order: WorkOrder, offer: Offer, by) -> OfferApprova
     if approval is None:
         limit = offer_limit(by, offer)
         raise OfferNeedsApproval(
-            f"{offer.name} costs {offer.cost:,.0f}, above your limit of {limit:,.0f}: "
-            "ask your team lead to approve it first",
+            _("%(offer)s costs %(cost)s, above your limit of %(limit)s: ask your team lead to approve it first")
+            % {"offer": offer.name, "cost": f"{offer.cost:,.0f}", "limit": f"{limit:,.0f}"},
             field="offer",
         )
     return approval

@@ -5,6 +5,7 @@ from dataclasses import field as dc_field
 from datetime import date, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from churnops.core.bulk import model_insert
 from interventions.choices import CONTACT_ACTIONS
@@ -225,7 +226,7 @@ def _refresh_open(
                         before=f"{wo.priority:.1f}",
                         after=f"{priority:.1f}",
                         at=now,
-                        note="re-scored",
+                        note=gettext_noop("re-scored"),
                     )
                 )
                 wo.priority, wo.probability = priority, c["probability"]
@@ -245,7 +246,7 @@ def _raise_tier(wo: WorkOrder, tier: dict, now, book: ClockBook) -> list:
             before=wo.tier,
             after=tier["tier"],
             at=now,
-            note="re-score put the customer in a more urgent tier",
+            note=gettext_noop("re-score put the customer in a more urgent tier"),
         )
     ]
     wo.tier = tier["tier"]

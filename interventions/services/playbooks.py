@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from churnops.core.errors import Refusal
 from churnops.core.roles import is_admin
@@ -33,7 +34,9 @@ class PlaybookInvalid(Refusal):
         self.problems = problems
         field, message = problems[0]
         super().__init__(
-            f"{field}: {message}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""), field=field
+            f"{field}: {message}"
+            + (" " + _("(and %(count)s more)") % {"count": len(problems) - 1} if len(problems) > 1 else ""),
+            field=field,
         )
 
     def payload(self) -> dict:
@@ -52,27 +55,32 @@ def _is_int(value) -> bool:
 def _list_problems(data: dict, key: str, kind) -> list[tuple[str, str]]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, kind) and not isinstance(v, bool) for v in value):
-        return [(key, f"must be a list of {'numbers' if kind is int else 'texts'}")]
+        return [(key, _("must be a list of numbers") if kind is int else _("must be a list of texts"))]
     return []
 
 
 def _step_problems(i: int, step) -> list[tuple[str, str]]:
     where = f"steps[{i}]"
     if not isinstance(step, dict):
-        return [(where, "must be an object")]
-    problems = [(f"{where}.{k}", "unknown field") for k in sorted(set(step) - set(STEP_FIELDS))]
+        return [(where, _("must be an object"))]
+    problems = [(f"{where}.{k}", _("unknown field")) for k in sorted(set(step) - set(STEP_FIELDS))]
     if not str(step.get("title") or "").strip():
-        problems.append((f"{where}.title", "a step needs a title"))
+        problems.append((f"{where}.title", _("a step needs a title")))
     if step.get("channel") not in StepChannel.values:
         problems.append(
-            (f"{where}.channel", f"unknown channel {step.get('channel')!r}; one of {', '.join(StepChannel.values)}")
+            (
+                f"{where}.channel",
+                _("unknown channel %(channel)s; one of %(known)s")
+                % {"channel": repr(step.get("channel")), "known": ", ".join(StepChannel.values)},
+            )
         )
     offset = step.get("due_offset_days", 0)
     if not _is_int(offset) or not 0 <= offset <= MAX_DUE_OFFSET_DAYS:
         problems.append(
             (
                 f"{where}.due_offset_days",
-                f"must be a whole number of days from 0 to {MAX_DUE_OFFSET_DAYS}, got {offset!r}",
+                _("must be a whole number of days from 0 to %(max)s, got %(value)s")
+                % {"max": MAX_DUE_OFFSET_DAYS, "value": repr(offset)},
             )
         )
     return problems
@@ -80,14 +88,14 @@ def _step_problems(i: int, step) -> list[tuple[str, str]]:
 
 def playbook_problems(data: dict) -> list[tuple[str, str]]:
     """Every problem of a proposed playbook, each as (field, message)."""
-    problems = [(k, "unknown field") for k in sorted(set(data) - {*PLAYBOOK_FIELDS, "steps"})]
+    problems = [(k, _("unknown field")) for k in sorted(set(data) - {*PLAYBOOK_FIELDS, "steps"})]
     if not str(data.get("name") or "").strip():
-        problems.append(("name", "a playbook needs a name"))
+        problems.append(("name", _("a playbook needs a name")))
     problems += _list_problems(data, "tiers", int) + _list_problems(data, "segments", str)
     problems += _list_problems(data, "signals", str)
     steps = data.get("steps")
     if not isinstance(steps, list) or not steps:
-        return [*problems, ("steps", "a playbook needs at least one step")]
+        return [*problems, ("steps", _("a playbook needs at least one step"))]
     for i, step in enumerate(steps):
         problems += _step_problems(i, step)
     return problems
@@ -136,7 +144,7 @@ def playbook_snapshot(*, playbook: Playbook, by=None, comment: str = "") -> Play
 
 def _require_admin(by) -> None:
     if by is not None and not is_admin(by):
-        raise PlaybookRefused("only admins may change playbooks and offers")
+        raise PlaybookRefused(_("only admins may change playbooks and offers"))
 
 
 @transaction.atomic
@@ -151,7 +159,7 @@ def playbook_save(*, data: dict, by, playbook: Playbook | None = None, comment: 
     if playbook is not None:
         clash = clash.exclude(pk=playbook.pk)
     if clash.exists():
-        problems.append(("name", "another playbook has this name"))
+        problems.append(("name", _("another playbook has this name")))
     if problems:
         raise PlaybookInvalid(problems)
     playbook = playbook or Playbook()

@@ -4,6 +4,7 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from interventions.choices import NotificationKind
 from interventions.models import WorkOrder
@@ -11,7 +12,7 @@ from interventions.permissions import can_reassign, is_admin, is_team_lead
 from interventions.selectors import assignable_users, work_order_list
 
 from .common import WorkOrderError, event_row, events_write, username
-from .notifications import Notice, notifications_send
+from .notifications import Notice, in_locale_of, notifications_send
 from .work_orders import work_order_locked
 
 
@@ -19,7 +20,7 @@ from .work_orders import work_order_locked
 def work_order_assign(*, work_order: WorkOrder, assignee, by, note: str = "") -> WorkOrder:
     wo = work_order_locked(work_order)
     if by is not None and not can_reassign(by, wo):
-        raise WorkOrderError("only team leads and admins can reassign work orders", code="not_allowed")
+        raise WorkOrderError(_("only team leads and admins can reassign work orders"), code="not_allowed")
     if wo.assignee_id != (assignee.id if assignee else None):
         reassign_rows([wo], {wo.id: assignee}, by=by, note=note)
         wo.assignee = assignee
@@ -35,17 +36,20 @@ def work_orders_reassign(*, work_order_ids, assignee, by, note: str = "") -> int
     """
     ids = sorted({int(i) for i in work_order_ids})
     if not ids:
-        raise WorkOrderError("select at least one work order")
+        raise WorkOrderError(_("select at least one work order"))
     if by is not None and not (is_admin(by) or is_team_lead(by)):
-        raise WorkOrderError("only team leads and admins can reassign work orders", code="not_allowed")
+        raise WorkOrderError(_("only team leads and admins can reassign work orders"), code="not_allowed")
     if assignee is None or not assignable_users(by=by).filter(pk=assignee.pk).exists():
-        raise WorkOrderError("choose an active member of your team", code="assignee_not_in_team")
+        raise WorkOrderError(_("choose an active member of your team"), code="assignee_not_in_team")
     scope = work_order_list(user=by) if by is not None else WorkOrder.objects.all()
     rows = list(scope.select_for_update(of=("self",)).filter(id__in=ids, open_key__isnull=False).order_by("id"))
     if len(rows) != len(ids):
         raise WorkOrderError(
-            f"{len(ids) - len(rows)} of the {len(ids)} selected work orders are closed or not "
-            "in your team; nothing was reassigned"
+            _(
+                "%(missing)s of the %(selected)s selected work orders are closed or not in your team; "
+                "nothing was reassigned"
+            )
+            % {"missing": len(ids) - len(rows), "selected": len(ids)}
         )
     moving = [wo for wo in rows if wo.assignee_id != assignee.id]
     return reassign_rows(moving, dict.fromkeys((wo.id for wo in moving), assignee), by=by, note=note)
@@ -92,23 +96,26 @@ def reassign_rows(rows: list[WorkOrder], targets: dict, *, by, note: str, notify
 
 def _assigned_notices(target, group: list[WorkOrder], by) -> list[Notice]:
     who = (by.get_full_name() or by.username) if by is not None else "ChurnOps"
-    if len(group) == 1:
-        wo = group[0]
+    with in_locale_of(target):
+        if len(group) == 1:
+            wo = group[0]
+            return [
+                Notice(
+                    recipient_id=target.id,
+                    kind=NotificationKind.ASSIGNED,
+                    work_order_id=wo.id,
+                    subject=_("WO-%(pk)s was assigned to you") % {"pk": wo.id},
+                    body=_("%(who)s assigned WO-%(pk)s (tier %(tier)s) to you.")
+                    % {"who": who, "pk": wo.id, "tier": wo.tier},
+                )
+            ]
+        listed = ", ".join(f"WO-{wo.id}" for wo in group[:20]) + (" …" if len(group) > 20 else "")
         return [
             Notice(
                 recipient_id=target.id,
-                kind=NotificationKind.ASSIGNED,
-                work_order_id=wo.id,
-                subject=f"WO-{wo.id} was assigned to you",
-                body=f"{who} assigned WO-{wo.id} (tier {wo.tier}) to you.",
+                kind=NotificationKind.ASSIGNED_MANY,
+                subject=_("%(count)s work orders were assigned to you") % {"count": len(group)},
+                body=_("%(who)s assigned %(count)s work orders to you: %(listed)s.")
+                % {"who": who, "count": len(group), "listed": listed},
             )
         ]
-    listed = ", ".join(f"WO-{wo.id}" for wo in group[:20]) + (" …" if len(group) > 20 else "")
-    return [
-        Notice(
-            recipient_id=target.id,
-            kind=NotificationKind.ASSIGNED_MANY,
-            subject=f"{len(group)} work orders were assigned to you",
-            body=f"{who} assigned {len(group)} work orders to you: {listed}.",
-        )
-    ]

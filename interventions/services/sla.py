@@ -15,6 +15,9 @@ from django.db import transaction
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from interventions.choices import AT_RISK_KIND, BREACHED_KIND, ESCALATED_KIND, Role, SlaClock
 from interventions.models import SlaSweep, WorkOrder, WorkOrderEvent
@@ -25,7 +28,7 @@ from .announce import work_order_payload
 from .assignment import Assigner, is_available
 from .clocks import ClockBook, clock_book, deliver_after
 from .common import batched, event_row, events_write, username
-from .notifications import Notice, notifications_send
+from .notifications import Notice, in_locale_of, moment_text, notifications_send
 from .reassign import reassign_rows
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,10 @@ AT_RISK_ELAPSED_TO_LEFT = 4
 # Breaches of this tier are handed to a team lead when the assignee is not one.
 LEAD_TAKES_BREACHES_OF_TIER = 1
 CLOCK_WORDS = {SlaClock.FIRST_CONTACT: "first-contact", SlaClock.RESOLUTION: "resolution"}
+# The clock's name in notices, in the recipient's language.
+CLOCK_NAMES = {SlaClock.FIRST_CONTACT: gettext_lazy("first-contact"), SlaClock.RESOLUTION: gettext_lazy("resolution")}
+# Timeline notes are stored once for everyone, in English and without a clock time: the due times are on the page
+# in the reader's zone, and the at-risk line itself says what the old note said.
 
 
 def _clock_alias(due: str, now: datetime) -> dict:
@@ -210,12 +217,30 @@ def _claim_and_handle(step: Step, chunk: list[int], sweep: SlaSweep, people: _Pe
 
 
 def _subject(wo: WorkOrder, what: str) -> str:
-    return f"{what}: WO-{wo.pk} {wo.customer.name or wo.customer.external_id} (tier {wo.tier})"
+    return _("%(what)s: WO-%(pk)s %(customer)s (tier %(tier)s)") % {
+        "what": what,
+        "pk": wo.pk,
+        "customer": wo.customer.name or wo.customer.external_id,
+        "tier": wo.tier,
+    }
+
+
+def _at_risk_notice(step: Step, wo: WorkOrder, people: _People) -> Notice:
+    with in_locale_of(wo.assignee):
+        clock = CLOCK_NAMES[step.clock]
+        return Notice(
+            recipient_id=wo.assignee_id,
+            kind=AT_RISK_KIND[step.clock],
+            work_order_id=wo.pk,
+            subject=_subject(wo, capfirst(_("%(clock)s SLA at risk") % {"clock": clock})),
+            body=_("80%% of the %(clock)s SLA of WO-%(pk)s has elapsed; it is due %(due)s.")
+            % {"clock": clock, "pk": wo.pk, "due": moment_text(getattr(wo, step.due))},
+            deliver_after=people.hold_until(wo, wo.assignee),
+        )
 
 
 def _at_risk(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _People, now: datetime) -> list[Notice]:
     """Warn the assignee; the warning waits for their working hours."""
-    words = CLOCK_WORDS[step.clock]
     events_write(
         [
             event_row(
@@ -225,25 +250,12 @@ def _at_risk(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _People
                 before="",
                 after=step.clock,
                 at=now,
-                note=f"80% of the {words} SLA has elapsed; due {getattr(wo, step.due):%Y-%m-%d %H:%M} UTC",
             )
             for wo in rows
         ]
     )
     sweep.at_risk += len(rows)
-    return [
-        Notice(
-            recipient_id=wo.assignee_id,
-            kind=AT_RISK_KIND[step.clock],
-            work_order_id=wo.pk,
-            subject=_subject(wo, f"{words.capitalize()} SLA at risk"),
-            body=f"80% of the {words} SLA of WO-{wo.pk} has elapsed; it is due "
-            f"{getattr(wo, step.due):%Y-%m-%d %H:%M} UTC.",
-            deliver_after=people.hold_until(wo, wo.assignee),
-        )
-        for wo in rows
-        if wo.assignee_id
-    ]
+    return [_at_risk_notice(step, wo, people) for wo in rows if wo.assignee_id]
 
 
 def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _People, now: datetime) -> list[Notice]:
@@ -259,7 +271,7 @@ def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _Peopl
                 at=now,
                 before=SlaClock.FIRST_CONTACT if wo.breach_count > 1 else "",
                 after=step.clock,
-                note=f"{words} SLA passed (due {due:%Y-%m-%d %H:%M} UTC); breach #{wo.breach_count}",
+                note=f"{words} SLA passed; breach #{wo.breach_count}",
             )
         )
         recipients = {u.id: u for u in people.escalation_recipients(wo)}
@@ -270,16 +282,7 @@ def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _Peopl
                 targets[wo.id] = lead
                 recipients[lead.id] = lead
         if wo.assignee_id:
-            notices.append(
-                Notice(
-                    recipient_id=wo.assignee_id,
-                    kind=BREACHED_KIND[step.clock],
-                    work_order_id=wo.pk,
-                    subject=_subject(wo, f"{words.capitalize()} SLA breached"),
-                    body=f"The {words} SLA of WO-{wo.pk} passed at {due:%Y-%m-%d %H:%M} UTC.",
-                    deliver_after=people.hold_until(wo, wo.assignee),
-                )
-            )
+            notices.append(_breached_notice(step, wo, due, people))
         recipients.pop(wo.assignee_id, None)
         handed = f" and handed to {targets[wo.id].username}" if wo.id in targets else ""
         events.append(
@@ -294,15 +297,8 @@ def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _Peopl
             )
         )
         notices += [
-            Notice(
-                recipient_id=uid,
-                kind=ESCALATED_KIND[step.clock],
-                work_order_id=wo.pk,
-                subject=_subject(wo, f"Escalation: {words} SLA breached"),
-                body=f"The {words} SLA of WO-{wo.pk} (assignee {username(wo.assignee) or 'nobody'}) "
-                f"passed at {due:%Y-%m-%d %H:%M} UTC."
-                + (" The work order is now yours." if targets.get(wo.id) and targets[wo.id].id == uid else ""),
-                deliver_after=people.hold_until(wo, recipients[uid], escalation=True),
+            _escalation_notice(
+                step, wo, due, recipients[uid], people, taken=uid == getattr(targets.get(wo.id), "id", None)
             )
             for uid in sorted(recipients)
         ]
@@ -317,6 +313,39 @@ def _breached(step: Step, rows: list[WorkOrder], sweep: SlaSweep, people: _Peopl
         notify=False,
     )
     return notices
+
+
+def _breached_notice(step: Step, wo: WorkOrder, due: datetime, people: _People) -> Notice:
+    with in_locale_of(wo.assignee):
+        clock = CLOCK_NAMES[step.clock]
+        return Notice(
+            recipient_id=wo.assignee_id,
+            kind=BREACHED_KIND[step.clock],
+            work_order_id=wo.pk,
+            subject=_subject(wo, capfirst(_("%(clock)s SLA breached") % {"clock": clock})),
+            body=_("The %(clock)s SLA of WO-%(pk)s passed at %(due)s.")
+            % {"clock": clock, "pk": wo.pk, "due": moment_text(due)},
+            deliver_after=people.hold_until(wo, wo.assignee),
+        )
+
+
+def _escalation_notice(step: Step, wo: WorkOrder, due: datetime, recipient, people: _People, *, taken: bool) -> Notice:
+    with in_locale_of(recipient):
+        clock = CLOCK_NAMES[step.clock]
+        body = _("The %(clock)s SLA of WO-%(pk)s (assignee %(assignee)s) passed at %(due)s.") % {
+            "clock": clock,
+            "pk": wo.pk,
+            "assignee": username(wo.assignee) or _("nobody"),
+            "due": moment_text(due),
+        }
+        return Notice(
+            recipient_id=recipient.id,
+            kind=ESCALATED_KIND[step.clock],
+            work_order_id=wo.pk,
+            subject=_subject(wo, _("Escalation: %(clock)s SLA breached") % {"clock": clock}),
+            body=body + (" " + _("The work order is now yours.") if taken else ""),
+            deliver_after=people.hold_until(wo, recipient, escalation=True),
+        )
 
 
 def work_orders_breached_announce(*, sweep_id: int) -> int:

@@ -4,6 +4,8 @@ Opening (and refreshing) work orders from alerts is in opening.py, reassignment 
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from interventions.choices import CONTACT_ACTIONS, TRANSITIONS, ActionKind, Outcome, Reason
 from interventions.choices import WorkOrderStatus as Status
@@ -27,11 +29,16 @@ def work_order_set_status(*, work_order: WorkOrder, status: str, by, note: str =
     """Move along TRANSITIONS; reopening a resolved work order gives it a fresh resolution clock if its ran out."""
     wo = work_order_locked(work_order)
     if by is not None and not can_work_on(by, wo):
-        raise WorkOrderError("you may not change this work order", code="not_allowed")
+        raise WorkOrderError(_("you may not change this work order"), code="not_allowed")
     if status == Status.RESOLVED:
-        raise WorkOrderError("use resolve (with an outcome and a reason) to resolve a work order", code="use_resolve")
+        raise WorkOrderError(
+            _("use resolve (with an outcome and a reason) to resolve a work order"), code="use_resolve"
+        )
     if status not in TRANSITIONS.get(wo.status, set()):
-        raise WorkOrderError(f"cannot move a work order from {wo.status} to {status}", code="illegal_transition")
+        raise WorkOrderError(
+            _("cannot move a work order from %(before)s to %(after)s") % {"before": wo.status, "after": status},
+            code="illegal_transition",
+        )
     now = timezone.now()
     before = wo.status
     wo.status = status
@@ -80,7 +87,7 @@ def _reopen(wo: WorkOrder, by, now, events: list) -> list[str]:
                 before=wo.resolution_due_at.isoformat(),
                 after=due.isoformat(),
                 at=now,
-                note="reopened: a fresh resolution clock",
+                note=gettext_noop("reopened: a fresh resolution clock"),
             )
         )
         wo.resolution_due_at = due
@@ -103,11 +110,13 @@ def work_order_log_action(
     """
     wo = work_order_locked(work_order)
     if not can_work_on(by, wo):
-        raise WorkOrderError("you may not log actions on this work order", code="not_allowed")
+        raise WorkOrderError(_("you may not log actions on this work order"), code="not_allowed")
     if kind not in ActionKind.values:
-        raise WorkOrderError(f"unknown action '{kind}' (one of {', '.join(ActionKind.values)})")
+        raise WorkOrderError(
+            _("unknown action '%(kind)s' (one of %(known)s)") % {"kind": kind, "known": ", ".join(ActionKind.values)}
+        )
     if wo.status == Status.RESOLVED:
-        raise WorkOrderError("this work order is resolved; reopen it first", code="resolved")
+        raise WorkOrderError(_("this work order is resolved; reopen it first"), code="resolved")
     approval = _offer_check(wo, kind, offer, by)
     now = timezone.now()
     action = Action.objects.create(
@@ -132,7 +141,13 @@ def work_order_log_action(
             fields.append("is_at_risk")
             events.append(
                 event_row(
-                    wo, by=by, field="sla_at_risk", before="first_contact", after="", at=now, note="first contact made"
+                    wo,
+                    by=by,
+                    field="sla_at_risk",
+                    before="first_contact",
+                    after="",
+                    at=now,
+                    note=gettext_noop("first contact made"),
                 )
             )
     if wo.status == Status.NEW:
@@ -148,11 +163,13 @@ def work_order_log_action(
 def _offer_check(wo: WorkOrder, kind: str, offer: Offer | None, by):
     if kind != ActionKind.OFFER:
         if offer is not None:
-            raise WorkOrderError("only an offer action names an offer", code="offer_not_expected", field="offer")
+            raise WorkOrderError(_("only an offer action names an offer"), code="offer_not_expected", field="offer")
         return None
     if offer is None:
         if Offer.objects.filter(is_active=True).exists():
-            raise WorkOrderError("choose the offer you gave from the offer kit", code="offer_required", field="offer")
+            raise WorkOrderError(
+                _("choose the offer you gave from the offer kit"), code="offer_required", field="offer"
+            )
         return None
     return offer_for_action(work_order=wo, offer=offer, by=by)
 
@@ -162,13 +179,13 @@ def work_order_resolve(*, work_order: WorkOrder, outcome: str, reason: str, note
     """Resolve with an outcome and a reason code; the outcome becomes a label for training and reports."""
     wo = work_order_locked(work_order)
     if by is not None and not can_work_on(by, wo):
-        raise WorkOrderError("you may not resolve this work order", code="not_allowed")
+        raise WorkOrderError(_("you may not resolve this work order"), code="not_allowed")
     if outcome not in Outcome.values:
-        raise WorkOrderError(f"outcome must be one of {', '.join(Outcome.values)}")
+        raise WorkOrderError(_("outcome must be one of %(known)s") % {"known": ", ".join(Outcome.values)})
     if reason not in Reason.values:
-        raise WorkOrderError(f"reason must be one of {', '.join(Reason.values)}")
+        raise WorkOrderError(_("reason must be one of %(known)s") % {"known": ", ".join(Reason.values)})
     if wo.status == Status.RESOLVED:
-        raise WorkOrderError("this work order is already resolved", code="resolved")
+        raise WorkOrderError(_("this work order is already resolved"), code="resolved")
     before = wo.status
     now = timezone.now()
     events: list = []

@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from churnops.core.pages import form_errors, nav_context, page
@@ -27,8 +29,8 @@ QUEUE_PAGE_SIZE = 50
 
 def _queue_scope(user, roles: set[str], team: bool) -> str:
     if not team:
-        return "Your open work orders"
-    return "All open work orders" if user.is_superuser or Role.ADMIN in roles else "Open work orders of your team"
+        return _("Your open work orders")
+    return _("All open work orders") if user.is_superuser or Role.ADMIN in roles else _("Open work orders of your team")
 
 
 @page()
@@ -80,7 +82,7 @@ def queue(request):
     bulk = team and can_bulk_reassign(user, roles)
     context = {
         "team": team,
-        "title": "Team queue" if team else "My queue",
+        "title": _("Team queue") if team else _("My queue"),
         "scope": _queue_scope(user, roles, team),
         "form": form,
         "filtered": filtered,
@@ -111,7 +113,7 @@ def bulk_reassign(request):
     back = _safe_next(request, f"{reverse('interventions:queue')}?team=1")
     form = BulkReassignForm(request.POST, assignees=assignable_users(by=user))
     if not form.is_valid():
-        messages.error(request, f"Nothing was reassigned: {form_errors(form)}")
+        messages.error(request, _("Nothing was reassigned: %(error)s") % {"error": form_errors(form)})
         return redirect(back)
     data = form.cleaned_data
     try:
@@ -119,11 +121,15 @@ def bulk_reassign(request):
             work_order_ids=data["work_orders"], assignee=data["assignee"], by=user, note=data["note"]
         )
     except WorkOrderError as exc:
-        messages.error(request, f"Nothing was reassigned: {exc}")
+        messages.error(request, _("Nothing was reassigned: %(error)s") % {"error": exc})
     else:
         messages.success(
             request,
-            f"{moved} work order{'s' if moved != 1 else ''} reassigned to "
-            f"{data['assignee'].get_full_name() or data['assignee'].username}.",
+            ngettext(
+                "%(count)s work order reassigned to %(person)s.",
+                "%(count)s work orders reassigned to %(person)s.",
+                moved,
+            )
+            % {"count": moved, "person": data["assignee"].get_full_name() or data["assignee"].username},
         )
     return redirect(back)

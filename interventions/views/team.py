@@ -6,10 +6,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from churnops.core.pages import nav_context, page
-from churnops.core.roles import is_admin, sees_team, user_roles
+from churnops.core.roles import Role, is_admin, sees_team, user_roles
 
 from ..forms import AgentForm
 from ..permissions import can_manage_agent
@@ -33,7 +35,11 @@ def notifications(request):
 @require_POST
 def notifications_read(request):
     marked = notifications_mark_read(user=request.user)
-    messages.success(request, f"{marked} notification{'s' if marked != 1 else ''} marked as read.")
+    messages.success(
+        request,
+        ngettext("%(count)s notification marked as read.", "%(count)s notifications marked as read.", marked)
+        % {"count": marked},
+    )
     return redirect("interventions:notifications")
 
 
@@ -45,6 +51,9 @@ def team(request):
     roles = user_roles(user)
     today = timezone.localdate()
     people = [(u, capacity_of(u), is_on_leave(u, today)) for u in agent_list(user=user).prefetch_related("groups")]
+    labels = dict(Role.choices)  # a group's name is the role's code; people read its label
+    for person, _capacity, _away in people:
+        person.role_labels = [str(labels.get(g.name, g.name)) for g in person.groups.all()]
     context = {"people": people, "can_edit": is_admin(user), **nav_context(user, roles, "people")}
     return render(request, "interventions/agent_list.html", context)
 
@@ -56,7 +65,7 @@ def agent_edit(request, user_id: int):
     user = request.user
     person = get_object_or_404(get_user_model().objects.select_related("agent"), pk=user_id)
     if not can_manage_agent(user, person):
-        raise Http404("No such person.")
+        raise Http404(_("No such person."))
     agent = getattr(person, "agent", None)
     initial = {
         "capacity": capacity_of(person),
@@ -68,10 +77,14 @@ def agent_edit(request, user_id: int):
         try:
             moved = agent_update(user=person, by=user, **form.cleaned_data)
         except WorkOrderError as exc:
-            messages.error(request, f"Not saved: {exc}")
+            messages.error(request, _("Not saved: %(error)s") % {"error": exc})
         else:
-            extra = f" {moved} open work order{'s' if moved != 1 else ''} reassigned." if moved else ""
-            messages.success(request, f"Saved {person.get_full_name() or person.username}.{extra}")
+            saved = _("Saved %(person)s.") % {"person": person.get_full_name() or person.username}
+            if moved:
+                saved += " " + ngettext(
+                    "%(count)s open work order reassigned.", "%(count)s open work orders reassigned.", moved
+                ) % {"count": moved}
+            messages.success(request, saved)
             return redirect("interventions:team")
     context = {"person": person, "form": form, **nav_context(user, user_roles(user), "people")}
     return render(request, "interventions/agent_form.html", context)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from churnops.core.pages import form_errors, nav_context, page
@@ -63,7 +64,7 @@ def work_order(request, pk: int):
     context = {
         "plan": plan,
         "now": now,
-        "decisions": [("approve", "Approve"), ("decline", "Decline")],
+        "decisions": [("approve", _("Approve")), ("decline", _("Decline"))],
         "next_step": plan.next_step,
         "next_step_overdue": bool(plan.next_step and plan.next_step.due_at < now),
         "contacts": list(contact_list(customer=wo.customer)),
@@ -98,16 +99,16 @@ def log_action(request, pk: int):
     wo = _visible_work_order(request, pk)
     form = LogActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Nothing was logged: {form_errors(form)}")
+        messages.error(request, _("Nothing was logged: %(error)s") % {"error": form_errors(form)})
         return _back(wo)
     try:
         action = work_order_log_action(work_order=wo, by=request.user, **form.cleaned_data)
     except OfferNeedsApproval as exc:
         _ask_approval(request, wo, form.cleaned_data, exc)
     except (WorkOrderError, OfferRefused) as exc:
-        messages.error(request, f"Nothing was logged: {exc}")
+        messages.error(request, _("Nothing was logged: %(error)s") % {"error": exc})
     else:
-        messages.success(request, f"{action.get_kind_display()} logged.")
+        messages.success(request, _("%(action)s logged.") % {"action": action.get_kind_display()})
     return _back(wo)
 
 
@@ -116,11 +117,15 @@ def _ask_approval(request, wo, data: dict, refusal: OfferNeedsApproval) -> None:
     try:
         offer_approval_request(work_order=wo, offer=data["offer"], by=request.user, note=data.get("note", "")[:300])
     except OfferRefused as exc:
-        messages.error(request, f"Nothing was logged: {exc}")
+        messages.error(request, _("Nothing was logged: %(error)s") % {"error": exc})
         return
     messages.warning(
         request,
-        f"Not logged yet: {refusal}. Your team lead was asked to approve it; log the offer again once it is approved.",
+        _(
+            "Not logged yet: %(reason)s. Your team lead was asked to approve it; "
+            "log the offer again once it is approved."
+        )
+        % {"reason": refusal},
     )
 
 
@@ -130,17 +135,22 @@ def resolve(request, pk: int):
     wo = _visible_work_order(request, pk)
     form = ResolveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Not resolved: {form_errors(form)}")
+        messages.error(request, _("Not resolved: %(error)s") % {"error": form_errors(form)})
         return _back(wo)
     try:
         wo = work_order_resolve(work_order=wo, by=request.user, **form.cleaned_data)
     except WorkOrderError as exc:
-        messages.error(request, f"Not resolved: {exc}")
+        messages.error(request, _("Not resolved: %(error)s") % {"error": exc})
         return _back(wo)
     messages.success(
         request,
-        f"WO-{wo.pk} for {wo.customer.name or wo.customer.external_id} resolved: "
-        f"{Outcome(wo.outcome).label}, reason {Reason(wo.reason).label.lower()}.",
+        _("WO-%(pk)s for %(customer)s resolved: %(outcome)s, reason %(reason)s.")
+        % {
+            "pk": wo.pk,
+            "customer": wo.customer.name or wo.customer.external_id,
+            "outcome": Outcome(wo.outcome).label,
+            "reason": Reason(wo.reason).label.lower(),
+        },
     )
     return redirect(reverse("interventions:queue"))
 
@@ -151,12 +161,12 @@ def set_status(request, pk: int):
     wo = _visible_work_order(request, pk)
     form = SetStatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Status not changed: {form_errors(form)}")
+        messages.error(request, _("Status not changed: %(error)s") % {"error": form_errors(form)})
         return _back(wo)
     try:
         wo = work_order_set_status(work_order=wo, by=request.user, **form.cleaned_data)
     except WorkOrderError as exc:
-        messages.error(request, f"Status not changed: {exc}")
+        messages.error(request, _("Status not changed: %(error)s") % {"error": exc})
     else:
-        messages.success(request, f"Status set to {wo.get_status_display()}.")
+        messages.success(request, _("Status set to %(status)s.") % {"status": wo.get_status_display()})
     return _back(wo)

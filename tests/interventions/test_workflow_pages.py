@@ -292,11 +292,11 @@ def test_queue_row_shows_the_running_clock_in_local_time(client, team):
     with time_machine.travel(NOW, tick=False):
         html = client.get(reverse("interventions:queue")).content.decode()
 
-    # then
+    # then (the zone is named: Berlin's summer time)
     wo = team["work"][0]
     assert f'<a href="/work/{wo.pk}/"><b>WO-{wo.pk}</b></a>' in html
-    assert 'title="first contact due Mon 30 Jun 2025, 21:00">10h 0m left</span>' in html
-    assert '<span class="sub">first contact · Mon 30 Jun, 21:00</span>' in html
+    assert 'title="first contact due Mon 30 Jun 2025, 21:00 CEST">10h 0m left</span>' in html
+    assert '<span class="sub">first contact · Mon 30 Jun, 21:00 CEST</span>' in html
     assert (
         '<td class="num" data-label="Priority">100.0</td><td class="num" data-label="P(churn)">70%</td>'
         '<td class="num" data-label="LTV">5,000</td><td data-label="Assignee">am1</td>'

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from customers.importers import ImportFileError, ImportValidationError, csv_rows, format_errors, parse_column_map
 
@@ -28,7 +29,7 @@ def run_import(command, path, *, required, column_map, upsert, constants=None):
     """
     path = Path(path)
     if not path.is_file():
-        raise CommandError(f"{path}: no such file")
+        raise CommandError(_("%(path)s: no such file") % {"path": path})
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             rows = csv_rows(fh, required=required, renames=parse_column_map(column_map), constants=constants)
@@ -36,12 +37,17 @@ def run_import(command, path, *, required, column_map, upsert, constants=None):
     except ImportFileError as exc:
         raise CommandError(f"{path}: {exc}") from exc
     except UnicodeDecodeError as exc:
-        raise CommandError(f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise CommandError(
+            _("%(path)s: not valid UTF-8 text (%(reason)s at byte %(start)s)")
+            % {"path": path, "reason": exc.reason, "start": exc.start}
+        ) from exc
     except ImportValidationError as exc:
         for line in format_errors(exc.errors):
             command.stderr.write(line)
         invalid = len({error.line for error in exc.errors})
-        raise CommandError(f"{path}: {invalid} invalid row(s); nothing was imported") from exc
+        raise CommandError(
+            _("%(path)s: %(invalid)s invalid row(s); nothing was imported") % {"path": path, "invalid": invalid}
+        ) from exc
     for line in format_errors(result.errors):
-        command.stderr.write(command.style.WARNING(f"skipped: {line}"))
+        command.stderr.write(command.style.WARNING(_("skipped: %(line)s") % {"line": line}))
     return result
