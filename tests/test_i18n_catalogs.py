@@ -114,3 +114,38 @@ def test_the_project_catalog_has_every_string_of_the_sources(tmp_path):
     assert not missing, f"{PROJECT_CATALOG.relative_to(ROOT)} lacks: {missing}"
     stale = sorted(msgid for _ctx, msgid in stored - fresh)
     assert not stale, f"{PROJECT_CATALOG.relative_to(ROOT)} has strings no source uses any more: {stale}"
+
+
+def translation_clashes(paths: list[Path], root: Path = ROOT) -> list[str]:
+    """A msgid translated differently in two catalogs: Django reads the project catalog (LOCALE_PATHS) before the
+    apps', so the app's translation would never be shown; the same words must read the same everywhere."""
+    seen: dict[tuple, tuple[Path, str]] = {}
+    clashes = []
+    for path in paths:
+        for entry in polib.pofile(str(path)):
+            if entry.obsolete or entry.msgid_plural or not entry.msgstr:
+                continue
+            first = seen.setdefault((entry.msgctxt, entry.msgid), (path, entry.msgstr))
+            if first[1] != entry.msgstr:
+                clashes.append(
+                    f"{entry.msgid!r}: {first[0].relative_to(root)} {first[1]!r} vs "
+                    f"{path.relative_to(root)} {entry.msgstr!r}"
+                )
+    return clashes
+
+
+def test_the_same_words_are_translated_the_same_in_every_catalog():
+    assert translation_clashes(zh_catalogs()) == []
+
+
+def test_the_clash_check_names_both_translations(tmp_path):
+    for name, text in (("a", "关闭"), ("b", "已关闭"), ("c", "关闭")):
+        po = polib.POFile()
+        po.append(polib.POEntry(msgid="Closed", msgstr=text))
+        po.append(polib.POEntry(msgid="Closed", msgctxt="door", msgstr=name))
+        po.save(str(tmp_path / f"{name}.po"))
+    clashes = translation_clashes([tmp_path / "a.po", tmp_path / "b.po"], root=tmp_path)
+    assert clashes == ["'Closed': a.po '关闭' vs b.po '已关闭'", "'Closed': a.po 'a' vs b.po 'b'"]
+    assert translation_clashes([tmp_path / "a.po", tmp_path / "c.po"], root=tmp_path) == [
+        "'Closed': a.po 'a' vs c.po 'c'"
+    ]

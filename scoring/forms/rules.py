@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from ..ml.catalog import FEATURES, FEATURES_BY_NAME
 from ..ml.rules import OPERATORS
@@ -76,7 +77,7 @@ class ConditionForm(forms.Form):
         choices=[("", "…"), *OPERATOR_LABELS.items()], required=False, label=gettext_lazy("Operator")
     )
     value = forms.FloatField(
-        required=False, label=gettext_lazy("Value"), widget=forms.NumberInput(attrs={"step": "any"})
+        required=False, label=pgettext_lazy("rule condition", "Value"), widget=forms.NumberInput(attrs={"step": "any"})
     )
 
     def clean(self):

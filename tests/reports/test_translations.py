@@ -77,7 +77,7 @@ def test_the_fairness_rule_and_the_flow_definitions_are_read_in_chinese():
     with translation.override("zh-hans"):
         zh = localized(data)
     assert data["fairness"]["rules"]["text"].endswith('resolved cases are marked "too few to tell".')
-    assert zh["fairness"]["rules"]["text"].endswith("相应数字标为“数量太少，无法判断”。")
+    assert zh["fairness"]["rules"]["text"].endswith("相应数字标为“样本太少，无法判断”。")
     assert zh["flow"]["definitions"]["work_orders.opened_from_new_alerts"] == "本周为本周产生的预警创建的工单。"
     assert (
         data["flow"]["definitions"]["work_orders.opened_from_new_alerts"]
@@ -176,9 +176,9 @@ def test_the_report_page_reads_in_chinese_while_the_stored_report_stays_english(
 
     # when
     with translation.override("zh-hans"):
-        zh = client.get(reverse("reports:week", args=[str(W43)])).content.decode()
+        zh = client.get(reverse("reports:week", args=[str(W43)]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     with translation.override("en"):
-        en = client.get(reverse("reports:week", args=[str(W43)])).content.decode()
+        en = client.get(reverse("reports:week", args=[str(W43)]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     # then
     stored = WeeklyReport.objects.get(pk=report.pk).data
@@ -187,7 +187,7 @@ def test_the_report_page_reads_in_chinese_while_the_stored_report_stays_english(
     )
     assert "样本太少，暂时无法判断：每组至少需要 30 位客户（干预组 4 位，对照组 3 位）。" in zh
     assert 'title="本周为本周产生的预警创建的工单。"' in zh
-    assert "数量太少，无法判断" in zh
+    assert "样本太少，无法判断" in zh
     assert "Too small to tell yet" not in zh
     assert "Too small to tell yet: each group needs at least 30 customers (worked 4, control 3)." in en
     assert 'title="Work orders opened during the week for alerts raised during the week."' in en

@@ -108,9 +108,9 @@ def test_the_work_order_customer_page_shows_the_stored_factor_in_chinese(client)
 
     # when
     with translation.override("zh-hans"):
-        zh = client.get(reverse("customers:detail", args=[c.pk])).content.decode()
+        zh = client.get(reverse("customers:detail", args=[c.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     with translation.override("en"):
-        en = client.get(reverse("customers:detail", args=[c.pk])).content.decode()
+        en = client.get(reverse("customers:detail", args=[c.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     # then
     assert "已 94 天未购买，是其通常间隔的 3×：占风险的 40%" in zh
@@ -210,7 +210,7 @@ def test_the_api_refuses_a_bad_policy_in_the_readers_language_and_writes_nothing
 
     # when
     with translation.override(language):
-        response = admin_api.post("/api/policy-versions/", {"data": data}, format="json")
+        response = admin_api.post("/api/policy-versions/", {"data": data}, format="json", HTTP_ACCEPT_LANGUAGE=language)
 
     # then
     assert response.status_code == 400
@@ -227,7 +227,12 @@ def test_the_api_refuses_a_bad_policy_in_the_readers_language_and_writes_nothing
 )
 def test_an_api_refusal_keeps_its_code_and_words_its_message(admin_api, language, detail):
     with translation.override(language):
-        response = admin_api.post("/api/policy-versions/preview/", {"data": policy_current().data}, format="json")
+        response = admin_api.post(
+            "/api/policy-versions/preview/",
+            {"data": policy_current().data},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
     assert response.status_code == 409
     assert response.json() == {"detail": detail, "code": "no_snapshot"}
 
