@@ -1,10 +1,12 @@
 """Alerts API: the latest risk verdict per customer, with the rules and factors behind it."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alerts.models import Alert
 from churnops.core.api import StrictSerializer
 from customers.api.serializers import CustomerSummarySerializer
+from scoring.explain import factor_text
 
 
 class FactorSerializer(serializers.Serializer):
@@ -12,7 +14,11 @@ class FactorSerializer(serializers.Serializer):
 
     feature = serializers.CharField()
     weight = serializers.FloatField(help_text="signed contribution in log-odds")
-    text = serializers.CharField(help_text="the factor in words, for the account manager")
+    text = serializers.SerializerMethodField(help_text="the factor in words, in the caller's language")
+
+    @extend_schema_field(str)
+    def get_text(self, factor: dict) -> str:
+        return factor_text(factor)
 
 
 class AlertSerializer(serializers.ModelSerializer):

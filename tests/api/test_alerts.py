@@ -16,6 +16,7 @@ from tests.factories import (
     team_member_of,
     work_order_for,
 )
+from tests.scoring.test_translations import overdue_factor
 
 from .builders import login
 
@@ -150,3 +151,24 @@ def test_pipeline_alert_is_served_with_its_rules(api_client, am_user):
     assert [(a["customer"]["external_id"], a["tier"], a["rules_fired"], a["is_control"]) for a in results] == [
         ("HIGH", 2, ["Visits stopped", "Competitor signal"], False)
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "no purchase for 94 days — 3× their usual gap: 40% of the risk"),
+        ("zh-hans", "已 94 天未购买，是其通常间隔的 3×：占风险的 40%"),
+    ],
+)
+def test_a_factor_is_worded_in_the_callers_language(api_client, am_user, alerts, language, expected):
+    # given am1's alert whose factor was stored with its parts (the stored sentence stays English)
+    own = alerts["OWN"]
+    own.factors = [overdue_factor()]
+    own.save(update_fields=["factors"])
+
+    # when am1 reads it in a language
+    body = login(api_client, am_user).get(f"/api/alerts/{own.id}/", HTTP_ACCEPT_LANGUAGE=language).json()
+
+    # then the sentence is worded again from its parts; the machine-facing feature stays as stored
+    assert body["factors"][0]["text"] == expected
+    assert body["factors"][0]["feature"] == "days_since_last_purchase"
