@@ -6,6 +6,7 @@ resolution, churn), never from a last-modified time, so later edits do not move 
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Exists, F, FloatField, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -234,13 +235,19 @@ def report_trend(week: IsoWeek, count: int) -> list[tuple[IsoWeek, WeeklyReport 
     return [(w, stored.get(str(w))) for w in weeks]
 
 
-def report_recipients(*, roles=(Role.ADMIN, Role.TEAM_LEAD)) -> list[str]:
-    """E-mail addresses of active users in the given roles (Django groups), each once."""
-    emails = (
+def report_recipients(*, roles=(Role.ADMIN, Role.TEAM_LEAD)) -> dict[str, list[str]]:
+    """E-mail addresses of active users in the given roles (Django groups), each once, by the language their
+    profile asks for (the installation's LANGUAGE_CODE when it asks none): each group gets the e-mail in its words."""
+    rows = (
         User.objects.filter(groups__name__in=list(roles), is_active=True)
         .exclude(email="")
-        .values_list("email", flat=True)
+        .values_list("email", "agent__language")
         .distinct()
         .order_by("email")
     )
-    return list(emails)
+    by_language: dict[str, list[str]] = {}
+    for email, language in rows:
+        emails = by_language.setdefault(language or settings.LANGUAGE_CODE, [])
+        if email not in emails:
+            emails.append(email)
+    return by_language

@@ -272,19 +272,21 @@ def report_email_send(*, report_id: int, force: bool = False) -> bool:
     if not claim.update(emailed_at=now):
         return False
     report = WeeklyReport.objects.get(pk=report_id)
-    recipients = report_recipients()
     try:
-        if recipients:
-            context = _email_context(report)
-            message = EmailMultiAlternatives(
-                subject=gettext("ChurnOps weekly outcome report %(week)s (%(period)s)")
-                % {"week": report.week, "period": context["period"]},
-                body=render_to_string("reports/weekly_report_email.txt", context),
-                to=recipients,
-            )
-            message.attach_alternative(render_to_string("reports/weekly_report_email.html", context), "text/html")
-            message.attach(f"churnops-report-{report.week}.csv", report_csv(report_trend_reports(report)), "text/csv")
-            message.send()
+        for language, recipients in report_recipients().items():
+            with translation.override(language):
+                context = _email_context(report)
+                message = EmailMultiAlternatives(
+                    subject=gettext("ChurnOps weekly outcome report %(week)s (%(period)s)")
+                    % {"week": report.week, "period": context["period"]},
+                    body=render_to_string("reports/weekly_report_email.txt", context),
+                    to=recipients,
+                )
+                html = render_to_string("reports/weekly_report_email.html", context)
+                message.attach_alternative(html, "text/html")
+                csv = report_csv(report_trend_reports(report))
+                message.attach(f"churnops-report-{report.week}.csv", csv, "text/csv")
+                message.send()
     except Exception:
         WeeklyReport.objects.filter(pk=report_id, emailed_at=now).update(emailed_at=None)  # let a retry send it
         raise
@@ -302,9 +304,13 @@ def health_notify(*, report_id: int) -> bool:
     ):
         return False
     report = WeeklyReport.objects.get(pk=report_id)
-    recipients = report_recipients(roles=(Role.ADMIN,))
-    if not recipients:
-        return True
+    for language, recipients in report_recipients(roles=(Role.ADMIN,)).items():
+        with translation.override(language):
+            _health_email(report, recipients)
+    return True
+
+
+def _health_email(report: WeeklyReport, recipients: list[str]) -> None:
     health_data = localized(report.data)["health"]
     lines = [gettext("Model health in %(week)s needs attention.") % {"week": report.week}, ""]
     if health_data["drift"]["flagged"]:
@@ -323,4 +329,3 @@ def health_notify(*, report_id: int) -> bool:
         body="\n".join(lines),
         to=recipients,
     ).send()
-    return True

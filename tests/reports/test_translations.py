@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
+from interventions.models import AgentProfile
 from reports import health
 from reports.alarms import Thresholds
 from reports.exports import report_csv
@@ -204,19 +205,23 @@ def test_the_csv_keeps_its_machine_columns_and_words_the_definitions_for_people(
     assert not any("text_parts" in line for line in zh)
 
 
-def test_the_report_email_is_written_in_the_active_language(week43, staff):
-    # given
+def test_the_report_email_is_written_in_each_recipients_language(week43, staff):
+    # given a team lead who reads Chinese and an admin whose profile asks no language (the installation's: en)
+    AgentProfile.objects.update_or_create(user=staff["lead"], defaults={"language": "zh-hans"})
     report, _ = weekly_report_build(week=W43)
 
-    # when
-    with translation.override("zh-hans"):
-        sent = report_email_send(report_id=report.pk)
+    # when the report is e-mailed
+    sent = report_email_send(report_id=report.pk)
 
-    # then
+    # then each reader gets it in their own words, once
     assert sent
-    (message,) = mail.outbox
-    assert message.subject.startswith(f"ChurnOps 成果周报 {W43}")
-    assert "样本太少，暂时无法判断" in message.body
+    by_reader = {tuple(m.to): m for m in mail.outbox}
+    assert set(by_reader) == {(staff["lead"].email,), (staff["admin"].email,)}
+    zh, en = by_reader[(staff["lead"].email,)], by_reader[(staff["admin"].email,)]
+    assert zh.subject.startswith(f"ChurnOps 成果周报 {W43}")
+    assert "样本太少，暂时无法判断" in zh.body
+    assert en.subject.startswith(f"ChurnOps weekly outcome report {W43}")
+    assert "样本太少" not in en.body
 
 
 def test_a_retraining_reason_is_read_in_chinese_and_an_unknown_one_as_stored():
