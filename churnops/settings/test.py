@@ -16,5 +16,6 @@ STORAGES = {
 }
 # Tests always run tasks in-process unless a test starts a real worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SCORING_CHUNK_SIZE = 50
 LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -31,13 +31,25 @@ def pct(value) -> str:
 
 @register.filter
 def signed(value, other) -> str:
-    """value − other with its sign: '+12', '−3', '0'."""
-    diff = (value or 0) - (other or 0)
+    """value − other with its sign: '+12', '−3', '0'; '—' when either is unknown (withheld from a sample)."""
+    if value is None or other is None:
+        return "—"
+    diff = value - other
     if diff > 0:
         return f"+{diff:,}"
     if diff < 0:
         return f"−{-diff:,}"
     return "0"
+
+
+@register.filter
+def estimate(value, margin=0) -> str:
+    """A preview count: '1,234', '≈ 1,234 ± 56' when estimated from a sample, 'too few sampled' when withheld."""
+    if value is None:
+        return "too few sampled"
+    if margin:
+        return f"≈ {value:,} ± {margin:,}"
+    return f"{value:,}"
 
 
 @register.filter
