@@ -1,6 +1,8 @@
 """Input forms of the work order pages; they only validate, the services in services.py write."""
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from .choices import ActionKind, Outcome, Reason, WorkOrderStatus
 from .models import Offer
@@ -45,14 +47,33 @@ QUEUE_SORTS = {
 }
 
 
+class PlainSelect(forms.Select):
+    """A select built in Python, the same HTML as Django's: its template renders an include per option, which was
+    a fifth of the team queue's time (four filters, a dozen people)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((v, " selected" if str(v) in chosen else "", label) for v, label in self.choices),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
+
 class QueueFilterForm(forms.Form):
     """GET filters and order of the queue; unknown values are ignored rather than failing the page."""
 
-    tier = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    status = forms.ChoiceField(required=False)
-    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Person")
+    tier = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, widget=PlainSelect)
+    status = forms.ChoiceField(required=False, widget=PlainSelect)
+    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Person", widget=PlainSelect)
     sort = forms.ChoiceField(
-        required=False, choices=[(k, label) for k, (label, _) in QUEUE_SORTS.items()], label="Sort by"
+        required=False,
+        choices=[(k, label) for k, (label, _) in QUEUE_SORTS.items()],
+        label="Sort by",
+        widget=PlainSelect,
     )
 
     def __init__(
