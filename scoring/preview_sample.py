@@ -18,11 +18,12 @@ from customers.models import Customer
 from .features import compute_features, cutoff_for
 from .ml.sampling import HASH_MODULUS, HASH_MULTIPLIER, Strata, allocate, hash_threshold
 from .models import ScoreRun
-from .selectors import score_tier_counts, score_tier_sample, scored_customer_ids
+from .selectors import not_scored, score_tier_counts, score_tier_sample
 
-# Customers a sampled preview scores. At 1M customers the features of 20,000 take ~1 s on the 2-core machine (see
-# bench/README.md "Previews"); the interval of a count of ~1% of the population is then about ±15%.
-PREVIEW_SAMPLE_SIZE = 20_000
+# Customers a sampled preview scores. At 1M customers their features take ~1 s on the 2-core machine, busy, and
+# the whole preview ~2 s (bench/README.md "Previews"); a count of ~1% of the population (about 100 customers of the
+# sample) is then within about ±20%. The rare tiers are drawn at a higher rate (the floor below), so theirs are tighter.
+PREVIEW_SAMPLE_SIZE = 10_000
 # Every tier gets at least this many (or all of it), whatever its share of the population.
 PREVIEW_STRATUM_FLOOR = 1_000
 NOT_SCORED = -1  # the stratum of customers the latest run did not score
@@ -86,11 +87,8 @@ def snapshot(*, run: ScoreRun, bgnbd_params: dict | None, exact: bool = False) -
         drawn[tier] = drawn.get(tier, 0) + 1
     # The not-scored stratum: the frame drawn at its rate, less those the run scored (drawn with their tier).
     hashed = ExpressionWrapper(F("id") * HASH_MULTIPLIER % HASH_MODULUS, output_field=BigIntegerField())
-    candidates = list(
-        _frame(run).annotate(h=hashed).filter(h__lt=hash_threshold(rates[NOT_SCORED])).values_list("id", flat=True)
-    )
-    scored = scored_customer_ids(run, candidates) if candidates else set()
-    unscored = [c for c in candidates if c not in scored]
+    drawn_frame = _frame(run).annotate(h=hashed).filter(h__lt=hash_threshold(rates[NOT_SCORED]))
+    unscored = list(not_scored(drawn_frame, run).values_list("id", flat=True)) if rates[NOT_SCORED] else []
     drawn[NOT_SCORED] = len(unscored)
     # Scores and the frame are read a moment apart: a stratum never counts fewer customers than were drawn from it.
     sizes = {k: max(n, drawn.get(k, 0)) for k, n in sizes.items()}

@@ -7,10 +7,12 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
     Max,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -175,7 +177,13 @@ def _id_hash():
 
 
 def score_tier_counts(run: ScoreRun) -> dict[int, int]:
-    """Customers scored in a run per tier (0: scored, no tier)."""
+    """Customers scored in a run per tier (0: scored, no tier): from a finished run's stats when it has them (no
+    scan of a million scores), else counted."""
+    stats = run.stats or {}
+    if run.status == ScoreRun.Status.DONE and isinstance(stats.get("tiers"), dict) and "customers" in stats:
+        tiers = {int(k): int(v) for k, v in stats["tiers"].items() if int(k) > 0}
+        tiers[0] = max(int(stats["customers"]) - sum(tiers.values()), 0)
+        return tiers
     rows = CustomerScore.objects.filter(run=run).values("tier").annotate(n=Count("id")).order_by()
     return {int(r["tier"] or 0): int(r["n"]) for r in rows}
 
@@ -194,6 +202,6 @@ def score_tier_sample(run: ScoreRun, thresholds: dict[int, int]) -> dict[int, in
     return {int(c): int(t or 0) for c, t in rows.values_list("customer_id", "tier")}
 
 
-def scored_customer_ids(run: ScoreRun, ids) -> set[int]:
-    """Which of these customers the run scored."""
-    return set(CustomerScore.objects.filter(run=run, customer_id__in=list(ids)).values_list("customer_id", flat=True))
+def not_scored(customers: QuerySet[Customer], run: ScoreRun) -> QuerySet[Customer]:
+    """The customers of a queryset that the run did not score (lapsed, or new since)."""
+    return customers.exclude(Exists(CustomerScore.objects.filter(run=run, customer=OuterRef("pk"))))

@@ -13,7 +13,7 @@ from scoring.models import CustomerScore
 from scoring.preview import preview_change
 from scoring.preview_exact import preview_answer
 from scoring.preview_sample import NOT_SCORED, snapshot
-from scoring.selectors import run_latest
+from scoring.selectors import run_latest, score_tier_counts
 from tests.factories import customer, events_on_days
 
 from .builders import every
@@ -249,3 +249,13 @@ def test_the_policy_page_says_estimated_or_exact_and_asks_for_the_exact_counts(c
     assert 'data-sampling="exact"' in exact
     assert "computed in the background" in exact
     assert "too few sampled" not in exact
+
+
+@pytest.mark.django_db
+def test_a_finished_run_s_tier_counts_come_from_its_stats_without_reading_the_scores(django_assert_num_queries):
+    run = snapshot_run(stats={"customers": 10, "tiers": {"1": 2, "3": 5}})
+
+    with django_assert_num_queries(0):
+        counts = score_tier_counts(run)
+
+    assert counts == {1: 2, 3: 5, 0: 3}
