@@ -17,8 +17,8 @@ from .policy import MIN_RISK, NOBODY
 HASH_MULTIPLIER = 2654435761
 HASH_MODULUS = 4294967311
 Z95 = 1.959964
-# A count is withheld ("too few in the sample to say") when fewer sampled customers than this are behind its
-# estimated part and its interval is wider than half the estimate: the normal interval is not to be trusted there.
+# A count is withheld ("too few in the sample to say") when it rests on fewer sampled customers than this alone (no
+# stratum drawn whole behind it) and its interval is wider than half the estimate: the normal interval fails there.
 MIN_SAMPLED = 10
 
 
@@ -94,7 +94,7 @@ class Strata:
     def count(self, mask) -> Count:
         """The population count of the rows where `mask` holds (rows outside the population count as False)."""
         mask = np.asarray(mask, dtype=bool)
-        value, variance, estimated_hits = 0.0, 0.0, 0
+        value, variance, estimated_hits, known = 0.0, 0.0, 0, 0
         for k, size in self.sizes.items():
             drawn = self.drawn.get(k, 0)
             if not size:
@@ -102,6 +102,7 @@ class Strata:
             hits = int(mask[self.labels == k].sum())
             if drawn >= size:
                 value += hits
+                known += hits
                 continue
             if not drawn:  # nothing drawn from a non-empty stratum: nothing can be said about it
                 return Count(None, 0, int(mask.sum()))
@@ -111,7 +112,9 @@ class Strata:
             p = (hits + 2) / (drawn + 4)
             variance += size**2 * (1 - drawn / size) * p * (1 - p) / drawn
         margin = Z95 * variance**0.5
-        if variance and estimated_hits < MIN_SAMPLED and margin > value / 2:
+        # Withheld only when the count rests on a few sampled customers alone; with strata drawn whole behind it,
+        # what they hold is known exactly and the margin says how many more the sample may have missed.
+        if variance and not known and estimated_hits < MIN_SAMPLED and margin > value / 2:
             return Count(None, int(np.ceil(margin)), int(mask.sum()))
         return Count(int(round(value)), int(np.ceil(margin)) if variance else 0, int(mask.sum()))
 

@@ -82,6 +82,18 @@ def test_a_count_the_sample_is_too_small_for_is_withheld():
     assert enough.margin > 0
 
 
+def test_a_count_with_a_stratum_drawn_whole_behind_it_is_shown_with_the_margin_of_the_sampled_rest():
+    # given tier 1 drawn whole (5 of 5) and the rest sampled 100 of 10,000, where nobody sampled holds
+    strata = Strata(np.array([1] * 5 + [0] * 100), {1: 5, 0: 10_000}, {1: 5, 0: 100})
+
+    # when the 5 of tier 1 hold
+    count = strata.count(np.arange(105) < 5)
+
+    # then 5 are known, and the margin is what the sample may have missed among the rest
+    assert count.value == 5
+    assert count.margin > 5
+
+
 def test_the_id_hash_threshold_draws_about_its_share_and_always_the_same_ids():
     ids = np.arange(1, 100_001)
     drawn = ids[id_hash(ids) < hash_threshold(0.05)]
