@@ -17,7 +17,7 @@ from ..choices import OPEN_STATUSES
 from ..forms import BulkReassignForm, QueueFilterForm
 from ..permissions import can_bulk_reassign
 from ..playbook_selectors import has_overdue_step
-from ..presenters import QUEUE_COLUMNS, queue_lines, sla_of
+from ..presenters import QUEUE_COLUMNS, queue_lines, queue_rows_html, sla_of
 from ..selectors import assignable_users, queue_for, queue_totals
 from ..services import WorkOrderError, work_orders_reassign
 
@@ -99,6 +99,7 @@ def queue(request):
         "page": page,
         "rows": rows,
         "lines": lines,
+        "rows_html": queue_rows_html(lines, pick=bulk),
         "totals": totals,
         "bulk_assignees": people if bulk and rows else [],
         "sorted": (data.get("sort") or "sla") != "sla",
