@@ -191,11 +191,12 @@ def score_tier_counts(run: ScoreRun) -> dict[int, int]:
 def score_tier_sample(run: ScoreRun, thresholds: dict[int, int]) -> dict[int, int]:
     """Customer id -> tier (0: no tier) of a run's scores whose id hash is below their tier's threshold.
 
-    One pass over the run's scores; a tier at `HASH_MODULUS` or above is read whole.
+    One pass over the run's scores; a tier at `HASH_MODULUS` or above is read whole, a tier not given is not read.
     """
     limit = Case(
+        When(tier__isnull=True, then=Value(thresholds.get(0, 0))),
         *[When(tier=t, then=Value(v)) for t, v in thresholds.items() if t],
-        default=Value(thresholds.get(0, 0)),
+        default=Value(0),
         output_field=BigIntegerField(),
     )
     rows = CustomerScore.objects.filter(run=run).annotate(h=_id_hash(), limit=limit).filter(h__lt=F("limit"))
