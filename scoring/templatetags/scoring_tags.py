@@ -44,9 +44,12 @@ def signed(value, other) -> str:
 
 @register.filter
 def estimate(value, margin=0) -> str:
-    """A preview count: '1,234', '≈ 1,234 ± 56' when estimated from a sample, 'too few sampled' when withheld."""
+    """A preview count: '1,234', '≈ 1,234 ± 56' when estimated from a sample ('≈ 90, up to 590' when the interval
+    reaches 0: a count is never negative), 'too few sampled' when withheld."""
     if value is None:
         return "too few sampled"
+    if margin and margin >= value:
+        return f"≈ {value:,}, up to {value + margin:,}"
     if margin:
         return f"≈ {value:,} ± {margin:,}"
     return f"{value:,}"

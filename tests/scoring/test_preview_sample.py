@@ -14,6 +14,7 @@ from scoring.preview import preview_change
 from scoring.preview_exact import preview_answer
 from scoring.preview_sample import NOT_SCORED, snapshot
 from scoring.selectors import run_latest, score_tier_counts
+from scoring.templatetags.scoring_tags import estimate
 from tests.factories import customer, events_on_days
 
 from .builders import every
@@ -271,3 +272,16 @@ def test_a_finished_run_s_tier_counts_come_from_its_stats_without_reading_the_sc
         counts = score_tier_counts(run)
 
     assert counts == {1: 2, 3: 5, 0: 3}
+
+
+@pytest.mark.parametrize(
+    ("value", "margin", "shown"),
+    [
+        (1234, 0, "1,234"),
+        (1234, 56, "≈ 1,234 ± 56"),
+        (90, 500, "≈ 90, up to 590"),
+        (None, 300, "too few sampled"),
+    ],
+)
+def test_a_preview_count_reads_as_exact_estimated_or_withheld(value, margin, shown):
+    assert estimate(value, margin) == shown
