@@ -2,6 +2,8 @@
 
 from django import forms
 from django.conf import settings
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ActionKind, Outcome, Reason, WorkOrderStatus
@@ -47,14 +49,35 @@ QUEUE_SORTS = {
 }
 
 
+class PlainSelect(forms.Select):
+    """A select built in Python, the same HTML as Django's: its template renders an include per option, which was
+    a fifth of the team queue's time (four filters, a dozen people)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((v, " selected" if str(v) in chosen else "", label) for v, label in self.choices),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
+
 class QueueFilterForm(forms.Form):
     """GET filters and order of the queue; unknown values are ignored rather than failing the page."""
 
-    tier = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Tier"))
-    status = forms.ChoiceField(required=False, label=_("Status"))
-    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Person"))
+    tier = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Tier"), widget=PlainSelect)
+    status = forms.ChoiceField(required=False, label=_("Status"), widget=PlainSelect)
+    assignee = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label=_("Person"), widget=PlainSelect
+    )
     sort = forms.ChoiceField(
-        required=False, choices=[(k, label) for k, (label, _order) in QUEUE_SORTS.items()], label=_("Sort by")
+        required=False,
+        choices=[(k, label) for k, (label, _order) in QUEUE_SORTS.items()],
+        label=_("Sort by"),
+        widget=PlainSelect,
     )
 
     def __init__(

@@ -2,7 +2,9 @@
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -33,6 +35,28 @@ def queue_for(*, user, team: bool = False, roles=None):
         qs = WorkOrder.objects.select_related("customer").filter(assignee=user)
     # the alert for the value its priority used (a customer without lifetime value)
     return qs.select_related("alert").filter(open_key__isnull=False).order_by(*QUEUE_ORDER)
+
+
+# A team's (or everyone's) totals count every open row of the scope, 20,000 for a team of ten at 100k open: the
+# team queue shows them up to this many seconds old (settings.QUEUE_TEAM_TOTALS_SECONDS; 0: always counted).
+# A person's own queue always counts live (2,000 rows: an index-only scan of 0.5 ms).
+QUEUE_TEAM_TOTALS_SECONDS = 10
+
+
+def queue_totals(work_orders, *, user, team: bool) -> dict[str, int]:
+    """Open, breached and at-risk (not breached) counts of a queue (`queue_for`), before any filter."""
+
+    def count():
+        return work_orders.aggregate(
+            open=Count("id"),
+            breached=Count("id", filter=Q(is_breached=True)),
+            at_risk=Count("id", filter=Q(is_at_risk=True, is_breached=False)),
+        )
+
+    seconds = getattr(settings, "QUEUE_TEAM_TOTALS_SECONDS", QUEUE_TEAM_TOTALS_SECONDS)
+    if not team or not seconds:
+        return count()
+    return cache.get_or_set(f"interventions:queue-totals:{user.pk}", count, seconds)
 
 
 def open_load(user_ids) -> dict[int, int]:
@@ -120,6 +144,7 @@ __all__ = [
     "open_load",
     "policy_in_force",
     "queue_for",
+    "queue_totals",
     "role_members",
     "save_likelihoods",
     "work_order_list",

@@ -1,6 +1,7 @@
-"""Bulk feature computation in the database: one aggregate query per customer-id range."""
+"""Bulk feature computation in the database: one aggregate query per customer-id range (or a sample of ids)."""
 
 import io
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
@@ -30,6 +31,16 @@ def _param(ts: datetime):
     if connection.vendor == "sqlite":
         return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     return ts
+
+
+def _only(sql: str, ids) -> str:
+    """Restrict a range query to a set of customer ids (a preview's sample), inlined as integers."""
+    if ids is None:
+        return sql
+    listed = ",".join(str(int(i)) for i in ids)
+    pg = connection.vendor == "postgresql"
+    test = f" = ANY('{{{listed}}}'::bigint[])" if pg else f" IN ({listed or 'NULL'})"
+    return re.sub(r"\b(customer_id|id) < %\(id_to\)s", lambda m: f"{m.group(0)} AND {m.group(1)}{test}", sql)
 
 
 def _windows(cutoff: datetime) -> dict:
@@ -135,19 +146,22 @@ ORDER BY customer_id, field, changed_at, id
 """
 
 
-def _attributes_as_of(customers: pd.DataFrame, params: dict) -> pd.DataFrame:
+def _attributes_as_of(customers: pd.DataFrame, params: dict, ids=None) -> pd.DataFrame:
     """Lifetime value and contract dates as recorded before the cut-off, never today's values.
 
     A customer with a recorded history gets the last value set before the cut-off (missing if none was set
     yet). Only an attribute with no history at all (a row written around the services) keeps its stored value.
     """
     with connection.cursor() as cursor:
-        cursor.execute(ATTRIBUTE_SQL, params)
+        cursor.execute(_only(ATTRIBUTE_SQL, ids), params)
         changes = pd.DataFrame.from_records(cursor.fetchall(), columns=["customer_id", "field", "value"])
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT DISTINCT customer_id, field FROM customers_customerattributechange "
-            "WHERE customer_id >= %(id_from)s AND customer_id < %(id_to)s",
+            _only(
+                "SELECT DISTINCT customer_id, field FROM customers_customerattributechange "
+                "WHERE customer_id >= %(id_from)s AND customer_id < %(id_to)s",
+                ids,
+            ),
             params,
         )
         tracked = pd.DataFrame.from_records(cursor.fetchall(), columns=["customer_id", "field"])
@@ -203,19 +217,22 @@ def _frame(sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
     return frame.set_index(columns[0])
 
 
-def raw_aggregates(*, as_of: date, id_from: int = 0, id_to: int = 2**62) -> pd.DataFrame:
-    """Raw per-customer aggregates of events before the cut-off, one row per not-yet-churned customer."""
+def raw_aggregates(*, as_of: date, id_from: int = 0, id_to: int = 2**62, ids=None) -> pd.DataFrame:
+    """Raw per-customer aggregates of events before the cut-off, one row per not-yet-churned customer (in `ids`
+    when given)."""
     cutoff = cutoff_for(as_of)
     params = {**_windows(cutoff), "id_from": id_from, "id_to": id_to}
     customers = _frame(
-        _customers_sql(), params, ["customer_id", "lifetime_value", "contract_start_epoch", "contract_end_epoch"]
+        _only(_customers_sql(), ids),
+        params,
+        ["customer_id", "lifetime_value", "contract_start_epoch", "contract_end_epoch"],
     )
-    customers = _attributes_as_of(customers.astype(float), params)
+    customers = _attributes_as_of(customers.astype(float), params, ids)
     agg_sql, agg_cols = _aggregate_sql()
-    events = _frame(agg_sql, params, ["customer_id", *agg_cols])
+    events = _frame(_only(agg_sql, ids), params, ["customer_id", *agg_cols])
     raw = customers.join(events, how="left")
     if "survey_latest" not in raw.columns:
-        raw = raw.join(_frame(SURVEY_SQL, params, ["customer_id", "survey_latest"]), how="left")
+        raw = raw.join(_frame(_only(SURVEY_SQL, ids), params, ["customer_id", "survey_latest"]), how="left")
     raw = raw.astype(float)
     # SQLite's julianday arithmetic is off by microseconds; whole milliseconds agree across databases.
     epochs = [c for c in raw.columns if c.endswith(("_at", "_epoch"))]
@@ -224,31 +241,37 @@ def raw_aggregates(*, as_of: date, id_from: int = 0, id_to: int = 2**62) -> pd.D
 
 
 def purchase_history(
-    *, as_of: date, id_from: int = 0, id_to: int = 2**62, bgnbd_params: BgNbdParams | None = None
+    *, as_of: date, id_from: int = 0, id_to: int = 2**62, bgnbd_params: BgNbdParams | None = None, ids=None
 ) -> tuple[pd.DataFrame, BgNbdParams | None]:
     """Gap statistics and BG/NBD figures per customer (see `scoring.ml.derive.purchase_history_features`)."""
     cutoff = cutoff_for(as_of)
     params = {"cutoff": _param(cutoff), "id_from": id_from, "id_to": id_to}
     with connection.cursor() as cursor:
-        cursor.execute(_purchases_sql(), params)
+        cursor.execute(_only(_purchases_sql(), ids), params)
         purchases = pd.DataFrame.from_records(cursor.fetchall(), columns=["customer_id", "epoch"])
     return purchase_history_features(purchases, cutoff.timestamp(), bgnbd_params)
 
 
 def compute_features(
-    *, as_of: date, id_from: int = 0, id_to: int = 2**62, active_only: bool = True, bgnbd_params: dict | None = None
+    *,
+    as_of: date,
+    id_from: int = 0,
+    id_to: int = 2**62,
+    active_only: bool = True,
+    bgnbd_params: dict | None = None,
+    ids=None,
 ) -> pd.DataFrame:
     """Feature matrix (index customer_id, columns = the catalog) as of the end of `as_of`.
 
     With `active_only`, customers with no event before the cut-off (not yet customers) are left out.
     BG/NBD is fitted on the customers in range unless `bgnbd_params` (stored with a model) are given; the
-    parameters used are in `frame.attrs["bgnbd_params"]`.
+    parameters used are in `frame.attrs["bgnbd_params"]`. `ids` restricts the range to those customers.
     """
-    raw = raw_aggregates(as_of=as_of, id_from=id_from, id_to=id_to)
+    raw = raw_aggregates(as_of=as_of, id_from=id_from, id_to=id_to, ids=ids)
     if active_only:
         raw = raw[raw["activity_total"].fillna(0) > 0]
     given = BgNbdParams(**bgnbd_params) if bgnbd_params else None
-    history, fitted = purchase_history(as_of=as_of, id_from=id_from, id_to=id_to, bgnbd_params=given)
+    history, fitted = purchase_history(as_of=as_of, id_from=id_from, id_to=id_to, bgnbd_params=given, ids=ids)
     raw = raw.join(history, how="left")
     cutoff_epoch = cutoff_for(as_of).timestamp()
     day_epoch = datetime.combine(as_of, time.min, tzinfo=UTC).timestamp()

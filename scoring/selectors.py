@@ -2,7 +2,23 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Case, CharField, Count, F, FloatField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -11,6 +27,7 @@ from customers.models import Customer
 from .features import cutoff_for
 from .ml.policy import Policy, active_days, default_policy
 from .ml.rules import RULE_FIELDS, RuleSpec
+from .ml.sampling import HASH_MODULUS, HASH_MULTIPLIER
 from .models import CustomerScore, ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
 
 
@@ -152,3 +169,40 @@ def score_then_and_now(*, customer_id: int, probability: float, opened_at) -> di
         and abs(latest.probability - probability) >= 0.001
     )
     return {"then": then, "now": latest if changed else None}
+
+
+def _id_hash():
+    # Deterministic pseudo-random order of customer ids (scoring.ml.sampling.id_hash), computed in the database.
+    return ExpressionWrapper(F("customer_id") * HASH_MULTIPLIER % HASH_MODULUS, output_field=BigIntegerField())
+
+
+def score_tier_counts(run: ScoreRun) -> dict[int, int]:
+    """Customers scored in a run per tier (0: scored, no tier): from a finished run's stats when it has them (no
+    scan of a million scores), else counted."""
+    stats = run.stats or {}
+    if run.status == ScoreRun.Status.DONE and isinstance(stats.get("tiers"), dict) and "customers" in stats:
+        tiers = {int(k): int(v) for k, v in stats["tiers"].items() if int(k) > 0}
+        tiers[0] = max(int(stats["customers"]) - sum(tiers.values()), 0)
+        return tiers
+    rows = CustomerScore.objects.filter(run=run).values("tier").annotate(n=Count("id")).order_by()
+    return {int(r["tier"] or 0): int(r["n"]) for r in rows}
+
+
+def score_tier_sample(run: ScoreRun, thresholds: dict[int, int]) -> dict[int, int]:
+    """Customer id -> tier (0: no tier) of a run's scores whose id hash is below their tier's threshold.
+
+    One pass over the run's scores; a tier at `HASH_MODULUS` or above is read whole, a tier not given is not read.
+    """
+    limit = Case(
+        When(tier__isnull=True, then=Value(thresholds.get(0, 0))),
+        *[When(tier=t, then=Value(v)) for t, v in thresholds.items() if t],
+        default=Value(0),
+        output_field=BigIntegerField(),
+    )
+    rows = CustomerScore.objects.filter(run=run).annotate(h=_id_hash(), limit=limit).filter(h__lt=F("limit"))
+    return {int(c): int(t or 0) for c, t in rows.values_list("customer_id", "tier")}
+
+
+def not_scored(customers: QuerySet[Customer], run: ScoreRun) -> QuerySet[Customer]:
+    """The customers of a queryset that the run did not score (lapsed, or new since)."""
+    return customers.exclude(Exists(CustomerScore.objects.filter(run=run, customer=OuterRef("pk"))))

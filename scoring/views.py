@@ -26,7 +26,8 @@ from .ml.catalog import FEATURES
 from .ml.policy import LIMITS, TIER_LIMITS
 from .models import PolicyVersion, Rule, RuleSetVersion
 from .permissions import can_edit_scoring, can_view_score_runs
-from .preview import PreviewUnavailable, preview_change, rules_after_edit, rules_backtest
+from .preview import PreviewUnavailable, rules_after_edit, rules_backtest
+from .preview_exact import preview_answer
 from .selectors import (
     policy_current,
     policy_in_force,
@@ -65,10 +66,11 @@ def _page(request, template: str, active: str, context: dict, status: int = 200)
     return render(request, template, {**context, **nav_context(request.user, roles, active)}, status=status)
 
 
-def _preview(**proposal) -> tuple[dict | None, str]:
-    """The preview of a proposal, or None and why not."""
+def _preview(*, exact: bool = False, **proposal) -> tuple[dict | None, str]:
+    """The preview of a proposal (sampled above the sample size; `exact` asks for the exact counts in the
+    background), or None and why not."""
     try:
-        return preview_change(**proposal, capacity=free_capacity_by_role(timezone.localdate())), ""
+        return preview_answer(**proposal, capacity=free_capacity_by_role(timezone.localdate()), exact=exact), ""
     except PreviewUnavailable as exc:
         return None, str(exc)
 
@@ -114,7 +116,8 @@ def _rule_editor(request, rule: Rule | None):
     fields = form.rule_fields(conditions.conditions())
     if "preview" in request.POST:
         proposal = rules_after_edit(rule_id=rule.pk if rule else None, fields=fields)
-        context["preview"], context["preview_unavailable"] = _preview(rules=proposal)
+        exact = request.POST["preview"] == "exact"
+        context["preview"], context["preview_unavailable"] = _preview(rules=proposal, exact=exact)
         return _page(request, "scoring/rule_form.html", "rules", context)
     try:
         saved = rule_save(rule=rule, by=request.user, comment=form.cleaned_data["comment"], **fields)
@@ -163,7 +166,8 @@ def _rule_confirm(request, rule: Rule, *, remove: bool):
         messages.success(request, done % {"name": rule.name, "version": ruleset_current().number})
         return redirect("scoring:rules")
     proposal = rules_after_edit(rule_id=rule.pk, fields=fields, remove=remove)
-    context["preview"], context["preview_unavailable"] = _preview(rules=proposal)
+    exact = request.GET.get("exact") == "1"
+    context["preview"], context["preview_unavailable"] = _preview(rules=proposal, exact=exact)
     return _page(request, "scoring/rule_confirm.html", "rules", context, status=400 if form.is_bound else 200)
 
 
@@ -197,7 +201,8 @@ def policy(request):
     if not form.is_valid():
         return _page(request, "scoring/policy_form.html", "policy", context, status=400)
     if "preview" in request.POST:
-        context["preview"], context["preview_unavailable"] = _preview(policy=form.policy())
+        exact = request.POST["preview"] == "exact"
+        context["preview"], context["preview_unavailable"] = _preview(policy=form.policy(), exact=exact)
         return _page(request, "scoring/policy_form.html", "policy", context)
     try:
         saved = policy_save(data=form.policy(), by=request.user, comment=form.cleaned_data["comment"])

@@ -16,5 +16,8 @@ STORAGES = {
 }
 # Tests always run tasks in-process unless a test starts a real worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests count the team queue's totals on every load, unless a test turns the short cache on itself.
+QUEUE_TEAM_TOTALS_SECONDS = 0
 SCORING_CHUNK_SIZE = 50
 LOGGING = {"version": 1, "disable_existing_loggers": False}

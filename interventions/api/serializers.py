@@ -1,6 +1,7 @@
 """Work orders API: work orders with their history, and the inputs of each state change."""
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -9,6 +10,59 @@ from customers.api.serializers import CustomerSummarySerializer
 from interventions.choices import ActionKind, Outcome, Reason, WorkOrderStatus
 from interventions.models import Action, Notification, Offer, WorkOrder, WorkOrderEvent, WorkOrderStep
 from interventions.playbook_selectors import next_open_step
+
+
+def _when(value, zone) -> str | None:
+    """As DRF's DateTimeField renders it: ISO 8601 in the current time zone (None: as stored), UTC as Z."""
+    if value is None:
+        return None
+    text = (value.astimezone(zone) if zone else value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class WorkOrderListSerializer(serializers.ListSerializer):
+    """A page of work orders, each row built directly from the loaded columns: the same JSON as the row serializer
+    (a test holds them equal), at a fraction of DRF's per-field cost on the 50-row page of a busy list."""
+
+    def to_representation(self, data):
+        zone = timezone.get_current_timezone()
+        return [_row(wo, zone) for wo in (data.all() if hasattr(data, "all") else data)]
+
+
+def _row(wo: WorkOrder, zone) -> dict:
+    customer, assignee = wo.customer, wo.assignee
+    return {
+        "id": wo.id,
+        "customer": {
+            "id": customer.id,
+            "external_id": customer.external_id,
+            "name": customer.name,
+            "segment": customer.segment,
+            "region": customer.region,
+        },
+        "alert": wo.alert_id,
+        "tier": wo.tier,
+        "status": wo.status,
+        "assignee": None if assignee is None else {"id": assignee.id, "username": assignee.username},
+        "probability": wo.probability,
+        "priority": wo.priority,
+        "opened_at": _when(wo.opened_at, zone),
+        "first_contact_due_at": _when(wo.first_contact_due_at, zone),
+        "resolution_due_at": _when(wo.resolution_due_at, zone),
+        "first_contact_at": _when(wo.first_contact_at, zone),
+        "sla_due_at": _when(wo.sla_due_at, None),  # a generated column: DRF renders it as stored
+        "is_at_risk": wo.is_at_risk,
+        "is_breached": wo.is_breached,
+        "breached_at": _when(wo.breached_at, zone),
+        "breached_clock": wo.breached_clock,
+        "breach_count": wo.breach_count,
+        "escalated_at": _when(wo.escalated_at, zone),
+        "resolved_at": _when(wo.resolved_at, zone),
+        "outcome": wo.outcome,
+        "reason": wo.reason,
+        "resolution_note": wo.resolution_note,
+        "updated_at": _when(wo.updated_at, zone),
+    }
 
 
 class WorkOrderSerializer(serializers.ModelSerializer):
@@ -30,6 +84,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "resolved_at", "outcome", "reason", "resolution_note", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
+        list_serializer_class = WorkOrderListSerializer
 
 
 class ActionSerializer(serializers.ModelSerializer):
@@ -79,6 +134,16 @@ class WorkOrderStepSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# The columns a list row reads (WorkOrderListSerializer): no customer attributes JSON, no password hashes.
+WORK_ORDER_ROW_COLUMNS = (
+    *(f for f in WorkOrderSerializer.Meta.fields if f not in ("customer", "assignee", "alert")),
+    "alert_id",
+    *(f"customer__{f}" for f in CustomerSummarySerializer.Meta.fields),
+    "assignee__id",
+    "assignee__username",
+)
+
+
 class WorkOrderDetailSerializer(WorkOrderSerializer):
     """A work order with its playbook steps (in plan order) and the next open one, its actions (newest first) and
     its full change history (oldest first)."""
@@ -91,6 +156,7 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
     class Meta(WorkOrderSerializer.Meta):
         fields = [*WorkOrderSerializer.Meta.fields, "steps", "next_step", "actions", "events"]
         read_only_fields = fields
+        list_serializer_class = serializers.ListSerializer
 
     @extend_schema_field(WorkOrderStepSerializer(allow_null=True))
     def get_next_step(self, wo) -> dict | None:

@@ -9,6 +9,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from churnops.core.api import ErrorSerializer, allow, allow_object
+from churnops.core.roles import user_roles
 from interventions.access import work_order_list
 from interventions.models import Action, Notification, WorkOrder, WorkOrderEvent, WorkOrderStep
 from interventions.permissions import can_bulk_reassign, can_reassign, can_work_on
@@ -23,6 +24,7 @@ from interventions.services import (
 )
 
 from .serializers import (
+    WORK_ORDER_ROW_COLUMNS,
     ActionSerializer,
     BulkReassignResultSerializer,
     MarkedSerializer,
@@ -72,9 +74,13 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return WorkOrder.objects.none()
-        work_orders = work_order_list(user=self.request.user)
-        if self.action == "list" and not self.request.query_params.get("status"):
-            work_orders = work_orders.filter(open_key__isnull=False)  # the default list: open work only
+        user = self.request.user
+        # The roles in one query (not one per role check) serve the visibility scope.
+        work_orders = work_order_list(user=user, roles=user_roles(user))
+        if self.action == "list":
+            work_orders = work_orders.only(*WORK_ORDER_ROW_COLUMNS)
+            if not self.request.query_params.get("status"):
+                work_orders = work_orders.filter(open_key__isnull=False)  # the default list: open work only
         if self.action == "retrieve":
             work_orders = work_orders.prefetch_related(
                 Prefetch("actions", queryset=Action.objects.select_related("author")),

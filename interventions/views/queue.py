@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,11 +19,21 @@ from ..choices import OPEN_STATUSES
 from ..forms import BulkReassignForm, QueueFilterForm
 from ..permissions import can_bulk_reassign
 from ..playbook_selectors import has_overdue_step
-from ..presenters import QUEUE_COLUMNS, queue_lines, sla_of
-from ..selectors import assignable_users, queue_for
+from ..presenters import QUEUE_COLUMNS, queue_lines, queue_rows_html, sla_of
+from ..selectors import assignable_users, queue_for, queue_totals
 from ..services import WorkOrderError, work_orders_reassign
 
 QUEUE_PAGE_SIZE = 50
+
+
+class LivePaginator(Paginator):
+    """Pages numbered by a count that may be a few seconds old (the team queue's kept totals): a page always holds
+    up to a page of the live rows, whatever that count said."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
 
 
 def _queue_scope(user, roles: set[str], team: bool) -> str:
@@ -43,8 +52,15 @@ def queue(request):
     tiers = policy_tiers()
     names = tier_names(tiers)
     # One read of the team serves the person filter and the bulk reassign's list.
-    members = list(assignable_users(by=user, roles=roles)) if team else []
-    people = [(u.pk, u.get_full_name() or u.username) for u in members] if team else None
+    members = (
+        assignable_users(by=user, roles=roles)
+        .select_related(None)
+        .values_list("pk", "first_name", "last_name", "username")
+        if team
+        else []
+    )
+    # (id, name) as User.get_full_name() or the username: the only columns the filter and the bulk list show
+    people = [(pk, f"{first} {last}".strip() or username) for pk, first, last, username in members] if team else None
     form = QueueFilterForm(
         request.GET,
         tiers=[(t["tier"], f"{t['tier']} · {t['name']}") for t in tiers if t.get("creates_work_order", True)],
@@ -53,11 +69,7 @@ def queue(request):
     )
     form.is_valid()  # invalid filters are dropped; cleaned_data keeps the valid ones
     work_orders = queue_for(user=user, team=team, roles=roles)
-    totals = work_orders.aggregate(
-        open=Count("id"),
-        breached=Count("id", filter=Q(is_breached=True)),
-        at_risk=Count("id", filter=Q(is_at_risk=True, is_breached=False)),
-    )
+    totals = queue_totals(work_orders, user=user, team=team)
     data = form.cleaned_data
     filtered = bool(data.get("tier") or data.get("status") or data.get("assignee"))
     if tier := data.get("tier"):
@@ -70,9 +82,9 @@ def queue(request):
 
     columns = QUEUE_COLUMNS if team else tuple(c for c in QUEUE_COLUMNS if not c.startswith("assignee__"))
     now = timezone.now()
-    paginator = Paginator(work_orders.only(*columns).annotate(step_overdue=has_overdue_step(now)), QUEUE_PAGE_SIZE)
+    paginator = LivePaginator(work_orders.only(*columns).annotate(step_overdue=has_overdue_step(now)), QUEUE_PAGE_SIZE)
     if not filtered:
-        paginator.count = totals["open"]  # already counted: spare the page its own COUNT(*)
+        paginator.count = totals["open"]  # already counted (or kept): spare the page its own COUNT(*)
     page = paginator.get_page(request.GET.get("page"))
     rows = [(wo, sla_of(wo, now), names.get(wo.tier, "")) for wo in page.object_list]
     if not team:
@@ -89,8 +101,9 @@ def queue(request):
         "page": page,
         "rows": rows,
         "lines": lines,
+        "rows_html": queue_rows_html(lines, pick=bulk),
         "totals": totals,
-        "bulk_assignees": members if bulk and rows else [],
+        "bulk_assignees": people if bulk and rows else [],
         "sorted": (data.get("sort") or "sla") != "sla",
         "bulk": bulk,
         **nav_context(user, roles, "team" if team else "queue"),

@@ -90,6 +90,11 @@ class RuleInputSerializer(RuleSpecSerializer):
 
 class RulesPreviewInputSerializer(StrictSerializer):
     rules = RuleSpecSerializer(many=True, max_length=200, help_text="the whole proposed rule set")
+    exact = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="also compute the exact counts over every customer in the background; ask again to get them",
+    )
 
 
 # --- policy --------------------------------------------------------------------------------------------------------
@@ -180,6 +185,11 @@ class PolicyInputSerializer(StrictSerializer):
 
 class PolicyPreviewInputSerializer(StrictSerializer):
     data = PolicyDataSerializer(help_text="the whole proposed policy")
+    exact = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="also compute the exact counts over every customer in the background; ask again to get them",
+    )
 
 
 class RollbackInputSerializer(StrictSerializer):
@@ -217,16 +227,26 @@ class RuleSetVersionSerializer(serializers.ModelSerializer):
 # --- preview -------------------------------------------------------------------------------------------------------
 
 
+ESTIMATE = "estimated from the sample when `sampling.method` is stratified_sample; null: too few in the sample"
+
+
+class NowProposedMarginSerializer(serializers.Serializer):
+    now = serializers.IntegerField(help_text="95% margin of `now` (0: exact)")
+    proposed = serializers.IntegerField()
+
+
 class PreviewTierSerializer(serializers.Serializer):
     tier = serializers.IntegerField(allow_null=True, help_text="null: customers in no tier")
     name = serializers.CharField()
-    now = serializers.IntegerField()
-    proposed = serializers.IntegerField()
+    now = serializers.IntegerField(allow_null=True, help_text=ESTIMATE)
+    proposed = serializers.IntegerField(allow_null=True, help_text=ESTIMATE)
+    margin = NowProposedMarginSerializer()
 
 
 class NowProposedSerializer(serializers.Serializer):
-    now = serializers.IntegerField()
-    proposed = serializers.IntegerField()
+    now = serializers.IntegerField(allow_null=True, help_text=ESTIMATE)
+    proposed = serializers.IntegerField(allow_null=True, help_text=ESTIMATE)
+    margin = NowProposedMarginSerializer()
 
 
 class PreviewCustomerSerializer(serializers.Serializer):
@@ -243,19 +263,57 @@ class PreviewCustomerSerializer(serializers.Serializer):
 class PreviewTeamSerializer(serializers.Serializer):
     role = serializers.CharField(help_text="the team: the role the tiers' work orders go to")
     tiers = serializers.ListField(child=serializers.IntegerField())
-    flagged = serializers.IntegerField(help_text="customers the proposed policy would put in these tiers")
+    flagged = serializers.IntegerField(
+        allow_null=True, help_text="customers the proposed policy would put in these tiers; " + ESTIMATE
+    )
+    margin = serializers.IntegerField(help_text="95% margin of `flagged` (0: exact)")
     free_capacity = serializers.IntegerField(allow_null=True, help_text="members not on leave: capacity - open load")
-    would_open = serializers.IntegerField(help_text="work orders the capacity budget would open")
-    over_capacity = serializers.IntegerField(help_text="flagged customers left in the automated lane")
+    would_open = serializers.IntegerField(allow_null=True, help_text="work orders the capacity budget would open")
+    over_capacity = serializers.IntegerField(allow_null=True, help_text="flagged customers left in the automated lane")
+
+
+class PreviewStratumSerializer(serializers.Serializer):
+    tier = serializers.IntegerField(allow_null=True, help_text="the customers' tier in the latest run (null: none)")
+    scored = serializers.BooleanField(help_text="false: customers the latest run did not score (lapsed or new)")
+    population = serializers.IntegerField()
+    sample = serializers.IntegerField()
+
+
+class PreviewSamplingSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(
+        choices=["exact", "stratified_sample"],
+        help_text="exact: every customer scored; stratified_sample: counts scaled up from a sample",
+    )
+    sample = serializers.IntegerField(help_text="customers scored")
+    population = serializers.IntegerField(help_text="customers the sample was drawn from (not churned)")
+    confidence = serializers.FloatField(required=False, help_text="of each count's `margin`")
+    strata = PreviewStratumSerializer(many=True, help_text="the sample by current tier (empty when exact)")
+
+
+class PreviewMarginsSerializer(serializers.Serializer):
+    moved_up = serializers.IntegerField()
+    moved_down = serializers.IntegerField()
+    entering_count = serializers.IntegerField()
+    leaving_count = serializers.IntegerField()
 
 
 class PreviewSerializer(serializers.Serializer):
-    """The proposed configuration against the one in force, over the latest run's features; nothing is saved."""
+    """The proposed configuration against the one in force, over the latest run's features; nothing is saved.
+
+    Above a sample size the counts are estimated from a stratified sample (`sampling`) with 95% margins; the exact
+    counts follow in the background when asked for (`exact_status`)."""
 
     as_of = serializers.DateField(help_text="the date of the latest score run, whose features are used")
     run_id = serializers.IntegerField()
     model_version = serializers.IntegerField(allow_null=True)
-    customers = serializers.IntegerField()
+    customers = serializers.IntegerField(allow_null=True, help_text="customers in the snapshot; " + ESTIMATE)
+    sampling = PreviewSamplingSerializer()
+    exact_status = serializers.ChoiceField(
+        choices=["exact", "ready", "running", "failed", "not_requested"],
+        help_text="exact: this answer scored everyone; ready: this is the exact answer computed in the background; "
+        "running: asked for and not ready yet (ask again); failed: see exact_error; not_requested: send exact=true",
+    )
+    exact_error = serializers.CharField(required=False, allow_blank=True)
     policy_version = serializers.IntegerField(help_text="the policy version in force ('now')")
     ruleset_version = serializers.IntegerField(help_text="the rule-set version in force ('now')")
     tiers = PreviewTierSerializer(many=True)
@@ -266,11 +324,14 @@ class PreviewSerializer(serializers.Serializer):
     warnings = serializers.ListField(
         child=serializers.CharField(), help_text="tiers that would flag more than their team can hold"
     )
-    moved_up = serializers.IntegerField(help_text="customers who would get a more urgent tier")
-    moved_down = serializers.IntegerField()
-    entering_count = serializers.IntegerField()
-    leaving_count = serializers.IntegerField()
-    entering = PreviewCustomerSerializer(many=True, help_text="first 50 entering the high-risk set, riskiest first")
+    moved_up = serializers.IntegerField(allow_null=True, help_text="customers who would get a more urgent tier")
+    moved_down = serializers.IntegerField(allow_null=True)
+    entering_count = serializers.IntegerField(allow_null=True)
+    leaving_count = serializers.IntegerField(allow_null=True)
+    margins = PreviewMarginsSerializer(help_text="95% margins of the four counts above (0: exact)")
+    entering = PreviewCustomerSerializer(
+        many=True, help_text="first 50 entering the high-risk set, riskiest first (of the sample when sampled)"
+    )
     leaving = PreviewCustomerSerializer(many=True, help_text="first 50 leaving the high-risk set, riskiest first")
 
 

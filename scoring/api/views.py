@@ -19,7 +19,7 @@ from customers.models import Customer
 from interventions.services import free_capacity_by_role
 from scoring.models import ModelVersion, Rule, ScoreRun
 from scoring.permissions import can_edit_scoring, can_manage_models, can_view_score_runs
-from scoring.preview import preview_change
+from scoring.preview_exact import preview_answer
 from scoring.selectors import policy_current, policy_versions, ruleset_versions, winback_list
 from scoring.services import policy_rollback, policy_save, rule_delete, rule_save, ruleset_rollback
 
@@ -48,9 +48,10 @@ class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 def _preview_response(**proposal) -> Response:
-    """A preview; an invalid proposal (400) or no snapshot yet (409) is rendered by the exception handler."""
+    """A preview (sampled above the sample size; `exact` asks for the exact counts in the background); an invalid
+    proposal (400) or no snapshot yet (409) is rendered by the exception handler."""
     capacity = free_capacity_by_role(timezone.localdate())
-    return Response(PreviewSerializer(preview_change(**proposal, capacity=capacity)).data)
+    return Response(PreviewSerializer(preview_answer(**proposal, capacity=capacity)).data)
 
 
 WRITE_REFUSALS = {
@@ -154,7 +155,8 @@ class RuleViewSet(viewsets.ModelViewSet):
     def preview(self, request):
         payload = RulesPreviewInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return _preview_response(rules=[dict(r) for r in payload.validated_data["rules"]])
+        data = payload.validated_data
+        return _preview_response(rules=_plain(data["rules"]), exact=data["exact"])
 
 
 @extend_schema_view(
@@ -204,7 +206,8 @@ class PolicyVersionViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
     def preview(self, request):
         payload = PolicyPreviewInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return _preview_response(policy=_plain(payload.validated_data["data"]))
+        data = payload.validated_data
+        return _preview_response(policy=_plain(data["data"]), exact=data["exact"])
 
     @extend_schema(
         summary="Put this version back in force as a new version (admins)",

@@ -32,13 +32,28 @@ def pct(value) -> str:
 
 @register.filter
 def signed(value, other) -> str:
-    """value − other with its sign: '+12', '−3', '0'."""
-    diff = (value or 0) - (other or 0)
+    """value − other with its sign: '+12', '−3', '0'; '—' when either is unknown (withheld from a sample)."""
+    if value is None or other is None:
+        return "—"
+    diff = value - other
     if diff > 0:
         return f"+{diff:,}"
     if diff < 0:
         return f"−{-diff:,}"
     return "0"
+
+
+@register.filter
+def estimate(value, margin=0) -> str:
+    """A preview count: '1,234', '≈ 1,234 ± 56' when estimated from a sample ('≈ 90, up to 590' when the interval
+    reaches 0: a count is never negative), 'too few sampled' when withheld."""
+    if value is None:
+        return gettext("too few sampled")
+    if margin and margin >= value:
+        return gettext("≈ %(count)s, up to %(high)s") % {"count": f"{value:,}", "high": f"{value + margin:,}"}
+    if margin:
+        return f"≈ {value:,} ± {margin:,}"
+    return f"{value:,}"
 
 
 @register.filter

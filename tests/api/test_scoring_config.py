@@ -174,7 +174,13 @@ def test_preview_through_the_api_and_409_without_a_run(admin_api):
     }
     assert (policy.status_code, rules.status_code) == (200, 200)
     assert policy.json()["customers"] == 0
-    assert policy.json()["tiers"][-1] == {"tier": None, "name": "no tier", "now": 0, "proposed": 0}
+    assert policy.json()["tiers"][-1] == {
+        "tier": None,
+        "name": "no tier",
+        "now": 0,
+        "proposed": 0,
+        "margin": {"now": 0, "proposed": 0},
+    }
     assert state() == before
 
 

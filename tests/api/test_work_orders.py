@@ -1,8 +1,13 @@
 """Work orders API: scoping, and each state change through its service."""
 
+import json
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
+from interventions.api.serializers import WorkOrderSerializer
 from interventions.choices import WorkOrderStatus
 from interventions.models import Action, WorkOrder, WorkOrderEvent
 from tests.factories import (
@@ -118,10 +123,34 @@ def test_work_order_list_query_count_is_constant(api_client, am_user, django_ass
     work_orders_for_new_customers(n, assignee=am_user)
     login(api_client, am_user)
 
-    # when the list is fetched, then: is-admin, is-lead, page (customer and assignee joined; a cursor, no count)
-    with django_assert_num_queries(3):
+    # when the list is fetched, then: the roles, the page (customer and assignee joined; a cursor, no count)
+    with django_assert_num_queries(2):
         response = api_client.get("/api/work-orders/")
     assert len(response.json()["results"]) == n
+
+
+def test_a_list_row_is_the_work_order_serializer_s_json(api_client, am_user):
+    # given a breached, escalated and resolved work order with every clock set, and an open one
+    resolved = work_order_for(CustomerFactory(external_id="R1"), assignee=am_user, is_breached=True)
+    now = timezone.now()
+    WorkOrder.objects.filter(pk=resolved.pk).update(
+        breached_at=now - timedelta(hours=3), escalated_at=now - timedelta(hours=2, microseconds=7),
+        first_contact_at=now - timedelta(days=1), resolved_at=now, status="resolved", outcome="retained",
+        reason="price", resolution_note="ok", breached_clock="first_contact", breach_count=2, open_key=None,
+    )  # fmt: skip
+    work_order_for(CustomerFactory(external_id="O1"), assignee=am_user, tier=1)
+
+    # when both lists are fetched
+    login(api_client, am_user)
+    rows = (
+        api_client.get("/api/work-orders/").json()["results"]
+        + api_client.get("/api/work-orders/?status=resolved").json()["results"]
+    )
+
+    # then each row is exactly what the DRF serializer renders for that work order
+    assert len(rows) == 2
+    for row in rows:
+        assert row == json.loads(JSONRenderer().render(WorkOrderSerializer(WorkOrder.objects.get(pk=row["id"])).data))
 
 
 # --- resolve -------------------------------------------------------------------------------------------------------

@@ -292,7 +292,7 @@ def test_rule_edit_preview_shows_the_effect_and_saves_nothing(admin_client):
     # then
     assert response.status_code == 200
     preview = response.context["preview"]
-    assert preview["high_risk"] == {"now": 3, "proposed": 1}
+    assert preview["high_risk"] == {"now": 3, "proposed": 1, "margin": {"now": 0, "proposed": 0}}
     assert [r["external_id"] for r in preview["leaving"]] == ["TWO-A", "TWO-B"]
     assert "Leaving high risk: 2" in response.content.decode()
     assert versions() == before
@@ -314,7 +314,7 @@ def test_disable_and_delete_go_through_a_confirm_page_with_preview(admin_client,
     # then
     assert confirm.status_code == 200
     assert confirm.context["verb"] == "Disable"
-    assert confirm.context["preview"]["high_risk"] == {"now": 3, "proposed": 1}
+    assert confirm.context["preview"]["high_risk"] == {"now": 3, "proposed": 1, "margin": {"now": 0, "proposed": 0}}
     assert refused.status_code == 400
     assert (disabled.status_code, deleted.status_code) == (302, 302)
     assert not Rule.objects.filter(pk=rule.pk).exists()
@@ -423,7 +423,7 @@ def test_policy_preview_then_save_then_history_then_rollback_then_the_next_run_u
 
     # then the page shows the effect and nothing is saved
     assert preview.status_code == 200
-    assert preview.context["preview"]["high_risk"] == {"now": 3, "proposed": 1}
+    assert preview.context["preview"]["high_risk"] == {"now": 3, "proposed": 1, "margin": {"now": 0, "proposed": 0}}
     assert "Leaving high risk: 2" in preview.content.decode()
     assert versions() == before
 

@@ -250,7 +250,7 @@ def test_policy_preview_shows_work_orders_per_team_against_capacity(api_client, 
     body = response.json()
     team = next(t for t in body["teams"] if t["role"] == "account_manager")
     assert (team["flagged"], team["free_capacity"], team["would_open"], team["over_capacity"]) == (3, 1, 1, 2)
-    assert body["active"] == {"now": 3, "proposed": 3}
+    assert body["active"] == {"now": 3, "proposed": 3, "margin": {"now": 0, "proposed": 0}}
     assert body["warnings"] == [
         "tiers 2 (important) would flag 3 customers for account manager, who can take 1 "
         "more: 2 would stay in the automated lane, over capacity"

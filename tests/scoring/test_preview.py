@@ -97,8 +97,8 @@ def test_three_rules_for_high_risk_previews_exact_counts_and_movers():
     # then: the two-rule customers leave the high-risk set and fall from tier 2 (lifted) to tier 3 (P = 0.4)
     assert (preview["as_of"], preview["customers"], preview["model_version"]) == (AS_OF, 6, None)
     assert tiers(preview) == {1: (0, 0), 2: (3, 1), 3: (0, 2), 4: (1, 1), None: (2, 2)}
-    assert preview["high_risk"] == {"now": 3, "proposed": 1}
-    assert preview["work_orders"] == {"now": 3, "proposed": 3}
+    assert preview["high_risk"] == {"now": 3, "proposed": 1, "margin": {"now": 0, "proposed": 0}}
+    assert preview["work_orders"] == {"now": 3, "proposed": 3, "margin": {"now": 0, "proposed": 0}}
     assert (preview["moved_up"], preview["moved_down"]) == (0, 2)
     assert (preview["entering_count"], preview["leaving_count"]) == (0, 2)
     assert preview["entering"] == []
@@ -120,7 +120,7 @@ def test_one_rule_for_high_risk_brings_customers_in():
     preview = preview_change(policy=with_changes(high_risk_min_rules=1))
 
     # then the one-rule customer enters and is lifted from tier 4 to tier 2
-    assert preview["high_risk"] == {"now": 3, "proposed": 4}
+    assert preview["high_risk"] == {"now": 3, "proposed": 4, "margin": {"now": 0, "proposed": 0}}
     assert moved(preview["entering"]) == [("ONE", 4, 2)]
     assert preview["leaving"] == []
     assert tiers(preview)[2] == (3, 4)
@@ -138,7 +138,7 @@ def test_disabling_a_rule_previews_the_rule_set_without_it():
     preview = preview_change(rules=rules_after_edit(rule_id=rule.pk, fields={"is_enabled": False}))
 
     # then the two-rule customers fire one rule of four (P = 0.25, tier 4); THREE still fires two (P = 0.5)
-    assert preview["high_risk"] == {"now": 3, "proposed": 1}
+    assert preview["high_risk"] == {"now": 3, "proposed": 1, "margin": {"now": 0, "proposed": 0}}
     assert moved(preview["leaving"]) == [("TWO-A", 2, 4), ("TWO-B", 2, 4)]
     assert tiers(preview) == {1: (0, 0), 2: (3, 1), 3: (0, 0), 4: (1, 2), None: (2, 3)}
 
@@ -163,7 +163,7 @@ def test_new_rule_and_deleted_rule_proposals():
 
     # then the one-rule customer now fires two; deleting a rule THREE needed keeps it high risk with two
     assert moved(added["entering"]) == [("ONE", 4, 2)]
-    assert removed["high_risk"] == {"now": 3, "proposed": 3}
+    assert removed["high_risk"] == {"now": 3, "proposed": 3, "margin": {"now": 0, "proposed": 0}}
     assert removed["entering"] == removed["leaving"] == []
 
 
@@ -207,7 +207,7 @@ def test_preview_uses_the_runs_model_for_probabilities():
     # then everyone is tier 2 now; with the change only the rule-high customers stay there (lifted)
     assert preview["model_version"] == model.id
     assert tiers(preview) == {1: (0, 0), 2: (6, 3), 3: (0, 3), 4: (0, 0), None: (0, 0)}
-    assert preview["high_risk"] == {"now": 3, "proposed": 3}
+    assert preview["high_risk"] == {"now": 3, "proposed": 3, "margin": {"now": 0, "proposed": 0}}
     assert preview["moved_down"] == 3
 
 
