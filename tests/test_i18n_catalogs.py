@@ -149,3 +149,13 @@ def test_the_clash_check_names_both_translations(tmp_path):
     assert translation_clashes([tmp_path / "a.po", tmp_path / "c.po"], root=tmp_path) == [
         "'Closed': a.po 'a' vs c.po 'c'"
     ]
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="needs GNU gettext's msgfmt")
+@pytest.mark.parametrize("path", zh_catalogs(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_zh_catalog_compiles_with_format_checks(path):
+    # what `make install` (compilemessages) runs: a msgstr whose % directives differ from its msgid's breaks it
+    result = subprocess.run(
+        ["msgfmt", "--check-format", "-o", "/dev/null", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
