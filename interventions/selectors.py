@@ -1,6 +1,6 @@
 """Reads for work orders: queues scoped to the user, loads, team members, notifications, save likelihoods."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.auth.models import User
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -124,3 +124,9 @@ __all__ = [
     "save_likelihoods",
     "work_order_list",
 ]
+
+
+def customers_worked_between(*, start: datetime, end: datetime) -> set[int]:
+    """Customers with a work order open at some moment in [start, end): their outcome then may be the work's."""
+    worked = WorkOrder.objects.filter(opened_at__lt=end).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
+    return set(worked.values_list("customer_id", flat=True).distinct())

@@ -7,8 +7,10 @@ from datetime import date, timedelta
 import joblib
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from customers.models import Customer
 
@@ -70,6 +72,31 @@ def examples_at(*, as_of: date, horizon_days: int, churn_definition: dict, activ
     return X, y
 
 
+def treated_customers(*, cutoff: date, horizon_days: int) -> set[int]:
+    """Customers whose outcome in a cut-off's label window may be the team's work rather than their own.
+
+    A work order open at any moment from one horizon before the cut-off to the end of the label window may have
+    changed what the customer did in that window. A save is not evidence that the customer was never at risk:
+    taught as "stayed", it would tell the model that the very signals the team acts on mean nothing, and each
+    retrain would trust them less. These customers are left out of the training examples and of the holdout
+    the promotion gate compares on. Flagged customers of the control group are not worked, so flagged
+    customers whose outcome is their own stay in. The work orders live a floor above scoring: their reader is
+    named in settings (CHURNOPS_TREATED_CUSTOMERS, the composition root) rather than imported from here.
+    """
+    path = getattr(settings, "CHURNOPS_TREATED_CUSTOMERS", "")
+    if not path:
+        return set()
+    start = cutoff_for(as_of=cutoff) - timedelta(days=horizon_days)
+    return set(import_string(path)(start=start, end=start + timedelta(days=2 * horizon_days)))
+
+
+def _untreated(X: pd.DataFrame, y: np.ndarray, treated: set[int]) -> tuple[pd.DataFrame, np.ndarray]:
+    keep = ~X.index.isin(list(treated))
+    kept = X[keep]
+    kept.attrs = dict(X.attrs)
+    return kept, y[keep]
+
+
 @dataclass
 class TrainOutcome:
     version: ModelVersion
@@ -94,6 +121,7 @@ def train(
     active_days: int | None = -1,
     n_cutoffs: int = TRAIN_CUTOFFS,
     n_validation: int = VALIDATION_CUTOFFS,
+    champion: ModelVersion | None = None,
 ) -> ml.TrainResult:
     """Select a model on rolling validation cut-offs, then refit it on the newest leak-free cut-offs.
 
@@ -101,6 +129,9 @@ def train(
     Validation cut-offs step back monthly from there; each is scored by a model trained on the `n_cutoffs`
     monthly cut-offs whose labels end before it. The chosen candidate is refitted on the `n_cutoffs` newest
     cut-offs, after dropping the columns that are constant or duplicate on this data.
+
+    Customers the team worked around a cut-off are left out of its examples (see `treated_customers`). With a
+    `champion`, both models are scored on the same holdout for the promotion gate (see `_holdout_gate`).
     """
     policy = policy or policy_in_force()
     horizon = horizon_days or policy["horizon_days"]
@@ -109,13 +140,14 @@ def train(
     newest = as_of - timedelta(days=horizon)
     step = timedelta(days=CUTOFF_STEP_DAYS)
     cache: dict[date, tuple[pd.DataFrame, np.ndarray]] = {}
+    excluded: dict[date, int] = {}
 
     def examples(cutoffs: list[date]) -> tuple[pd.DataFrame, np.ndarray]:
         for cutoff in cutoffs:
             if cutoff not in cache:
-                cache[cutoff] = examples_at(
-                    as_of=cutoff, horizon_days=horizon, churn_definition=churn_def, active_days=active
-                )
+                X, y = examples_at(as_of=cutoff, horizon_days=horizon, churn_definition=churn_def, active_days=active)
+                cache[cutoff] = _untreated(X, y, treated_customers(cutoff=cutoff, horizon_days=horizon))
+                excluded[cutoff] = len(y) - len(cache[cutoff][1])
         return (pd.concat([cache[c][0] for c in cutoffs]), np.concatenate([cache[c][1] for c in cutoffs]))
 
     final_cutoffs = [newest - step * k for k in range(n_cutoffs)]
@@ -153,8 +185,45 @@ def train(
         "candidates": result.candidates,
         "dropped_features": dropped,
         "bgnbd_params": result.bgnbd_params,
+        "treated_excluded": sum(excluded[c] for c in final_cutoffs),
     }
+    if champion is not None:
+        result.metrics["gate"] = _holdout_gate(
+            result, champion, cutoff=validation_cutoffs[0], active_days=active, horizon_days=horizon
+        )
     return result
+
+
+GATE_METRICS = ("roc_auc", "pr_auc", "brier")
+
+
+def _holdout_gate(result: ml.TrainResult, champion: ModelVersion, *, cutoff: date, active_days, horizon_days) -> dict:
+    """The challenger and the model in force on the same holdout: the same customers, cut-off and label window.
+
+    The challenger's side is its candidate from the newest validation fold, trained only on cut-offs whose
+    labels end before the holdout; the refit that is stored also saw the holdout, so it is not the one scored.
+    Comparing each model's validation figures from its own training date would compare two populations and
+    two label windows: a later month with fewer churners reads as a worse model whatever the model.
+    """
+    index, y, p_challenger = result.holdout
+    gate = {
+        "cutoff": cutoff.isoformat(),
+        "n": len(y),
+        "churners": int(np.sum(y)),
+        "challenger": {k: ml.evaluate_scores(y, p_challenger).get(k) for k in GATE_METRICS},
+        "champion": {"model_version": champion.pk},
+        # A champion trained as of the same date has learnt the holdout's labels: the comparison favours it.
+        "champion_saw_holdout": bool(champion.train_to and cutoff <= champion.train_to - timedelta(days=horizon_days)),
+    }
+    bundle = load_estimator(champion)
+    X = active_only(compute_features(as_of=cutoff, bgnbd_params=bundle.get("bgnbd_params")), active_days)
+    missing = sorted(set(champion.features) - set(X.columns))
+    if missing:  # the model in force cannot score today's features: nothing to defend
+        gate["champion"]["unscorable"] = f"features no longer computed: {', '.join(missing)}"
+        return gate
+    p_champion = ml.predict(bundle["estimator"], X.reindex(index)[champion.features])
+    gate["champion"].update({k: ml.evaluate_scores(y, p_champion).get(k) for k in GATE_METRICS})
+    return gate
 
 
 def _serialize(result: ml.TrainResult) -> bytes:
@@ -208,6 +277,11 @@ def model_store(
     active = model_active()
     if promote == "never":
         return TrainOutcome(version, False, "not promoted (asked not to)")
+    gate = result.metrics.get("gate") or {}
+    if active is not None and gate.get("champion", {}).get("model_version") == active.pk:
+        return _gate_outcome(version, active, gate, promote)
+    # A result without a same-holdout comparison (built outside train(), or before any model was in force):
+    # the stored validation figures are all there is.
     refusal = promotion_refusal(result.metrics, active.metrics if active else None)
     if promote == "if_better" and refusal:
         metric, new_value, active_value = refusal
@@ -218,6 +292,26 @@ def model_store(
         )
     model_promote(version=version)
     return TrainOutcome(version, True, "promoted")
+
+
+def _gate_outcome(version: ModelVersion, active: ModelVersion, gate: dict, promote: str) -> TrainOutcome:
+    """Promote or keep, on both models' figures from the same holdout."""
+    refusal = promotion_refusal(gate["challenger"], gate["champion"])
+    holdout = f"on the same holdout (cut-off {gate['cutoff']}, {gate['n']} customers, {gate['churners']} churned)"
+    if promote == "if_better" and refusal:
+        metric, new_value, active_value = refusal
+        return TrainOutcome(
+            version,
+            False,
+            f"not promoted: {metric} {new_value:.3f} < active model #{active.pk} {active_value:.3f} {holdout}",
+        )
+    model_promote(version=version)
+    if "pr_auc" not in gate["champion"]:
+        return TrainOutcome(version, True, f"promoted: active model #{active.pk} {gate['champion'].get('unscorable')}")
+    new_value, active_value = gate["challenger"]["pr_auc"] or 0, gate["champion"]["pr_auc"] or 0
+    return TrainOutcome(
+        version, True, f"promoted: PR AUC {new_value:.3f} >= active model #{active.pk} {active_value:.3f} {holdout}"
+    )
 
 
 @transaction.atomic
@@ -248,7 +342,7 @@ def model_train(*, as_of: date, horizon_days: int | None = None, promote: str = 
     defaults_install()
     policy = policy_in_force()
     horizon = horizon_days or policy["horizon_days"]
-    result = train(as_of=as_of, horizon_days=horizon, policy=policy)
+    result = train(as_of=as_of, horizon_days=horizon, policy=policy, champion=model_active())
     cutoffs = sorted(result.metrics["train_cutoffs"])
     return model_store(
         result=result, horizon_days=horizon, train_from=date.fromisoformat(cutoffs[0]), train_to=as_of, promote=promote

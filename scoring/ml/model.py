@@ -156,6 +156,9 @@ class TrainResult:
     bgnbd_params: dict | None = None
     # The refit's rows (not stored with the model): lets an evaluation fit references on the same data.
     training_data: tuple | None = field(default=None, repr=False)
+    # The chosen candidate on the newest validation fold, as (row index, labels, probabilities): trained only on
+    # cut-offs whose labels end before that fold, so it can be compared with another model on the same rows.
+    holdout: tuple | None = field(default=None, repr=False)
 
 
 def _reference_values(X: pd.DataFrame) -> dict:
@@ -231,13 +234,14 @@ def select_and_fit(
     features = list(X_all.columns)
     scores: dict[str, list[dict]] = {name: [] for name in candidates}
     boosting = [c for c in candidates if c in BOOSTING_GRID]
-    fold_predictions = []
+    fold_predictions, fold_index = [], []
     for X_tr, y_tr, X_val, y_val in folds:
         if not 0 < y_val.sum() < len(y_val) or min(y_tr.sum(), len(y_tr) - y_tr.sum()) < 3:
             continue  # nothing to validate on, or too few of a class to train and calibrate
         X_fit, y_fit = _fold_sample(X_tr[features], y_tr, max_rows)
         preds = {name: _fit(name, X_fit, y_fit).predict_proba(X_val[features])[:, 1] for name in candidates}
         fold_predictions.append((y_val, preds))
+        fold_index.append(X_val.index)
         for name, p in preds.items():
             scores[name].append(evaluate_scores(y_val, p, thresholds))
     if not fold_predictions:
@@ -256,7 +260,11 @@ def select_and_fit(
         summary[AVERAGE]["members"] = list(parts)
     best = max(summary, key=lambda k: (summary[k]["roc_auc"] or 0.0, summary[k]["pr_auc"] or 0.0))
     final = _fit(best, X_all[features], y_all, parts)
-    return TrainResult(best, final, features, summary[best], summary, _reference_values(X_all))
+    y_first, preds_first = fold_predictions[0]
+    p_first = (preds_first[parts[0]] + preds_first[parts[1]]) / 2 if best == AVERAGE else preds_first[best]
+    result = TrainResult(best, final, features, summary[best], summary, _reference_values(X_all))
+    result.holdout = (fold_index[0], y_first, p_first)
+    return result
 
 
 def train_and_select(
