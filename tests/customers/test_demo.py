@@ -11,7 +11,7 @@ from django.db.models import F
 from customers.choices import EventKind
 from customers.models import Customer, Event
 from demo.activity import K_COMPETITOR, K_LOGIN, K_SURVEY, K_VISIT
-from demo.population import DEMO_SOURCE, generate_population
+from demo.population import DEMO_SOURCE, FUTURE_CHURN_DAYS, generate_population
 from demo.roster import DEMO_USERS
 from interventions.choices import Role
 from interventions.models import AgentProfile
@@ -88,12 +88,48 @@ def test_churn_shares_and_dates(population):
     churned, about = population.churned, population.about_to_churn
 
     # then
-    assert 0.25 <= (len(churned) + len(about)) / n <= 0.35
-    assert 0.03 <= len(about) / n <= 0.08
+    assert 0.3 <= (len(churned) + len(about)) / n <= 0.45
+    assert 0.03 <= len(about) / n <= 0.12
     assert all(c.churned_at.date() == c.churn_date <= AS_OF for c in churned)
-    assert all(AS_OF + timedelta(days=10) <= c.churn_date <= AS_OF + timedelta(days=90) for c in about)
+    assert all(AS_OF < c.churn_date <= AS_OF + timedelta(days=FUTURE_CHURN_DAYS) for c in about)
     assert all(c.churned_at is None for c in about)
     assert 0.1 <= sum(c.is_silent_churner for c in churned) / len(churned) <= 0.3
+
+
+def _active_on(population, day: date) -> np.ndarray:
+    """Indexes of the customers with an event in the 90 days before `day` (the scored population)."""
+    end = np.datetime64(day.isoformat(), "s")
+    recent = (population.event_at < end) & (population.event_at >= end - np.timedelta64(90, "D"))
+    return np.unique(population.event_customer[recent])
+
+
+def test_the_population_is_stationary_customers_join_and_leave_at_a_steady_rate():
+    # given: the demo's size and history, four dates a month apart at the end of the window (the replayed weeks)
+    population = generate_population(1500, seed=42, as_of=AS_OF, months=30)
+    days = [AS_OF - timedelta(days=d) for d in (120, 90, 60, 30, 0)]
+
+    # when
+    active = [_active_on(population, day) for day in days]
+    tenure = [
+        np.median(
+            [
+                (day - population.customers[i].contract_start).days
+                for i in ids
+                if population.customers[i].contract_start < day
+            ]
+        )
+        for day, ids in zip(days, active, strict=True)
+    ]
+    leaving = [
+        sum(1 for c in population.customers if c.churn_date and day < c.churn_date <= day + timedelta(days=60))
+        for day in days
+    ]
+
+    # then: as many customers, as old, and as many leaving in the next 60 days, on every date
+    assert max(len(a) for a in active) <= 1.05 * min(len(a) for a in active)
+    assert max(tenure) - min(tenure) <= 30  # an ageing population would add 120 days over these four months
+    assert max(leaving) <= 1.6 * min(leaving)
+    assert sum(1 for c in population.customers if AS_OF - timedelta(days=120) < c.contract_start <= AS_OF) > 30
 
 
 def test_churners_visit_rate_falls_by_half_in_last_60_days(population):
