@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from alerts.models import Alert
 from scoring.selectors import policy_in_force
 
 from .access import work_order_list
@@ -126,7 +127,12 @@ __all__ = [
 ]
 
 
-def customers_worked_between(*, start: datetime, end: datetime) -> set[int]:
-    """Customers with a work order open at some moment in [start, end): their outcome then may be the work's."""
+def interventions_between(*, start: datetime, end: datetime) -> tuple[set[int], set[int]]:
+    """(worked, control): customers with a work order open at some moment in [start, end), whose outcome then may
+    be the work's; and customers drawn into the control group by an alert first raised in [start, end)."""
     worked = WorkOrder.objects.filter(opened_at__lt=end).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
-    return set(worked.values_list("customer_id", flat=True).distinct())
+    control = Alert.objects.filter(is_control=True, first_raised_at__gte=start, first_raised_at__lt=end)
+    return (
+        set(worked.values_list("customer_id", flat=True).distinct()),
+        set(control.values_list("customer_id", flat=True).distinct()),
+    )

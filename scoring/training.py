@@ -72,29 +72,42 @@ def examples_at(*, as_of: date, horizon_days: int, churn_definition: dict, activ
     return X, y
 
 
-def treated_customers(*, cutoff: date, horizon_days: int) -> set[int]:
-    """Customers whose outcome in a cut-off's label window may be the team's work rather than their own.
+def interventions_around(*, cutoff: date, horizon_days: int) -> tuple[set[int], set[int]]:
+    """(worked, control) around a cut-off: from one horizon before it to the end of its label window.
 
-    A work order open at any moment from one horizon before the cut-off to the end of the label window may have
-    changed what the customer did in that window. A save is not evidence that the customer was never at risk:
-    taught as "stayed", it would tell the model that the very signals the team acts on mean nothing, and each
-    retrain would trust them less. These customers are left out of the training examples and of the holdout
-    the promotion gate compares on. Flagged customers of the control group are not worked, so flagged
-    customers whose outcome is their own stay in. The work orders live a floor above scoring: their reader is
-    named in settings (CHURNOPS_TREATED_CUSTOMERS, the composition root) rather than imported from here.
+    A work order open in that span may have changed what the customer did in the label window. A save is not
+    evidence that the customer was never at risk: taught as "stayed", it would tell the model that the very
+    signals the team acts on mean nothing, and each retrain would trust them less. So worked customers are left
+    out of the cut-off's examples (and of the holdout the promotion gate compares on). The control group was
+    drawn at random from the same flagged customers and not worked: its outcomes are the customers' own, and
+    each control customer stands in for the worked ones it represents (see `_untreated`). The work orders and
+    alerts live a floor above scoring, so their reader is named in settings (CHURNOPS_INTERVENTIONS, the
+    composition root) rather than imported from here.
     """
-    path = getattr(settings, "CHURNOPS_TREATED_CUSTOMERS", "")
+    path = getattr(settings, "CHURNOPS_INTERVENTIONS", "")
     if not path:
-        return set()
+        return set(), set()
     start = cutoff_for(as_of=cutoff) - timedelta(days=horizon_days)
-    return set(import_string(path)(start=start, end=start + timedelta(days=2 * horizon_days)))
+    return import_string(path)(start=start, end=start + timedelta(days=2 * horizon_days))
 
 
-def _untreated(X: pd.DataFrame, y: np.ndarray, treated: set[int]) -> tuple[pd.DataFrame, np.ndarray]:
-    keep = ~X.index.isin(list(treated))
+def treated_customers(*, cutoff: date, horizon_days: int) -> set[int]:
+    """Customers left out of a cut-off's labels: the team worked them around it (see `interventions_around`)."""
+    return interventions_around(cutoff=cutoff, horizon_days=horizon_days)[0]
+
+
+def _untreated(X: pd.DataFrame, y: np.ndarray, worked: set[int], control: set[int]):
+    """The examples without the worked customers, and row weights: the control customers weigh for the worked
+    ones too (inverse propensity), so the flagged customers keep their share and the probability levels stay
+    calibrated. Without it, a team that works most flagged customers would teach each retrain to flag fewer."""
+    keep = ~X.index.isin(list(worked))
     kept = X[keep]
     kept.attrs = dict(X.attrs)
-    return kept, y[keep]
+    w = np.ones(len(kept))
+    in_control = kept.index.isin(list(control))
+    if in_control.any():
+        w[in_control] = (int((~keep).sum()) + int(in_control.sum())) / int(in_control.sum())
+    return kept, y[keep], w
 
 
 @dataclass
@@ -139,19 +152,23 @@ def train(
     churn_def = policy["churn_definition"]
     newest = as_of - timedelta(days=horizon)
     step = timedelta(days=CUTOFF_STEP_DAYS)
-    cache: dict[date, tuple[pd.DataFrame, np.ndarray]] = {}
+    cache: dict[date, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
     excluded: dict[date, int] = {}
 
-    def examples(cutoffs: list[date]) -> tuple[pd.DataFrame, np.ndarray]:
+    def examples(cutoffs: list[date]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         for cutoff in cutoffs:
             if cutoff not in cache:
                 X, y = examples_at(as_of=cutoff, horizon_days=horizon, churn_definition=churn_def, active_days=active)
-                cache[cutoff] = _untreated(X, y, treated_customers(cutoff=cutoff, horizon_days=horizon))
+                cache[cutoff] = _untreated(X, y, *interventions_around(cutoff=cutoff, horizon_days=horizon))
                 excluded[cutoff] = len(y) - len(cache[cutoff][1])
-        return (pd.concat([cache[c][0] for c in cutoffs]), np.concatenate([cache[c][1] for c in cutoffs]))
+        return (
+            pd.concat([cache[c][0] for c in cutoffs]),
+            np.concatenate([cache[c][1] for c in cutoffs]),
+            np.concatenate([cache[c][2] for c in cutoffs]),
+        )
 
     final_cutoffs = [newest - step * k for k in range(n_cutoffs)]
-    X_all, y_all = examples(final_cutoffs)
+    X_all, y_all, w_all = examples(final_cutoffs)
     _enough("training", y_all)
     dropped = ml.uninformative_columns(X_all, keep_first=KEEP_FIRST)
     features = [c for c in X_all.columns if c not in dropped]
@@ -159,8 +176,8 @@ def train(
     for k in range(n_validation):
         val_cutoff = newest - step * k
         fold_cutoffs = [val_cutoff - timedelta(days=horizon) - step * j for j in range(n_cutoffs)]
-        X_tr, y_tr = examples(fold_cutoffs)
-        X_val, y_val = examples([val_cutoff])
+        X_tr, y_tr, w_tr = examples(fold_cutoffs)
+        X_val, y_val, _ = examples([val_cutoff])
         if k == 0:
             # The newest validation cut-off must have a full training history behind it; older ones are a bonus
             # (without it a model from a few weeks of history would replace the rules on thin evidence).
@@ -168,13 +185,22 @@ def train(
             _enough("validation", y_val)
         if len(y_tr) < 20 or min(y_tr.sum(), len(y_tr) - y_tr.sum()) < 3 or not 0 < y_val.sum() < len(y_val):
             continue
-        folds.append((X_tr[features], y_tr, X_val[features], y_val))
+        folds.append((X_tr[features], y_tr, X_val[features], y_val, w_tr))
         validation_cutoffs.append(val_cutoff)
     if not folds:
         raise TrainingError("no validation cut-off has enough earlier history to train on")
-    result = ml.select_and_fit(folds, X_all[features], y_all, _tier_thresholds(policy))
+    # Weights only where the team held out a control group: otherwise every row weighs 1, as before.
+    weighted = bool((w_all != 1).any())
+    result = ml.select_and_fit(
+        [f if weighted else f[:4] for f in folds],
+        X_all[features],
+        y_all,
+        _tier_thresholds(policy),
+        w_all=w_all if weighted else None,
+    )
     result.dropped_features = dropped
     result.training_data = (X_all[features], y_all)
+    result.training_weights = w_all
     result.bgnbd_params = cache[newest][0].attrs.get("bgnbd_params")
     result.metrics = {
         **result.metrics,
@@ -186,6 +212,7 @@ def train(
         "dropped_features": dropped,
         "bgnbd_params": result.bgnbd_params,
         "treated_excluded": sum(excluded[c] for c in final_cutoffs),
+        "control_weight_max": float(w_all.max()) if len(w_all) else 1.0,
     }
     if champion is not None:
         result.metrics["gate"] = _holdout_gate(

@@ -1,5 +1,6 @@
 """Churn model: candidate pipelines, time-split selection, calibration, metrics, explanations."""
 
+import warnings
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -156,6 +157,7 @@ class TrainResult:
     bgnbd_params: dict | None = None
     # The refit's rows (not stored with the model): lets an evaluation fit references on the same data.
     training_data: tuple | None = field(default=None, repr=False)
+    training_weights: np.ndarray | None = field(default=None, repr=False)
     # The chosen candidate on the newest validation fold, as (row index, labels, probabilities): trained only on
     # cut-offs whose labels end before that fold, so it can be compared with another model on the same rows.
     holdout: tuple | None = field(default=None, repr=False)
@@ -191,11 +193,11 @@ def uninformative_columns(X: pd.DataFrame, keep_first: tuple[str, ...] = ()) -> 
     return dropped
 
 
-def _fold_sample(X: pd.DataFrame, y: np.ndarray, max_rows: int) -> tuple[pd.DataFrame, np.ndarray]:
+def _fold_sample(X: pd.DataFrame, y: np.ndarray, max_rows: int, w: np.ndarray | None = None):
     if len(y) <= max_rows:
-        return X, y
+        return X, y, w
     keep = np.sort(np.random.default_rng(0).choice(len(y), max_rows, replace=False))
-    return X.iloc[keep], y[keep]
+    return X.iloc[keep], y[keep], None if w is None else w[keep]
 
 
 def _summary(per_fold: list[dict]) -> dict:
@@ -211,10 +213,16 @@ def _summary(per_fold: list[dict]) -> dict:
     return out
 
 
-def _fit(name: str, X: pd.DataFrame, y: np.ndarray, parts: tuple[str, ...] = ()):
-    if name == AVERAGE:
-        return AverageEnsemble({p: _calibrated(p, _minority(y)).fit(X, y) for p in parts})
-    return _calibrated(name, _minority(y)).fit(X, y)
+def _fit(name: str, X: pd.DataFrame, y: np.ndarray, parts: tuple[str, ...] = (), w: np.ndarray | None = None):
+    # Row weights act in the Platt calibration only (the pipelines take none, and scikit-learn warns so): that is
+    # where they are meant to act, on the probability levels of rows some of whose peers were left out.
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=".*sample weights will only be used for the calibration", category=UserWarning
+        )
+        if name == AVERAGE:
+            return AverageEnsemble({p: _calibrated(p, _minority(y)).fit(X, y, sample_weight=w) for p in parts})
+        return _calibrated(name, _minority(y)).fit(X, y, sample_weight=w)
 
 
 def select_and_fit(
@@ -224,22 +232,24 @@ def select_and_fit(
     thresholds: dict[str, float] | None = None,
     candidates: tuple[str, ...] = ("logistic_regression", *BOOSTING_GRID),
     max_rows: int = SELECTION_MAX_ROWS,
+    w_all: np.ndarray | None = None,
 ) -> TrainResult:
     """Score every candidate on rolling validation folds, keep the best mean ROC AUC, refit it on all rows.
 
     Candidates: logistic regression, each point of the boosting grid, and the average of logistic regression
     with the best boosting point. Folds are (train X, train y, validation X, validation y); a fold whose
-    validation labels are all one class is skipped.
+    validation labels are all one class is skipped. A fold may carry training row weights as a fifth element,
+    and `w_all` weighs the refit's rows.
     """
     features = list(X_all.columns)
     scores: dict[str, list[dict]] = {name: [] for name in candidates}
     boosting = [c for c in candidates if c in BOOSTING_GRID]
     fold_predictions, fold_index = [], []
-    for X_tr, y_tr, X_val, y_val in folds:
+    for X_tr, y_tr, X_val, y_val, *w_tr in folds:
         if not 0 < y_val.sum() < len(y_val) or min(y_tr.sum(), len(y_tr) - y_tr.sum()) < 3:
             continue  # nothing to validate on, or too few of a class to train and calibrate
-        X_fit, y_fit = _fold_sample(X_tr[features], y_tr, max_rows)
-        preds = {name: _fit(name, X_fit, y_fit).predict_proba(X_val[features])[:, 1] for name in candidates}
+        X_fit, y_fit, w_fit = _fold_sample(X_tr[features], y_tr, max_rows, w_tr[0] if w_tr else None)
+        preds = {name: _fit(name, X_fit, y_fit, w=w_fit).predict_proba(X_val[features])[:, 1] for name in candidates}
         fold_predictions.append((y_val, preds))
         fold_index.append(X_val.index)
         for name, p in preds.items():
@@ -259,7 +269,7 @@ def select_and_fit(
         )
         summary[AVERAGE]["members"] = list(parts)
     best = max(summary, key=lambda k: (summary[k]["roc_auc"] or 0.0, summary[k]["pr_auc"] or 0.0))
-    final = _fit(best, X_all[features], y_all, parts)
+    final = _fit(best, X_all[features], y_all, parts, w=w_all)
     y_first, preds_first = fold_predictions[0]
     p_first = (preds_first[parts[0]] + preds_first[parts[1]]) / 2 if best == AVERAGE else preds_first[best]
     result = TrainResult(best, final, features, summary[best], summary, _reference_values(X_all))

@@ -10,8 +10,8 @@ import pytest
 from customers.models import Customer
 from scoring.ml import model as ml
 from scoring.models import ModelVersion
-from scoring.training import model_store, train, treated_customers
-from tests.factories import customer, events_on_days, work_order_for
+from scoring.training import interventions_around, model_store, train
+from tests.factories import alert_raised, customer, events_on_days, work_order_for
 
 from .builders import at, every
 
@@ -138,24 +138,29 @@ def test_a_gate_measured_against_another_model_is_not_used():
 
 @pytest.mark.django_db
 def test_customers_the_team_worked_are_not_taught_as_customers_who_stayed():
-    # given: a history, and two customers flagged as they faded: one worked and saved (kept visiting), one in the
-    # control group (no work order, left)
+    # given: a history, and two customers flagged as they faded: one worked and saved (kept visiting), one drawn into
+    # the control group (no work order, left)
     customers = history()
     saved, control = customer("SAVED"), customer("CONTROL")
     for c in (saved, control):
         events_on_days(c, "visit", every(AS_OF - timedelta(days=700), AS_OF - timedelta(days=150), 7))
     events_on_days(saved, "visit", every(AS_OF - timedelta(days=120), AS_OF, 5))  # after the save
-    work_order_for(saved, opened_at=at(AS_OF - timedelta(days=125)), resolved_at=at(AS_OF - timedelta(days=118)))
-    newest = AS_OF - timedelta(days=60)
+    flagged_at = at(AS_OF - timedelta(days=125))
+    work_order_for(saved, opened_at=flagged_at, resolved_at=at(AS_OF - timedelta(days=118)))
+    alert_raised(control, raised_at=flagged_at, tier=2, control=True)
 
     # when
-    treated = treated_customers(cutoff=newest, horizon_days=60)
+    worked, held_out = interventions_around(cutoff=AS_OF - timedelta(days=90), horizon_days=60)
     result = train(as_of=AS_OF, n_cutoffs=N_CUTOFFS)
 
-    # then: the saved customer is left out of the training examples around the work; the control one is not
-    assert treated == {saved.pk}
+    # then: the saved customer is left out of the training examples around the work; the control one stays and
+    # stands in for the worked one (weight 2 where both were in the population, 1 for everyone else)
+    assert (worked, held_out) == ({saved.pk}, {control.pk})
     X, y = result.training_data
     assert saved.pk not in set(X.index)
     assert control.pk in set(X.index)
+    weights = pd.Series(result.training_weights, index=X.index)
+    assert set(weights[control.pk]) == {2.0}
+    assert set(weights.drop(control.pk)) == {1.0}
     assert result.metrics["treated_excluded"] >= 1
     assert {c.pk for c in customers[:10]} & set(X.index)
