@@ -121,6 +121,10 @@ PURCHASE_REGULARITY = 2.0
 # purchase counts drift from a spring-trained model's baseline, and the demo would show a drift alarm where
 # nothing about the customers changed.
 PURCHASE_SEASON = 0.1
+BAD_EXPERIENCE_SURVEY_SHARE = 0.5
+# Competitor signals a year of a customer who is not leaving (an offer mentioned, a price comparison): a signal
+# alone is a reason to watch, not proof of leaving.
+COMPETITOR_RATE = 0.12
 
 
 def _at_hours(rng, t: np.ndarray, kind: int) -> np.ndarray:
@@ -190,7 +194,9 @@ def _ticket_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> No
 
 def _survey_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> None:
     t = _poisson_times(rng, p.survey_rate, t0, t1)
-    if p.has_sat_drop:  # a survey after the last bad experience, in the weeks before leaving
+    # Half of the unhappy churners answer a survey after their last bad experience, in the weeks before leaving;
+    # the others' drop shows only if a periodic survey falls in it (a survey is not sent for every bad day).
+    if p.has_sat_drop and rng.random() < BAD_EXPERIENCE_SURVEY_SHARE:
         latest = rng.uniform(p.churn - 40, p.churn - 3, 1)
         t = np.concatenate([t, latest[(latest >= t0) & (latest < t1)]])
     if p.dip_unhappy and p.dip_start + 10 < t1:  # an unhappy quiet spell: a bad survey in it, then recovery
@@ -213,7 +219,7 @@ def _campaign_events(rng, p: _Profile, calendar: _Calendar, t0: float, t1: float
 
 
 def _competitor_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> None:
-    t = _poisson_times(rng, 0.06 / 365, t0, t1)  # rare for everyone
+    t = _poisson_times(rng, COMPETITOR_RATE / 365, t0, t1)  # now and then for everyone
     if p.has_competitor:
         # The last 30 days before leaving (on their own clock: after as-of for those leaving later).
         t = np.concatenate([t, rng.uniform(p.churn - 30, p.churn, 1 + rng.poisson(0.8))])

@@ -23,6 +23,9 @@ from .names import customer_name
 from .roster import OWNER_USERNAMES
 
 DEMO_SOURCE = "seed_demo"  # Customer.attributes["source"] of every generated customer
+# Raised whenever the generator draws differently: customers seeded by another version are another run, which
+# `seed_demo --reset` deletes (re-seeding on top of them would keep their old events beside the new ones).
+GENERATOR_VERSION = 2
 
 UNOWNED_SHARE = 0.04
 
@@ -327,7 +330,7 @@ def _draw_behaviour(
 
 def _draw_dip(rng: np.random.Generator, is_churner: bool, calendar: _Calendar) -> dict:
     """A quiet spell (60-180 days at 25-60% of the usual activity) for nearly every customer who stays: mostly a
-    holiday or a project ending (a bad survey in a fifth of them, a competitor's offer in one in twenty)."""
+    holiday or a project ending (a bad survey in one in ten, a competitor's offer in one in twenty)."""
     if is_churner or rng.random() >= DIP_SHARE:
         return {}
     days = rng.uniform(60, 180)
@@ -335,7 +338,7 @@ def _draw_dip(rng: np.random.Generator, is_churner: bool, calendar: _Calendar) -
         "dip_start": rng.uniform(-calendar.window_days + 120, 10) - days / 2,
         "dip_days": days,
         "dip_low": rng.uniform(0.25, 0.6),
-        "dip_unhappy": bool(rng.random() < 0.2),
+        "dip_unhappy": bool(rng.random() < 0.1),
         "dip_competitor": bool(rng.random() < 0.05),
     }
 

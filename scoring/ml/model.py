@@ -1,8 +1,8 @@
 """Churn model: candidate pipelines, time-split selection, calibration, metrics, explanations."""
 
-import warnings
 from dataclasses import dataclass, field
 from functools import partial
+from inspect import signature
 
 import numpy as np
 import pandas as pd
@@ -213,16 +213,27 @@ def _summary(per_fold: list[dict]) -> dict:
     return out
 
 
+def _weighted(calibrated: CalibratedClassifierCV) -> CalibratedClassifierCV:
+    """Ask every step of the pipeline that can take row weights for them (scikit-learn's metadata routing)."""
+    for _, step in calibrated.estimator.steps:
+        if "sample_weight" in signature(step.fit).parameters:
+            step.set_fit_request(sample_weight=True)
+    return calibrated
+
+
 def _fit(name: str, X: pd.DataFrame, y: np.ndarray, parts: tuple[str, ...] = (), w: np.ndarray | None = None):
-    # Row weights act in the Platt calibration only (the pipelines take none, and scikit-learn warns so): that is
-    # where they are meant to act, on the probability levels of rows some of whose peers were left out.
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", message=".*sample weights will only be used for the calibration", category=UserWarning
-        )
+    if w is None:
         if name == AVERAGE:
-            return AverageEnsemble({p: _calibrated(p, _minority(y)).fit(X, y, sample_weight=w) for p in parts})
-        return _calibrated(name, _minority(y)).fit(X, y, sample_weight=w)
+            return AverageEnsemble({p: _calibrated(p, _minority(y)).fit(X, y) for p in parts})
+        return _calibrated(name, _minority(y)).fit(X, y)
+    # Row weights reach the scaler, the classifier and the Platt calibration: routed explicitly, as scikit-learn
+    # routes fit parameters through a pipeline only when asked to.
+    with sklearn.config_context(enable_metadata_routing=True):
+        if name == AVERAGE:
+            return AverageEnsemble(
+                {p: _weighted(_calibrated(p, _minority(y))).fit(X, y, sample_weight=w) for p in parts}
+            )
+        return _weighted(_calibrated(name, _minority(y))).fit(X, y, sample_weight=w)
 
 
 def select_and_fit(
