@@ -83,8 +83,8 @@ def test_the_demo_probabilities_rarely_saturate(small_demo):
     # given
     probabilities = small_demo["probabilities"]
 
-    # then
-    assert len(probabilities) > CUSTOMERS
+    # then (over the scores kept: every night's, or the last nights' where the history is bounded)
+    assert len(probabilities) > 100
     assert sum(p >= 0.99 for p in probabilities) / len(probabilities) < 0.01
 
 
