@@ -92,6 +92,41 @@ def _thinned(rng, t0, t1, base_rate, intensity, bound: float) -> np.ndarray:
     return t[rng.random(len(t)) * bound < intensity(t)]
 
 
+def _regular(rng, t0: float, t1: float, base_rate: float, intensity, shape: float) -> np.ndarray:
+    """Arrival times with rate base_rate * intensity(t), more regular than Poisson: gamma gaps of ``shape``.
+
+    Service visits and purchases come at a customer's rhythm (a monthly visit, a weekly shop), not as a Poisson
+    process: with Poisson gaps one customer in four who visits five times a year would go 90 days without a visit
+    in any quarter, and "visits stopped" would fire on loyal customers week after week. The gaps are drawn in the
+    customer's own time (the integrated intensity, on a daily grid) and mapped back to days.
+    """
+    if t1 <= t0 or base_rate <= 0:
+        return np.empty(0)
+    grid = np.append(np.arange(t0, t1, 1.0), t1)
+    steps = np.diff(grid)
+    clock = np.concatenate([[0.0], np.cumsum(base_rate * intensity(grid[:-1] + steps / 2) * steps)])
+    gaps = rng.gamma(shape, 1 / shape, int(clock[-1] * 1.5) + 10)
+    while gaps.sum() < clock[-1] + 1:
+        gaps = np.concatenate([gaps, rng.gamma(shape, 1 / shape, len(gaps))])
+    arrivals = np.cumsum(gaps) - rng.random() * gaps[0]  # a random phase: the rhythm began before t0
+    arrivals = arrivals[(arrivals >= 0) & (arrivals < clock[-1])]
+    return np.interp(arrivals, clock, grid)
+
+
+# Regularity of each activity (gamma shape of the gaps; 1 would be Poisson): services are booked at a rhythm,
+# shopping less so, app use is bursty.
+VISIT_REGULARITY = 4.0
+PURCHASE_REGULARITY = 2.0
+# A mild year-end peak in purchases. A stronger season is real in some trades, but then every autumn week's
+# purchase counts drift from a spring-trained model's baseline, and the demo would show a drift alarm where
+# nothing about the customers changed.
+PURCHASE_SEASON = 0.1
+BAD_EXPERIENCE_SURVEY_SHARE = 0.5
+# Competitor signals a year of a customer who is not leaving (an offer mentioned, a price comparison): a signal
+# alone is a reason to watch, not proof of leaving.
+COMPETITOR_RATE = 0.12
+
+
 def _at_hours(rng, t: np.ndarray, kind: int) -> np.ndarray:
     lo, hi = KIND_HOURS[kind]
     return np.floor(t) + (lo + rng.random(len(t)) * (hi - lo)) / 24
@@ -133,15 +168,15 @@ def _activity_events(rng, p: _Profile, calendar: _Calendar, t0: float, t1: float
 
     def purchases(t):
         return (
-            _season(t, calendar, 0.25, 350)
+            _season(t, calendar, PURCHASE_SEASON, 350)
             * engagement(t)
             * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)
             * _dip(t, p)
         )
 
-    events.add(K_VISIT, _at_hours(rng, _thinned(rng, t0, t1, p.visit_rate, visits, bound), K_VISIT))
+    events.add(K_VISIT, _at_hours(rng, _regular(rng, t0, t1, p.visit_rate, visits, VISIT_REGULARITY), K_VISIT))
     events.add(K_LOGIN, _at_hours(rng, _thinned(rng, t0, t1, p.login_rate, logins, bound), K_LOGIN))
-    t = _at_hours(rng, _thinned(rng, t0, t1, p.purchase_rate, purchases, bound), K_PURCHASE)
+    t = _at_hours(rng, _regular(rng, t0, t1, p.purchase_rate, purchases, PURCHASE_REGULARITY), K_PURCHASE)
     spend = 0.6 + 0.4 * _decline(t, p.churn, p.visit_low_at, 0.5, 0.3)  # fading customers also spend less
     amount = rng.lognormal(p.segment.purchase_mu, 0.6, len(t)) * spend
     events.add(K_PURCHASE, t, np.round(amount, 2))
@@ -159,9 +194,11 @@ def _ticket_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> No
 
 def _survey_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> None:
     t = _poisson_times(rng, p.survey_rate, t0, t1)
-    if p.has_sat_drop:  # a survey after the last bad experience
-        latest = rng.uniform(max(t0, t1 - 40), t1 - 3, 1) if t1 - 3 > t0 else np.empty(0)
-        t = np.concatenate([t, latest])
+    # Half of the unhappy churners answer a survey after their last bad experience, in the weeks before leaving;
+    # the others' drop shows only if a periodic survey falls in it (a survey is not sent for every bad day).
+    if p.has_sat_drop and rng.random() < BAD_EXPERIENCE_SURVEY_SHARE:
+        latest = rng.uniform(p.churn - 40, p.churn - 3, 1)
+        t = np.concatenate([t, latest[(latest >= t0) & (latest < t1)]])
     if p.dip_unhappy and p.dip_start + 10 < t1:  # an unhappy quiet spell: a bad survey in it, then recovery
         t = np.concatenate([t, rng.uniform(p.dip_start + 5, min(t1, p.dip_start + p.dip_days), 1)])
     t = _at_hours(rng, t, K_SURVEY)
@@ -182,11 +219,10 @@ def _campaign_events(rng, p: _Profile, calendar: _Calendar, t0: float, t1: float
 
 
 def _competitor_events(rng, p: _Profile, t0: float, t1: float, events: Events) -> None:
-    t = _poisson_times(rng, 0.06 / 365, t0, t1)  # rare for everyone
+    t = _poisson_times(rng, COMPETITOR_RATE / 365, t0, t1)  # now and then for everyone
     if p.has_competitor:
-        # The last 30 days before leaving; for those leaving after as-of, the weeks just before as-of.
-        start = p.churn - max(30, p.churn + 25)
-        t = np.concatenate([t, rng.uniform(max(t0, start), t1, 1 + rng.poisson(0.8))])
+        # The last 30 days before leaving (on their own clock: after as-of for those leaving later).
+        t = np.concatenate([t, rng.uniform(p.churn - 30, p.churn, 1 + rng.poisson(0.8))])
     if p.dip_competitor:  # shopped around during the quiet spell, and stayed
         t = np.concatenate([t, rng.uniform(p.dip_start, p.dip_start + p.dip_days, 1)])
     events.add(K_COMPETITOR, _at_hours(rng, t[(t >= t0) & (t < t1)], K_COMPETITOR))

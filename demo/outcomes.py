@@ -6,6 +6,7 @@ in. Customers drawn into the control group get no work order, so they leave as p
 is higher than the treated customers' by a margin that is real but noisy.
 """
 
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -28,8 +29,8 @@ LATE_CONTACT = {
     },
 }
 LATE_RESOLUTION = 0.12
-SAVE_CHANCE = (0.33, 0.08, 0.18, 0.5)  # weekly chance to save a customer who meant to leave: mean, sd, clip
-FALSE_ALARM_SHARE = 0.88  # of customers who were never going to leave: the AM closes the case as a false alarm
+SAVE_CHANCE = (0.36, 0.05, 0.25, 0.5)  # weekly chance to save a customer who meant to leave: mean, sd, clip
+FALSE_ALARM_SHARE = 0.75  # of customers who were never going to leave: the AM closes the case as a false alarm
 SAVED_VISIT_DAYS = (4, 12)  # a saved customer's visits and logins come every 4-12 days afterwards
 REASONS = {
     "retained": (("price", "service", "product", "competitor", "other"), (0.35, 0.3, 0.15, 0.1, 0.1)),
@@ -49,6 +50,12 @@ class CasePlan:
     outcome: str
     reason: str
     saves: bool = False  # the work kept a customer who would have left
+
+
+def customer_key(customer: Customer) -> int:
+    """A number for the customer's random draws that survives a re-seed: the external id's, not the row id
+    (row ids are never reused, so keyed by them a replay after `seed_demo --reset` would draw differently)."""
+    return zlib.crc32(customer.external_id.encode())
 
 
 def planned_churn(customer: Customer) -> datetime | None:
@@ -108,13 +115,27 @@ def saves_undo() -> None:
 
 
 def customer_saved(*, customer_id: int, at: datetime, until: datetime, seed: int) -> None:
-    """The work kept the customer: no churn any more, and visits and logins from `at` on (to `until`)."""
+    """The work kept the customer: no churn any more, a good survey answer, and visits and logins from `at` on
+    (to `until`)."""
     customer = Customer.objects.get(pk=customer_id)
     before = customer.churned_at.isoformat() if customer.churned_at else None
     attributes = {**(customer.attributes or {}), "demo_saved_at": at.isoformat(), "demo_churned_at_unsaved": before}
     Customer.objects.filter(pk=customer_id).update(churned_at=None, attributes=attributes)
-    rng = np.random.default_rng([seed, customer_id, 2])
-    rows, moment, k = [], at, 0
+    rng = np.random.default_rng([seed, customer_key(customer), 2])
+    # The save dealt with what made them unhappy: a good survey answer a few days later.
+    survey_at = at + timedelta(days=float(rng.uniform(3, 10)))
+    rows = []
+    if survey_at < until:
+        rows.append(
+            Event(
+                customer_id=customer_id,
+                external_id=f"demo-saved-{customer.external_id}-survey",
+                kind=EventKind.SURVEY.value,
+                occurred_at=survey_at,
+                value=float(rng.integers(8, 11)),
+            )
+        )
+    moment, k = at, 0
     while True:
         moment += timedelta(days=float(rng.uniform(*SAVED_VISIT_DAYS)), hours=float(rng.uniform(0, 8)))
         if moment >= until:

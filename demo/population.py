@@ -23,6 +23,9 @@ from .names import customer_name
 from .roster import OWNER_USERNAMES
 
 DEMO_SOURCE = "seed_demo"  # Customer.attributes["source"] of every generated customer
+# Raised whenever the generator draws differently: customers seeded by another version are another run, which
+# `seed_demo --reset` deletes (re-seeding on top of them would keep their old events beside the new ones).
+GENERATOR_VERSION = 2
 
 UNOWNED_SHARE = 0.04
 
@@ -39,19 +42,18 @@ class Segment:
     visits_per_month: float
     purchases_per_month: float
     purchase_mu: float  # lognormal purchase amount
-    churn_rate: float  # share churning in 20 months of history or within 90 days after as-of
+    churn_rate: float  # share of the segment's customers who leave within 20 months
 
 
 SEGMENTS = (
-    Segment("retail", 0.45, 7.0, 0.7, False, 0.9, 1.1, 3.8, 0.35),
-    Segment("smb", 0.30, 8.6, 0.8, True, 1.3, 0.9, 5.5, 0.30),
-    Segment("enterprise", 0.10, 10.8, 0.9, True, 2.2, 0.7, 7.5, 0.18),
-    Segment("premium", 0.15, 9.3, 0.6, True, 1.1, 1.0, 5.0, 0.23),
+    Segment("retail", 0.45, 7.0, 0.7, False, 0.9, 1.1, 3.8, 0.50),
+    Segment("smb", 0.30, 8.6, 0.8, True, 1.3, 0.9, 5.5, 0.45),
+    Segment("enterprise", 0.10, 10.8, 0.9, True, 2.2, 0.7, 7.5, 0.27),
+    Segment("premium", 0.15, 9.3, 0.6, True, 1.1, 1.0, 5.0, 0.35),
 )
 REGIONS = ("north", "south", "east", "west")
 REGION_WEIGHTS = (0.3, 0.25, 0.25, 0.2)
 
-ABOUT_TO_CHURN_SHARE = 0.15  # of churners: churn 10-90 days after as-of, decline already underway
 SILENT_SHARE = 0.20  # of churners: no complaint, no survey drop, no competitor signal
 SATISFACTION_DROP_SHARE = 0.70 / (1 - SILENT_SHARE)  # of the others, so ~70% of all churners
 COMPETITOR_SHARE = 0.50 / (1 - SILENT_SHARE)  # of the others, so ~50% of all churners
@@ -60,11 +62,15 @@ ABANDON_APP_SHARE = 0.35  # of churners: stop using the app altogether in the la
 
 # Non-churners who go through a quiet spell (holidays, a project ending, a budget freeze) and come back: the
 # false alarms every real early-warning system has, so the model cannot be certain and rarely says 100%.
-DIP_SHARE = 0.45
+DIP_SHARE = 0.95
+# Month-to-month engagement of every customer varies (gamma, mean 1, sd 1/sqrt(shape) = 0.29).
+ENGAGEMENT_SHAPE = 12
 CHURN_RATE_WINDOW_DAYS = round(20 * 365.25 / 12)
-# Of the customers who stay, the share who joined during the generated window: a business keeps acquiring, so
-# tenure does not drift upwards week after week (a population that only ages would trip every drift check).
-JOIN_SHARE = 0.25
+# A churn date this far after as-of still shapes the customer's activity before as-of (the decline starts up to
+# ~5 months ahead); a later one is too far ahead to matter, and the customer is generated as one who stays.
+FUTURE_CHURN_DAYS = 150
+# Longest tenure generated (40 years): the exponential tail beyond it is a fraction of a percent.
+MAX_TENURE_DAYS = 40 * 365
 
 
 @dataclass(frozen=True)
@@ -199,52 +205,66 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _draw_churn(rng: np.random.Generator, segment: Segment, calendar: _Calendar) -> tuple[int | None, int]:
-    """Churn day and contract_start, both relative to as-of (contract_start 1-5 years back)."""
-    churn = None
-    # churn_rate is per 20 months of history: a longer history has proportionally more churners, so that
-    # the weeks replayed at its end see as many customers leave whatever --months says.
-    if rng.random() < min(0.9, segment.churn_rate * calendar.window_days / CHURN_RATE_WINDOW_DAYS):
-        if rng.random() < ABOUT_TO_CHURN_SHARE:
-            churn = int(rng.integers(10, 91))
-        else:
-            churn = int(rng.integers(-(calendar.window_days - 90), 1))
-    if churn is not None and segment.has_contract and rng.random() < ANNIVERSARY_CHURN_SHARE:
-        # Leaves by not renewing: churn day is an anniversary of contract_start.
-        k_min, k_max = (1 if churn <= 0 else 2), (1825 + churn) // 365
-        churn_day = calendar.as_of + timedelta(days=churn)
-        start_day = _add_years(churn_day, -int(rng.integers(k_min, k_max + 1)))
-        return churn, (start_day - calendar.as_of).days
-    if churn is None and rng.random() < JOIN_SHARE:  # joined during the window: new customers keep coming
-        return churn, int(rng.integers(-calendar.window_days + 30, -30))
-    latest_start = -365 if churn is None else min(-365, churn - 180)
-    return churn, int(rng.integers(-1825, latest_start + 1))
+def _hazard(segment: Segment) -> float:
+    """Daily churn hazard of a segment: ``churn_rate`` of its customers leave within 20 months."""
+    return -math.log(1 - segment.churn_rate) / CHURN_RATE_WINDOW_DAYS
 
 
-def _draw_contract(rng, segment: Segment, start: int, churn: int | None, as_of: date) -> tuple[date | None, np.ndarray]:
-    """contract_end and the renewal days (relative to as-of) of an annual contract renewed 3-40 days early.
+def _draw_life(rng: np.random.Generator, segment: Segment, calendar: _Calendar) -> tuple[int | None, int]:
+    """Churn day and contract_start, both relative to as-of, from a base in steady state.
 
-    contract_end is the end of the first term not renewed by as-of: the churn anniversary for those who
-    leave by not renewing, the next anniversary for the rest.
+    A real customer base is stationary: customers sign up at a steady rate and leave at the segment's hazard, so
+    the tenure and activity of the customers active on any day look alike from week to week. Every generated
+    customer is one who was a customer at some point of the window: with a constant hazard h the customers
+    present at the window's start have tenure ~ Exp(h) and a remaining life ~ Exp(h) (memoryless), and new
+    customers join at the rate that replaces those who leave, which makes the joiners' share h*W / (1 + h*W).
+    """
+    hazard, window = _hazard(segment), calendar.window_days
+    if rng.random() < hazard * window / (1 + hazard * window):
+        start = int(rng.integers(-window, 0))  # joined during the window
+        churn = start + 1 + int(rng.exponential(1 / hazard))
+    else:
+        start = -window - int(min(rng.exponential(1 / hazard), MAX_TENURE_DAYS))
+        churn = -window + 1 + int(rng.exponential(1 / hazard))
+    if segment.has_contract and rng.random() < ANNIVERSARY_CHURN_SHARE:
+        churn = _next_anniversary(calendar.as_of, start, churn)  # leaves by not renewing
+    return (churn if churn <= FUTURE_CHURN_DAYS else None), start
+
+
+def _next_anniversary(as_of: date, start: int, day: int) -> int:
+    """The first anniversary of contract_start on or after ``day`` (days relative to as-of)."""
+    contract_start = as_of + timedelta(days=start)
+    years = max(1, (day - start) // 366)
+    while (anniversary := (_add_years(contract_start, years) - as_of).days) < day:
+        years += 1
+    return anniversary
+
+
+def _draw_contract(rng, segment: Segment, start: int, churn: int | None, calendar: _Calendar) -> np.ndarray:
+    """The renewal days (relative to as-of) inside the window of an annual contract renewed 3-40 days early.
+
+    Anniversaries the customer does not live to (those at or after the churn day) are not renewed.
     """
     if not segment.has_contract:
-        return None, np.empty(0)
-    contract_start = as_of + timedelta(days=start)
+        return np.empty(0)
+    contract_start = calendar.as_of + timedelta(days=start)
+    years = max(1, (-calendar.window_days - start) // 366)
     renewals = []
-    for k in range(1, 8):
-        anniversary = (_add_years(contract_start, k) - as_of).days
+    while True:
+        anniversary = (_add_years(contract_start, years) - calendar.as_of).days
         renewal = anniversary - int(rng.integers(3, 41))
         if (churn is not None and anniversary >= churn) or renewal >= 0:
-            return _add_years(contract_start, k), np.asarray(renewals, dtype=float)
-        renewals.append(renewal)
-    raise AssertionError("contract_start is at most 5 years before as-of")
+            return np.asarray(renewals, dtype=float)
+        if renewal >= -calendar.window_days:
+            renewals.append(renewal)
+        years += 1
 
 
 def _draw_customer(rng: np.random.Generator, index: int, calendar: _Calendar) -> tuple[DemoCustomer, _Profile]:
     segment = SEGMENTS[rng.choice(len(SEGMENTS), p=[s.share for s in SEGMENTS])]
-    churn, start = _draw_churn(rng, segment, calendar)
+    churn, start = _draw_life(rng, segment, calendar)
     lifetime_value = round(float(rng.lognormal(segment.ltv_mu, segment.ltv_sigma)), 2)
-    _, renewal_days = _draw_contract(rng, segment, start, churn, calendar.as_of)
+    renewal_days = _draw_contract(rng, segment, start, churn, calendar)
     profile = _draw_behaviour(rng, segment, churn, start, calendar)
     profile.renewal_days = renewal_days
     profile.annual_value = lifetime_value * rng.uniform(0.15, 0.3)
@@ -278,7 +298,6 @@ def _draw_behaviour(
 ) -> _Profile:
     is_churner = churn is not None
     is_silent = is_churner and rng.random() < SILENT_SHARE
-    ahead = max(churn or 0, 0)  # days from as-of to churn: the decline must already show at as-of
     is_app_user = rng.random() < (0.9 if segment.name == "enterprise" else 0.8)
     is_lukewarm = rng.random() < 0.12
     abandons_app = is_churner and rng.random() < ABANDON_APP_SHARE
@@ -289,11 +308,13 @@ def _draw_behaviour(
         is_silent=is_silent,
         has_sat_drop=is_churner and not is_silent and rng.random() < SATISFACTION_DROP_SHARE,
         has_competitor=is_churner and not is_silent and rng.random() < COMPETITOR_SHARE,
-        visit_low_at=max(rng.uniform(60, 90), ahead + 45),
-        login_low_at=max(rng.uniform(30, 60), ahead + 15),
+        # The decline runs on the customer's own clock, before their churn day (also for those leaving after
+        # as-of): someone leaving in four months shows only its first signs today.
+        visit_low_at=rng.uniform(60, 90),
+        login_low_at=rng.uniform(30, 60),
         login_low=0.1 if abandons_app else 0.3,
         login_end=0.0 if abandons_app else 0.1,
-        onset_sat=max(rng.uniform(60, 120), ahead + 60),
+        onset_sat=rng.uniform(60, 120),
         visit_rate=segment.visits_per_month / 30 * rng.lognormal(0, 0.35),
         login_rate=(min(rng.lognormal(math.log(1.6), 0.5), 8) if is_app_user else 0.03) / 7,
         purchase_rate=segment.purchases_per_month / 30 * rng.lognormal(0, 0.4),
@@ -302,22 +323,23 @@ def _draw_behaviour(
         campaign_p=0.0 if rng.random() < 0.35 else rng.uniform(0.2, 0.7),
         base_sat=rng.normal(7.0, 0.8) if is_lukewarm else float(np.clip(rng.normal(8.7, 0.6), 7.0, 9.8)),
         sat_drop=rng.uniform(3, 5),
-        noise=rng.gamma(12, 1 / 12, size=calendar.window_days // 30 + 1),
+        noise=rng.gamma(ENGAGEMENT_SHAPE, 1 / ENGAGEMENT_SHAPE, size=calendar.window_days // 30 + 1),
         **_draw_dip(rng, is_churner, calendar),
     )
 
 
 def _draw_dip(rng: np.random.Generator, is_churner: bool, calendar: _Calendar) -> dict:
-    """A quiet spell (45-150 days at 20-55% of the usual activity) for some customers who stay."""
+    """A quiet spell (60-180 days at 25-60% of the usual activity) for nearly every customer who stays: mostly a
+    holiday or a project ending (a bad survey in one in ten, a competitor's offer in one in twenty)."""
     if is_churner or rng.random() >= DIP_SHARE:
         return {}
-    days = rng.uniform(45, 150)
+    days = rng.uniform(60, 180)
     return {
         "dip_start": rng.uniform(-calendar.window_days + 120, 10) - days / 2,
         "dip_days": days,
-        "dip_low": rng.uniform(0.2, 0.55),
-        "dip_unhappy": bool(rng.random() < 0.6),
-        "dip_competitor": bool(rng.random() < 0.35),
+        "dip_low": rng.uniform(0.25, 0.6),
+        "dip_unhappy": bool(rng.random() < 0.1),
+        "dip_competitor": bool(rng.random() < 0.05),
     }
 
 

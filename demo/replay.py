@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from alerts.models import Alert
 from customers.models import Customer
-from demo.outcomes import customer_saved, plan_case, planned_churn, saves_undo
+from demo.outcomes import customer_key, customer_saved, plan_case, planned_churn, saves_undo
 from demo.population import DEMO_SOURCE
 from interventions.choices import Outcome
 from interventions.models import AgentProfile, SlaSweep, WorkOrder
@@ -187,8 +187,9 @@ class _Replay:
         """When the assignee reaches the customer and how the case ends, from what the customer was going to do."""
         if wo.assignee is None:
             return
-        # Keyed by customer and opening time, not by id: ids are never reused, so a replay draws the same again.
-        rng = np.random.default_rng([self.seed, wo.customer_id, int(wo.opened_at.timestamp())])
+        # Keyed by customer and opening time, not by work order id: ids are never reused, so a replay draws the same
+        # again (and by the customer's external id, so a re-seeded demo does too).
+        rng = np.random.default_rng([self.seed, customer_key(wo.customer), int(wo.opened_at.timestamp())])
         plan = plan_case(
             rng=rng,
             seed=self.seed,

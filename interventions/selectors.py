@@ -1,6 +1,6 @@
 """Reads for work orders: queues scoped to the user, loads, team members, notifications, save likelihoods."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from alerts.models import Alert
 from scoring.selectors import policy_in_force
 
 from .access import work_order_list
@@ -149,3 +150,14 @@ __all__ = [
     "save_likelihoods",
     "work_order_list",
 ]
+
+
+def interventions_between(*, start: datetime, end: datetime) -> tuple[set[int], set[int]]:
+    """(worked, control): customers with a work order open at some moment in [start, end), whose outcome then may
+    be the work's; and customers drawn into the control group by an alert first raised in [start, end)."""
+    worked = WorkOrder.objects.filter(opened_at__lt=end).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
+    control = Alert.objects.filter(is_control=True, first_raised_at__gte=start, first_raised_at__lt=end)
+    return (
+        set(worked.values_list("customer_id", flat=True).distinct()),
+        set(control.values_list("customer_id", flat=True).distinct()),
+    )

@@ -73,7 +73,7 @@ def _train(as_of: date, n_cutoffs: int | None):
     if n_cutoffs is None:
         return model_train(as_of=as_of, promote="if_better")
     policy = policy_in_force()  # a quicker retrain (the demo's): fewer training cut-offs, same gate
-    result = train(as_of=as_of, policy=policy, n_cutoffs=n_cutoffs)
+    result = train(as_of=as_of, policy=policy, n_cutoffs=n_cutoffs, champion=model_active())
     return model_store(
         result=result,
         horizon_days=policy["horizon_days"],

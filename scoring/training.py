@@ -7,8 +7,10 @@ from datetime import date, timedelta
 import joblib
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from customers.models import Customer
 
@@ -70,6 +72,44 @@ def examples_at(*, as_of: date, horizon_days: int, churn_definition: dict, activ
     return X, y
 
 
+def interventions_around(*, cutoff: date, horizon_days: int) -> tuple[set[int], set[int]]:
+    """(worked, control) around a cut-off: from one horizon before it to the end of its label window.
+
+    A work order open in that span may have changed what the customer did in the label window. A save is not
+    evidence that the customer was never at risk: taught as "stayed", it would tell the model that the very
+    signals the team acts on mean nothing, and each retrain would trust them less. So worked customers are left
+    out of the cut-off's examples (and of the holdout the promotion gate compares on). The control group was
+    drawn at random from the same flagged customers and not worked: its outcomes are the customers' own, and
+    each control customer stands in for the worked ones it represents (see `_untreated`). The work orders and
+    alerts live a floor above scoring, so their reader is named in settings (CHURNOPS_INTERVENTIONS, the
+    composition root) rather than imported from here.
+    """
+    path = getattr(settings, "CHURNOPS_INTERVENTIONS", "")
+    if not path:
+        return set(), set()
+    start = cutoff_for(as_of=cutoff) - timedelta(days=horizon_days)
+    return import_string(path)(start=start, end=start + timedelta(days=2 * horizon_days))
+
+
+def treated_customers(*, cutoff: date, horizon_days: int) -> set[int]:
+    """Customers left out of a cut-off's labels: the team worked them around it (see `interventions_around`)."""
+    return interventions_around(cutoff=cutoff, horizon_days=horizon_days)[0]
+
+
+def _untreated(X: pd.DataFrame, y: np.ndarray, worked: set[int], control: set[int]):
+    """The examples without the worked customers, and row weights: the control customers weigh for the worked
+    ones too (inverse propensity), so the flagged customers keep their share and the probability levels stay
+    calibrated. Without it, a team that works most flagged customers would teach each retrain to flag fewer."""
+    keep = ~X.index.isin(list(worked))
+    kept = X[keep]
+    kept.attrs = dict(X.attrs)
+    w = np.ones(len(kept))
+    in_control = kept.index.isin(list(control))
+    if in_control.any():
+        w[in_control] = (int((~keep).sum()) + int(in_control.sum())) / int(in_control.sum())
+    return kept, y[keep], w
+
+
 @dataclass
 class TrainOutcome:
     version: ModelVersion
@@ -94,6 +134,7 @@ def train(
     active_days: int | None = -1,
     n_cutoffs: int = TRAIN_CUTOFFS,
     n_validation: int = VALIDATION_CUTOFFS,
+    champion: ModelVersion | None = None,
 ) -> ml.TrainResult:
     """Select a model on rolling validation cut-offs, then refit it on the newest leak-free cut-offs.
 
@@ -101,6 +142,9 @@ def train(
     Validation cut-offs step back monthly from there; each is scored by a model trained on the `n_cutoffs`
     monthly cut-offs whose labels end before it. The chosen candidate is refitted on the `n_cutoffs` newest
     cut-offs, after dropping the columns that are constant or duplicate on this data.
+
+    Customers the team worked around a cut-off are left out of its examples (see `treated_customers`). With a
+    `champion`, both models are scored on the same holdout for the promotion gate (see `_holdout_gate`).
     """
     policy = policy or policy_in_force()
     horizon = horizon_days or policy["horizon_days"]
@@ -108,18 +152,23 @@ def train(
     churn_def = policy["churn_definition"]
     newest = as_of - timedelta(days=horizon)
     step = timedelta(days=CUTOFF_STEP_DAYS)
-    cache: dict[date, tuple[pd.DataFrame, np.ndarray]] = {}
+    cache: dict[date, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
+    excluded: dict[date, int] = {}
 
-    def examples(cutoffs: list[date]) -> tuple[pd.DataFrame, np.ndarray]:
+    def examples(cutoffs: list[date]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         for cutoff in cutoffs:
             if cutoff not in cache:
-                cache[cutoff] = examples_at(
-                    as_of=cutoff, horizon_days=horizon, churn_definition=churn_def, active_days=active
-                )
-        return (pd.concat([cache[c][0] for c in cutoffs]), np.concatenate([cache[c][1] for c in cutoffs]))
+                X, y = examples_at(as_of=cutoff, horizon_days=horizon, churn_definition=churn_def, active_days=active)
+                cache[cutoff] = _untreated(X, y, *interventions_around(cutoff=cutoff, horizon_days=horizon))
+                excluded[cutoff] = len(y) - len(cache[cutoff][1])
+        return (
+            pd.concat([cache[c][0] for c in cutoffs]),
+            np.concatenate([cache[c][1] for c in cutoffs]),
+            np.concatenate([cache[c][2] for c in cutoffs]),
+        )
 
     final_cutoffs = [newest - step * k for k in range(n_cutoffs)]
-    X_all, y_all = examples(final_cutoffs)
+    X_all, y_all, w_all = examples(final_cutoffs)
     _enough("training", y_all)
     dropped = ml.uninformative_columns(X_all, keep_first=KEEP_FIRST)
     features = [c for c in X_all.columns if c not in dropped]
@@ -127,8 +176,8 @@ def train(
     for k in range(n_validation):
         val_cutoff = newest - step * k
         fold_cutoffs = [val_cutoff - timedelta(days=horizon) - step * j for j in range(n_cutoffs)]
-        X_tr, y_tr = examples(fold_cutoffs)
-        X_val, y_val = examples([val_cutoff])
+        X_tr, y_tr, w_tr = examples(fold_cutoffs)
+        X_val, y_val, _ = examples([val_cutoff])
         if k == 0:
             # The newest validation cut-off must have a full training history behind it; older ones are a bonus
             # (without it a model from a few weeks of history would replace the rules on thin evidence).
@@ -136,13 +185,22 @@ def train(
             _enough("validation", y_val)
         if len(y_tr) < 20 or min(y_tr.sum(), len(y_tr) - y_tr.sum()) < 3 or not 0 < y_val.sum() < len(y_val):
             continue
-        folds.append((X_tr[features], y_tr, X_val[features], y_val))
+        folds.append((X_tr[features], y_tr, X_val[features], y_val, w_tr))
         validation_cutoffs.append(val_cutoff)
     if not folds:
         raise TrainingError("no validation cut-off has enough earlier history to train on")
-    result = ml.select_and_fit(folds, X_all[features], y_all, _tier_thresholds(policy))
+    # Weights only where the team held out a control group: otherwise every row weighs 1, as before.
+    weighted = bool((w_all != 1).any())
+    result = ml.select_and_fit(
+        [f if weighted else f[:4] for f in folds],
+        X_all[features],
+        y_all,
+        _tier_thresholds(policy),
+        w_all=w_all if weighted else None,
+    )
     result.dropped_features = dropped
     result.training_data = (X_all[features], y_all)
+    result.training_weights = w_all
     result.bgnbd_params = cache[newest][0].attrs.get("bgnbd_params")
     result.metrics = {
         **result.metrics,
@@ -153,8 +211,46 @@ def train(
         "candidates": result.candidates,
         "dropped_features": dropped,
         "bgnbd_params": result.bgnbd_params,
+        "treated_excluded": sum(excluded[c] for c in final_cutoffs),
+        "control_weight_max": float(w_all.max()) if len(w_all) else 1.0,
     }
+    if champion is not None:
+        result.metrics["gate"] = _holdout_gate(
+            result, champion, cutoff=validation_cutoffs[0], active_days=active, horizon_days=horizon
+        )
     return result
+
+
+GATE_METRICS = ("roc_auc", "pr_auc", "brier")
+
+
+def _holdout_gate(result: ml.TrainResult, champion: ModelVersion, *, cutoff: date, active_days, horizon_days) -> dict:
+    """The challenger and the model in force on the same holdout: the same customers, cut-off and label window.
+
+    The challenger's side is its candidate from the newest validation fold, trained only on cut-offs whose
+    labels end before the holdout; the refit that is stored also saw the holdout, so it is not the one scored.
+    Comparing each model's validation figures from its own training date would compare two populations and
+    two label windows: a later month with fewer churners reads as a worse model whatever the model.
+    """
+    index, y, p_challenger = result.holdout
+    gate = {
+        "cutoff": cutoff.isoformat(),
+        "n": len(y),
+        "churners": int(np.sum(y)),
+        "challenger": {k: ml.evaluate_scores(y, p_challenger).get(k) for k in GATE_METRICS},
+        "champion": {"model_version": champion.pk},
+        # A champion trained as of the same date has learnt the holdout's labels: the comparison favours it.
+        "champion_saw_holdout": bool(champion.train_to and cutoff <= champion.train_to - timedelta(days=horizon_days)),
+    }
+    bundle = load_estimator(champion)
+    X = active_only(compute_features(as_of=cutoff, bgnbd_params=bundle.get("bgnbd_params")), active_days)
+    missing = sorted(set(champion.features) - set(X.columns))
+    if missing:  # the model in force cannot score today's features: nothing to defend
+        gate["champion"]["unscorable"] = f"features no longer computed: {', '.join(missing)}"
+        return gate
+    p_champion = ml.predict(bundle["estimator"], X.reindex(index)[champion.features])
+    gate["champion"].update({k: ml.evaluate_scores(y, p_champion).get(k) for k in GATE_METRICS})
+    return gate
 
 
 def _serialize(result: ml.TrainResult) -> bytes:
@@ -208,6 +304,11 @@ def model_store(
     active = model_active()
     if promote == "never":
         return TrainOutcome(version, False, "not promoted (asked not to)")
+    gate = result.metrics.get("gate") or {}
+    if active is not None and gate.get("champion", {}).get("model_version") == active.pk:
+        return _gate_outcome(version, active, gate, promote)
+    # A result without a same-holdout comparison (built outside train(), or before any model was in force):
+    # the stored validation figures are all there is.
     refusal = promotion_refusal(result.metrics, active.metrics if active else None)
     if promote == "if_better" and refusal:
         metric, new_value, active_value = refusal
@@ -218,6 +319,26 @@ def model_store(
         )
     model_promote(version=version)
     return TrainOutcome(version, True, "promoted")
+
+
+def _gate_outcome(version: ModelVersion, active: ModelVersion, gate: dict, promote: str) -> TrainOutcome:
+    """Promote or keep, on both models' figures from the same holdout."""
+    refusal = promotion_refusal(gate["challenger"], gate["champion"])
+    holdout = f"on the same holdout (cut-off {gate['cutoff']}, {gate['n']} customers, {gate['churners']} churned)"
+    if promote == "if_better" and refusal:
+        metric, new_value, active_value = refusal
+        return TrainOutcome(
+            version,
+            False,
+            f"not promoted: {metric} {new_value:.3f} < active model #{active.pk} {active_value:.3f} {holdout}",
+        )
+    model_promote(version=version)
+    if "pr_auc" not in gate["champion"]:
+        return TrainOutcome(version, True, f"promoted: active model #{active.pk} {gate['champion'].get('unscorable')}")
+    new_value, active_value = gate["challenger"]["pr_auc"] or 0, gate["champion"]["pr_auc"] or 0
+    return TrainOutcome(
+        version, True, f"promoted: PR AUC {new_value:.3f} >= active model #{active.pk} {active_value:.3f} {holdout}"
+    )
 
 
 @transaction.atomic
@@ -248,7 +369,7 @@ def model_train(*, as_of: date, horizon_days: int | None = None, promote: str = 
     defaults_install()
     policy = policy_in_force()
     horizon = horizon_days or policy["horizon_days"]
-    result = train(as_of=as_of, horizon_days=horizon, policy=policy)
+    result = train(as_of=as_of, horizon_days=horizon, policy=policy, champion=model_active())
     cutoffs = sorted(result.metrics["train_cutoffs"])
     return model_store(
         result=result, horizon_days=horizon, train_from=date.fromisoformat(cutoffs[0]), train_to=as_of, promote=promote

@@ -130,6 +130,10 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="churnops@localhost")
 # Where links in notification e-mails point (the address people open ChurnOps at).
 CHURNOPS_BASE_URL = env("CHURNOPS_BASE_URL", default="http://127.0.0.1:8000")
+# Who the team worked, and who was held out as control, between two moments: training leaves the first out of
+# its labels and lets the second stand in for them (scoring.training.interventions_around). Named here because
+# the work orders and alerts live a floor above scoring.
+CHURNOPS_INTERVENTIONS = "interventions.selectors.interventions_between"
 
 # Uploads above this are refused with a 400 instead of being buffered.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)

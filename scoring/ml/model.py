@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from functools import partial
+from inspect import signature
 
 import numpy as np
 import pandas as pd
@@ -156,6 +157,10 @@ class TrainResult:
     bgnbd_params: dict | None = None
     # The refit's rows (not stored with the model): lets an evaluation fit references on the same data.
     training_data: tuple | None = field(default=None, repr=False)
+    training_weights: np.ndarray | None = field(default=None, repr=False)
+    # The chosen candidate on the newest validation fold, as (row index, labels, probabilities): trained only on
+    # cut-offs whose labels end before that fold, so it can be compared with another model on the same rows.
+    holdout: tuple | None = field(default=None, repr=False)
 
 
 def _reference_values(X: pd.DataFrame) -> dict:
@@ -188,11 +193,11 @@ def uninformative_columns(X: pd.DataFrame, keep_first: tuple[str, ...] = ()) -> 
     return dropped
 
 
-def _fold_sample(X: pd.DataFrame, y: np.ndarray, max_rows: int) -> tuple[pd.DataFrame, np.ndarray]:
+def _fold_sample(X: pd.DataFrame, y: np.ndarray, max_rows: int, w: np.ndarray | None = None):
     if len(y) <= max_rows:
-        return X, y
+        return X, y, w
     keep = np.sort(np.random.default_rng(0).choice(len(y), max_rows, replace=False))
-    return X.iloc[keep], y[keep]
+    return X.iloc[keep], y[keep], None if w is None else w[keep]
 
 
 def _summary(per_fold: list[dict]) -> dict:
@@ -208,10 +213,27 @@ def _summary(per_fold: list[dict]) -> dict:
     return out
 
 
-def _fit(name: str, X: pd.DataFrame, y: np.ndarray, parts: tuple[str, ...] = ()):
-    if name == AVERAGE:
-        return AverageEnsemble({p: _calibrated(p, _minority(y)).fit(X, y) for p in parts})
-    return _calibrated(name, _minority(y)).fit(X, y)
+def _weighted(calibrated: CalibratedClassifierCV) -> CalibratedClassifierCV:
+    """Ask every step of the pipeline that can take row weights for them (scikit-learn's metadata routing)."""
+    for _, step in calibrated.estimator.steps:
+        if "sample_weight" in signature(step.fit).parameters:
+            step.set_fit_request(sample_weight=True)
+    return calibrated
+
+
+def _fit(name: str, X: pd.DataFrame, y: np.ndarray, parts: tuple[str, ...] = (), w: np.ndarray | None = None):
+    if w is None:
+        if name == AVERAGE:
+            return AverageEnsemble({p: _calibrated(p, _minority(y)).fit(X, y) for p in parts})
+        return _calibrated(name, _minority(y)).fit(X, y)
+    # Row weights reach the scaler, the classifier and the Platt calibration: routed explicitly, as scikit-learn
+    # routes fit parameters through a pipeline only when asked to.
+    with sklearn.config_context(enable_metadata_routing=True):
+        if name == AVERAGE:
+            return AverageEnsemble(
+                {p: _weighted(_calibrated(p, _minority(y))).fit(X, y, sample_weight=w) for p in parts}
+            )
+        return _weighted(_calibrated(name, _minority(y))).fit(X, y, sample_weight=w)
 
 
 def select_and_fit(
@@ -221,23 +243,26 @@ def select_and_fit(
     thresholds: dict[str, float] | None = None,
     candidates: tuple[str, ...] = ("logistic_regression", *BOOSTING_GRID),
     max_rows: int = SELECTION_MAX_ROWS,
+    w_all: np.ndarray | None = None,
 ) -> TrainResult:
     """Score every candidate on rolling validation folds, keep the best mean ROC AUC, refit it on all rows.
 
     Candidates: logistic regression, each point of the boosting grid, and the average of logistic regression
     with the best boosting point. Folds are (train X, train y, validation X, validation y); a fold whose
-    validation labels are all one class is skipped.
+    validation labels are all one class is skipped. A fold may carry training row weights as a fifth element,
+    and `w_all` weighs the refit's rows.
     """
     features = list(X_all.columns)
     scores: dict[str, list[dict]] = {name: [] for name in candidates}
     boosting = [c for c in candidates if c in BOOSTING_GRID]
-    fold_predictions = []
-    for X_tr, y_tr, X_val, y_val in folds:
+    fold_predictions, fold_index = [], []
+    for X_tr, y_tr, X_val, y_val, *w_tr in folds:
         if not 0 < y_val.sum() < len(y_val) or min(y_tr.sum(), len(y_tr) - y_tr.sum()) < 3:
             continue  # nothing to validate on, or too few of a class to train and calibrate
-        X_fit, y_fit = _fold_sample(X_tr[features], y_tr, max_rows)
-        preds = {name: _fit(name, X_fit, y_fit).predict_proba(X_val[features])[:, 1] for name in candidates}
+        X_fit, y_fit, w_fit = _fold_sample(X_tr[features], y_tr, max_rows, w_tr[0] if w_tr else None)
+        preds = {name: _fit(name, X_fit, y_fit, w=w_fit).predict_proba(X_val[features])[:, 1] for name in candidates}
         fold_predictions.append((y_val, preds))
+        fold_index.append(X_val.index)
         for name, p in preds.items():
             scores[name].append(evaluate_scores(y_val, p, thresholds))
     if not fold_predictions:
@@ -255,8 +280,12 @@ def select_and_fit(
         )
         summary[AVERAGE]["members"] = list(parts)
     best = max(summary, key=lambda k: (summary[k]["roc_auc"] or 0.0, summary[k]["pr_auc"] or 0.0))
-    final = _fit(best, X_all[features], y_all, parts)
-    return TrainResult(best, final, features, summary[best], summary, _reference_values(X_all))
+    final = _fit(best, X_all[features], y_all, parts, w=w_all)
+    y_first, preds_first = fold_predictions[0]
+    p_first = (preds_first[parts[0]] + preds_first[parts[1]]) / 2 if best == AVERAGE else preds_first[best]
+    result = TrainResult(best, final, features, summary[best], summary, _reference_values(X_all))
+    result.holdout = (fold_index[0], y_first, p_first)
+    return result
 
 
 def train_and_select(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from churnops.core.roles import Role
 from customers.models import Customer, Event
 from demo.kit import demo_kit_ensure
-from demo.population import DEMO_SOURCE, MIN_MONTHS, Population, generate_population
+from demo.population import DEMO_SOURCE, GENERATOR_VERSION, MIN_MONTHS, Population, generate_population
 from demo.roster import DEMO_USERS, FULL_NAMES, TEAM_LEAD_USERNAME
 from interventions.models import DEFAULT_CAPACITY, AgentProfile
 
@@ -65,7 +65,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         population = generate_population(customers, seed, as_of, months)
         generated = time.monotonic()
-        run_key = f"seed={seed} as_of={as_of.isoformat()} months={months}"
+        run_key = f"seed={seed} as_of={as_of.isoformat()} months={months} generator={GENERATOR_VERSION}"
         with transaction.atomic():
             users = demo_users_ensure()
             _clear_other_runs(run_key=run_key, reset=reset)
