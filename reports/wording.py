@@ -106,6 +106,7 @@ def performance_text(p: dict) -> str:
 
 
 SET_NAMES = {"training": gettext_noop("training"), "validation": gettext_noop("validation")}
+HOLDOUT = r"on the same holdout \(cut-off (?P<cutoff>[^,]+), (?P<n>\d+) customers, (?P<churners>\d+) churned\)$"
 # A retraining's reason as scoring.training stores it (English), and how to word it again: (pattern, msgid).
 RETRAIN_REASONS = (
     (re.compile(r"^promoted$"), gettext_noop("promoted")),
@@ -115,6 +116,23 @@ RETRAIN_REASONS = (
             r"^not promoted: validation (?P<metric>\S+) (?P<new>\S+) < active model #(?P<model>\d+) (?P<active>\S+)$"
         ),
         gettext_noop("not promoted: validation %(metric)s %(new)s < active model #%(model)s %(active)s"),
+    ),
+    (
+        re.compile(
+            r"^not promoted: (?P<metric>PR AUC|ROC AUC) (?P<new>\S+) < active model #(?P<model>\d+) (?P<active>\S+) "
+            + HOLDOUT
+        ),
+        gettext_noop(
+            "not promoted: %(metric)s %(new)s < active model #%(model)s %(active)s on the same holdout "
+            "(cut-off %(cutoff)s, %(n)s customers, %(churners)s churned)"
+        ),
+    ),
+    (
+        re.compile(r"^promoted: PR AUC (?P<new>\S+) >= active model #(?P<model>\d+) (?P<active>\S+) " + HOLDOUT),
+        gettext_noop(
+            "promoted: PR AUC %(new)s >= active model #%(model)s %(active)s on the same holdout "
+            "(cut-off %(cutoff)s, %(n)s customers, %(churners)s churned)"
+        ),
     ),
     (
         re.compile(r"^(?P<set>\w+) set has (?P<n>\d+) examples with (?P<churners>\d+) churners: not enough history$"),

@@ -16,8 +16,8 @@ from reports.flow import DEFINITIONS
 from reports.models import WeeklyReport
 from reports.services import report_email_send, weekly_report_build
 from reports.uplift import cohort_figures, return_figures
-from reports.wording import drift_text, localized, performance_text
-from scoring.training import TrainingError, _enough
+from reports.wording import drift_text, localized, performance_text, retrain_reason
+from scoring.training import TrainingError, _enough, _gate_outcome
 from tests.catalogs import compile_domain_catalogs
 
 from .conftest import W43
@@ -251,3 +251,27 @@ def test_a_retraining_reason_is_read_in_chinese_and_an_unknown_one_as_stored():
         "a reason worded some other way",
     ]
     assert {r["status_text"] for r in zh} == {"保留现用模型"}
+
+
+def test_the_retrain_gates_reasons_on_one_holdout_are_read_in_chinese(db):
+    # given the reasons the gate words (refused, and promoted) from both models' figures on one holdout
+    new, active = model_version(), model_version()
+    gate = {"cutoff": "2025-09-01", "n": 1101, "churners": 31}
+    refused = _gate_outcome(
+        new, active, {**gate, "challenger": {"pr_auc": 0.389}, "champion": {"pr_auc": 0.423}}, "if_better"
+    )
+    promoted = _gate_outcome(
+        new, active, {**gate, "challenger": {"pr_auc": 0.486}, "champion": {"pr_auc": 0.401}}, "if_better"
+    )
+
+    # when read in Chinese
+    with translation.override("zh-hans"):
+        zh = [retrain_reason(o.reason) for o in (refused, promoted)]
+
+    # then both are worded again, figures kept; in English they stay as stored
+    assert not refused.promoted and promoted.promoted
+    assert zh[0].startswith(f"未启用：PR AUC 为 0.389，低于现用模型 #{active.pk} 的 0.423")
+    assert zh[1].startswith(f"已启用：PR AUC 0.486 ≥ 现用模型 #{active.pk} 的 0.401")
+    assert all("2025-09-01" in z and "1101" in z and "31" in z for z in zh)
+    with translation.override("en"):
+        assert [retrain_reason(o.reason) for o in (refused, promoted)] == [refused.reason, promoted.reason]
