@@ -269,7 +269,8 @@ def test_the_retrain_gates_reasons_on_one_holdout_are_read_in_chinese(db):
         zh = [retrain_reason(o.reason) for o in (refused, promoted)]
 
     # then both are worded again, figures kept; in English they stay as stored
-    assert not refused.promoted and promoted.promoted
+    assert not refused.promoted
+    assert promoted.promoted
     assert zh[0].startswith(f"未启用：PR AUC 为 0.389，低于现用模型 #{active.pk} 的 0.423")
     assert zh[1].startswith(f"已启用：PR AUC 0.486 ≥ 现用模型 #{active.pk} 的 0.401")
     assert all("2025-09-01" in z and "1101" in z and "31" in z for z in zh)
