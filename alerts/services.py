@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from churnops.core.bulk import model_upsert
 from churnops.core.errors import Refusal
+from scoring.lanes import NEW_CUSTOMER
+from scoring.score_writes import SCORE_EPSILON
 from webhooks.services import webhook_emit_many
 
 from .models import Alert
@@ -47,8 +49,33 @@ def control_draw(customer_ids: np.ndarray, as_of: date) -> np.ndarray:
     return (x >> np.uint64(11)).astype(np.float64) / float(2**53)
 
 
-def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dict[int, Alert]:
+class Upserted(dict):
+    """Alerts by customer id, and how many rows the upsert wrote (`written`)."""
+
+    written = 0
+
+
+def _is_unchanged(alert: Alert, r: dict, as_of: date) -> bool:
+    """The night's verdict is the alert's: within SCORE_EPSILON, same tier, rules, value and new-customer hold, and
+    no snooze ran out. Lanes are the budget's (run_finish) and are not compared; factors follow the probability."""
+    snooze_over = alert.status == Alert.Status.SNOOZED and (alert.snoozed_until is None or alert.snoozed_until < as_of)
+    return (
+        not snooze_over
+        and abs(alert.probability - r["probability"]) < SCORE_EPSILON
+        and alert.tier == r["tier"]
+        and alert.is_rule_high_risk == r["is_rule_high_risk"]
+        and list(alert.rules_fired) == list(r["rules_fired"])
+        and (alert.lane_reason == NEW_CUSTOMER) == (r.get("lane_reason", "") == NEW_CUSTOMER)
+        and alert.value == r.get("value", alert.value)
+        and alert.value_basis == r.get("value_basis", alert.value_basis)
+    )
+
+
+def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> Upserted:
     """Create or update the one open alert of each scored at-risk customer; returns alerts by customer id.
+
+    An alert whose verdict did not change is not written at all (no new row version, no dead tuple): its
+    `last_run_as_of` stays the night it last changed.
 
     `rows` have customer_id, probability, tier, rules_fired, is_rule_high_risk, factors, and optionally value,
     value_basis and lane_reason (the lane waits for the run's capacity budget: automated until then). New alerts
@@ -60,9 +87,12 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
     ids = [r["customer_id"] for r in rows]
     now = timezone.now()
     draws = dict(zip(ids, control_draw(np.array(ids, dtype=np.int64), as_of), strict=True)) if ids else {}
-    to_create, to_update, escalated = [], [], []
+    to_create, to_update, escalated, unchanged = [], [], [], []
     for r in rows:
         alert = existing.get(r["customer_id"])
+        if alert is not None and _is_unchanged(alert, r, as_of):
+            unchanged.append(alert)
+            continue
         if alert is None:
             to_create.append(
                 Alert(
@@ -103,7 +133,9 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
     alerts = to_create + to_update
     model_upsert(model=Alert, objs=alerts, unique_fields=("open_key",), update_fields=ALERT_UPDATE_FIELDS, set_pks=True)
     _announce(to_create, escalated)
-    return {a.customer_id: a for a in alerts}
+    out = Upserted((a.customer_id, a) for a in [*unchanged, *alerts])
+    out.written = len(alerts)
+    return out
 
 
 def _alert_payload(alert: Alert) -> dict:

@@ -4,28 +4,25 @@ scored, the capacity budget: work orders for as many at-risk customers as the ti
 Every write is fenced by the run's date (an older run never rewinds what a newer one wrote), one date runs at a
 time, chunks heartbeat, and a run that stops making progress is marked stalled and its chunks sent again."""
 
-import json
 import logging
 from datetime import date
 
-import numpy as np
-import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from alerts.services import alerts_close_cleared, alerts_upsert
-from churnops.core.bulk import frame_upsert
 from customers.models import Customer
 from interventions.services import offers_install_defaults, playbooks_install_defaults, work_orders_allocate
 from scoring.features import compute_features, cutoff_for
 from scoring.lanes import NEW_CUSTOMER, churned_count, customer_values, split_population
 from scoring.ml.explain import explain_rows
 from scoring.ml.policy import rank_thresholds, setting
-from scoring.models import CustomerScore, ScoreChunk, ScoreRun
+from scoring.models import ScoreChunk, ScoreRun
+from scoring.score_writes import history_partition_ensure, scores_record
 from scoring.scorer import model_bundle, score_frame
-from scoring.selectors import model_active, policy_current, rule_specs, ruleset_current
+from scoring.selectors import model_active, policy_current, rule_specs, ruleset_current, scored_after, scores_on
 from scoring.services import defaults_install
 from webhooks.services import webhook_emit
 
@@ -80,6 +77,7 @@ def _run_start(*, as_of: date, chunk_size: int | None) -> ScoreRun:
     active = ScoreRun.objects.filter(status__in=ScoreRun.ACTIVE).exclude(as_of=as_of).first()
     if active is not None:
         raise RunInProgress(f"the run for {active.as_of} is still in progress")
+    history_partition_ensure(as_of=as_of)  # before the chunks: they write into the month's partition in parallel
     defaults_install()  # the seed rules and the default policy
     playbooks_install_defaults()  # and the seed playbooks and offer kit: a first night works like the demo's
     offers_install_defaults()
@@ -117,7 +115,7 @@ def _rank_thresholds(run: ScoreRun) -> dict | None:
     previous = ScoreRun.objects.filter(status=ScoreRun.Status.DONE, as_of__lt=run.as_of).order_by("-as_of").first()
     if previous is None:
         return None
-    probability = np.array(CustomerScore.objects.filter(run=previous).values_list("probability", flat=True))
+    probability = scores_on(as_of=previous.as_of).probability
     if not len(probability):
         return None
     return {str(k): v for k, v in rank_thresholds(run.policy_version.data, probability).items()}
@@ -194,11 +192,7 @@ def _no_activity(run: ScoreRun, chunk: ScoreChunk, scored: int) -> int:
 def _newer_scored(run: ScoreRun, chunk: ScoreChunk) -> set[int]:
     """Customers of the chunk already scored by a run of a later date: this run must not touch their alerts or
     work orders (the date fence; an older run finishing late never rewinds a newer verdict)."""
-    return set(
-        CustomerScore.objects.filter(customer_id__gte=chunk.id_from, customer_id__lt=chunk.id_to, as_of__gt=run.as_of)
-        .values_list("customer_id", flat=True)
-        .distinct()
-    )
+    return scored_after(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
 
 
 def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
@@ -226,6 +220,9 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
         "tiers": {},
         "no_activity": _no_activity(run, chunk, len(all_features)),
         "fenced": 0,
+        "scores_written": 0,
+        "history_rows": 0,
+        "alerts_written": 0,
     }
     if all_features.empty:
         return {
@@ -245,7 +242,7 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     else:
         factors = [[] for _ in range(len(at_risk))]
     factor_map = dict(zip(at_risk.index, factors, strict=True))
-    _write_scores(run, scored, factor_map)
+    written = scores_record(run=run, scored=scored, factors=factor_map, id_from=chunk.id_from, id_to=chunk.id_to)
     fenced = _newer_scored(run, chunk)
     values = customer_values(
         as_of=run.as_of, policy=policy, ids=at_risk.index, id_from=chunk.id_from, id_to=chunk.id_to
@@ -301,35 +298,11 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
         "rule_high": int(scored["is_rule_high_risk"].sum()),
         "alerts_closed": closed,
         "fenced": len(fenced),
+        "scores_written": written["scores_written"],
+        "history_rows": written["history_rows"],
+        "alerts_written": alerts.written,
         "tiers": {str(int(k)): int(v) for k, v in tiers.items() if k > 0},
     }
-
-
-SCORE_UPDATE = ("probability", "tier", "rules_fired", "is_rule_high_risk", "factors")
-
-
-def _write_scores(run, scored, factor_map) -> None:
-    """Upsert one score row per customer (factors for the at-risk ones)."""
-    frame = pd.DataFrame(
-        {
-            "run_id": run.id,
-            "customer_id": scored.index.astype(np.int64),
-            "as_of": run.as_of.isoformat(),
-            "probability": scored["probability"].to_numpy(dtype=float),
-            "tier": pd.array(np.where(scored["tier"] > 0, scored["tier"], 0), dtype="Int64"),
-            "rules_fired": [json.dumps(f) for f in scored["rules_fired"]],
-            "is_rule_high_risk": scored["is_rule_high_risk"].to_numpy(dtype=bool),
-            "factors": [json.dumps(factor_map[c]) if c in factor_map else "[]" for c in scored.index],
-        }
-    )
-    frame.loc[frame["tier"] == 0, "tier"] = pd.NA
-    frame_upsert(
-        model=CustomerScore,
-        frame=frame,
-        unique_fields=("run", "customer"),
-        update_fields=SCORE_UPDATE,
-        json_fields=("rules_fired", "factors"),
-    )
 
 
 def chunk_failed(*, chunk_id: int, error: str) -> None:

@@ -18,6 +18,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from scoring.models import ScoreRun
+from scoring.score_writes import history_partition_ensure, history_prune
 
 from . import pipeline
 
@@ -143,3 +144,12 @@ def nightly_retry_task(as_of: str | None = None) -> int | None:
         claimed.save(update_fields=["stats"])
     nightly_run_task.delay(day.isoformat())
     return claimed.id
+
+
+@shared_task(name="scoring.tasks.score_history_retention_task", **RETRY)
+def score_history_retention_task(today: str | None = None) -> dict:
+    """Create the score history's partitions for this month and the next; drop the months past the retention."""
+    day = date.fromisoformat(today) if today else timezone.localdate()
+    with _FreshConnection():
+        created = _with_db_retries(history_partition_ensure, as_of=day)
+        return {**_with_db_retries(history_prune, today=day), "partitions_created": created}
