@@ -10,8 +10,7 @@ from django.utils import timezone
 from customers.models import Customer
 from interventions.choices import Role
 from interventions.models import WorkOrder
-from scoring.selectors import score_history
-from scoring.selectors import policy_current
+from scoring.selectors import policy_current, score_history
 from scoring.services import defaults_install, policy_save
 from tests.factories import (
     customer,
