@@ -6,6 +6,12 @@ Creates a fresh PostgreSQL database, loads customers and events with COPY (custo
 model on a sample, then times (1) the whole nightly run (features, rules, model, tiers, alerts, work
 orders) dispatched as a Celery chord to real workers over Redis and (2) bench/baseline.py computing
 the same features, rules and probabilities from the same rows. Last line: ratio=<pipeline/baseline>.
+
+    .venv/bin/python bench/nightly.py --customers 100000 --nights 30
+
+Steady state: after the first night, each next night appends a day of events (arrival order) and runs the next
+date on the same data and the same worker; per night: time, rows written, table and index sizes, and the
+history's bytes per customer per night. Last line: night_1=<s> night_N=<s> history_bytes_per_customer_night=<b>.
 """
 
 import argparse
@@ -149,10 +155,7 @@ def train_sample(as_of: date, sample: int) -> dict:
     }
 
 
-def run_pipeline(args, as_of: date, queue: str) -> dict:
-    from nightly.tasks import nightly_run_task
-    from scoring.models import ScoreRun
-
+def start_worker(args, queue: str) -> subprocess.Popen:
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -177,26 +180,105 @@ def run_pipeline(args, as_of: date, queue: str) -> dict:
         cwd=ROOT,
         env=os.environ.copy(),
     )
-    try:
-        time.sleep(4)  # let the worker connect before the clock starts
-        started = time.perf_counter()
-        run_id = nightly_run_task.delay(as_of.isoformat(), chunk_size=args.chunk_size).get(timeout=3600)
-        run = ScoreRun.objects.get(pk=run_id)
-        while run.status == ScoreRun.Status.RUNNING:
-            time.sleep(0.2)
-            run.refresh_from_db()
-        elapsed = time.perf_counter() - started
-        peak = _peak_rss_mb(_children(worker.pid))
-    finally:
-        worker.terminate()
-        worker.wait(timeout=60)
+    time.sleep(4)  # let the worker connect before the clock starts
+    return worker
+
+
+WRITTEN = ("scores_written", "history_rows", "alerts_written", "work_orders_opened")
+
+
+def run_night(args, as_of: date, worker: subprocess.Popen) -> dict:
+    from nightly.tasks import nightly_run_task
+    from scoring.models import ScoreRun
+
+    started = time.perf_counter()
+    run_id = nightly_run_task.delay(as_of.isoformat(), chunk_size=args.chunk_size).get(timeout=3600)
+    run = ScoreRun.objects.get(pk=run_id)
+    while run.status == ScoreRun.Status.RUNNING:
+        time.sleep(0.2)
+        run.refresh_from_db()
+    elapsed = time.perf_counter() - started
     return {
         "pipeline_s": round(elapsed, 2),
         "status": run.status,
         "chunks": run.chunks_total,
-        "worker_peak_rss_mb": round(peak, 1),
-        **{k: run.stats.get(k) for k in ("customers", "at_risk", "rule_high", "work_orders_opened")},
+        "worker_peak_rss_mb": round(_peak_rss_mb(_children(worker.pid)), 1),
+        **{k: run.stats.get(k) for k in ("customers", "at_risk", "rule_high", *WRITTEN)},
     }
+
+
+def run_pipeline(args, as_of: date, queue: str) -> dict:
+    worker = start_worker(args, queue)
+    try:
+        return run_night(args, as_of, worker)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+SIZED = ("scoring_scoreday", "scoring_latestscore", "alerts_alert", "interventions_workorder", "customers_event")
+
+
+def table_sizes() -> dict:
+    """Heap (with TOAST) and index bytes per table (a partitioned table: its partitions added up), and dead
+    tuples as the statistics last saw them."""
+    from django.db import connection
+
+    out = {}
+    with connection.cursor() as cur:
+        for table in SIZED:
+            cur.execute(
+                "SELECT COALESCE(SUM(pg_table_size(c.oid)), 0), COALESCE(SUM(pg_indexes_size(c.oid)), 0), "
+                "COALESCE(SUM(s.n_dead_tup), 0) FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
+                "WHERE c.relkind = 'r' AND (c.relname = %s OR c.oid IN (SELECT inhrelid FROM pg_inherits "
+                "WHERE inhparent = %s::regclass))",
+                [table, table],
+            )
+            heap, index, dead = cur.fetchone()
+            out[table] = {"heap": int(heap), "index": int(index), "dead": int(dead)}
+    return out
+
+
+def steady_state(args, as_of: date, queue: str) -> list[dict]:
+    """Night 1 on the loaded data, then `--nights - 1` more, each after appending that day's events."""
+    from django.db import connection
+
+    from bench.datagen import copy_day_events
+
+    nights, scored = [], 0
+    worker = start_worker(args, queue)
+    try:
+        for k in range(args.nights):
+            day = as_of + timedelta(days=k)
+            appended = 0
+            if k:
+                connection.ensure_connection()
+                appended = copy_day_events(
+                    connection.connection,
+                    n=args.customers,
+                    per_customer=args.events_per_customer,
+                    day=day - timedelta(days=1),
+                    seed=100 + k,
+                )
+            night = run_night(args, day, worker)
+            scored += night["customers"] or 0
+            sizes = table_sizes()
+            history = sizes["scoring_scoreday"]["heap"] + sizes["scoring_scoreday"]["index"]
+            row = {
+                "night": k + 1,
+                "as_of": day.isoformat(),
+                "events_appended": appended,
+                "load": os.getloadavg()[0],
+                **night,
+                "sizes": sizes,
+                "history_bytes_per_customer_night": round(history / max(scored, 1), 1),
+            }
+            print(json.dumps(row), flush=True)
+            nights.append(row)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    return nights
 
 
 def run_baseline(db: str, as_of: date, out: Path) -> dict:
@@ -225,10 +307,11 @@ def compare(out: Path, as_of: date) -> dict:
     """Check that the pipeline and the baseline agree on probabilities and high-risk flags."""
     import numpy as np
 
-    from scoring.models import CustomerScore
+    from scoring.models import LatestScore
 
     base = np.load(out)
-    rows = CustomerScore.objects.filter(as_of=as_of).values_list("customer_id", "probability", "is_rule_high_risk")
+    # The first night on fresh data writes every latest score, at full precision (the history holds 1e-4 steps).
+    rows = LatestScore.objects.filter(as_of=as_of).values_list("customer_id", "probability", "is_rule_high_risk")
     ids, prob, high = (np.array(c) for c in zip(*rows, strict=True))
     order = np.argsort(ids)
     ids, prob, high = ids[order], prob[order], high[order]
@@ -250,6 +333,7 @@ def main():
     parser.add_argument("--train-sample", type=int, default=50_000)
     parser.add_argument("--db", default="churnops_bench")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--nights", type=int, default=1, help="consecutive nights on the same data (steady state)")
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -273,6 +357,14 @@ def main():
         print(f"loaded: {report}", flush=True)
         report["model"] = train_sample(as_of, args.train_sample)
         print(f"model: {report['model']}", flush=True)
+    if args.nights > 1:
+        nights = steady_state(args, as_of, queue)
+        first, last = nights[0], nights[-1]
+        print(
+            f"night_1={first['pipeline_s']}s night_{len(nights)}={last['pipeline_s']}s "
+            f"history_bytes_per_customer_night={last['history_bytes_per_customer_night']}"
+        )
+        return
     report.update(run_pipeline(args, as_of, queue))
     print(f"pipeline: {report['pipeline_s']} s", flush=True)
     out = Path("/tmp") / f"{queue}.npz"

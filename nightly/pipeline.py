@@ -242,7 +242,7 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     else:
         factors = [[] for _ in range(len(at_risk))]
     factor_map = dict(zip(at_risk.index, factors, strict=True))
-    written = scores_record(run=run, scored=scored, factors=factor_map, id_from=chunk.id_from, id_to=chunk.id_to)
+    written = _write_scores(run, chunk, scored, factor_map)
     fenced = _newer_scored(run, chunk)
     values = customer_values(
         as_of=run.as_of, policy=policy, ids=at_risk.index, id_from=chunk.id_from, id_to=chunk.id_to
@@ -303,6 +303,11 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
         "alerts_written": alerts.written,
         "tiers": {str(int(k)): int(v) for k, v in tiers.items() if k > 0},
     }
+
+
+def _write_scores(run: ScoreRun, chunk: ScoreChunk, scored, factor_map: dict) -> dict:
+    """The chunk's scores into the nightly history, and into the latest scores where they changed."""
+    return scores_record(run=run, scored=scored, factors=factor_map, id_from=chunk.id_from, id_to=chunk.id_to)
 
 
 def chunk_failed(*, chunk_id: int, error: str) -> None:
