@@ -48,7 +48,7 @@ def scores_record(*, run: ScoreRun, scored: pd.DataFrame, factors: dict, id_from
 
 def _history_write(as_of: date, packed: Packed) -> None:
     if is_postgresql():
-        history_partition_ensure(as_of=as_of)
+        history_partition_ensure(as_of=as_of, months_ahead=0)  # the nightly run made it already: a lookup
         frame_upsert(
             model=ScoreDay,
             frame=history_frame(as_of=as_of, packed=packed),
