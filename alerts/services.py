@@ -81,7 +81,10 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> Ups
     value_basis and lane_reason (the lane waits for the run's capacity budget: automated until then). New alerts
     are drawn into the control group with probability `control_share`; existing ones keep their draw.
     """
-    existing = {a.customer_id: a for a in Alert.objects.filter(open_key__in=[r["customer_id"] for r in rows])}
+    wanted = {r["customer_id"] for r in rows}
+    # By key range, not a list of thousands of ids (whose placeholders cost more to send than the extra rows).
+    in_range = Alert.objects.filter(open_key__gte=min(wanted), open_key__lte=max(wanted)) if wanted else []
+    existing = {a.customer_id: a for a in in_range if a.customer_id in wanted}
     # The date fence: an alert last written by a later run is newer than this verdict and stays as it is.
     rows = [r for r in rows if r["customer_id"] not in existing or existing[r["customer_id"]].last_run_as_of <= as_of]
     ids = [r["customer_id"] for r in rows]

@@ -204,6 +204,8 @@ def run_night(args, as_of: date, worker: subprocess.Popen) -> dict:
         "chunks": run.chunks_total,
         "worker_peak_rss_mb": round(_peak_rss_mb(_children(worker.pid)), 1),
         **{k: run.stats.get(k) for k in ("customers", "at_risk", "rule_high", *WRITTEN)},
+        "stage_seconds": run.stats.get("seconds"),  # summed over chunks: worker seconds, not wall-clock
+        "finish_s": round((run.finished_at - max(c.done_at for c in run.chunks.all())).total_seconds(), 2),
     }
 
 
@@ -315,11 +317,14 @@ def compare(out: Path, as_of: date) -> dict:
     ids, prob, high = (np.array(c) for c in zip(*rows, strict=True))
     order = np.argsort(ids)
     ids, prob, high = ids[order], prob[order], high[order]
-    same_ids = np.array_equal(ids, base["ids"])
+    # The script scores everyone; the pipeline only the active population (the lapsed go to the win-back lane).
+    pos = np.searchsorted(base["ids"], ids)
+    found = bool(len(ids)) and bool(np.all(base["ids"][np.minimum(pos, len(base["ids"]) - 1)] == ids))
     return {
-        "same_customers": bool(same_ids),
-        "max_probability_diff": float(np.abs(prob - base["probability"]).max()) if same_ids else None,
-        "high_risk_mismatches": int((high != base["high"]).sum()) if same_ids else None,
+        "pipeline_customers_in_baseline": found,
+        "baseline_only_customers": int(len(base["ids"]) - len(ids)),
+        "max_probability_diff": float(np.abs(prob - base["probability"][pos]).max()) if found else None,
+        "high_risk_mismatches": int((high != base["high"][pos]).sum()) if found else None,
     }
 
 

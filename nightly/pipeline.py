@@ -5,6 +5,7 @@ Every write is fenced by the run's date (an older run never rewinds what a newer
 time, chunks heartbeat, and a run that stops making progress is marked stalled and its chunks sent again."""
 
 import logging
+import time
 from datetime import date
 
 from django.conf import settings
@@ -15,8 +16,8 @@ from django.utils import timezone
 from alerts.services import alerts_close_cleared, alerts_upsert
 from customers.models import Customer
 from interventions.services import offers_install_defaults, playbooks_install_defaults, work_orders_allocate
-from scoring.features import compute_features, cutoff_for
-from scoring.lanes import NEW_CUSTOMER, churned_count, customer_values, split_population
+from scoring.features import compute_features_and_values, cutoff_for
+from scoring.lanes import NEW_CUSTOMER, churned_count, split_population, values_of
 from scoring.ml.explain import explain_rows
 from scoring.ml.policy import rank_thresholds, setting
 from scoring.models import ScoreChunk, ScoreRun
@@ -195,20 +196,36 @@ def _newer_scored(run: ScoreRun, chunk: ScoreChunk) -> set[int]:
     return scored_after(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
 
 
+class _Laps:
+    """Seconds per stage of a chunk (its stats; the run adds them up: where the night's time goes)."""
+
+    def __init__(self):
+        self.spent: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.spent[stage] = round(now - self._last, 3)
+        self._last = now
+
+
 def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     """Score the chunk's active customers and upsert their alerts; lapsed customers' alerts give way to win-back.
 
     No work order opens here: the capacity budget is the whole run's (run_finish). Customers already scored by a
     later run are fenced off: their alerts are neither rewritten nor closed by this (older) run.
     """
+    lap = _Laps()
     policy = run.policy_version.data
     rules = rule_specs(run.ruleset_version)
     bundle = model_bundle(run)
-    all_features = compute_features(
+    lap("model_load")
+    all_features, value_inputs = compute_features_and_values(
         as_of=run.as_of,
         id_from=chunk.id_from,
         id_to=chunk.id_to,
         bgnbd_params=bundle.get("bgnbd_params") if bundle else None,
+        value_days=setting(policy, "value_spend_days"),
     )
     empty = {
         "customers": 0,
@@ -218,7 +235,7 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
         "rule_high": 0,
         "alerts_closed": 0,
         "tiers": {},
-        "no_activity": _no_activity(run, chunk, len(all_features)),
+        "no_activity": _no_activity(run, chunk, len(all_features)),  # lapped as part of the features
         "fenced": 0,
         "scores_written": 0,
         "history_rows": 0,
@@ -230,11 +247,13 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
             "empty_chunks": 1,
             "lapsed": churned_count(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to),
         }
+    lap("features")
     population = split_population(all_features, policy)
     features = population.active
     scored = score_frame(
         features=features, policy=policy, rules=rules, model_bundle=bundle, ranked=run.stats.get("rank_thresholds")
     )
+    lap("score")
     at_risk = scored[scored["tier"] > 0]
     X_risk = features.loc[at_risk.index]
     if bundle:
@@ -242,10 +261,12 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     else:
         factors = [[] for _ in range(len(at_risk))]
     factor_map = dict(zip(at_risk.index, factors, strict=True))
+    lap("explain")
     written = _write_scores(run, chunk, scored, factor_map)
+    lap("write_scores")
     fenced = _newer_scored(run, chunk)
-    values = customer_values(
-        as_of=run.as_of, policy=policy, ids=at_risk.index, id_from=chunk.id_from, id_to=chunk.id_to
+    values = values_of(
+        value_inputs.set_axis(["lifetime_value", "spend", "purchases", "activity"], axis=1), at_risk.index
     )
     new = set(population.new)
     rows = [
@@ -289,6 +310,7 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     )
     tiers = scored["tier"].value_counts().to_dict()
     lapsed = len(population.lapsed) + churned_count(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
+    lap("alerts")
     return {
         **empty,
         "customers": len(features),
@@ -302,6 +324,7 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
         "history_rows": written["history_rows"],
         "alerts_written": alerts.written,
         "tiers": {str(int(k)): int(v) for k, v in tiers.items() if k > 0},
+        "seconds": lap.spent,
     }
 
 
@@ -321,9 +344,10 @@ def _rolled_up(chunks) -> dict:
         for k, v in c.stats.items():
             if k == "error":
                 continue
-            if k == "tiers":
+            if k in ("tiers", "seconds"):
+                part = total.setdefault(k, {})
                 for t, n in v.items():
-                    total["tiers"][t] = total["tiers"].get(t, 0) + n
+                    part[t] = round(part.get(t, 0) + n, 3)
             else:
                 total[k] = total.get(k, 0) + v
     return total
