@@ -77,9 +77,10 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> Ups
     An alert whose verdict did not change is not written at all (no new row version, no dead tuple): its
     `last_run_as_of` stays the night it last changed.
 
-    `rows` have customer_id, probability, tier, rules_fired, is_rule_high_risk, factors, and optionally value,
-    value_basis and lane_reason (the lane waits for the run's capacity budget: automated until then). New alerts
-    are drawn into the control group with probability `control_share`; existing ones keep their draw.
+    `rows` have customer_id, probability, tier, rules_fired, is_rule_high_risk, factors (None: keep the alert's),
+    and optionally value, value_basis and lane_reason (the lane waits for the run's capacity budget: automated
+    until then). New alerts are drawn into the control group with probability `control_share`; existing ones keep
+    their draw.
     """
     wanted = {r["customer_id"] for r in rows}
     # By key range, not a list of thousands of ids (whose placeholders cost more to send than the extra rows).
@@ -107,7 +108,7 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> Ups
                     max_tier=r["tier"],
                     rules_fired=r["rules_fired"],
                     is_rule_high_risk=r["is_rule_high_risk"],
-                    factors=r["factors"],
+                    factors=r.get("factors") or [],
                     is_control=bool(draws[r["customer_id"]] < control_share),
                     first_raised_at=now,
                     first_run_as_of=as_of,
@@ -123,7 +124,9 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> Ups
             escalated.append(alert)
         alert.probability, alert.tier = r["probability"], r["tier"]
         alert.max_tier = min(alert.max_tier, r["tier"])
-        alert.rules_fired, alert.factors = r["rules_fired"], r["factors"]
+        alert.rules_fired = r["rules_fired"]
+        if r.get("factors") is not None:  # None: the night did not explain again, the alert keeps its explanation
+            alert.factors = r["factors"]
         alert.is_rule_high_risk = r["is_rule_high_risk"]
         alert.last_run_as_of, alert.updated_at = as_of, now
         alert.lane, alert.lane_reason = Alert.Lane.AUTOMATED, r.get("lane_reason", "")

@@ -5,7 +5,6 @@ Every write is fenced by the run's date (an older run never rewinds what a newer
 time, chunks heartbeat, and a run that stops making progress is marked stalled and its chunks sent again."""
 
 import logging
-import time
 from datetime import date
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from alerts.models import Alert
 from alerts.services import alerts_close_cleared, alerts_upsert
 from customers.models import Customer
 from interventions.services import offers_install_defaults, playbooks_install_defaults, work_orders_allocate
@@ -21,13 +21,14 @@ from scoring.lanes import NEW_CUSTOMER, churned_count, split_population, values_
 from scoring.ml.explain import explain_rows
 from scoring.ml.policy import rank_thresholds, setting
 from scoring.models import ScoreChunk, ScoreRun
-from scoring.score_writes import history_partition_ensure, scores_record
+from scoring.score_writes import history_partition_ensure, latest_changes, scores_record
 from scoring.scorer import model_bundle, score_frame
 from scoring.selectors import model_active, policy_current, rule_specs, ruleset_current, scored_after, scores_on
 from scoring.services import defaults_install
 from webhooks.services import webhook_emit
 
 from .liveness import abandon_stale_runs, last_progress, notify_admins, stale_before
+from .stats import Laps, rolled_up
 
 log = logging.getLogger(__name__)
 
@@ -196,26 +197,13 @@ def _newer_scored(run: ScoreRun, chunk: ScoreChunk) -> set[int]:
     return scored_after(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
 
 
-class _Laps:
-    """Seconds per stage of a chunk (its stats; the run adds them up: where the night's time goes)."""
-
-    def __init__(self):
-        self.spent: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def __call__(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.spent[stage] = round(now - self._last, 3)
-        self._last = now
-
-
 def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     """Score the chunk's active customers and upsert their alerts; lapsed customers' alerts give way to win-back.
 
     No work order opens here: the capacity budget is the whole run's (run_finish). Customers already scored by a
     later run are fenced off: their alerts are neither rewritten nor closed by this (older) run.
     """
-    lap = _Laps()
+    lap = Laps()
     policy = run.policy_version.data
     rules = rule_specs(run.ruleset_version)
     bundle = model_bundle(run)
@@ -255,14 +243,19 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     )
     lap("score")
     at_risk = scored[scored["tier"] > 0]
-    X_risk = features.loc[at_risk.index]
-    if bundle:
-        factors = explain_rows(bundle["estimator"], X_risk, bundle["features"], bundle["reference"])
+    changes = latest_changes(run=run, scored=scored, id_from=chunk.id_from, id_to=chunk.id_to)
+    # Explain only whom tonight writes: a changed latest score, or no open alert to keep its explanation.
+    alerted = set(
+        Alert.objects.filter(open_key__gte=chunk.id_from, open_key__lt=chunk.id_to).values_list("open_key", flat=True)
+    )
+    explain = at_risk.index[at_risk.index.isin(changes.changed) | ~at_risk.index.isin(list(alerted))]
+    if bundle and len(explain):
+        factors = explain_rows(bundle["estimator"], features.loc[explain], bundle["features"], bundle["reference"])
     else:
-        factors = [[] for _ in range(len(at_risk))]
-    factor_map = dict(zip(at_risk.index, factors, strict=True))
+        factors = [[] for _ in range(len(explain))]
+    factor_map = dict(zip(explain, factors, strict=True))
     lap("explain")
-    written = _write_scores(run, chunk, scored, factor_map)
+    written = _write_scores(run, chunk, scored, factor_map, changes)
     lap("write_scores")
     fenced = _newer_scored(run, chunk)
     values = values_of(
@@ -276,7 +269,7 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
             "tier": int(t),
             "rules_fired": fired,
             "is_rule_high_risk": bool(high),
-            "factors": factor_map[cid],
+            "factors": factor_map.get(cid),  # None: unchanged, the alert keeps its explanation
             "value": float(values.at[cid, "value"]),
             "value_basis": values.at[cid, "value_basis"],
             "lane_reason": NEW_CUSTOMER if cid in new else "",
@@ -328,29 +321,15 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     }
 
 
-def _write_scores(run: ScoreRun, chunk: ScoreChunk, scored, factor_map: dict) -> dict:
+def _write_scores(run: ScoreRun, chunk: ScoreChunk, scored, factor_map: dict, changes) -> dict:
     """The chunk's scores into the nightly history, and into the latest scores where they changed."""
-    return scores_record(run=run, scored=scored, factors=factor_map, id_from=chunk.id_from, id_to=chunk.id_to)
+    return scores_record(
+        run=run, scored=scored, factors=factor_map, id_from=chunk.id_from, id_to=chunk.id_to, changes=changes
+    )
 
 
 def chunk_failed(*, chunk_id: int, error: str) -> None:
     ScoreChunk.objects.filter(pk=chunk_id, done_at__isnull=True).update(stats={"error": error[:2000]})
-
-
-def _rolled_up(chunks) -> dict:
-    """The chunks' stats added up (tier counts per tier)."""
-    total: dict = {"tiers": {}}
-    for c in chunks:
-        for k, v in c.stats.items():
-            if k == "error":
-                continue
-            if k in ("tiers", "seconds"):
-                part = total.setdefault(k, {})
-                for t, n in v.items():
-                    part[t] = round(part.get(t, 0) + n, 3)
-            else:
-                total[k] = total.get(k, 0) + v
-    return total
 
 
 @transaction.atomic
@@ -373,7 +352,7 @@ def run_finish(*, run_id: int) -> ScoreRun:
         run.error = "; ".join(errors)[:2000] or f"{len(pending)} chunk(s) not done"
         notify_admins(run)
     else:
-        total = _rolled_up(chunks)
+        total = rolled_up(chunks)
         if run.stats.get("stalls"):
             total["stalls"] = run.stats["stalls"]
         if "rank_thresholds" in run.stats:

@@ -3,6 +3,7 @@ history's monthly partitions and its retention (scoring/history.py says why it i
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -26,12 +27,35 @@ LATEST_UPDATE = ("run", "as_of", "probability", "tier", "rules_fired", "is_rule_
 HISTORY_TABLE = ScoreDay._meta.db_table
 
 
-def scores_record(*, run: ScoreRun, scored: pd.DataFrame, factors: dict, id_from=None, id_to=None) -> dict:
-    """Write one night's scores (index: customer id; probability, tier (0 or NA: none), rules_fired,
-    is_rule_high_risk) into the history, and into the latest scores where they changed.
+@dataclass(frozen=True)
+class LatestChanges:
+    """Which customers' latest scores a night rewrites (`changed`), and which have one already (`known`)."""
 
-    `factors` are the explanations of tiered customers. With an id range (a chunk), the latest scores are read by
-    range rather than by id list. Returns what was written: history rows and latest scores.
+    changed: pd.Index
+    known: set
+
+
+def latest_changes(*, run: ScoreRun, scored: pd.DataFrame, id_from=None, id_to=None) -> LatestChanges:
+    """The customers of `scored` whose latest score changes tonight (the chunk explains only the tiered among
+    them). With an id range (a chunk), the latest scores are read by range rather than by id list."""
+    tier = scored["tier"].fillna(0).to_numpy(dtype=np.int64)
+    changed, known = _latest_changed(run, scored, tier, id_from, id_to)
+    return LatestChanges(changed=changed, known=known)
+
+
+def scores_record(
+    *,
+    run: ScoreRun,
+    scored: pd.DataFrame,
+    factors: dict,
+    id_from=None,
+    id_to=None,
+    changes: LatestChanges | None = None,
+) -> dict:
+    """Write one night's scores (index: customer id; probability, tier (0 or NA: none), rules_fired,
+    is_rule_high_risk) into the history, and into the latest scores where they changed (`changes`, else worked
+    out here). `factors`: the explanations of the tiered customers among the changed. Returns what was written:
+    history rows and latest scores.
     """
     if scored.empty:
         return {"history_rows": 0, "scores_written": 0}
@@ -43,9 +67,9 @@ def scores_record(*, run: ScoreRun, scored: pd.DataFrame, factors: dict, id_from
         scored["is_rule_high_risk"].to_numpy(dtype=bool),
     )
     _history_write(run.as_of, packed)
-    changed, known = _latest_changed(run, scored, tier, id_from, id_to)
-    _latest_write(run, scored.loc[changed], factors, known)
-    return {"history_rows": len(packed.block), "scores_written": int(len(changed))}
+    changes = changes or latest_changes(run=run, scored=scored, id_from=id_from, id_to=id_to)
+    _latest_write(run, scored.loc[changes.changed], factors, changes.known)
+    return {"history_rows": len(packed.block), "scores_written": int(len(changes.changed))}
 
 
 def _history_write(as_of: date, packed: Packed) -> None:
