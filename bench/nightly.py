@@ -241,7 +241,7 @@ def table_sizes() -> dict:
     return out
 
 
-def steady_state(args, as_of: date, queue: str) -> list[dict]:
+def steady_state(args, as_of: date, queue: str, baseline_out: Path) -> list[dict]:
     """Night 1 on the loaded data, then `--nights - 1` more, each after appending that day's events."""
     from django.db import connection
 
@@ -263,6 +263,10 @@ def steady_state(args, as_of: date, queue: str) -> list[dict]:
                     seed=100 + k,
                 )
             night = run_night(args, day, worker)
+            if not k:  # the plain script on the same rows as night 1, before any day is appended
+                night.update(run_baseline(args.db, day, baseline_out))
+                night.update(compare(baseline_out, day))
+                night["ratio"] = round(night["pipeline_s"] / night["baseline_s"], 3)
             scored += night["customers"] or 0
             sizes = table_sizes()
             history = sizes["scoring_scoreday"]["heap"] + sizes["scoring_scoreday"]["index"]
@@ -363,10 +367,11 @@ def main():
         report["model"] = train_sample(as_of, args.train_sample)
         print(f"model: {report['model']}", flush=True)
     if args.nights > 1:
-        nights = steady_state(args, as_of, queue)
+        nights = steady_state(args, as_of, queue, Path("/tmp") / f"{queue}.npz")
         first, last = nights[0], nights[-1]
         print(
-            f"night_1={first['pipeline_s']}s night_{len(nights)}={last['pipeline_s']}s "
+            f"night_1={first['pipeline_s']}s baseline={first['baseline_s']}s ratio={first['ratio']} "
+            f"night_{len(nights)}={last['pipeline_s']}s "
             f"history_bytes_per_customer_night={last['history_bytes_per_customer_night']}"
         )
         return
