@@ -242,3 +242,22 @@ def test_the_nightly_run_creates_its_month_before_the_chunks(am_user):
             cursor.execute("SELECT to_regclass(%s), to_regclass(%s)", [partition_name(date(2025, 7, 1)),
                                                                          partition_name(date(2025, 8, 1))])  # fmt: skip
             assert all(cursor.fetchone())
+
+
+@pytest.mark.django_db
+def test_the_retention_task_is_scheduled_and_keeps_thirteen_months(settings):
+    # given: a score fourteen months old and one a month old
+    c = customer("C")
+    score_on(c, date(2024, 8, 20), probability=0.3)
+    score_on(c, date(2025, 9, 20), probability=0.4)
+    from nightly.tasks import score_history_retention_task
+
+    # when: the beat's task runs on 2025-10-27 with the default retention
+    result = score_history_retention_task("2025-10-27")
+
+    # then
+    entry = settings.CELERY_BEAT_SCHEDULE["score-history-retention"]
+    assert entry["task"] == "scoring.tasks.score_history_retention_task"
+    assert settings.SCORE_HISTORY_MONTHS == 13
+    assert result["cutoff"] == "2024-09-27"
+    assert [p.as_of for p in score_history(customer_id=c.pk)] == [date(2025, 9, 20)]
