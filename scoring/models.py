@@ -134,7 +134,8 @@ class ScoreChunk(models.Model):
 
 class LatestScore(models.Model):
     """A customer's newest score: rewritten in place only when it moved by SCORE_EPSILON or more, or its tier or
-    rules changed (scoring/history.py), so an unchanged night writes nothing here. Factors only when tiered."""
+    rules changed (scoring/history.py), so an unchanged night writes nothing here. Factors only when tiered; a calm
+    customer no rule ever fired for has no row (the history's last night is their latest score)."""
 
     customer = models.OneToOneField(
         "customers.Customer", primary_key=True, on_delete=models.CASCADE, related_name="latest_score"

@@ -123,7 +123,9 @@ def _latest_changed(run: ScoreRun, scored: pd.DataFrame, tier: np.ndarray, id_fr
         ],
         dtype=bool,
     )
-    return scored.index[(moved | other_tier | other_verdict | other_rules) & ~newer], known_ids
+    # A calm customer no rule fired for has nothing to keep beyond the history's night: no row until it has.
+    worth = known | (tier > 0) | np.array([len(r) > 0 for r in scored["rules_fired"]], dtype=bool)
+    return scored.index[(moved | other_tier | other_verdict | other_rules) & ~newer & worth], known_ids
 
 
 def _latest_write(run: ScoreRun, changed: pd.DataFrame, factors: dict, known: set) -> None:

@@ -60,8 +60,26 @@ HISTORY_COLUMNS = ("as_of", "block", "probability", "tier")
 
 
 def score_latest(*, customer_id: int) -> LatestScore | None:
-    """The customer's latest score (rules fired and, when tiered, factors), with its run."""
-    return LatestScore.objects.select_related("run").filter(customer_id=customer_id).first()
+    """The customer's latest score (rules fired and, when tiered, factors), with its run.
+
+    A calm customer no rule ever fired for has no stored row: their latest is the history's last night, returned
+    as an unsaved LatestScore of that night's run (no rules, factors worked out on demand)."""
+    stored = LatestScore.objects.select_related("run").filter(customer_id=customer_id).first()
+    if stored is not None:
+        return stored
+    last = score_history(customer_id=customer_id, limit=1)
+    run = ScoreRun.objects.filter(as_of=last[0].as_of).first() if last else None
+    if run is None:
+        return None
+    point = last[0]
+    return LatestScore(
+        customer_id=customer_id,
+        run=run,
+        as_of=point.as_of,
+        probability=point.probability,
+        tier=point.tier,
+        is_rule_high_risk=point.is_rule_high_risk,
+    )
 
 
 def score_history(*, customer_id: int, limit: int = 90) -> list[ScorePoint]:

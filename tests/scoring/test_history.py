@@ -72,14 +72,14 @@ def test_a_rescore_that_changes_nothing_writes_no_latest_score():
     # given: two customers scored on the first night
     a, b = customer("A"), customer("B")
     first = ScoreRun.objects.create(as_of=AS_OF, status=ScoreRun.Status.DONE)
-    scores_record(run=first, scored=_night([a.pk, b.pk], [0.7, 0.2], [2, 0], [["X"], []]), factors={})
+    scores_record(run=first, scored=_night([a.pk, b.pk], [0.7, 0.2], [2, 0], [["X"], ["Y"]]), factors={})
     stored = list(LatestScore.objects.values_list("customer_id", "as_of", "probability").order_by("customer_id"))
 
     # when: the next night moves A by less than the epsilon, then the night after moves B by five points
     second = ScoreRun.objects.create(as_of=AS_OF + timedelta(days=1), status=ScoreRun.Status.DONE)
-    same = scores_record(run=second, scored=_night([a.pk, b.pk], [0.702, 0.2], [2, 0], [["X"], []]), factors={})
+    same = scores_record(run=second, scored=_night([a.pk, b.pk], [0.702, 0.2], [2, 0], [["X"], ["Y"]]), factors={})
     third = ScoreRun.objects.create(as_of=AS_OF + timedelta(days=2), status=ScoreRun.Status.DONE)
-    moved = scores_record(run=third, scored=_night([a.pk, b.pk], [0.702, 0.25], [2, 0], [["X"], []]), factors={})
+    moved = scores_record(run=third, scored=_night([a.pk, b.pk], [0.702, 0.25], [2, 0], [["X"], ["Y"]]), factors={})
 
     # then: nothing rewritten the second night; only B the third; the history has every night
     assert same == {"history_rows": 1, "scores_written": 0}

@@ -8,7 +8,7 @@ from alerts.models import Alert
 from interventions.models import WorkOrder
 from nightly.pipeline import run_finish, run_start, score_chunk
 from scoring.models import LatestScore, ScoreRun
-from scoring.selectors import policy_current, scores_on
+from scoring.selectors import policy_current, score_latest, scores_on
 from scoring.services import policy_save
 from tests.factories import customer, customer_flagged_by_two_rules, events_on_days
 
@@ -51,7 +51,8 @@ def test_two_rules_make_high_risk_and_one_rule_does_not(am_user):
     run()
 
     # then
-    scores = {s.customer_id: s for s in LatestScore.objects.all()}
+    scores = {c.id: score_latest(customer_id=c.id) for c in (high, low, calm)}
+    assert not LatestScore.objects.filter(customer=calm).exists()  # calm, no rule: the history's night is its latest
     assert scores[high.id].rules_fired == ["Visits stopped", "Competitor signal"]
     assert scores[high.id].is_rule_high_risk is True
     assert scores[high.id].tier == 2  # rule-high lifts to at least tier 2
