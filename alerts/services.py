@@ -55,9 +55,18 @@ class Upserted(dict):
     written = 0
 
 
-def _is_unchanged(alert: Alert, r: dict, as_of: date) -> bool:
+# What an alert is compared on: read for every at-risk customer of a chunk, without the explanation.
+COMPARED = (
+    "id", "customer_id", "status", "probability", "tier", "max_tier", "rules_fired", "is_rule_high_risk",
+    "lane_reason", "value", "value_basis", "snoozed_until", "last_run_as_of",
+)  # fmt: skip
+
+
+def _is_unchanged(alert: Alert | None, r: dict, as_of: date) -> bool:
     """The night's verdict is the alert's: within SCORE_EPSILON, same tier, rules, value and new-customer hold, and
     no snooze ran out. Lanes are the budget's (run_finish) and are not compared; factors follow the probability."""
+    if alert is None:
+        return False
     snooze_over = alert.status == Alert.Status.SNOOZED and (alert.snoozed_until is None or alert.snoozed_until < as_of)
     return (
         not snooze_over
@@ -84,19 +93,22 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> Ups
     """
     wanted = {r["customer_id"] for r in rows}
     # By key range, not a list of thousands of ids (whose placeholders cost more to send than the extra rows).
-    in_range = Alert.objects.filter(open_key__gte=min(wanted), open_key__lte=max(wanted)) if wanted else []
+    in_range = (
+        Alert.objects.filter(open_key__gte=min(wanted), open_key__lte=max(wanted)).only(*COMPARED) if wanted else []
+    )
     existing = {a.customer_id: a for a in in_range if a.customer_id in wanted}
     # The date fence: an alert last written by a later run is newer than this verdict and stays as it is.
     rows = [r for r in rows if r["customer_id"] not in existing or existing[r["customer_id"]].last_run_as_of <= as_of]
     ids = [r["customer_id"] for r in rows]
     now = timezone.now()
     draws = dict(zip(ids, control_draw(np.array(ids, dtype=np.int64), as_of), strict=True)) if ids else {}
-    to_create, to_update, escalated, unchanged = [], [], [], []
+    unchanged = [existing[r["customer_id"]] for r in rows if _is_unchanged(existing.get(r["customer_id"]), r, as_of)]
+    rows = [r for r in rows if not _is_unchanged(existing.get(r["customer_id"]), r, as_of)]
+    # Only the alerts that change are read whole (their explanations are the bulk of a row).
+    full = Alert.objects.in_bulk([existing[r["customer_id"]].pk for r in rows if r["customer_id"] in existing])
+    to_create, to_update, escalated = [], [], []
     for r in rows:
-        alert = existing.get(r["customer_id"])
-        if alert is not None and _is_unchanged(alert, r, as_of):
-            unchanged.append(alert)
-            continue
+        alert = full[existing[r["customer_id"]].pk] if r["customer_id"] in existing else None
         if alert is None:
             to_create.append(
                 Alert(
