@@ -241,6 +241,19 @@ def table_sizes() -> dict:
     return out
 
 
+def cpu_probe() -> float:
+    """Seconds for a fixed piece of single-core numpy work: the machine's contention at the time (on a quiet core
+    ~0.1 s). Nights whose probe is slower ran on a busier machine, whatever their data."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.random(2_000_000)
+    started = time.perf_counter()
+    for _ in range(5):
+        np.sort(x)
+    return round(time.perf_counter() - started, 3)
+
+
 def steady_state(args, as_of: date, queue: str, baseline_out: Path) -> list[dict]:
     """Night 1 on the loaded data, then `--nights - 1` more, each after appending that day's events."""
     from django.db import connection
@@ -262,7 +275,9 @@ def steady_state(args, as_of: date, queue: str, baseline_out: Path) -> list[dict
                     day=day - timedelta(days=1),
                     seed=100 + k,
                 )
+            probe = cpu_probe()
             night = run_night(args, day, worker)
+            night["cpu_probe_s"] = probe
             if not k:  # the plain script on the same rows as night 1, before any day is appended
                 night.update(run_baseline(args.db, day, baseline_out))
                 night.update(compare(baseline_out, day))
