@@ -259,6 +259,7 @@ def steady_state(args, as_of: date, queue: str, baseline_out: Path) -> list[dict
     from django.db import connection
 
     from bench.datagen import copy_day_events
+    from nightly.tasks import score_history_retention_task
 
     nights, scored = [], 0
     worker = start_worker(args, queue)
@@ -275,8 +276,12 @@ def steady_state(args, as_of: date, queue: str, baseline_out: Path) -> list[dict
                     day=day - timedelta(days=1),
                     seed=100 + k,
                 )
+            started = time.perf_counter()
+            score_history_retention_task(day.isoformat())  # the beat's daily task, half an hour before the night
+            maintenance = round(time.perf_counter() - started, 2)
             probe = cpu_probe()
             night = run_night(args, day, worker)
+            night["maintenance_s"] = maintenance
             night["cpu_probe_s"] = probe
             if not k:  # the plain script on the same rows as night 1, before any day is appended
                 night.update(run_baseline(args.db, day, baseline_out))
