@@ -284,7 +284,9 @@ def steady_state(args, as_of: date, queue: str, baseline_out: Path) -> list[dict
             night["maintenance_s"] = maintenance
             night["cpu_probe_s"] = probe
             if not k:  # the plain script on the same rows as night 1, before any day is appended
-                night.update(run_baseline(args.db, day, baseline_out))
+                baseline = run_baseline(args.db, day, baseline_out)
+                night["baseline_customers"] = baseline.pop("customers", None)  # the script scores everyone
+                night.update(baseline)
                 night.update(compare(baseline_out, day))
                 night["ratio"] = round(night["pipeline_s"] / night["baseline_s"], 3)
             scored += night["customers"] or 0
@@ -333,12 +335,13 @@ def compare(out: Path, as_of: date) -> dict:
     """Check that the pipeline and the baseline agree on probabilities and high-risk flags."""
     import numpy as np
 
-    from scoring.models import LatestScore
+    from scoring.selectors import scores_on
 
     base = np.load(out)
-    # The first night on fresh data writes every latest score, at full precision (the history holds 1e-4 steps).
-    rows = LatestScore.objects.filter(as_of=as_of).values_list("customer_id", "probability", "is_rule_high_risk")
-    ids, prob, high = (np.array(c) for c in zip(*rows, strict=True))
+    # Every customer the night scored, from the history (probabilities in steps of 1e-4: a difference up to 5e-5
+    # is the packing; the latest scores of tiered and rule-fired customers hold the full value).
+    night = scores_on(as_of=as_of)
+    ids, prob, high = night.customer_id, night.probability, night.is_rule_high_risk
     order = np.argsort(ids)
     ids, prob, high = ids[order], prob[order], high[order]
     # The script scores everyone; the pipeline only the active population (the lapsed go to the win-back lane).
