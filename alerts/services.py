@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from churnops.core.bulk import model_upsert
 from churnops.core.errors import Refusal
+from scoring.lanes import NEW_CUSTOMER
+from scoring.score_writes import SCORE_EPSILON
 from webhooks.services import webhook_emit_many
 
 from .models import Alert
@@ -48,22 +50,66 @@ def control_draw(customer_ids: np.ndarray, as_of: date) -> np.ndarray:
     return (x >> np.uint64(11)).astype(np.float64) / float(2**53)
 
 
-def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dict[int, Alert]:
+class Upserted(dict):
+    """Alerts by customer id, and how many rows the upsert wrote (`written`)."""
+
+    written = 0
+
+
+# What an alert is compared on: read for every at-risk customer of a chunk, without the explanation.
+COMPARED = (
+    "id", "customer_id", "status", "probability", "tier", "max_tier", "rules_fired", "is_rule_high_risk",
+    "lane_reason", "value", "value_basis", "snoozed_until", "last_run_as_of",
+)  # fmt: skip
+
+
+def _is_unchanged(alert: Alert | None, r: dict, as_of: date) -> bool:
+    """The night's verdict is the alert's: within SCORE_EPSILON, same tier, rules, value and new-customer hold, and
+    no snooze ran out. Lanes are the budget's (run_finish) and are not compared; factors follow the probability."""
+    if alert is None:
+        return False
+    snooze_over = alert.status == Alert.Status.SNOOZED and (alert.snoozed_until is None or alert.snoozed_until < as_of)
+    return (
+        not snooze_over
+        and abs(alert.probability - r["probability"]) < SCORE_EPSILON
+        and alert.tier == r["tier"]
+        and alert.is_rule_high_risk == r["is_rule_high_risk"]
+        and list(alert.rules_fired) == list(r["rules_fired"])
+        and (alert.lane_reason == NEW_CUSTOMER) == (r.get("lane_reason", "") == NEW_CUSTOMER)
+        and alert.value == r.get("value", alert.value)
+        and alert.value_basis == r.get("value_basis", alert.value_basis)
+    )
+
+
+def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> Upserted:
     """Create or update the one open alert of each scored at-risk customer; returns alerts by customer id.
 
-    `rows` have customer_id, probability, tier, rules_fired, is_rule_high_risk, factors, and optionally value,
-    value_basis and lane_reason (the lane waits for the run's capacity budget: automated until then). New alerts
-    are drawn into the control group with probability `control_share`; existing ones keep their draw.
+    An alert whose verdict did not change is not written at all (no new row version, no dead tuple): its
+    `last_run_as_of` stays the night it last changed.
+
+    `rows` have customer_id, probability, tier, rules_fired, is_rule_high_risk, factors (None: keep the alert's),
+    and optionally value, value_basis and lane_reason (the lane waits for the run's capacity budget: automated
+    until then). New alerts are drawn into the control group with probability `control_share`; existing ones keep
+    their draw.
     """
-    existing = {a.customer_id: a for a in Alert.objects.filter(open_key__in=[r["customer_id"] for r in rows])}
+    wanted = {r["customer_id"] for r in rows}
+    # By key range, not a list of thousands of ids (whose placeholders cost more to send than the extra rows).
+    in_range = (
+        Alert.objects.filter(open_key__gte=min(wanted), open_key__lte=max(wanted)).only(*COMPARED) if wanted else []
+    )
+    existing = {a.customer_id: a for a in in_range if a.customer_id in wanted}
     # The date fence: an alert last written by a later run is newer than this verdict and stays as it is.
     rows = [r for r in rows if r["customer_id"] not in existing or existing[r["customer_id"]].last_run_as_of <= as_of]
     ids = [r["customer_id"] for r in rows]
     now = timezone.now()
     draws = dict(zip(ids, control_draw(np.array(ids, dtype=np.int64), as_of), strict=True)) if ids else {}
+    unchanged = [existing[r["customer_id"]] for r in rows if _is_unchanged(existing.get(r["customer_id"]), r, as_of)]
+    rows = [r for r in rows if not _is_unchanged(existing.get(r["customer_id"]), r, as_of)]
+    # Only the alerts that change are read whole (their explanations are the bulk of a row).
+    full = Alert.objects.in_bulk([existing[r["customer_id"]].pk for r in rows if r["customer_id"] in existing])
     to_create, to_update, escalated = [], [], []
     for r in rows:
-        alert = existing.get(r["customer_id"])
+        alert = full[existing[r["customer_id"]].pk] if r["customer_id"] in existing else None
         if alert is None:
             to_create.append(
                 Alert(
@@ -75,7 +121,7 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
                     max_tier=r["tier"],
                     rules_fired=r["rules_fired"],
                     is_rule_high_risk=r["is_rule_high_risk"],
-                    factors=r["factors"],
+                    factors=r.get("factors") or [],
                     is_control=bool(draws[r["customer_id"]] < control_share),
                     first_raised_at=now,
                     first_run_as_of=as_of,
@@ -91,7 +137,9 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
             escalated.append(alert)
         alert.probability, alert.tier = r["probability"], r["tier"]
         alert.max_tier = min(alert.max_tier, r["tier"])
-        alert.rules_fired, alert.factors = r["rules_fired"], r["factors"]
+        alert.rules_fired = r["rules_fired"]
+        if r.get("factors") is not None:  # None: the night did not explain again, the alert keeps its explanation
+            alert.factors = r["factors"]
         alert.is_rule_high_risk = r["is_rule_high_risk"]
         alert.last_run_as_of, alert.updated_at = as_of, now
         alert.lane, alert.lane_reason = Alert.Lane.AUTOMATED, r.get("lane_reason", "")
@@ -104,7 +152,9 @@ def alerts_upsert(*, as_of: date, rows: list[dict], control_share: float) -> dic
     alerts = to_create + to_update
     model_upsert(model=Alert, objs=alerts, unique_fields=("open_key",), update_fields=ALERT_UPDATE_FIELDS, set_pks=True)
     _announce(to_create, escalated)
-    return {a.customer_id: a for a in alerts}
+    out = Upserted((a.customer_id, a) for a in [*unchanged, *alerts])
+    out.written = len(alerts)
+    return out
 
 
 def _alert_payload(alert: Alert) -> dict:

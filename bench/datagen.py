@@ -135,3 +135,39 @@ def restore(conn, ddl: list[str]) -> None:
         cur.execute("SET maintenance_work_mem = '1GB'")
         for statement in ddl:
             cur.execute(statement)
+
+
+def copy_day_events(conn, *, n: int, per_customer: int, day: date, seed: int) -> int:
+    """Append one day of traffic: each customer's events of that day (the history's daily rate), written in
+    arrival order (by time, not by customer) as real traffic arrives; returns the number written."""
+    rng = np.random.default_rng(seed)
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC).timestamp()
+    counts = rng.poisson(per_customer / HISTORY_DAYS, n)
+    cust = np.repeat(np.arange(1, n + 1), counts)
+    seconds = start + rng.random(len(cust)) * 86400
+    order = np.argsort(seconds)
+    cust, seconds = cust[order], seconds[order]
+    kind = KINDS[rng.choice(len(KINDS), len(cust), p=KIND_P)]
+    amount = np.where(kind == "purchase", np.round(rng.lognormal(3.5, 0.8, len(cust)), 2), np.nan)
+    value = np.where(kind == "survey", np.clip(np.round(rng.normal(8.6, 1.2, len(cust))), 0, 10), np.nan)
+    frame = pd.DataFrame(
+        {
+            "customer_id": cust,
+            "kind": kind,
+            "occurred_at": _iso(seconds),
+            "amount": amount,
+            "value": value,
+            "external_id": [f"{day:%Y%m%d}-{i}" for i in range(len(cust))],
+        }
+    )
+    buf = io.StringIO()
+    frame.to_csv(buf, header=False, index=False)
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "COPY customers_event (customer_id, kind, occurred_at, amount, value, external_id) FROM STDIN "
+            "WITH (FORMAT csv)"
+        ) as copy,
+    ):
+        copy.write(buf.getvalue())
+    return len(cust)

@@ -19,12 +19,13 @@ def main() -> None:
     from alerts.models import Alert
     from interventions.models import WorkOrder
     from reports.models import WeeklyReport
-    from scoring.models import CustomerScore, RetrainRun, ScoreRun
+    from scoring.models import RetrainRun, ScoreRun
+    from scoring.selectors import scores_on
 
     print("run        model  scored  tiers 1/2/3/4      rule-high  P>=0.99")
     for run in ScoreRun.objects.order_by("as_of"):
         tiers = run.stats.get("tiers") or {}
-        probabilities = list(CustomerScore.objects.filter(run=run).values_list("probability", flat=True))
+        probabilities = scores_on(as_of=run.as_of).probability.tolist()
         saturated = sum(p >= 0.99 for p in probabilities)
         print(
             f"{run.as_of}  #{run.model_version_id or '-':<4} {run.stats.get('customers', 0):>6}  "

@@ -30,12 +30,13 @@ def main() -> None:
     from customers.models import Customer, Event
     from interventions.models import WorkOrder
     from scoring.features import cutoff_for
-    from scoring.models import CustomerScore, ScoreRun
+    from scoring.models import ScoreRun
+    from scoring.selectors import scores_on
 
     run = ScoreRun.objects.get(as_of=args.as_of)
     start = cutoff_for(args.as_of)
     end = start + timedelta(days=args.horizon_days)
-    scored = set(CustomerScore.objects.filter(run=run).values_list("customer_id", flat=True))
+    scored = set(scores_on(as_of=run.as_of).customer_id.tolist())  # the night's scores, from the history
     later = set(Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end).values_list("customer_id", flat=True))
     later -= set(Customer.objects.filter(churned_at__gte=start, churned_at__lt=end).values_list("id", flat=True))
     opened = WorkOrder.objects.filter(opened_at__gte=run.started_at, opened_at__lte=run.finished_at)

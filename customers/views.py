@@ -15,9 +15,10 @@ from churnops.core.pages import nav_context, page
 from churnops.core.roles import user_roles
 from interventions.access import can_view_customer, customer_list, work_order_list
 from scoring.explain import factor_rows, score_factors
+from scoring.history import ScorePoint
 from scoring.ml.policy import tier_names
-from scoring.models import CustomerScore, Rule
-from scoring.selectors import policy_tiers, score_history
+from scoring.models import Rule
+from scoring.selectors import policy_tiers, score_history, score_latest
 
 from .choices import EventKind
 from .forms import CustomerSearchForm
@@ -59,8 +60,9 @@ def _day(d) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
-def history_chart(scores: list[CustomerScore], tiers: list[dict]) -> Chart | None:
-    """A server-side SVG line chart of probability over time, with the tier thresholds as bands."""
+def history_chart(scores: list[ScorePoint], tiers: list[dict]) -> Chart | None:
+    """A server-side SVG line chart of probability over time (the nightly history, oldest first), with the tier
+    thresholds as bands."""
     if not scores:
         return None
     first, last = scores[0].as_of, scores[-1].as_of
@@ -110,11 +112,14 @@ def customer_detail(request, pk: int):
     roles = user_roles(user)
     tiers = policy_tiers()
     names = tier_names(tiers)
-    history = list(reversed(score_history(customer=customer, limit=HISTORY_LIMIT)))
-    latest = history[-1] if history else None
-    rules_fired = list(latest.rules_fired) if latest else []
+    history = list(reversed(score_history(customer_id=customer.pk, limit=HISTORY_LIMIT)))
+    # The last night's score from the history; rules and factors from the latest score (rewritten only when it
+    # changed, so its own date can be older than last night's).
+    stored = score_latest(customer_id=customer.pk)
+    latest = history[-1] if history else stored
+    rules_fired = list(stored.rules_fired) if stored else []
     descriptions = dict(Rule.objects.filter(name__in=rules_fired).values_list("name", "description"))
-    factors = factor_rows(score_factors(latest) if latest else [])
+    factors = factor_rows(score_factors(stored) if stored else [])
     work_orders = list(customer.work_orders.select_related("assignee").order_by("-opened_at", "-id"))
     openable = set(work_order_list(user=user).filter(customer=customer).values_list("id", flat=True))
     context = {

@@ -4,33 +4,32 @@ scored, the capacity budget: work orders for as many at-risk customers as the ti
 Every write is fenced by the run's date (an older run never rewinds what a newer one wrote), one date runs at a
 time, chunks heartbeat, and a run that stops making progress is marked stalled and its chunks sent again."""
 
-import json
 import logging
 from datetime import date
 
-import numpy as np
-import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from alerts.models import Alert
 from alerts.services import alerts_close_cleared, alerts_upsert
-from churnops.core.bulk import frame_upsert
 from customers.models import Customer
 from interventions.services import offers_install_defaults, playbooks_install_defaults, work_orders_allocate
-from scoring.features import compute_features, cutoff_for
-from scoring.lanes import NEW_CUSTOMER, churned_count, customer_values, split_population
+from scoring.features import compute_features_and_values, cutoff_for
+from scoring.lanes import NEW_CUSTOMER, churned_count, split_population, values_of
 from scoring.ml.explain import explain_rows
 from scoring.ml.policy import rank_thresholds, setting
-from scoring.models import CustomerScore, ScoreChunk, ScoreRun
+from scoring.models import ScoreChunk, ScoreRun
+from scoring.score_writes import history_partition_ensure, latest_changes, scores_record
 from scoring.scorer import model_bundle, score_frame
-from scoring.selectors import model_active, policy_current, rule_specs, ruleset_current
+from scoring.selectors import model_active, policy_current, rule_specs, ruleset_current, scored_after, scores_on
 from scoring.services import defaults_install
 from webhooks.services import webhook_emit
 
 from .liveness import abandon_stale_runs, last_progress, notify_admins, stale_before
+from .stats import Laps, rolled_up
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +80,7 @@ def _run_start(*, as_of: date, chunk_size: int | None) -> ScoreRun:
     active = ScoreRun.objects.filter(status__in=ScoreRun.ACTIVE).exclude(as_of=as_of).first()
     if active is not None:
         raise RunInProgress(gettext("the run for %(day)s is still in progress") % {"day": active.as_of})
+    history_partition_ensure(as_of=as_of)  # before the chunks: they write into the month's partition in parallel
     defaults_install()  # the seed rules and the default policy
     playbooks_install_defaults()  # and the seed playbooks and offer kit: a first night works like the demo's
     offers_install_defaults()
@@ -118,7 +118,7 @@ def _rank_thresholds(run: ScoreRun) -> dict | None:
     previous = ScoreRun.objects.filter(status=ScoreRun.Status.DONE, as_of__lt=run.as_of).order_by("-as_of").first()
     if previous is None:
         return None
-    probability = np.array(CustomerScore.objects.filter(run=previous).values_list("probability", flat=True))
+    probability = scores_on(as_of=previous.as_of).probability
     if not len(probability):
         return None
     return {str(k): v for k, v in rank_thresholds(run.policy_version.data, probability).items()}
@@ -195,11 +195,7 @@ def _no_activity(run: ScoreRun, chunk: ScoreChunk, scored: int) -> int:
 def _newer_scored(run: ScoreRun, chunk: ScoreChunk) -> set[int]:
     """Customers of the chunk already scored by a run of a later date: this run must not touch their alerts or
     work orders (the date fence; an older run finishing late never rewinds a newer verdict)."""
-    return set(
-        CustomerScore.objects.filter(customer_id__gte=chunk.id_from, customer_id__lt=chunk.id_to, as_of__gt=run.as_of)
-        .values_list("customer_id", flat=True)
-        .distinct()
-    )
+    return scored_after(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
 
 
 def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
@@ -208,14 +204,17 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     No work order opens here: the capacity budget is the whole run's (run_finish). Customers already scored by a
     later run are fenced off: their alerts are neither rewritten nor closed by this (older) run.
     """
+    lap = Laps()
     policy = run.policy_version.data
     rules = rule_specs(run.ruleset_version)
     bundle = model_bundle(run)
-    all_features = compute_features(
+    lap("model_load")
+    all_features, value_inputs = compute_features_and_values(
         as_of=run.as_of,
         id_from=chunk.id_from,
         id_to=chunk.id_to,
         bgnbd_params=bundle.get("bgnbd_params") if bundle else None,
+        value_days=setting(policy, "value_spend_days"),
     )
     empty = {
         "customers": 0,
@@ -225,8 +224,11 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
         "rule_high": 0,
         "alerts_closed": 0,
         "tiers": {},
-        "no_activity": _no_activity(run, chunk, len(all_features)),
+        "no_activity": _no_activity(run, chunk, len(all_features)),  # lapped as part of the features
         "fenced": 0,
+        "scores_written": 0,
+        "history_rows": 0,
+        "alerts_written": 0,
     }
     if all_features.empty:
         return {
@@ -234,22 +236,31 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
             "empty_chunks": 1,
             "lapsed": churned_count(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to),
         }
+    lap("features")
     population = split_population(all_features, policy)
     features = population.active
     scored = score_frame(
         features=features, policy=policy, rules=rules, model_bundle=bundle, ranked=run.stats.get("rank_thresholds")
     )
+    lap("score")
     at_risk = scored[scored["tier"] > 0]
-    X_risk = features.loc[at_risk.index]
-    if bundle:
-        factors = explain_rows(bundle["estimator"], X_risk, bundle["features"], bundle["reference"])
+    changes = latest_changes(run=run, scored=scored, id_from=chunk.id_from, id_to=chunk.id_to)
+    # Explain only whom tonight writes: a changed latest score, or no open alert to keep its explanation.
+    alerted = set(
+        Alert.objects.filter(open_key__gte=chunk.id_from, open_key__lt=chunk.id_to).values_list("open_key", flat=True)
+    )
+    explain = at_risk.index[at_risk.index.isin(changes.changed) | ~at_risk.index.isin(list(alerted))]
+    if bundle and len(explain):
+        factors = explain_rows(bundle["estimator"], features.loc[explain], bundle["features"], bundle["reference"])
     else:
-        factors = [[] for _ in range(len(at_risk))]
-    factor_map = dict(zip(at_risk.index, factors, strict=True))
-    _write_scores(run, scored, factor_map)
+        factors = [[] for _ in range(len(explain))]
+    factor_map = dict(zip(explain, factors, strict=True))
+    lap("explain")
+    written = _write_scores(run, chunk, scored, factor_map, changes)
+    lap("write_scores")
     fenced = _newer_scored(run, chunk)
-    values = customer_values(
-        as_of=run.as_of, policy=policy, ids=at_risk.index, id_from=chunk.id_from, id_to=chunk.id_to
+    values = values_of(
+        value_inputs.set_axis(["lifetime_value", "spend", "purchases", "activity"], axis=1), at_risk.index
     )
     new = set(population.new)
     rows = [
@@ -259,7 +270,7 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
             "tier": int(t),
             "rules_fired": fired,
             "is_rule_high_risk": bool(high),
-            "factors": factor_map[cid],
+            "factors": factor_map.get(cid),  # None: unchanged, the alert keeps its explanation
             "value": float(values.at[cid, "value"]),
             "value_basis": values.at[cid, "value_basis"],
             "lane_reason": NEW_CUSTOMER if cid in new else "",
@@ -293,6 +304,7 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
     )
     tiers = scored["tier"].value_counts().to_dict()
     lapsed = len(population.lapsed) + churned_count(as_of=run.as_of, id_from=chunk.id_from, id_to=chunk.id_to)
+    lap("alerts")
     return {
         **empty,
         "customers": len(features),
@@ -302,54 +314,23 @@ def _score_and_write(run: ScoreRun, chunk: ScoreChunk) -> dict:
         "rule_high": int(scored["is_rule_high_risk"].sum()),
         "alerts_closed": closed,
         "fenced": len(fenced),
+        "scores_written": written["scores_written"],
+        "history_rows": written["history_rows"],
+        "alerts_written": alerts.written,
         "tiers": {str(int(k)): int(v) for k, v in tiers.items() if k > 0},
+        "seconds": lap.spent,
     }
 
 
-SCORE_UPDATE = ("probability", "tier", "rules_fired", "is_rule_high_risk", "factors")
-
-
-def _write_scores(run, scored, factor_map) -> None:
-    """Upsert one score row per customer (factors for the at-risk ones)."""
-    frame = pd.DataFrame(
-        {
-            "run_id": run.id,
-            "customer_id": scored.index.astype(np.int64),
-            "as_of": run.as_of.isoformat(),
-            "probability": scored["probability"].to_numpy(dtype=float),
-            "tier": pd.array(np.where(scored["tier"] > 0, scored["tier"], 0), dtype="Int64"),
-            "rules_fired": [json.dumps(f) for f in scored["rules_fired"]],
-            "is_rule_high_risk": scored["is_rule_high_risk"].to_numpy(dtype=bool),
-            "factors": [json.dumps(factor_map[c]) if c in factor_map else "[]" for c in scored.index],
-        }
-    )
-    frame.loc[frame["tier"] == 0, "tier"] = pd.NA
-    frame_upsert(
-        model=CustomerScore,
-        frame=frame,
-        unique_fields=("run", "customer"),
-        update_fields=SCORE_UPDATE,
-        json_fields=("rules_fired", "factors"),
+def _write_scores(run: ScoreRun, chunk: ScoreChunk, scored, factor_map: dict, changes) -> dict:
+    """The chunk's scores into the nightly history, and into the latest scores where they changed."""
+    return scores_record(
+        run=run, scored=scored, factors=factor_map, id_from=chunk.id_from, id_to=chunk.id_to, changes=changes
     )
 
 
 def chunk_failed(*, chunk_id: int, error: str) -> None:
     ScoreChunk.objects.filter(pk=chunk_id, done_at__isnull=True).update(stats={"error": error[:2000]})
-
-
-def _rolled_up(chunks) -> dict:
-    """The chunks' stats added up (tier counts per tier)."""
-    total: dict = {"tiers": {}}
-    for c in chunks:
-        for k, v in c.stats.items():
-            if k == "error":
-                continue
-            if k == "tiers":
-                for t, n in v.items():
-                    total["tiers"][t] = total["tiers"].get(t, 0) + n
-            else:
-                total[k] = total.get(k, 0) + v
-    return total
 
 
 @transaction.atomic
@@ -372,7 +353,7 @@ def run_finish(*, run_id: int) -> ScoreRun:
         run.error = "; ".join(errors)[:2000] or f"{len(pending)} chunk(s) not done"
         notify_admins(run)
     else:
-        total = _rolled_up(chunks)
+        total = rolled_up(chunks)
         if run.stats.get("stalls"):
             total["stalls"] = run.stats["stalls"]
         if "rank_thresholds" in run.stats:

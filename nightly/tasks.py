@@ -17,7 +17,9 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
-from scoring.models import ScoreRun
+from alerts.models import Alert
+from scoring.models import LatestScore, ScoreRun
+from scoring.score_writes import history_partition_ensure, history_prune
 
 from . import pipeline
 
@@ -143,3 +145,29 @@ def nightly_retry_task(as_of: str | None = None) -> int | None:
         claimed.save(update_fields=["stats"])
     nightly_run_task.delay(day.isoformat())
     return claimed.id
+
+
+# Tables the nightly run updates in place (only what changed): vacuumed daily before the night, so their dead
+# row versions are reused whether or not the server's autovacuum keeps up (or runs at all).
+UPDATED_IN_PLACE = (LatestScore, Alert)
+
+
+def _vacuum_updated_in_place() -> list[str]:
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return []  # VACUUM cannot run in a transaction (a test's); SQLite reuses free pages itself
+    tables = [m._meta.db_table for m in UPDATED_IN_PLACE]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
+    return tables
+
+
+@shared_task(name="scoring.tasks.score_history_retention_task", **RETRY)
+def score_history_retention_task(today: str | None = None) -> dict:
+    """Create the score history's partitions for this month and the next; drop the months past the retention;
+    vacuum the tables the nightly run updates in place."""
+    day = date.fromisoformat(today) if today else timezone.localdate()
+    with _FreshConnection():
+        created = _with_db_retries(history_partition_ensure, as_of=day)
+        pruned = _with_db_retries(history_prune, today=day)
+        return {**pruned, "partitions_created": created, "vacuumed": _with_db_retries(_vacuum_updated_in_place)}

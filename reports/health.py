@@ -15,7 +15,8 @@ from scoring.lifecycle import drift_baseline_for, population_at
 from scoring.ml.drift import bin_shares, psi
 from scoring.ml.model import evaluate_scores, predict
 from scoring.ml.policy import active_days
-from scoring.models import CustomerScore, ModelVersion, ScoreRun
+from scoring.models import ModelVersion, ScoreRun
+from scoring.selectors import scores_on
 from scoring.training import labels_for, load_estimator
 
 from .alarms import Thresholds, thresholds
@@ -165,7 +166,8 @@ def matured_scores(*, last_day: date, policy: dict) -> tuple[ScoreRun | None, li
     run = _matured_run(last_day, horizon)
     if run is None:
         return None, [], np.empty(0), np.empty(0, dtype=int)
-    rows = list(CustomerScore.objects.filter(run=run).values_list("customer_id", "probability").order_by("customer_id"))
+    night = scores_on(as_of=run.as_of)  # from the nightly history, sorted by customer id
+    rows = list(zip(night.customer_id.tolist(), night.probability.tolist(), strict=True))
     days = active_days(policy)
     if days:
         active = _active_before(cutoff_for(run.as_of), days)

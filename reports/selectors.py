@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Exists, F, FloatField, Max, Min, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
 
 from alerts.models import Alert
 from customers.models import Customer, Event
 from interventions.choices import CONTACT_ACTIONS, Role
 from interventions.models import Action, WorkOrder
-from scoring.models import CustomerScore, RetrainRun
+from scoring.models import RetrainRun
+from scoring.selectors import scores_at
 
 from .metrics import AlertFacts, FlagFacts, WorkOrderFacts
 from .models import WeeklyReport
@@ -83,22 +83,27 @@ def work_order_facts(*, start: datetime, end: datetime) -> list[WorkOrderFacts]:
 
 
 def alert_facts(*, start: datetime, end: datetime) -> list[AlertFacts]:
-    """Alerts first raised in the window, with the tier, probability and rule verdict of their first score."""
-    first_score = CustomerScore.objects.filter(customer_id=OuterRef("customer_id"), as_of=OuterRef("first_run_as_of"))
-    rows = (
+    """Alerts first raised in the window, with the tier, probability and rule verdict of their first score (from
+    the nightly history; the alert's own values where that night is past the history's retention)."""
+    rows = list(
         Alert.objects.filter(first_raised_at__gte=start, first_raised_at__lt=end)
-        .annotate(
-            first_tier=Coalesce(Subquery(first_score.values("tier")[:1]), F("max_tier")),
-            first_probability=Coalesce(Subquery(first_score.values("probability")[:1]), F("probability")),
-            first_rule_high=Coalesce(Subquery(first_score.values("is_rule_high_risk")[:1]), F("is_rule_high_risk")),
-        )
-        .values_list("customer_id", "first_tier", "first_probability", "first_rule_high", "is_control")
+        .values_list("customer_id", "first_run_as_of", "max_tier", "probability", "is_rule_high_risk", "is_control")
         .order_by("id")
     )
-    return [
-        AlertFacts(customer_id=r[0], tier=r[1], probability=r[2], is_rule_high_risk=bool(r[3]), is_control=r[4])
-        for r in rows
-    ]
+    first = scores_at((r[0], r[1]) for r in rows)
+    facts = []
+    for customer_id, as_of, max_tier, probability, rule_high, is_control in rows:
+        score = first.get((customer_id, as_of))
+        facts.append(
+            AlertFacts(
+                customer_id=customer_id,
+                tier=(score.tier if score else None) or max_tier,
+                probability=score.probability if score else probability,
+                is_rule_high_risk=score.is_rule_high_risk if score else bool(rule_high),
+                is_control=is_control,
+            )
+        )
+    return facts
 
 
 def churner_facts(*, start: datetime, end: datetime) -> list[tuple[datetime, datetime | None]]:

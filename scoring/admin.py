@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
 from .models import (
-    CustomerScore,
     DriftBaseline,
+    LatestScore,
     ModelVersion,
     PolicyVersion,
     RetrainRun,
@@ -70,8 +70,10 @@ class ScoreRunAdmin(admin.ModelAdmin):
     readonly_fields = ("stats",)
 
 
-@admin.register(CustomerScore)
-class CustomerScoreAdmin(admin.ModelAdmin):
+@admin.register(LatestScore)
+class LatestScoreAdmin(admin.ModelAdmin):
+    """Each customer's latest score; the nightly history is packed (scoring/history.py) and read by the pages."""
+
     list_display = ("customer", "as_of", "probability", "tier", "is_rule_high_risk")
     list_filter = ("tier", "as_of")
     raw_id_fields = ("customer", "run")

@@ -3,7 +3,7 @@
 from .features import compute_features
 from .ml.explain import explain_rows, phrase_of, phrase_values
 from .ml.text import Text
-from .models import CustomerScore
+from .models import LatestScore
 from .scorer import model_bundle
 from .texts import say
 
@@ -13,7 +13,7 @@ def _phrase(name: str, row: dict) -> str:
     return phrase_of(name, phrase_values(row))
 
 
-def score_factors(score: CustomerScore) -> list[dict]:
+def score_factors(score: LatestScore) -> list[dict]:
     """A score's top factors: stored for customers who reached a tier, worked out on demand for the rest.
 
     The nightly run phrases explanations only for at-risk customers (a million sentences a night would tell

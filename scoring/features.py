@@ -65,7 +65,10 @@ def _count(kind: str | None, lo: str | None = None, hi: str | None = None, what:
     return f"SUM({what}) FILTER (WHERE {where})"
 
 
-def _aggregate_sql() -> str:
+VALUE_COLUMNS = ["value_spend", "value_purchases", "value_activity"]
+
+
+def _aggregate_sql(*, with_value: bool = False) -> str:
     amount = "CAST(amount AS DOUBLE PRECISION)" if connection.vendor == "postgresql" else "amount"
     cols = {
         "activity_total": "COUNT(*)",
@@ -98,6 +101,12 @@ def _aggregate_sql() -> str:
         cols[f"{plural}_90d"] = _count(kind, "t90")
         cols[f"{plural}_prev_90d"] = _count(kind, "t180", "t90")
         cols[f"{plural}_365d"] = _count(kind, "t365")
+    if with_value:
+        # A customer's value without a lifetime value (scoring.lanes): spend, purchases and activity in the
+        # policy's value window, from the same pass rather than a second one over the chunk's events.
+        cols["value_spend"] = _count("purchase", "tvalue", what=amount)
+        cols["value_purchases"] = _count("purchase", "tvalue")
+        cols["value_activity"] = _count(None, "tvalue")
     if connection.vendor == "postgresql":
         # One pass: the latest survey per customer rides along in the same aggregate.
         cols["survey_latest"] = (
@@ -197,17 +206,17 @@ def _frame(sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
         if connection.vendor == "postgresql":
             # The aggregate spills to disk with the default 4 MB work_mem (PERF_NOTES).
             cursor.execute("SET work_mem = '256MB'")
-            # COPY out as CSV and parse it in C: a third of the cost of building Python rows with fetchall.
-            buffer = io.BytesIO()
-            with cursor.cursor.copy(
-                f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT WITH (FORMAT csv)"
-            ) as copy:
-                for block in copy:
-                    buffer.write(block)
-            buffer.seek(0)
+            # The rows as one CSV text value, parsed in C: COPY TO or fetchall cost the client ~7 µs a row (one
+            # protocol message each; 140k a chunk), one value costs one message.
+            names = [f"c{i}" for i in range(len(columns))]
+            fields = ", ".join(f"COALESCE({n}::text, '')" for n in names)
+            cursor.execute(
+                f"SELECT string_agg(concat_ws(',', {fields}), E'\\n') FROM ({sql}) AS q({', '.join(names)})", params
+            )
+            text = cursor.fetchone()[0]
             frame = (
-                pd.read_csv(buffer, names=columns, header=None, dtype=float)
-                if buffer.getbuffer().nbytes
+                pd.read_csv(io.StringIO(text), names=columns, header=None, dtype=float)
+                if text
                 else pd.DataFrame(columns=columns, dtype=float)
             )
         else:
@@ -217,18 +226,27 @@ def _frame(sql: str, params: dict, columns: list[str]) -> pd.DataFrame:
     return frame.set_index(columns[0])
 
 
-def raw_aggregates(*, as_of: date, id_from: int = 0, id_to: int = 2**62, ids=None) -> pd.DataFrame:
+def raw_aggregates(
+    *, as_of: date, id_from: int = 0, id_to: int = 2**62, ids=None, value_days: int | None = None
+) -> pd.DataFrame:
     """Raw per-customer aggregates of events before the cut-off, one row per not-yet-churned customer (in `ids`
-    when given)."""
+    when given).
+
+    With `value_days`, also VALUE_COLUMNS over that window and `stored_lifetime_value` (today's, not as of)."""
     cutoff = cutoff_for(as_of)
     params = {**_windows(cutoff), "id_from": id_from, "id_to": id_to}
+    if value_days:
+        params["tvalue"] = _param(cutoff - timedelta(days=value_days))
     customers = _frame(
         _only(_customers_sql(), ids),
         params,
         ["customer_id", "lifetime_value", "contract_start_epoch", "contract_end_epoch"],
-    )
-    customers = _attributes_as_of(customers.astype(float), params, ids)
-    agg_sql, agg_cols = _aggregate_sql()
+    ).astype(float)
+    stored_ltv = customers["lifetime_value"]
+    customers = _attributes_as_of(customers, params, ids)
+    if value_days:
+        customers["stored_lifetime_value"] = stored_ltv
+    agg_sql, agg_cols = _aggregate_sql(with_value=bool(value_days))
     events = _frame(_only(agg_sql, ids), params, ["customer_id", *agg_cols])
     raw = customers.join(events, how="left")
     if "survey_latest" not in raw.columns:
@@ -246,9 +264,8 @@ def purchase_history(
     """Gap statistics and BG/NBD figures per customer (see `scoring.ml.derive.purchase_history_features`)."""
     cutoff = cutoff_for(as_of)
     params = {"cutoff": _param(cutoff), "id_from": id_from, "id_to": id_to}
-    with connection.cursor() as cursor:
-        cursor.execute(_only(_purchases_sql(), ids), params)
-        purchases = pd.DataFrame.from_records(cursor.fetchall(), columns=["customer_id", "epoch"])
+    # COPY out and parsed in C (`_frame`): the chunk's purchases are tens of thousands of rows.
+    purchases = _frame(_only(_purchases_sql(), ids), params, ["customer_id", "epoch"]).reset_index()
     return purchase_history_features(purchases, cutoff.timestamp(), bgnbd_params)
 
 
@@ -267,9 +284,30 @@ def compute_features(
     BG/NBD is fitted on the customers in range unless `bgnbd_params` (stored with a model) are given; the
     parameters used are in `frame.attrs["bgnbd_params"]`. `ids` restricts the range to those customers.
     """
-    raw = raw_aggregates(as_of=as_of, id_from=id_from, id_to=id_to, ids=ids)
+    return compute_features_and_values(
+        as_of=as_of, id_from=id_from, id_to=id_to, active_only=active_only, bgnbd_params=bgnbd_params, ids=ids
+    )[0]
+
+
+def compute_features_and_values(
+    *,
+    as_of: date,
+    id_from: int = 0,
+    id_to: int = 2**62,
+    active_only: bool = True,
+    bgnbd_params: dict | None = None,
+    value_days: int | None = None,
+    ids=None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """`compute_features`, and with `value_days` the inputs of each customer's value (scoring.lanes) from the
+    same aggregate pass: lifetime value, spend, purchases and activity in the window (else None)."""
+    raw = raw_aggregates(as_of=as_of, id_from=id_from, id_to=id_to, ids=ids, value_days=value_days)
     if active_only:
         raw = raw[raw["activity_total"].fillna(0) > 0]
+    values = None
+    if value_days:
+        values = raw[["stored_lifetime_value", *VALUE_COLUMNS]].fillna(0.0)
+        raw = raw.drop(columns=["stored_lifetime_value", *VALUE_COLUMNS])
     given = BgNbdParams(**bgnbd_params) if bgnbd_params else None
     history, fitted = purchase_history(as_of=as_of, id_from=id_from, id_to=id_to, bgnbd_params=given, ids=ids)
     raw = raw.join(history, how="left")
@@ -278,7 +316,7 @@ def compute_features(
     features = derive_features(raw, cutoff_epoch, day_epoch)
     features.index = features.index.astype(np.int64)
     features.attrs["bgnbd_params"] = fitted.as_dict() if fitted else None
-    return features
+    return features, values
 
 
 def active_only(X: pd.DataFrame, days: int | None) -> pd.DataFrame:

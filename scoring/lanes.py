@@ -64,6 +64,12 @@ def customer_values(*, as_of: date, policy: Policy, ids, id_from: int = 0, id_to
         "id_to": id_to,
     }
     raw = _frame(VALUE_SQL, params, ["customer_id", "lifetime_value", "spend", "purchases", "activity"])
+    return values_of(raw, ids)
+
+
+def values_of(raw: pd.DataFrame, ids) -> pd.DataFrame:
+    """`customer_values` from its inputs per customer id: lifetime_value, spend, purchases, activity (the nightly
+    chunk takes them from its feature aggregate: scoring.features.compute_features_and_values)."""
     raw = raw.reindex(pd.Index(ids, dtype=np.int64)).astype(float).fillna(0.0)
     frequency = np.maximum(np.where(raw["purchases"] > 0, raw["purchases"], raw["activity"]), 1.0)
     has_ltv, has_spend = raw["lifetime_value"] > 0, raw["spend"] > 0

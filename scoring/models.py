@@ -133,21 +133,44 @@ class ScoreChunk(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="chunk_unique_index")]
 
 
-class CustomerScore(models.Model):
-    """A customer's score in one run: probability, tier, rules fired and top factors."""
+class LatestScore(models.Model):
+    """A customer's newest score: rewritten in place only when it moved by SCORE_EPSILON or more, or its tier or
+    rules changed (scoring/history.py), so an unchanged night writes nothing here. Factors only when tiered; a calm
+    customer no rule ever fired for has no row (the history's last night is their latest score)."""
 
-    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="scores")
-    as_of = models.DateField()
+    customer = models.OneToOneField(
+        "customers.Customer", primary_key=True, on_delete=models.CASCADE, related_name="latest_score"
+    )
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()  # the run that last changed it; the nightly history has every night
     probability = models.FloatField()
     tier = models.PositiveSmallIntegerField(null=True, blank=True)
     rules_fired = models.JSONField(default=list)
     is_rule_high_risk = models.BooleanField(default=False)
     factors = models.JSONField(default=list)
 
+    def __str__(self):
+        return f"latest score of customer {self.customer_id}"
+
+
+class ScoreDay(models.Model):
+    """One night's scores of a block of HISTORY_BLOCK consecutive customer ids, packed (scoring/history.py).
+
+    `probability`: little-endian int16 per slot, in hundredths of a percent, -1 for a customer not scored;
+    `tier`: one byte per slot, the tier (0: none) plus 0x80 when the rules call the customer high risk. Two chunks
+    that share a block write a row each (`part` is the first slot a row holds). On PostgreSQL the table is
+    partitioned by month of `as_of` (migration 0005) and old months are dropped whole.
+    """
+
+    pk = models.CompositePrimaryKey("as_of", "block", "part")
+    as_of = models.DateField()
+    block = models.BigIntegerField()
+    part = models.PositiveSmallIntegerField()
+    probability = models.BinaryField()
+    tier = models.BinaryField()
+
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["run", "customer"], name="score_unique_run_customer")]
-        indexes = [models.Index(fields=["customer", "as_of"], name="score_customer_asof")]
+        indexes = [models.Index(fields=["block", "as_of"], name="scoreday_block_asof")]
 
 
 class DriftBaseline(models.Model):

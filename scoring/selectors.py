@@ -2,17 +2,14 @@
 
 from datetime import date, timedelta
 
+import numpy as np
 from django.db.models import (
-    BigIntegerField,
     Case,
     CharField,
     Count,
-    Exists,
-    ExpressionWrapper,
     F,
     FloatField,
     Max,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -25,10 +22,11 @@ from django.utils import timezone
 from customers.models import Customer
 
 from .features import cutoff_for
+from .history import HISTORY_BLOCK, ScorePoint, Scores, block_range, history_unpack
 from .ml.policy import Policy, active_days, default_policy
 from .ml.rules import RULE_FIELDS, RuleSpec
-from .ml.sampling import HASH_MODULUS, HASH_MULTIPLIER
-from .models import CustomerScore, ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
+from .ml.sampling import id_hash
+from .models import LatestScore, ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreDay, ScoreRun
 
 
 def policy_current() -> PolicyVersion | None:
@@ -72,8 +70,89 @@ def model_active() -> ModelVersion | None:
     return ModelVersion.objects.filter(is_active=True).first()
 
 
-def score_history(*, customer, limit: int = 90):
-    return CustomerScore.objects.filter(customer=customer).order_by("-as_of")[:limit]
+HISTORY_COLUMNS = ("as_of", "block", "probability", "tier")
+
+
+def score_latest(*, customer_id: int) -> LatestScore | None:
+    """The customer's latest score (rules fired and, when tiered, factors), with its run.
+
+    A calm customer no rule ever fired for has no stored row: their latest is the history's last night, returned
+    as an unsaved LatestScore of that night's run (no rules, factors worked out on demand)."""
+    stored = LatestScore.objects.select_related("run").filter(customer_id=customer_id).first()
+    if stored is not None:
+        return stored
+    last = score_history(customer_id=customer_id, limit=1)
+    run = ScoreRun.objects.filter(as_of=last[0].as_of).first() if last else None
+    if run is None:
+        return None
+    point = last[0]
+    return LatestScore(
+        customer_id=customer_id,
+        run=run,
+        as_of=point.as_of,
+        probability=point.probability,
+        tier=point.tier,
+        is_rule_high_risk=point.is_rule_high_risk,
+    )
+
+
+def score_history(*, customer_id: int, limit: int = 90) -> list[ScorePoint]:
+    """The customer's nightly scores, newest first, from the packed history (one block row per night)."""
+    block, slot = divmod(customer_id, HISTORY_BLOCK)
+    rows = ScoreDay.objects.filter(block=block, part__lte=slot)  # a row holds the slots from its part on
+    oldest = next(iter(ScoreRun.objects.order_by("-as_of").values_list("as_of", flat=True)[limit - 1 : limit]), None)
+    if oldest is not None:
+        rows = rows.filter(as_of__gte=oldest)
+    decoded = history_unpack(rows.values_list(*HISTORY_COLUMNS))
+    mine = decoded.customer_id == customer_id
+    points = [
+        ScorePoint(as_of=d, probability=float(p), tier=int(t) or None, is_rule_high_risk=bool(h))
+        for d, p, t, h in zip(
+            decoded.as_of[mine],
+            decoded.probability[mine],
+            decoded.tier[mine],
+            decoded.is_rule_high_risk[mine],
+            strict=True,
+        )
+    ]
+    return sorted(points, key=lambda p: p.as_of, reverse=True)[:limit]
+
+
+def scores_on(*, as_of: date, id_from: int | None = None, id_to: int | None = None) -> Scores:
+    """Every score of one night (optionally of a customer-id range), decoded from the history."""
+    rows = ScoreDay.objects.filter(as_of=as_of)
+    if id_from is not None and id_to is not None:
+        low, high = block_range(id_from, id_to)
+        rows = rows.filter(block__gte=low, block__lte=high)
+    scores = history_unpack(rows.values_list(*HISTORY_COLUMNS))
+    if id_from is None or id_to is None:
+        return scores
+    keep = (scores.customer_id >= id_from) & (scores.customer_id < id_to)
+    return Scores(*(getattr(scores, f)[keep] for f in Scores.__dataclass_fields__))
+
+
+def scored_after(*, as_of: date, id_from: int, id_to: int) -> set[int]:
+    """Customers of an id range scored by a run of a later date than `as_of` (the date fence)."""
+    low, high = block_range(id_from, id_to)
+    rows = ScoreDay.objects.filter(as_of__gt=as_of, block__gte=low, block__lte=high).values_list(*HISTORY_COLUMNS)
+    ids = history_unpack(rows).customer_id
+    return {int(c) for c in ids[(ids >= id_from) & (ids < id_to)]}
+
+
+def scores_at(pairs) -> dict[tuple[int, date], ScorePoint]:
+    """The scores of (customer id, night) pairs, e.g. each alert's first score; pairs without one are left out."""
+    wanted = set(pairs)
+    by_night: dict[date, set[int]] = {}
+    for customer_id, as_of in wanted:
+        by_night.setdefault(as_of, set()).add(customer_id // HISTORY_BLOCK)
+    out = {}
+    for as_of, blocks in by_night.items():
+        rows = ScoreDay.objects.filter(as_of=as_of, block__in=sorted(blocks)).values_list(*HISTORY_COLUMNS)
+        s = history_unpack(rows)
+        for c, p, t, h in zip(s.customer_id, s.probability, s.tier, s.is_rule_high_risk, strict=True):
+            if (int(c), as_of) in wanted:
+                out[(int(c), as_of)] = ScorePoint(as_of, float(p), int(t) or None, bool(h))
+    return out
 
 
 def rule_specs_from(rules: list[dict]) -> list[RuleSpec]:
@@ -150,59 +229,52 @@ def winback_list(*, as_of: date | None = None) -> QuerySet[Customer]:
 
 
 def score_then_and_now(*, customer_id: int, probability: float, opened_at) -> dict:
-    """The score a work order was opened on (its run date and when it was computed) and the latest score.
+    """The score a work order was opened on (its night and its run) and the latest nightly score.
 
-    `now` is given only when the latest run scored the customer differently (by a tenth of a point or more).
+    `now` is given only when the latest night scored the customer differently (by a tenth of a point or more).
     """
-    scores = (
-        CustomerScore.objects.filter(customer_id=customer_id)
-        .select_related("run")
-        .only("as_of", "probability", "tier", "run__finished_at", "run__started_at")
-        .order_by("-as_of")
-    )
-    then = scores.filter(as_of__lte=opened_at.date()).first()
-    latest = scores.first()
+    history = score_history(customer_id=customer_id, limit=HISTORY_READ_LIMIT)
+    then = next((p for p in history if p.as_of <= opened_at.date()), None)
+    latest = history[0] if history else None
     changed = (
         latest is not None
         and then is not None
-        and latest.pk != then.pk
+        and latest.as_of != then.as_of
         and abs(latest.probability - probability) >= 0.001
     )
-    return {"then": then, "now": latest if changed else None}
+    run = ScoreRun.objects.filter(as_of=then.as_of).first() if then else None
+    return {"then": then, "then_run": run, "now": latest if changed else None}
 
 
-def _id_hash():
-    # Deterministic pseudo-random order of customer ids (scoring.ml.sampling.id_hash), computed in the database.
-    return ExpressionWrapper(F("customer_id") * HASH_MULTIPLIER % HASH_MODULUS, output_field=BigIntegerField())
+# Nights read back for "the score then": a work order opened within this long still finds its night.
+HISTORY_READ_LIMIT = 400
 
 
 def score_tier_counts(run: ScoreRun) -> dict[int, int]:
     """Customers scored in a run per tier (0: scored, no tier): from a finished run's stats when it has them (no
-    scan of a million scores), else counted."""
+    scan of a million scores), else counted from the night's history."""
     stats = run.stats or {}
     if run.status == ScoreRun.Status.DONE and isinstance(stats.get("tiers"), dict) and "customers" in stats:
         tiers = {int(k): int(v) for k, v in stats["tiers"].items() if int(k) > 0}
         tiers[0] = max(int(stats["customers"]) - sum(tiers.values()), 0)
         return tiers
-    rows = CustomerScore.objects.filter(run=run).values("tier").annotate(n=Count("id")).order_by()
-    return {int(r["tier"] or 0): int(r["n"]) for r in rows}
+    tiers, counts = np.unique(scores_on(as_of=run.as_of).tier, return_counts=True)
+    return {int(t): int(n) for t, n in zip(tiers, counts, strict=True)}
 
 
 def score_tier_sample(run: ScoreRun, thresholds: dict[int, int]) -> dict[int, int]:
-    """Customer id -> tier (0: no tier) of a run's scores whose id hash is below their tier's threshold.
-
-    One pass over the run's scores; a tier at `HASH_MODULUS` or above is read whole, a tier not given is not read.
-    """
-    limit = Case(
-        When(tier__isnull=True, then=Value(thresholds.get(0, 0))),
-        *[When(tier=t, then=Value(v)) for t, v in thresholds.items() if t],
-        default=Value(0),
-        output_field=BigIntegerField(),
-    )
-    rows = CustomerScore.objects.filter(run=run).annotate(h=_id_hash(), limit=limit).filter(h__lt=F("limit"))
-    return {int(c): int(t or 0) for c, t in rows.values_list("customer_id", "tier")}
+    """Customer id -> tier (0: no tier) of a run's scores whose id hash (scoring.ml.sampling.id_hash) is below
+    their tier's threshold. One decode of the night's packed history; a tier not given is not read."""
+    scores = scores_on(as_of=run.as_of)
+    limit = np.zeros(len(scores.tier), dtype=np.int64)
+    for tier, threshold in thresholds.items():
+        limit[scores.tier == tier] = threshold
+    keep = id_hash(scores.customer_id) < limit
+    return {int(c): int(t) for c, t in zip(scores.customer_id[keep], scores.tier[keep], strict=True)}
 
 
 def not_scored(customers: QuerySet[Customer], run: ScoreRun) -> QuerySet[Customer]:
-    """The customers of a queryset that the run did not score (lapsed, or new since)."""
-    return customers.exclude(Exists(CustomerScore.objects.filter(run=run, customer=OuterRef("pk"))))
+    """The customers of a (small, drawn) queryset that the run did not score (lapsed, or new since)."""
+    ids = list(customers.values_list("id", flat=True))
+    scored = {c for c, _ in scores_at([(i, run.as_of) for i in ids])}
+    return customers.exclude(pk__in=sorted(scored))

@@ -7,6 +7,7 @@ in a state the product itself can reach; when a test needs that state in the pas
 from datetime import UTC, date, datetime, time, timedelta
 
 import factory
+import pandas as pd
 import time_machine
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
@@ -19,7 +20,9 @@ from customers.services import contacts_upsert
 from interventions.choices import WorkOrderStatus
 from interventions.models import Action, AgentProfile, WorkOrder
 from interventions.services import work_order_log_action, work_order_resolve
-from scoring.models import CustomerScore, ScoreRun
+from scoring.history import ScorePoint
+from scoring.models import ScoreRun
+from scoring.score_writes import scores_record
 
 NOW = datetime(2025, 6, 30, 9, 0, tzinfo=UTC)
 TODAY = date(2025, 6, 30)
@@ -130,18 +133,6 @@ class ScoreRunFactory(factory.django.DjangoModelFactory):
     model_version = None
 
 
-class CustomerScoreFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = CustomerScore
-
-    customer = factory.SubFactory(CustomerFactory)
-    as_of = TODAY
-    run = factory.SubFactory(ScoreRunFactory, as_of=factory.SelfAttribute("..as_of"))
-    probability = 0.5
-    tier = None
-    is_rule_high_risk = False
-
-
 # --- people ----------------------------------------------------------------------------------------------------
 
 
@@ -225,12 +216,22 @@ def score_on(
     tier: int | None = None,
     rule_high: bool = False,
     model_version=None,
-) -> CustomerScore:
-    """The customer's score in the (done) run of `as_of`, creating that run the first time."""
+    rules_fired: tuple[str, ...] = (),
+) -> ScorePoint:
+    """The customer's score in the (done) run of `as_of`, creating that run the first time; written as the nightly
+    run writes it (history, and the latest score where it changed)."""
     run = ScoreRunFactory(as_of=as_of, model_version=model_version)
-    return CustomerScoreFactory(
-        run=run, customer=customer, as_of=as_of, probability=probability, tier=tier, is_rule_high_risk=rule_high
+    scored = pd.DataFrame(
+        {
+            "probability": [probability],
+            "tier": [tier or 0],
+            "is_rule_high_risk": [rule_high],
+            "rules_fired": [list(rules_fired)],
+        },
+        index=pd.Index([customer.pk], name="customer_id"),
     )
+    scores_record(run=run, scored=scored, factors={})
+    return ScorePoint(as_of=as_of, probability=probability, tier=tier, is_rule_high_risk=rule_high)
 
 
 # --- alerts ----------------------------------------------------------------------------------------------------

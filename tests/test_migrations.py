@@ -44,3 +44,39 @@ def test_retrain_runs_and_drift_baselines_keep_their_rows_when_they_move_to_scor
 def executor_leaf_nodes():
     executor = MigrationExecutor(connection)
     return executor.loader.graph.leaf_nodes()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stored_scores_move_into_the_nightly_history_and_the_latest_scores():
+    # given: the schema before bounded history, with two nights of full score rows for two customers
+    old = migrate([("scoring", "0004_run_liveness")])
+    Customer = old.get_model("customers", "Customer")
+    a = Customer.objects.create(external_id="A", name="A")
+    b = Customer.objects.create(external_id="B", name="B")
+    ScoreRun = old.get_model("scoring", "ScoreRun")
+    CustomerScore = old.get_model("scoring", "CustomerScore")
+    nights = [date(2026, 1, 31), date(2026, 2, 1)]  # two months: two partitions on PostgreSQL
+    runs = [ScoreRun.objects.create(as_of=d, status="done") for d in nights]
+    for run, (pa, pb) in zip(runs, ((0.61, 0.1), (0.72, 0.2)), strict=True):
+        CustomerScore.objects.create(run=run, customer=a, as_of=run.as_of, probability=pa, tier=2,
+                                     rules_fired=["X"], is_rule_high_risk=True, factors=[{"feature": "f"}])  # fmt: skip
+        CustomerScore.objects.create(run=run, customer=b, as_of=run.as_of, probability=pb)
+
+    # when
+    new = migrate([("scoring", "0005_score_history")])
+
+    # then: every night is in the packed history, and each customer's newest score is its latest
+    from scoring.history import history_unpack
+
+    rows = new.get_model("scoring", "ScoreDay").objects.values_list("as_of", "block", "probability", "tier")
+    history = history_unpack(rows)
+    assert list(zip(history.customer_id.tolist(), history.as_of.tolist(), history.probability.tolist(),
+                    history.tier.tolist(), strict=True)) == [
+        (a.pk, nights[0], 0.61, 2), (a.pk, nights[1], 0.72, 2), (b.pk, nights[0], 0.1, 0), (b.pk, nights[1], 0.2, 0),
+    ]  # fmt: skip
+    latest = new.get_model("scoring", "LatestScore").objects.order_by("customer_id")
+    assert [(s.customer_id, s.as_of, s.probability, s.tier, s.rules_fired, s.factors) for s in latest] == [
+        (a.pk, nights[1], 0.72, 2, ["X"], [{"feature": "f"}]),
+        (b.pk, nights[1], 0.2, None, [], []),
+    ]
+    migrate(executor_leaf_nodes())

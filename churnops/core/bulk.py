@@ -162,3 +162,29 @@ def frame_upsert(
             record[name] = json.loads(record[name])
     objs = [model(**{k: (None if v is pd.NA else v) for k, v in r.items()}) for r in records]
     model_upsert(model=model, objs=objs, unique_fields=unique_fields, update_fields=update_fields)
+
+
+def frame_insert(*, model, frame: pd.DataFrame, json_fields: Sequence[str] = ()) -> None:
+    """Insert a DataFrame of new rows (columns: the model's column names) that cannot conflict.
+
+    On PostgreSQL a plain COPY into the table: no temporary table, no INSERT … SELECT, no conflict check (about
+    half the cost of `frame_upsert`); elsewhere the ORM's bulk_create.
+    """
+    if frame.empty:
+        return
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        cols = ", ".join(quote(c) for c in frame.columns)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({cols}) FROM STDIN") as copy,
+        ):
+            copy.write(copy_text(frame))
+        return
+    records = frame.to_dict("records")
+    for record in records:
+        for name in json_fields:
+            record[name] = json.loads(record[name])
+    model.objects.bulk_create(
+        [model(**{k: (None if v is pd.NA else v) for k, v in r.items()}) for r in records], batch_size=ORM_BATCH
+    )

@@ -269,6 +269,9 @@ SCORING_CHUNK_SIZE = env.int("SCORING_CHUNK_SIZE", default=25_000)
 # A run none of whose chunks started or finished for this long is stalled: its pending chunks are re-sent by the
 # sweep (every minute). Well above the longest chunk (25k customers: under a minute, bench/README.md).
 SCORING_STALL_SECONDS = env.int("SCORING_STALL_SECONDS", default=15 * 60)
+# Months of nightly score history kept (scoring/score_writes.py): a year and the month before it, for the report's
+# year-on-year views; older monthly partitions are dropped whole.
+SCORE_HISTORY_MONTHS = env.int("SCORE_HISTORY_MONTHS", default=13)
 # A date started while another date's run is active waits and asks again this often (runs never interleave).
 SCORING_RUN_BUSY_RETRY_SECONDS = env.int("SCORING_RUN_BUSY_RETRY_SECONDS", default=60)
 # Redis redelivers a task not acknowledged within this (acks_late: a task is acknowledged when it ends), so it
@@ -280,6 +283,12 @@ CELERY_BEAT_SCHEDULE |= {
         "task": "scoring.tasks.runs_sweep_task",
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
+    },
+    # The score history's next months exist before any night needs them; months past the retention are dropped.
+    "score-history-retention": {
+        "task": "scoring.tasks.score_history_retention_task",
+        "schedule": crontab(hour=1, minute=30),
+        "options": {"expires": 12 * 3600},
     },
     # A night that failed is retried once, two hours after the nightly run.
     "nightly-retry": {

@@ -30,9 +30,9 @@ LANE_BATCH = 5000
 def _set_lane(ids, lane: str, reason: str) -> None:
     ids = list(ids)
     for i in range(0, len(ids), LANE_BATCH):
-        Alert.objects.filter(customer_id__in=ids[i : i + LANE_BATCH], open_key__isnull=False).update(
+        Alert.objects.filter(customer_id__in=ids[i : i + LANE_BATCH], open_key__isnull=False).exclude(
             lane=lane, lane_reason=reason
-        )
+        ).update(lane=lane, lane_reason=reason)  # an alert already in its lane is not rewritten
 
 
 def work_orders_allocate(*, as_of: date, policy: dict) -> dict:
@@ -45,17 +45,29 @@ def work_orders_allocate(*, as_of: date, policy: dict) -> dict:
     worked = work_tiers(policy)
     roles = sorted({tiers[t]["assignee_role"] for t in worked})
     budget = team_capacity(roles, as_of)
-    run_alerts = Alert.objects.filter(open_key__isnull=False, last_run_as_of=as_of)
+    # The run's at-risk alerts: an alert the night left unchanged keeps the date it last changed (no write), so
+    # "of this run" is an open alert not newer than the run whose customer's latest score has a tier.
+    run_alerts = Alert.objects.filter(
+        open_key__isnull=False, last_run_as_of__lte=as_of, customer__latest_score__tier__isnull=False
+    )
     for tier in set(tiers) - worked:
-        run_alerts.filter(tier=tier).update(
-            lane=Alert.Lane.AUTOMATED, lane_reason=f"tier {tier} ({tiers[tier]['name']}): no work orders"
+        reason = f"tier {tier} ({tiers[tier]['name']}): no work orders"
+        run_alerts.filter(tier=tier).exclude(lane=Alert.Lane.AUTOMATED, lane_reason=reason).update(
+            lane=Alert.Lane.AUTOMATED, lane_reason=reason
         )
     in_work_tiers = run_alerts.filter(tier__in=worked)
-    in_work_tiers.filter(is_control=True).update(lane=Alert.Lane.AUTOMATED, lane_reason=CONTROL_GROUP)
-    in_work_tiers.filter(lane_reason=NEW_CUSTOMER).update(lane=Alert.Lane.AUTOMATED)
+    automated = Alert.Lane.AUTOMATED
+    in_work_tiers.filter(is_control=True).exclude(lane=automated, lane_reason=CONTROL_GROUP).update(
+        lane=automated, lane_reason=CONTROL_GROUP
+    )
+    in_work_tiers.filter(lane_reason=NEW_CUSTOMER).exclude(lane=automated).update(lane=automated)
     snoozed = in_work_tiers.filter(status=Alert.Status.SNOOZED, snoozed_until__gte=as_of)
-    snoozed.update(lane=Alert.Lane.AUTOMATED, lane_reason=SNOOZED)
-    eligible = list(in_work_tiers.filter(is_control=False).exclude(lane_reason__in=[NEW_CUSTOMER, SNOOZED]))
+    snoozed.exclude(lane=automated, lane_reason=SNOOZED).update(lane=automated, lane_reason=SNOOZED)
+    eligible = list(
+        in_work_tiers.filter(is_control=False)
+        .exclude(lane_reason=NEW_CUSTOMER)
+        .exclude(status=Alert.Status.SNOOZED, snoozed_until__gte=as_of)
+    )
     customers = Customer.objects.select_related("owner__agent").in_bulk([a.customer_id for a in eligible])
     candidates = [
         {

@@ -10,8 +10,7 @@ from django.utils import timezone
 from customers.models import Customer
 from interventions.choices import Role
 from interventions.models import WorkOrder
-from scoring.models import CustomerScore
-from scoring.selectors import policy_current
+from scoring.selectors import policy_current, score_history
 from scoring.services import defaults_install, policy_save
 from tests.factories import (
     customer,
@@ -112,10 +111,11 @@ def test_customer_page_shows_profile_latest_score_history_activity_and_work_orde
 
     # then
     html = response.content.decode()
-    latest = CustomerScore.objects.get(customer=c, as_of=AS_OF)
+    latest = score_history(customer_id=c.pk, limit=1)[0]
     current = WorkOrder.objects.get(customer=c, open_key__isnull=False)
     assert response.status_code == 200
     assert response.context["latest"] == latest
+    assert latest.as_of == AS_OF
     assert [p["as_of"] for p in response.context["chart"].points] == [
         AS_OF - timedelta(days=2),
         AS_OF - timedelta(days=1),

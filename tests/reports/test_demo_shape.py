@@ -13,8 +13,8 @@ from django.db import transaction
 
 from reports.models import WeeklyReport
 from scoring.ml.policy import DEFAULT_POLICY
-from scoring.models import CustomerScore, ScoreRun
-from scoring.selectors import policy_in_force
+from scoring.models import ScoreRun
+from scoring.selectors import policy_in_force, scores_on
 
 from .builders import local
 
@@ -44,7 +44,7 @@ def demo_build() -> dict:
         )
         for r in WeeklyReport.objects.order_by("week_start")
     ]
-    probabilities = list(CustomerScore.objects.values_list("probability", flat=True))
+    probabilities = [p for run in ScoreRun.objects.all() for p in scores_on(as_of=run.as_of).probability.tolist()]
     return {"tiers": tiers, "weeks": weeks, "probabilities": probabilities, "policy": policy_in_force()}
 
 

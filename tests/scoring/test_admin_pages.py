@@ -12,7 +12,7 @@ from interventions.services import calendar_save
 from scoring.ml.policy import default_policy
 from scoring.models import PolicyVersion, Rule, RuleSetVersion, ScoreRun
 from scoring.preview import rules_backtest
-from scoring.selectors import policy_current, ruleset_current
+from scoring.selectors import policy_current, ruleset_current, scores_on
 from scoring.services import defaults_install, policy_save, rule_save
 from tests.factories import customer, events_on_days
 
@@ -459,7 +459,7 @@ def test_policy_preview_then_save_then_history_then_rollback_then_the_next_run_u
     call_command("run_nightly", as_of=AS_OF + timedelta(days=1))
     run = ScoreRun.objects.get(as_of=AS_OF + timedelta(days=1))
     assert run.policy_version == current
-    assert run.scores.filter(is_rule_high_risk=True).count() == 3
+    assert int(scores_on(as_of=run.as_of).is_rule_high_risk.sum()) == 3
 
 
 def test_rollback_to_the_version_in_force_is_refused(admin_client):

@@ -14,7 +14,8 @@ from churnops.core.roles import Role
 from customers.models import Event
 from interventions.models import WorkOrder
 from interventions.services import team_capacity
-from scoring.models import CustomerScore, ScoreRun
+from scoring.models import LatestScore, ScoreDay, ScoreRun
+from scoring.selectors import scores_on
 from tests.factories import agent_user
 
 GROCERY = Path(settings.BASE_DIR).parent / "shared" / "data" / "grocery_elog.csv"
@@ -30,7 +31,8 @@ def snapshot():
     return (
         sorted(WorkOrder.objects.values_list("id", "customer_id", "tier", "assignee_id", "priority", "opened_at")),
         sorted(Alert.objects.values_list("id", "customer_id", "tier", "status", "lane", "lane_reason", "value")),
-        CustomerScore.objects.count(),
+        LatestScore.objects.count(),
+        ScoreDay.objects.count(),
     )
 
 
@@ -72,7 +74,8 @@ def test_grocery_log_work_fits_the_team_and_the_lapsed_go_to_win_back(no_control
     assert run.stats["lapsed"] == len(lapsed) > 1000
     assert worked
     assert not {wo.customer_id for wo in worked} & lapsed
-    assert not CustomerScore.objects.filter(customer_id__in=lapsed).exists()
+    assert not LatestScore.objects.filter(customer_id__in=lapsed).exists()
+    assert not set(scores_on(as_of=AS_OF).customer_id.tolist()) & lapsed
 
     # and open work orders fit each team's free capacity; the member on leave added none and got none
     assert budget[Role.CUSTOMER_SERVICE]["free"] == 5

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from alerts.models import Alert
 from interventions.models import WorkOrder
 from nightly.pipeline import run_finish, run_start, score_chunk
-from scoring.models import CustomerScore, ScoreRun
-from scoring.selectors import policy_current
+from scoring.models import LatestScore, ScoreRun
+from scoring.selectors import policy_current, score_latest, scores_on
 from scoring.services import policy_save
 from tests.factories import customer, customer_flagged_by_two_rules, events_on_days
 
@@ -30,6 +30,11 @@ def calm_customer(external_id, **fields):
     return c
 
 
+def history_entries() -> int:
+    """Scores in the nightly history, all nights together."""
+    return sum(len(scores_on(as_of=d).customer_id) for d in ScoreRun.objects.values_list("as_of", flat=True))
+
+
 def run(as_of=AS_OF):
     call_command("run_nightly", as_of=as_of)
     return ScoreRun.objects.get(as_of=as_of)
@@ -46,7 +51,8 @@ def test_two_rules_make_high_risk_and_one_rule_does_not(am_user):
     run()
 
     # then
-    scores = {s.customer_id: s for s in CustomerScore.objects.all()}
+    scores = {c.id: score_latest(customer_id=c.id) for c in (high, low, calm)}
+    assert not LatestScore.objects.filter(customer=calm).exists()  # calm, no rule: the history's night is its latest
     assert scores[high.id].rules_fired == ["Visits stopped", "Competitor signal"]
     assert scores[high.id].is_rule_high_risk is True
     assert scores[high.id].tier == 2  # rule-high lifts to at least tier 2
@@ -66,7 +72,7 @@ def test_rerun_same_date_changes_nothing_and_keeps_one_open_alert(am_user):
     snapshot = (
         list(Alert.objects.values_list("id", "customer_id", "tier", "status").order_by("id")),
         list(WorkOrder.objects.values_list("id", "customer_id", "tier", "assignee_id", "first_contact_due_at")),
-        CustomerScore.objects.count(),
+        history_entries(),
     )
 
     # when: the same date again, and the next day
@@ -74,7 +80,7 @@ def test_rerun_same_date_changes_nothing_and_keeps_one_open_alert(am_user):
     again = (
         list(Alert.objects.values_list("id", "customer_id", "tier", "status").order_by("id")),
         list(WorkOrder.objects.values_list("id", "customer_id", "tier", "assignee_id", "first_contact_due_at")),
-        CustomerScore.objects.count(),
+        history_entries(),
     )
     run(AS_OF + timedelta(days=1))
 
@@ -83,7 +89,7 @@ def test_rerun_same_date_changes_nothing_and_keeps_one_open_alert(am_user):
     assert Alert.objects.filter(status=Alert.Status.OPEN).count() == 2
     assert Alert.objects.count() == 2
     assert WorkOrder.objects.count() == 1
-    assert CustomerScore.objects.count() == 4
+    assert history_entries() == 4
 
 
 @pytest.mark.django_db
@@ -127,23 +133,21 @@ def test_chunk_retry_writes_nothing_twice(am_user):
     chunks = list(scoring_run.chunks.order_by("index"))
     for chunk in chunks:
         score_chunk(chunk_id=chunk.id)
-    counts = (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count())
+    counts = (history_entries(), Alert.objects.count(), WorkOrder.objects.count())
 
     # when: every chunk is delivered again (at-least-once delivery), and the finish step too
     for chunk in chunks:
         score_chunk(chunk_id=chunk.id)
-    rescored = (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count())
+    rescored = (history_entries(), Alert.objects.count(), WorkOrder.objects.count())
     finished = run_finish(run_id=scoring_run.id)
-    after_finish = (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count())
+    after_finish = (history_entries(), Alert.objects.count(), WorkOrder.objects.count())
     run_finish(run_id=scoring_run.id)
 
     # then: chunks write scores and alerts only; the work orders open once, in the run's finish step (the capacity
     # budget is the whole run's)
     assert len(chunks) == 2
     assert rescored == counts == (3, 3, 0)
-    assert (
-        (CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count()) == after_finish == (3, 3, 3)
-    )
+    assert (history_entries(), Alert.objects.count(), WorkOrder.objects.count()) == after_finish == (3, 3, 3)
     assert finished.status == ScoreRun.Status.DONE
     assert finished.stats["work_orders_opened"] == 3
 
@@ -161,7 +165,7 @@ def test_run_records_the_versions_in_force(am_user):
 
     # then: with N = 3 two rules are not high risk any more
     assert scoring_run.policy_version == version
-    assert CustomerScore.objects.get().is_rule_high_risk is False
+    assert LatestScore.objects.get().is_rule_high_risk is False
 
 
 @pytest.mark.django_db

@@ -75,18 +75,17 @@ def test_a_work_order_shows_its_score_date_and_todays_score_when_it_changed():
     # given: scored 0.72 on the night the work order opened, 0.41 last night
     from datetime import UTC, datetime
 
-    from scoring.models import CustomerScore, ScoreRun
     from scoring.selectors import score_then_and_now
+    from tests.factories import score_on
 
     c = customer("C1")
     opened = datetime(2025, 7, 1, 2, 30, tzinfo=UTC)
     for as_of, p in ((AS_OF, 0.72), (AS_OF + timedelta(days=5), 0.41)):
-        run = ScoreRun.objects.create(as_of=as_of, status=ScoreRun.Status.DONE)
-        CustomerScore.objects.create(run=run, customer=c, as_of=as_of, probability=p)
+        score_on(c, as_of, probability=p)
 
     # when
     changed = score_then_and_now(customer_id=c.id, probability=0.72, opened_at=opened)
-    CustomerScore.objects.filter(as_of__gt=AS_OF).update(probability=0.72)
+    score_on(c, AS_OF + timedelta(days=5), probability=0.72)  # that night re-scored as 0.72
     same = score_then_and_now(customer_id=c.id, probability=0.72, opened_at=opened)
 
     # then

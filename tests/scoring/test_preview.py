@@ -11,7 +11,7 @@ from sklearn.dummy import DummyClassifier
 
 from alerts.models import Alert
 from interventions.models import WorkOrder
-from scoring.models import CustomerScore, ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreRun
+from scoring.models import LatestScore, ModelVersion, PolicyVersion, Rule, RuleSetVersion, ScoreDay, ScoreRun
 from scoring.preview import PREVIEW_LIST_LIMIT, PreviewUnavailable, preview_change, rules_after_edit
 from scoring.selectors import policy_current, ruleset_current
 from tests.factories import customer, events_on_days
@@ -81,7 +81,7 @@ def stored_state():
         list(PolicyVersion.objects.values_list("number", "data")),
         list(RuleSetVersion.objects.values_list("number", "rules")),
         list(Rule.objects.values_list("name", "conditions", "is_enabled")),
-        CustomerScore.objects.count(), Alert.objects.count(), WorkOrder.objects.count(),
+        LatestScore.objects.count(), ScoreDay.objects.count(), Alert.objects.count(), WorkOrder.objects.count(),
     )  # fmt: skip
 
 

@@ -4,15 +4,16 @@ withheld where the sample is too small to say, and the exact counts computed in 
 from datetime import timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 from django.core.cache import cache
 
 from scoring.features import compute_features
 from scoring.ml.sampling import MIN_SAMPLED, Count, Strata, allocate, hash_threshold, id_hash, weighted_rank_thresholds
-from scoring.models import CustomerScore
 from scoring.preview import preview_change
 from scoring.preview_exact import preview_answer
 from scoring.preview_sample import NOT_SCORED, snapshot
+from scoring.score_writes import scores_record
 from scoring.selectors import run_latest, score_tier_counts
 from scoring.templatetags.scoring_tags import estimate
 from tests.factories import customer, events_on_days
@@ -129,9 +130,18 @@ def scored_population() -> dict[str, list]:
         events_on_days(c, "visit", every(AS_OF - timedelta(days=300), AS_OF, 30))
         made["calm"].append(c)
     run = snapshot_run()
-    CustomerScore.objects.bulk_create(
-        [CustomerScore(run=run, customer=c, as_of=AS_OF, probability=0.4, tier=2) for c in made["two"]]
-        + [CustomerScore(run=run, customer=c, as_of=AS_OF, probability=0.0, tier=None) for c in made["calm"]]
+    scores_record(  # as the nightly run writes them: the night's history and the latest scores that changed
+        run=run,
+        scored=pd.DataFrame(
+            {
+                "probability": [0.4] * TWO_RULES + [0.0] * CALM,
+                "tier": [2] * TWO_RULES + [0] * CALM,
+                "is_rule_high_risk": [False] * (TWO_RULES + CALM),
+                "rules_fired": [[] for _ in range(TWO_RULES + CALM)],
+            },
+            index=pd.Index([c.pk for c in made["two"] + made["calm"]], name="customer_id"),
+        ),
+        factors={},
     )
     return made
 

@@ -9,7 +9,8 @@ from django.utils.html import escape
 from customers.models import Customer
 from scoring.explain import score_factors
 from scoring.ml import model as ml
-from scoring.models import CustomerScore, ModelVersion
+from scoring.models import ModelVersion
+from scoring.selectors import score_latest, scores_on
 from scoring.training import labels_for, model_rollback, model_store
 from tests.factories import customer, events_on_days
 
@@ -140,7 +141,11 @@ def test_train_model_command_trains_on_history_and_scores_explain_themselves(am_
     assert "validation ROC AUC" in capsys.readouterr().out
     # every score explains itself: stored for the at-risk, worked out on demand for a calm customer
     # (only risk-raising signals are reasons now: take the calm customer closest to a tier, who has some)
-    calm = CustomerScore.objects.filter(tier__isnull=True).select_related("run").order_by("-probability").first()
+    night = scores_on(as_of=AS_OF)
+    calm_id = max(
+        (p, int(c)) for c, p, t in zip(night.customer_id, night.probability, night.tier, strict=True) if t == 0
+    )[1]
+    calm = score_latest(customer_id=calm_id)
     assert calm.factors == []
     factors = score_factors(calm)
     assert 1 <= len(factors) <= 5
