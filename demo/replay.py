@@ -31,7 +31,17 @@ from reports.models import WeeklyReport
 from reports.services import weekly_report_build
 from reports.weeks import IsoWeek
 from scoring.lifecycle import monthly_retrain
-from scoring.models import DriftBaseline, ModelVersion, PolicyVersion, RetrainRun, Rule, RuleSetVersion, ScoreRun
+from scoring.models import (
+    DriftBaseline,
+    LatestScore,
+    ModelVersion,
+    PolicyVersion,
+    RetrainRun,
+    Rule,
+    RuleSetVersion,
+    ScoreDay,
+    ScoreRun,
+)
 from scoring.selectors import policy_in_force
 from scoring.services import defaults_install, policy_save
 from scoring.training import TrainingError, model_store, train
@@ -93,6 +103,8 @@ def history_reset() -> None:
         DriftBaseline.objects.all().delete()
         WorkOrder.objects.all().delete()
         Alert.objects.all().delete()
+        LatestScore.objects.all().delete()
+        ScoreDay.objects.all().delete()  # the packed nightly history has no key to the runs: it goes explicitly
         ScoreRun.objects.all().delete()
         SlaSweep.objects.all().delete()
         saves_undo()
