@@ -15,7 +15,7 @@ from scoring.ml.explain import factor, phrase_values, signal_text
 from scoring.ml.policy import default_policy, validate_policy
 from scoring.ml.rules import validate_conditions
 from scoring.ml.text import Text
-from scoring.models import ScoreRun
+from scoring.models import LatestScore, ScoreRun
 from scoring.selectors import policy_current
 from scoring.services import defaults_install
 from scoring.texts import feature_description, problem_line, say
@@ -101,9 +101,8 @@ def test_the_work_order_customer_page_shows_the_stored_factor_in_chinese(client)
     # given a customer whose latest score carries a stored factor
     owner = user_with_role("am1", "account_manager")
     c = customer("C1", owner=owner)
-    score = score_on(c, date(2025, 6, 30), probability=0.7, tier=2)
-    score.factors = [overdue_factor()]
-    score.save(update_fields=["factors"])
+    score_on(c, date(2025, 6, 30), probability=0.7, tier=2)
+    assert LatestScore.objects.filter(customer=c).update(factors=[overdue_factor()]) == 1
     client.force_login(owner)
 
     # when
