@@ -80,8 +80,8 @@ def headline_value(data: dict | None, h: Headline):
 
 def period_text(week: IsoWeek) -> str:
     start, end = week.monday, week.sunday
-    left = date_format(start, "j M" if start.year == end.year else "j M Y")
-    return f"{left} – {date_format(end, 'j M Y')}"
+    left = date_format(start, gettext("j M") if start.year == end.year else gettext("j M Y"))
+    return f"{left} – {date_format(end, gettext('j M Y'))}"
 
 
 def _delta(h: Headline, now, before) -> dict | None:

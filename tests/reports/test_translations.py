@@ -14,8 +14,10 @@ from reports.exports import report_csv
 from reports.fairness import fairness_figures
 from reports.flow import DEFINITIONS
 from reports.models import WeeklyReport
+from reports.presenters import period_text
 from reports.services import report_email_send, weekly_report_build
 from reports.uplift import cohort_figures, return_figures
+from reports.weeks import IsoWeek
 from reports.wording import drift_text, localized, performance_text, retrain_reason
 from scoring.training import TrainingError, _enough, _gate_outcome
 from tests.catalogs import compile_domain_catalogs
@@ -276,3 +278,18 @@ def test_the_retrain_gates_reasons_on_one_holdout_are_read_in_chinese(db):
     assert all("2025-09-01" in z and "1101" in z and "31" in z for z in zh)
     with translation.override("en"):
         assert [retrain_reason(o.reason) for o in (refused, promoted)] == [refused.reason, promoted.reason]
+
+
+def test_the_reports_period_reads_in_each_languages_date_order():
+    # given the week of 23-29 November 2026 and one across a new year
+    weeks = [IsoWeek.parse("2026-W48"), IsoWeek.parse("2026-W01")]
+
+    # when worded in English and in Chinese
+    with translation.override("en"):
+        en = [period_text(w) for w in weeks]
+    with translation.override("zh-hans"):
+        zh = [period_text(w) for w in weeks]
+
+    # then each uses its own order (no "23 十一月" in Chinese)
+    assert en == ["23 Nov – 29 Nov 2026", "29 Dec 2025 – 4 Jan 2026"]
+    assert zh == ["11月23日 – 2026年11月29日", "2025年12月29日 – 2026年1月4日"]
