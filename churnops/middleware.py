@@ -8,6 +8,21 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 
+class RequestLocalesMiddleware:
+    """Put the thread's language and time zone back as they were once a response is made.
+
+    LocaleMiddleware and UserPreferencesMiddleware activate a request's language and zone in thread-local state and
+    nothing deactivates them: whatever the thread ran next (a test, a management command, a task in an eager
+    worker) would read dates and words in the last visitor's zone and language. First in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with translation.override(translation.get_language()), timezone.override(timezone.get_current_timezone()):
+            return self.get_response(request)
+
+
 class RequestBodyLimitMiddleware:
     """Refuse a request body above DATA_UPLOAD_MAX_MEMORY_SIZE with 413, before anything reads it.
 

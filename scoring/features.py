@@ -315,7 +315,13 @@ def compute_features_and_values(
     day_epoch = datetime.combine(as_of, time.min, tzinfo=UTC).timestamp()
     features = derive_features(raw, cutoff_epoch, day_epoch)
     features.index = features.index.astype(np.int64)
+    # In customer-id order whatever order the database aggregated in (PostgreSQL's hash aggregate follows the
+    # tables' physical order, which updates change): training, its folds and the nightly run see the same rows in
+    # the same order on every database and every run.
+    features = features.sort_index()
     features.attrs["bgnbd_params"] = fitted.as_dict() if fitted else None
+    if values is not None:
+        values = values.sort_index()
     return features, values
 
 

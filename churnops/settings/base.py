@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "churnops.middleware.RequestLocalesMiddleware",  # restores the thread's language and zone after each request
     "django.middleware.security.SecurityMiddleware",
     "churnops.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from churnops.core.roles import Role
 from interventions.models import AgentProfile, Notification
@@ -213,3 +214,19 @@ def test_an_sla_warning_names_the_recipient_zone(db):
     nobody = user_with_role("am-none", Role.ACCOUNT_MANAGER)
     with in_locale_of(nobody):  # no profile: the installation's zone (Europe/Berlin in tests)
         assert moment_text(due) == "2025-07-02 11:00 CEST"
+
+
+def test_a_request_leaves_the_threads_language_and_zone_as_they_were(client, am_user, settings):
+    # given an account manager who reads Chinese in Shanghai, and a thread in the installation's defaults
+    profile_with(am_user, language="zh-hans", timezone="Asia/Shanghai")
+    client.force_login(am_user)
+    before = (translation.get_language(), timezone.get_current_timezone_name())
+
+    # when a page is served in their language and zone
+    response = client.get(reverse("interventions:queue"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    # then the page was theirs, and what runs next in the thread reads the defaults again
+    assert response.status_code == 200
+    assert "我的工单队列" in response.content.decode()
+    assert (translation.get_language(), timezone.get_current_timezone_name()) == before
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE
