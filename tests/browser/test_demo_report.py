@@ -4,7 +4,6 @@ screenshot under /tmp for a person to look at."""
 
 import io
 import os
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -15,16 +14,11 @@ from django.core.management import call_command
 
 from demo.roster import DEMO_USERS, TEAM_LEAD_USERNAME
 from reports.models import WeeklyReport
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, MARKS
 from tests.reports.builders import local
 
-from .test_phone import CHROMIUM, CHROMIUM_ARGS
-
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"needs Chromium at {CHROMIUM}"),
-]
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+pytestmark = MARKS
 
 TODAY = date(2025, 11, 5)
 SCREENSHOT = Path(os.environ.get("REPORT_SCREENSHOT_DIR", "/tmp")) / "churnops-demo-report.png"

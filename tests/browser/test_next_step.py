@@ -2,9 +2,6 @@
 next step (title, due time, instruction, talk track, the log button) above the fold, with the contacts' tel: and
 mailto: links right after it."""
 
-import os
-import shutil
-
 import pytest
 import time_machine
 from django.utils import timezone
@@ -13,25 +10,13 @@ from interventions.choices import Role
 from interventions.models import WorkOrder
 from interventions.services import playbooks_install_defaults, work_orders_open_for_alerts
 from scoring.ml.policy import default_policy
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, MARKS
 from tests.factories import AlertFactory, CustomerFactory, contact_of, user_with_role
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1366, "height": 768}
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"needs Chromium at {CHROMIUM}"),
-]
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+pytestmark = MARKS
 
 
 def boxes(base_url: str, *, username: str, password: str, work_order_id: int) -> dict:

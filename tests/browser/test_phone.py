@@ -1,8 +1,6 @@
 """On a phone (390 px wide, headless Chromium): the queue, a work order, the customer page and the report fit
 the screen, and the next SLA and the Log out control are visible without scrolling sideways."""
 
-import os
-import shutil
 from datetime import timedelta
 
 import pytest
@@ -11,27 +9,13 @@ from django.utils import timezone
 from churnops.core.roles import Role
 from reports.services import weekly_report_build
 from reports.weeks import IsoWeek
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, FITS, MARKS
 from tests.factories import CustomerFactory, alert_for, user_with_role, work_order_for
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "Phone-Test-pw-1"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"needs Chromium at {CHROMIUM}"),
-]
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
+pytestmark = MARKS
 
 
 def visible_in_viewport(page, selector: str) -> bool:

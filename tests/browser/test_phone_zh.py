@@ -2,8 +2,6 @@
 (their browser asks for English) see the queue, a work order, the customer page and the report with Chinese
 headings, no English heading left, every page within the screen, and Log out (退出登录) on screen."""
 
-import os
-import shutil
 from datetime import timedelta
 
 import pytest
@@ -13,21 +11,15 @@ from churnops.core.roles import Role
 from interventions.models import AgentProfile
 from reports.services import weekly_report_build
 from reports.weeks import IsoWeek
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, FITS, MARKS
 from tests.factories import CustomerFactory, alert_for, user_with_role, work_order_for
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PASSWORD = "Phone-Test-pw-1"
 WIDTH = 390
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"needs Chromium at {CHROMIUM}"),
-]
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+pytestmark = MARKS
 
-FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 HEADINGS = "() => Array.from(document.querySelectorAll('main h1, main h2')).map(h => h.innerText.trim())"
 
 

@@ -1,8 +1,6 @@
 """In a real browser (Debian's headless Chromium driven by Playwright): an account manager signs in, opens the
 first work order of the queue, logs a call, resolves it as retained, and sees it leave the queue."""
 
-import os
-import shutil
 from datetime import timedelta
 
 import pytest
@@ -10,25 +8,12 @@ from django.utils import timezone
 
 from interventions.choices import Role
 from interventions.models import Action, WorkOrder
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, MARKS
 from tests.factories import CustomerFactory, user_with_role, work_order_for
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"needs Chromium at {CHROMIUM}"),
-]
+pytestmark = MARKS
 # Playwright's sync API runs an event loop in this thread; the live server's database calls are not async code.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 def open_work_order(external_id: str, assignee, *, due_in_hours: int) -> WorkOrder:
