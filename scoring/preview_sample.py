@@ -88,7 +88,7 @@ def snapshot(*, run: ScoreRun, bgnbd_params: dict | None, exact: bool = False) -
     # The not-scored stratum: the frame drawn at its rate, less those the run scored (drawn with their tier).
     hashed = ExpressionWrapper(F("id") * HASH_MULTIPLIER % HASH_MODULUS, output_field=BigIntegerField())
     drawn_frame = _frame(run).annotate(h=hashed).filter(h__lt=hash_threshold(rates[NOT_SCORED]))
-    unscored = list(not_scored(drawn_frame, run).values_list("id", flat=True)) if rates[NOT_SCORED] else []
+    unscored = not_scored(drawn_frame, run) if rates[NOT_SCORED] else []
     drawn[NOT_SCORED] = len(unscored)
     # Scores and the frame are read a moment apart: a stratum never counts fewer customers than were drawn from it.
     sizes = {k: max(n, drawn.get(k, 0)) for k, n in sizes.items()}
